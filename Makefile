@@ -49,7 +49,7 @@ help:
 	@echo "               under qemu as cortex-a53 (no dotprod) and cortex-a76 (dotprod)"
 	@echo "make test      run the whole test suite"
 	@echo "make demo      pack the bundled digits CNN to int8 and run it with the static edgerun"
-	@echo "make bench     benchmark edgerun on the firmware models"
+	@echo "make bench     benchmark edgerun on the firmware models, then against LiteRT and ONNX Runtime"
 	@echo "make clean     remove build outputs"
 
 deps:
@@ -119,8 +119,10 @@ demo: build embedded
 	@echo "== running the static edgerun on sample_0.npy (a handwritten $$(cat $(DEMO_MODEL)/sample_0.label))"
 	@$(EMBEDDED_BIN) $(OUT)/digits_cnn_int8.bin --input $(DEMO_MODEL)/sample_0.npy
 
-bench: build
+bench: build embedded
 	@scripts/bench.sh
+	@echo
+	@scripts/bench-peers.sh
 
 clean:
 	rm -rf .build $(EMBEDDED_DIR) .build-cross-* $(OUT)
