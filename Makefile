@@ -49,7 +49,8 @@ help:
 	@echo "               under qemu as cortex-a53 (no dotprod) and cortex-a76 (dotprod)"
 	@echo "make test      run the whole test suite"
 	@echo "make demo      pack the bundled digits CNN to int8 and run it with the static edgerun"
-	@echo "make bench     benchmark edgerun on the firmware models, then against LiteRT and ONNX Runtime"
+	@echo "make bench     benchmark edgerun: latency, against LiteRT and ONNX Runtime, and aarch64"
+	@echo "               instructions per inference under qemu (cortex-a53/a72/a76/max)"
 	@echo "make clean     remove build outputs"
 
 deps:
@@ -119,10 +120,12 @@ demo: build embedded
 	@echo "== running the static edgerun on sample_0.npy (a handwritten $$(cat $(DEMO_MODEL)/sample_0.label))"
 	@$(EMBEDDED_BIN) $(OUT)/digits_cnn_int8.bin --input $(DEMO_MODEL)/sample_0.npy
 
-bench: build embedded
+bench: build embedded cross-test
 	@scripts/bench.sh
 	@echo
 	@scripts/bench-peers.sh
+	@echo
+	@EDGERUN_AARCH64=$(OUT)/$(TEST_BOARD)/edgerun scripts/bench-qemu.sh
 
 clean:
 	rm -rf .build $(EMBEDDED_DIR) .build-cross-* $(OUT)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make bench`, aarch64: guest instructions executed per inference by the cross-built static
+# edgerun under qemu-aarch64, per CPU model (cortex-a53 and cortex-a72: NEON; cortex-a76:
+# + dotprod; max: + i8mm), for the kernels `auto` picks and for the scalar `ref` kernels.
+# Counts come from tools/qemu-insn-count (a TCG plugin) and are deterministic, so they show
+# kernel regressions without a board and whatever else the machine is doing.
+# Per inference = (count with 11 runs - count with 1 run) / 10, which cancels load and setup.
+set -euo pipefail
+export PATH=/opt/swift/usr/bin:$PATH
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/release}
+EDGERUN=${EDGERUN_AARCH64:-out/rpi4/edgerun}
+OUT=${OUT:-out/bench/qemu}
+CPUS=${CPUS:-cortex-a53 cortex-a72 cortex-a76 max}
+MLPERF=${EDGERUN_MLPERF_DIR:-../shared/models/mlperf-tiny}
+mkdir -p "$OUT"
+[ -x "$EDGERUN" ] || { echo "bench-qemu: $EDGERUN missing; run 'make cross BOARD=rpi4' first" >&2; exit 2; }
+clang -O2 -shared -fPIC -fvisibility=hidden -o "$OUT/libinsn_count.so" tools/qemu-insn-count/insn_count.c
+
+models=()
+for model in digits_mlp digits_cnn; do
+  src=firmware-models/$model
+  "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model-f32.bin" >/dev/null
+  "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model-int8.bin" --quantize int8 \
+      --calibration "$src/calibration.npy" >/dev/null
+  models+=("$model-f32:$src/sample_0.npy" "$model-int8:$src/sample_0.npy")
+done
+for model in ad01_int8 kws_ref_model pretrainedResnet_quant vww_96_int8 str_ww_ref_model; do
+  [ -f "$MLPERF/$model.tflite" ] || continue
+  if "$BIN/edgepack" pack "$MLPERF/$model.tflite" -o "$OUT/$model.bin" >/dev/null 2>&1; then
+    models+=("$model:$MLPERF/goldens/$model/input_0.npy")
+  fi
+done
+
+count() {  # count CPU KERNELS MODEL INPUT RUNS -> instructions of the whole process
+  EDGE_KERNELS=$2 qemu-aarch64 -cpu "$1" -plugin "$OUT/libinsn_count.so" -d plugin \
+      "$EDGERUN" bench "$3" --input "$4" --runs "$5" --warmup 0 2>&1 >/dev/null |
+    sed -n 's/^insns //p'
+}
+
+printf '%-24s %-11s %14s %14s %7s\n' model cpu "auto insn/inf" "ref insn/inf" ref/auto
+for entry in "${models[@]}"; do
+  model=${entry%%:*} input=${entry#*:}
+  for cpu in $CPUS; do
+    per=()
+    for kernels in auto ref; do
+      one=$(count "${cpu/max/max,pauth-impdef=on}" "$kernels" "$OUT/$model.bin" "$input" 1)
+      eleven=$(count "${cpu/max/max,pauth-impdef=on}" "$kernels" "$OUT/$model.bin" "$input" 11)
+      per+=($(( (eleven - one) / 10 )))
+    done
+    printf '%-24s %-11s %14s %14s %7s\n' "$model" "$cpu" "${per[0]}" "${per[1]}" \
+        "$(awk -v r="${per[1]}" -v a="${per[0]}" 'BEGIN { printf "%.2f", r / a }')"
+  done
+done
+echo
+echo "reproduce a row: EDGE_KERNELS=auto qemu-aarch64 -cpu <cpu> -plugin $OUT/libinsn_count.so -d plugin \\"
+echo "    $EDGERUN bench $OUT/<model>.bin --input <input.npy> --runs 11 --warmup 0   (minus the same with --runs 1, over 10)"
