@@ -35,7 +35,7 @@ KTEST_CFLAGS   := -std=c11 -O2 -Wall -Wextra -Werror -I$(KERNEL_DIR)/include
 A64_CC         := clang --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -static -fuse-ld=lld \
                   -B/usr/lib/gcc-cross/aarch64-linux-gnu/12 -L/usr/lib/gcc-cross/aarch64-linux-gnu/12
 
-.PHONY: help deps cross-deps check-board build embedded cross cross-test kernel-test test demo bench clean
+.PHONY: help deps cross-deps check-board build embedded cross cross-test kernel-test test demo bench onnx-conformance clean
 
 help:
 	@echo "make deps      install Debian packages the build needs"
@@ -51,6 +51,9 @@ help:
 	@echo "make demo      pack the bundled digits CNN to int8 and run it with the static edgerun"
 	@echo "make bench     benchmark edgerun: latency, against LiteRT and ONNX Runtime, and aarch64"
 	@echo "               instructions per inference under qemu (cortex-a53/a72/a76/max)"
+	@echo "make onnx-conformance"
+	@echo "               ONNX backend node tests through edgepack + edgerun; rewrites"
+	@echo "               tools/onnx-conformance/RESULTS.md"
 	@echo "make clean     remove build outputs"
 
 deps:
@@ -126,6 +129,9 @@ bench: build embedded cross-test
 	@scripts/bench-peers.sh
 	@echo
 	@EDGERUN_AARCH64=$(OUT)/$(TEST_BOARD)/edgerun scripts/bench-qemu.sh
+
+onnx-conformance: build
+	@scripts/onnx-conformance.sh
 
 clean:
 	rm -rf .build $(EMBEDDED_DIR) .build-cross-* $(OUT)

@@ -1,0 +1,203 @@
+"""ONNX backend node tests through edgepack + edgerun: the per-op conformance table.
+
+For every node test case (onnx 1.17.0's generated data: one model, inputs and expected
+outputs) whose op type is in OP_TYPES, the case's model is packed with `edgepack pack` and run
+with `edgerun run` on each data set, and the outputs are compared (float: |got - want| <=
+atol + rtol * |want| with rtol 1e-3, atol 1e-5; integers exact).
+
+Inputs that are parameters in deployed models (weights, biases, shapes, pads, axes, scales)
+are frozen into initializers with the case's own values, since edgepack compiles them at pack
+time; data inputs stay graph inputs and are fed at run time (DATA_INPUTS).
+
+Outcomes: pass; rejected (edgepack refused the case at pack time with a message: an
+unsupported attribute, dtype or rank; never a wrong answer); wrong (numbers differ: a bug);
+error (a crash or a run-time failure: a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Dict, List
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+OP_TYPES = """Conv Gemm MatMul BatchNormalization Relu Clip HardSwish HardSigmoid Sigmoid Tanh
+LeakyRelu PRelu MaxPool AveragePool GlobalAveragePool GlobalMaxPool Add Sub Mul Div Concat
+Reshape Flatten Squeeze Unsqueeze Transpose Slice Pad Softmax ReduceMean Resize Identity
+Dropout QuantizeLinear DequantizeLinear""".split()
+
+# Inputs fed at run time, by op type (others are frozen); default: input 0 only.
+DATA_INPUTS = {"Add": "all", "Sub": "all", "Mul": "all", "Div": "all", "Concat": "all"}
+
+RTOL, ATOL = 1e-3, 1e-5
+
+
+def node_dir() -> str:
+    return os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "node")
+
+
+def load_tensors(folder: str, prefix: str) -> List[np.ndarray]:
+    out = []
+    j = 0
+    while os.path.exists(os.path.join(folder, f"{prefix}_{j}.pb")):
+        t = onnx.TensorProto()
+        with open(os.path.join(folder, f"{prefix}_{j}.pb"), "rb") as f:
+            t.ParseFromString(f.read())
+        out.append(numpy_helper.to_array(t))
+        j += 1
+    return out
+
+
+def freeze(model: onnx.ModelProto, op_type: str, inputs: List[np.ndarray]) -> List[int]:
+    """Turns parameter inputs into initializers; returns the indices of the data inputs."""
+    graph = model.graph
+    names = [i.name for i in graph.input]
+    rule = DATA_INPUTS.get(op_type, [0])
+    data = list(range(len(names))) if rule == "all" else rule
+    keep = []
+    for j, name in enumerate(names):
+        if j in data:
+            keep.append(graph.input[j])
+        else:
+            graph.initializer.append(numpy_helper.from_array(inputs[j], name))
+    del graph.input[:]
+    graph.input.extend(keep)
+    return data
+
+
+def first_line(text: str) -> str:
+    lines = [l.strip() for l in text.strip().splitlines() if l.strip()]
+    return lines[0][:160] if lines else "(no message)"
+
+
+def close(got: np.ndarray, want: np.ndarray) -> bool:
+    if got.shape != want.shape:
+        return False
+    if np.issubdtype(want.dtype, np.floating):
+        got, want = got.astype(np.float64), want.astype(np.float64)
+        both_nan = np.isnan(got) & np.isnan(want)
+        ok = np.abs(got - want) <= ATOL + RTOL * np.abs(want)
+        return bool(np.all(ok | both_nan))
+    return got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def run_case(args, name: str, op_type: str, work: str) -> tuple[str, str]:
+    try:
+        return run_case_unchecked(args, name, op_type, work)
+    except ValueError as error:  # inputs numpy cannot hold (int4, sequences, optionals)
+        return "rejected", f"case data not expressible as numpy tensors: {str(error)[:100]}"
+
+
+def run_case_unchecked(args, name: str, op_type: str, work: str) -> tuple[str, str]:
+    folder = os.path.join(node_dir(), name)
+    model = onnx.load(os.path.join(folder, "model.onnx"))
+    sets = sorted(d for d in os.listdir(folder) if d.startswith("test_data_set"))
+    first = load_tensors(os.path.join(folder, sets[0]), "input")
+    if len(first) != len(model.graph.input):
+        return "rejected", "case feeds optional or sequence inputs this harness does not map"
+    data = freeze(model, op_type, first)
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    binary = os.path.join(work, name + ".bin")
+    packed = subprocess.run([args.edgepack, "pack", path, "-o", binary], capture_output=True, text=True)
+    if packed.returncode != 0:
+        return ("rejected" if packed.returncode in (1, 2, 3, 4, 5, 6) and packed.stderr else "error",
+                first_line((packed.stderr or packed.stdout).replace(work + "/", "")))
+    for s in sets:
+        inputs = load_tensors(os.path.join(folder, s), "input")
+        expected = load_tensors(os.path.join(folder, s), "output")
+        cmd = [args.edgerun, "run", binary]
+        for j in data:
+            p = os.path.join(work, f"{name}.in{j}.npy")
+            np.save(p, inputs[j])
+            cmd += ["--input", p]
+        outs = [os.path.join(work, f"{name}.out{k}.npy") for k in range(len(expected))]
+        for p in outs:
+            cmd += ["--output", p]
+        ran = subprocess.run(cmd, capture_output=True, text=True)
+        if ran.returncode != 0:
+            return "error", first_line(ran.stderr.replace(work + "/", ""))
+        for k, p in enumerate(outs):
+            got = np.load(p)
+            if not close(got, expected[k]):
+                detail = f"output {k}: shape {got.shape} {got.dtype} vs {expected[k].shape} {expected[k].dtype}"
+                if got.shape == expected[k].shape:
+                    detail += f", max |diff| {np.abs(got.astype(np.float64) - expected[k].astype(np.float64)).max():.3g}"
+                return "wrong", detail
+    return "pass", ""
+
+
+def cases() -> Dict[str, List[str]]:
+    by_op: Dict[str, List[str]] = collections.defaultdict(list)
+    for name in sorted(os.listdir(node_dir())):
+        if "_expanded" in name:
+            continue  # function-body expansions test other ops
+        model = onnx.load(os.path.join(node_dir(), name, "model.onnx"), load_external_data=False)
+        ops = {n.op_type for n in model.graph.node}
+        if len(ops) == 1 and next(iter(ops)) in OP_TYPES:
+            by_op[next(iter(ops))].append(name)
+    return by_op
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edgepack", required=True)
+    parser.add_argument("--edgerun", required=True)
+    parser.add_argument("--table", help="write the Markdown table here")
+    parser.add_argument("--only", help="only op types in this comma-separated list")
+    parser.add_argument("--verbose", action="store_true", help="print every non-passing case")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    rows, details = [], []
+    totals = collections.Counter()
+    with tempfile.TemporaryDirectory() as work:
+        for op_type, names in sorted(cases().items()):
+            if only and op_type not in only:
+                continue
+            count = collections.Counter()
+            for name in names:
+                outcome, why = run_case(args, name, op_type, work)
+                count[outcome] += 1
+                if outcome != "pass":
+                    details.append(f"| {op_type} | `{name}` | {outcome} | {why.replace('|', '/')} |")
+                    if args.verbose:
+                        print(f"{outcome:8} {name}: {why}", file=sys.stderr)
+            totals.update(count)
+            n = len(names)
+            rows.append(f"| {op_type} | {n} | {count['pass']} | {count['rejected']} | {count['wrong']} | "
+                        f"{count['error']} | {100 * count['pass'] / n:.0f} % |")
+    n = sum(totals.values())
+    rows.append(f"| **all** | {n} | {totals['pass']} | {totals['rejected']} | {totals['wrong']} | "
+                f"{totals['error']} | {100 * totals['pass'] / max(n, 1):.1f} % |")
+    table = "\n".join(["| op type | cases | pass | rejected at pack | wrong | error | pass rate |",
+                       "|---|---:|---:|---:|---:|---:|---:|"] + rows)
+    print(table)
+    if args.table:
+        with open(args.table + ".tmp", "w") as f:
+            f.write(HEADER.format(onnx=onnx.__version__))
+            f.write(table + "\n\n## Cases that do not pass\n\n| op type | case | outcome | reason |\n|---|---|---|---|\n")
+            f.write("\n".join(details) + "\n")
+        os.replace(args.table + ".tmp", args.table)
+    return 1 if totals["wrong"] or totals["error"] else 0
+
+
+HEADER = """# ONNX backend node tests: conformance of edgepack + edgerun
+
+Regenerate with `make onnx-conformance` (tools/onnx-conformance/run.py; onnx {onnx} test data).
+Each case is packed with `edgepack pack` and run with `edgerun run`; parameter inputs (weights,
+shapes, pads, axes, scales) are frozen into initializers with the case's values, data inputs are
+fed at run time. Float outputs match within rtol 1e-3 + atol 1e-5, integers exactly.
+*rejected* = refused at pack time with a message (unsupported attribute, dtype or rank), never a
+wrong answer; *wrong* and *error* are bugs and make the target fail.
+
+"""
+
+if __name__ == "__main__":
+    sys.exit(main())
