@@ -19,15 +19,33 @@ public struct PackOptions {
 
 /// int8 post-training quantization settings.
 public struct QuantizationOptions {
-    /// Calibration inputs: `[N, *input shape]` or `[N, *input shape without the batch of 1]`.
-    public var calibration: NPYArray
+    /// Calibration inputs, in order: each `[N, *input shape]` or `[N, *input shape without
+    /// the batch of 1]` (one .npy, or every .npy of a directory).
+    public var calibration: [(array: NPYArray, name: String)]
+    /// The file or directory the calibration data came from, for METADATA and messages.
     public var calibrationName: String
     /// Whether graph inputs and outputs stay float (Quantize/Dequantize inside) or are int8.
     public var io: IOType
+    public var method: CalibrationMethod = .minmax
+    /// Quantile kept by `.percentile` (99.99 keeps all but the 0.01 % largest and smallest).
+    public var percentile: Double = 99.99
+    /// Folds each layer's expected weight-rounding error into its bias.
+    public var biasCorrection = false
+    /// Node names that stay float32 whatever their error.
+    public var keepFloat: Set<String> = []
+    /// Automatic mixed precision: while a layer's SQNR is below this many dB, the earliest
+    /// such layer stays float32 (nil: off).
+    public var floatBelowSQNR: Double?
+    /// Reports calibration progress (pass name, samples done, samples total).
+    public var progress: Calibration.Progress?
 
     public enum IOType: String, Sendable { case float, int8 }
 
     public init(calibration: NPYArray, calibrationName: String, io: IOType = .float) {
+        self.init(calibration: [(calibration, calibrationName)], calibrationName: calibrationName, io: io)
+    }
+
+    public init(calibration: [(array: NPYArray, name: String)], calibrationName: String, io: IOType = .float) {
         self.calibration = calibration
         self.calibrationName = calibrationName
         self.io = io
@@ -86,14 +104,38 @@ public enum Packer {
         let float = try build(graph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")])
         guard let q = options.quantization else { return PackResult(float: float) }
 
-        let samples = try CalibrationSet.samples(q.calibration, name: q.calibrationName, for: graph)
-        let ranges = try Calibration.ranges(of: float, samples: samples)
-        let quantized = try Quantizer.quantize(graph, ranges: ranges, io: q.io)
-        keyValues += [("precision", "int8"), ("quantization", "post-training, per-channel symmetric weights, asymmetric activations"),
+        let samples = try CalibrationSet.samples(q.calibration, for: graph)
+        let stats = try Calibration.statistics(of: float, samples: samples, method: q.method, percentile: q.percentile,
+                                               progress: q.progress)
+        let known = Set(graph.nodes.map(\.name))
+        for name in q.keepFloat.sorted() where !known.contains(name) {
+            throw EdgeError(.usage, object: "--keep-float \(name)", problem: "names no layer of the model",
+                            fix: "use a layer name from the quantization report (\(graph.nodes.prefix(6).map(\.name).joined(separator: ", "))...)")
+        }
+        var settings = Quantizer.Settings(io: q.io)
+        settings.floatNodes = q.keepFloat
+        settings.channelMeans = q.biasCorrection ? stats.channelMeans : nil
+        var method = "post-training, per-channel symmetric weights, asymmetric activations, \(q.method.rawValue) ranges"
+        if q.biasCorrection { method += ", bias correction" }
+        keyValues += [("precision", "int8"), ("quantization", method),
                       ("calibration", "\(q.calibrationName) (\(samples.count) samples)")]
-        let int8 = try build(quantized.graph, name: name, labels: options.labels, keyValues: keyValues)
-        let report = try QuantizationReport.evaluate(float: float, int8: int8, counterpart: quantized.floatCounterpart, samples: samples)
-        return PackResult(float: float, quantized: int8, report: report)
+        while true {
+            let quantized = try Quantizer.quantize(graph, ranges: stats.ranges, settings: settings)
+            var kv = keyValues
+            if !settings.floatNodes.isEmpty { kv.append(("float layers", settings.floatNodes.sorted().joined(separator: ", "))) }
+            let int8 = try build(quantized.graph, name: name, labels: options.labels, keyValues: kv)
+            var report = try QuantizationReport.evaluate(float: float, int8: int8, counterpart: quantized.floatCounterpart,
+                                                         samples: samples)
+            report.calibrationMethod = q.method.rawValue
+            report.biasCorrection = q.biasCorrection
+            report.floatLayers = settings.floatNodes.sorted()
+            if let threshold = q.floatBelowSQNR,
+               let worst = report.layers.first(where: { $0.sqnr < threshold && !settings.floatNodes.contains($0.name) && known.contains($0.name) }) {
+                settings.floatNodes.insert(worst.name)
+                continue
+            }
+            return PackResult(float: float, quantized: int8, report: report)
+        }
     }
 
     /// Lowers, serializes, reads back and prepares `graph`.

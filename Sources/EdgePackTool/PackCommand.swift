@@ -38,13 +38,23 @@ struct Pack: ParsableCommand {
                 edgepack pack model.onnx -o model_int8.bin \\
                     --quantize int8 --calibration calib.npy --io int8
 
+              Entropy-calibrated ranges, bias correction, a float32 output
+              layer, and the report as JSON:
+                edgepack pack model.onnx -o model_int8.bin \\
+                    --quantize int8 --calibration calib_dir/ \\
+                    --calibration-method entropy --bias-correction \\
+                    --keep-float fc --report report.json
+
             With --quantize int8, edgepack prints a report: per-layer signal to
             quantization noise ratio (SQNR in dB, higher is better; below about
-            20 dB a layer loses much precision), how often the float and int8
-            models pick the same class on the calibration set, and sizes.
+            20 dB a layer loses much precision) and cosine similarity, how often
+            the float and int8 models pick the same class on the calibration
+            set, the largest output error, and sizes. --keep-float-below DB keeps
+            layers in float32, earliest first, until every int8 layer reaches DB.
             """)
 
     enum Precision: String, ExpressibleByArgument, CaseIterable { case int8 }
+    enum Method: String, ExpressibleByArgument, CaseIterable { case minmax, percentile, mse, entropy }
     enum IO: String, ExpressibleByArgument, CaseIterable { case float, int8 }
 
     @Argument(help: ArgumentHelp("The ONNX model to pack.", valueName: "model.onnx"))
@@ -62,8 +72,28 @@ struct Pack: ParsableCommand {
     @Option(help: ArgumentHelp("Quantize weights and activations to int8 (needs --calibration).", valueName: "int8"))
     var quantize: Precision?
 
-    @Option(help: ArgumentHelp("Calibration inputs for --quantize int8: an .npy of shape [N, ...input shape].", valueName: "data.npy"))
+    @Option(help: ArgumentHelp("Calibration inputs for --quantize int8: an .npy of shape [N, ...input shape], or a directory of such .npy files.", valueName: "data.npy|dir"))
     var calibration: String?
+
+    @Option(name: .customLong("calibration-method"),
+            help: ArgumentHelp("How activation ranges are chosen: observed min/max, a percentile, least squared error, or least KL divergence (entropy).", valueName: "minmax|percentile|mse|entropy"))
+    var calibrationMethod: Method = .minmax
+
+    @Option(help: ArgumentHelp("Quantile kept by --calibration-method percentile.", valueName: "99.99"))
+    var percentile: Double = 99.99
+
+    @Flag(name: .customLong("bias-correction"), help: "Fold each layer's expected weight-rounding error into its bias.")
+    var biasCorrection = false
+
+    @Option(name: .customLong("keep-float"), help: ArgumentHelp("Keep this layer in float32 (repeat for several; names as in the report).", valueName: "name"))
+    var keepFloat: [String] = []
+
+    @Option(name: .customLong("keep-float-below"),
+            help: ArgumentHelp("Automatic mixed precision: keep layers float32, earliest first, while a layer's SQNR is below this many dB.", valueName: "dB"))
+    var keepFloatBelow: Double?
+
+    @Option(help: ArgumentHelp("Also write the quantization report as JSON.", valueName: "report.json"))
+    var report: String?
 
     @Option(help: ArgumentHelp("Type of the int8 model's inputs and outputs.", valueName: "float|int8"))
     var io: IO = .float
@@ -80,6 +110,15 @@ struct Pack: ParsableCommand {
         }
         if calibration != nil && quantize == nil {
             throw ValidationError("--calibration \(calibration!) is only used with --quantize int8: add --quantize int8 or drop --calibration")
+        }
+        let int8Only: [(String, Bool)] = [("--calibration-method", calibrationMethod != .minmax), ("--bias-correction", biasCorrection),
+                                          ("--keep-float", !keepFloat.isEmpty), ("--keep-float-below", keepFloatBelow != nil),
+                                          ("--report", report != nil)]
+        for (flag, used) in int8Only where used && quantize == nil {
+            throw ValidationError("\(flag) only applies to --quantize int8: add --quantize int8 --calibration data.npy, or drop \(flag)")
+        }
+        if !(percentile > 50 && percentile <= 100) {
+            throw ValidationError("--percentile \(percentile) must be in (50, 100], e.g. 99.99")
         }
         if io == .int8 && quantize == nil {
             throw ValidationError("--io int8 needs an int8 model: add --quantize int8 --calibration data.npy, or drop --io")
@@ -121,14 +160,40 @@ struct Pack: ParsableCommand {
             options.labels = lines
         }
         if quantize == .int8, let calibration {
-            let array = try NPYArray(parsing: try Platform.readAll(path: calibration), name: calibration)
-            options.quantization = QuantizationOptions(calibration: array, calibrationName: calibration,
-                                                       io: io == .int8 ? .int8 : .float)
+            var q = QuantizationOptions(calibration: try Pack.loadCalibration(calibration), calibrationName: calibration,
+                                        io: io == .int8 ? .int8 : .float)
+            q.method = CalibrationMethod(rawValue: calibrationMethod.rawValue)!
+            q.percentile = percentile
+            q.biasCorrection = biasCorrection
+            q.keepFloat = Set(keepFloat)
+            q.floatBelowSQNR = keepFloatBelow
+            if !common.quiet && isatty(2) != 0 { q.progress = ProgressBar.draw }
+            options.quantization = q
         }
         let onnx = try Platform.readAll(path: model)
         let result = try Packer.pack(onnx: onnx, options: options)
         try Packer.write(result.final.bytes, to: output)
         common.say(PackSummary.text(result.final, path: output))
-        if let report = result.report { common.say(report.text) }
+        if let quantization = result.report {
+            common.say(quantization.text)
+            if let report { try Platform.writeAtomically(Array(quantization.json.utf8), to: report) }
+        }
+    }
+
+    /// One .npy, or every .npy of a directory in name order.
+    static func loadCalibration(_ path: String) throws -> [(array: NPYArray, name: String)] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw EdgeError(.io, object: path, problem: "does not exist", fix: "give an .npy file or a directory of .npy files")
+        }
+        var files = [path]
+        if isDirectory.boolValue {
+            files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+                .filter { $0.hasSuffix(".npy") }.sorted().map { path + "/" + $0 }
+            if files.isEmpty {
+                throw EdgeError(.input, object: path, problem: "holds no .npy files", fix: "put the calibration inputs there as .npy files")
+            }
+        }
+        return try files.map { (try NPYArray(parsing: try Platform.readAll(path: $0), name: $0), $0) }
     }
 }

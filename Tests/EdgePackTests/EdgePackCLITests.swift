@@ -1,4 +1,5 @@
 import EdgeTestSupport
+import EdgeRuntime
 import Foundation
 import XCTest
 
@@ -93,5 +94,67 @@ final class EdgePackCLITests: XCTestCase {
         for text in ["Examples:", "--quantize int8 --calibration calib.npy", "--input-shape input=1x3x224x224", "--io <float|int8>"] {
             XCTAssertTrue(pack.stdout.contains(text), "pack --help lacks '\(text)':\n\(pack.stdout)")
         }
+    }
+}
+
+/// Calibration inputs from a directory, methods, and the JSON report, as a user runs them.
+extension EdgePackCLITests {
+    func testCalibrationDirectoryEqualsTheConcatenatedFile() throws {
+        let whole = try Harness.npy(Harness.firmwareModel("digits_mlp", "calibration.npy"))
+        let dir = temporary("calibration")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let half = whole.shape[0] / 2, rowBytes = whole.data.count / whole.shape[0]
+        for (i, rows) in [0..<half, half..<whole.shape[0]].enumerated() {
+            let part = NPYArray(element: whole.element, shape: [rows.count] + whole.shape.dropFirst(),
+                                data: Array(whole.data[(rows.lowerBound * rowBytes)..<(rows.upperBound * rowBytes)]))
+            try Data(part.serialized()).write(to: URL(fileURLWithPath: "\(dir)/part\(i).npy"))
+        }
+        let model = Harness.firmwareModel("digits_mlp", "model.onnx").path
+        let a = temporary("a.bin"), b = temporary("b.bin")
+        defer { for p in [a, b] { try? FileManager.default.removeItem(atPath: p) } }
+        let fromFile = try run(["pack", model, "-o", a, "--quantize", "int8", "--calibration",
+                                    Harness.firmwareModel("digits_mlp", "calibration.npy").path, "--name", "m"])
+        let fromDir = try run(["pack", model, "-o", b, "--quantize", "int8", "--calibration", dir, "--name", "m"])
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+        XCTAssertEqual(fromDir.status, 0, fromDir.stderr)
+        let bytesA = try Data(contentsOf: URL(fileURLWithPath: a)), bytesB = try Data(contentsOf: URL(fileURLWithPath: b))
+        XCTAssertEqual(bytesA.count, bytesB.count)
+        XCTAssertTrue(fromDir.stdout.contains("(256 calibration samples"), fromDir.stdout)
+    }
+
+    func testReportJSONHasEveryLayerAndTheSizes() throws {
+        let output = temporary("m.bin"), report = temporary("report.json")
+        defer { for p in [output, report] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try run(["pack", cnn, "-o", output, "--quantize", "int8", "--calibration", calibration,
+                             "--calibration-method", "mse", "--bias-correction", "--keep-float", "fc", "--report", report])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        XCTAssertEqual(json["calibration_method"] as? String, "mse")
+        XCTAssertEqual(json["bias_correction"] as? Bool, true)
+        XCTAssertEqual(json["float_layers"] as? [String], ["fc"])
+        let layers = try XCTUnwrap(json["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.first { $0["name"] as? String == "fc" }?["precision"] as? String, "float32")
+        XCTAssertNotNil(layers.first { $0["name"] as? String == "conv1" }?["cosine"] as? Double)
+        let sizes = try XCTUnwrap(json["sizes"] as? [String: Int])
+        XCTAssertLessThan(sizes["int8_file_bytes"]!, sizes["float_file_bytes"]!)
+        XCTAssertGreaterThan(json["top1_agreement"] as? Double ?? 0, 0.98)
+    }
+
+    func testInt8OnlyOptionsNeedQuantize() throws {
+        for extra in [["--calibration-method", "mse"], ["--bias-correction"], ["--keep-float", "fc"], ["--report", "r.json"]] {
+            let r = try run(["pack", cnn, "-o", temporary("x.bin")] + extra)
+            XCTAssertEqual(r.status, 2, "\(extra)")
+            XCTAssertTrue(r.stderr.contains("only applies to --quantize int8"), r.stderr)
+        }
+    }
+
+    func testEmptyCalibrationDirectoryIsAClearError() throws {
+        let dir = temporary("empty")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try run(["pack", cnn, "-o", temporary("x.bin"), "--quantize", "int8", "--calibration", dir])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("holds no .npy files"), r.stderr)
     }
 }

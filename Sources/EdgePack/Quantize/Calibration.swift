@@ -24,10 +24,17 @@ public struct ValueRange: Equatable, Sendable {
     }
 }
 
-/// Splits a calibration .npy into one input per sample.
+/// Splits calibration arrays into one input per sample.
 public enum CalibrationSet {
-    /// Accepts `[N, *input shape]`, or `[N, *input shape without its leading 1]` (the usual
-    /// "stack of samples" layout). Single-input models only.
+    /// Accepts arrays of `[N, *input shape]`, or `[N, *input shape without its leading 1]`
+    /// (the usual "stack of samples" layout); several arrays (a directory of .npy files) are
+    /// concatenated in order. Single-input models only.
+    public static func samples(_ arrays: [(array: NPYArray, name: String)], for graph: Graph) throws(EdgeError) -> [[Float]] {
+        var all: [[Float]] = []
+        for (array, name) in arrays { all += try samples(array, name: name, for: graph) }
+        return all
+    }
+
     public static func samples(_ array: NPYArray, name: String, for graph: Graph) throws(EdgeError) -> [[Float]] {
         guard graph.inputs.count == 1 else {
             throw EdgeError(.usage, object: name, problem: "the model has \(graph.inputs.count) inputs; one calibration .npy feeds a single-input model",
@@ -55,26 +62,75 @@ public enum CalibrationSet {
     }
 }
 
-/// Runs a float packed model over calibration samples and records every tensor's range.
+/// What calibration learned about every tensor of the float model.
+public struct CalibrationStatistics: Sendable {
+    /// The int8 range chosen for each value (by the calibration method).
+    public var ranges: [ValueID: ValueRange] = [:]
+    /// The observed minimum and maximum of each value.
+    public var observed: [ValueID: ValueRange] = [:]
+    /// Mean of each value per channel (last axis, NHWC), over samples and positions: the
+    /// expected input that bias correction weighs weight errors with.
+    public var channelMeans: [ValueID: [Double]] = [:]
+}
+
+/// Runs a float packed model over calibration samples, through the runtime, and records
+/// every tensor's range (and per-channel mean).
 public enum Calibration {
-    public static func ranges(of model: PackedModel, samples: [[Float]]) throws(EdgeError) -> [ValueID: ValueRange] {
+    /// Called after each sample of each pass with (pass name, samples done, samples total).
+    public typealias Progress = (String, Int, Int) -> Void
+
+    public static func statistics(of model: PackedModel, samples: [[Float]], method: CalibrationMethod = .minmax,
+                                  percentile: Double = 99.99, progress: Progress? = nil) throws(EdgeError) -> CalibrationStatistics {
         let interpreter = try model.interpreter()
         let graph = model.graph
         let index = model.lowered.tensorIndex
-        var ranges: [ValueID: ValueRange] = [:]
-        for sample in samples {
+        var stats = CalibrationStatistics()
+        var sums: [ValueID: [Double]] = [:]
+        var positions: [ValueID: Int] = [:]
+        func observe(_ v: ValueID, _ values: [Float]) {
+            var r = stats.observed[v] ?? .empty
+            let channels = graph[v].shape.last ?? 1
+            var sum = sums[v] ?? [Double](repeating: 0, count: channels)
+            for (i, x) in values.enumerated() {
+                r.include(x)
+                sum[i % channels] += Double(x)
+            }
+            stats.observed[v] = r
+            sums[v] = sum
+            positions[v, default: 0] += values.count / channels
+        }
+        for (s, sample) in samples.enumerated() {
             ModelIO.feed(interpreter, sample)
-            for x in sample { ranges[graph.inputs[0], default: .empty].include(x) }
+            observe(graph.inputs[0], sample)
+            interpreter.invoke { op in
+                for o in graph.nodes[op].outputs { observe(o, ModelIO.values(interpreter.tensor(index[o]!))) }
+            }
+            progress?("ranges", s + 1, samples.count)
+        }
+        for (v, sum) in sums { stats.channelMeans[v] = sum.map { $0 / Double(max(positions[v] ?? 1, 1)) } }
+        guard method != .minmax else {
+            stats.ranges = stats.observed
+            return stats
+        }
+        var histograms: [ValueID: Histogram] = [:]
+        for (v, r) in stats.observed { histograms[v] = Histogram(lo: r.min, hi: r.max) }
+        for (s, sample) in samples.enumerated() {
+            ModelIO.feed(interpreter, sample)
+            for x in sample { histograms[graph.inputs[0]]!.add(x) }
             interpreter.invoke { op in
                 for o in graph.nodes[op].outputs {
-                    let view = interpreter.tensor(index[o]!)
-                    var r = ranges[o] ?? .empty
-                    ModelIO.forEachValue(view) { r.include($0) }
-                    ranges[o] = r
+                    ModelIO.forEachValue(interpreter.tensor(index[o]!)) { histograms[o]!.add($0) }
                 }
             }
+            progress?("histograms", s + 1, samples.count)
         }
-        return ranges
+        for (v, h) in histograms { stats.ranges[v] = RangeEstimation.range(h, method: method, percentile: percentile) }
+        return stats
+    }
+
+    /// The observed ranges only (minmax), as earlier callers expect.
+    public static func ranges(of model: PackedModel, samples: [[Float]]) throws(EdgeError) -> [ValueID: ValueRange] {
+        try statistics(of: model, samples: samples).ranges
     }
 }
 

@@ -17,10 +17,32 @@ public struct QuantizedGraph {
 ///   instead of imposing them on the other inputs;
 /// - Conv2D/DepthwiseConv2D/FullyConnected weights per-channel symmetric int8, biases int32;
 /// - with `io: .float`, a Quantize after each graph input and a Dequantize before each graph
-///   output keep the model's interface float32.
+///   output keep the model's interface float32;
+/// - nodes named in `floatNodes` stay float32 between a Dequantize and a Quantize (mixed
+///   precision); a Quantize whose output only feeds Dequantizes is then bypassed, so
+///   neighbouring float nodes exchange float32 directly;
+/// - with channel means (bias correction), each layer's bias absorbs the expected output
+///   shift its weight rounding causes: b -= (dequantized W - W) * E[x] per output channel.
 public enum Quantizer {
+    public struct Settings {
+        public var io: QuantizationOptions.IOType = .float
+        /// Names of nodes that stay float32.
+        public var floatNodes: Set<String> = []
+        /// Per-channel means of the float model's values (`CalibrationStatistics`); nil turns
+        /// bias correction off.
+        public var channelMeans: [ValueID: [Double]]?
+
+        public init(io: QuantizationOptions.IOType = .float) { self.io = io }
+    }
+
     public static func quantize(_ float: Graph, ranges: [ValueID: ValueRange],
                                 io: QuantizationOptions.IOType) throws(EdgeError) -> QuantizedGraph {
+        try quantize(float, ranges: ranges, settings: Settings(io: io))
+    }
+
+    public static func quantize(_ float: Graph, ranges: [ValueID: ValueRange],
+                                settings: Settings) throws(EdgeError) -> QuantizedGraph {
+        let io = settings.io
         var activations = Set(float.inputs)
         for n in float.nodes { activations.formUnion(n.outputs) }
 
@@ -74,6 +96,10 @@ public enum Quantizer {
         for (i, node) in float.nodes.enumerated() {
             var n = node
             let object = node.label
+            if settings.floatNodes.contains(node.name) {
+                keepFloat(node, in: &q, activations: activations, counterpart: &counterpart)
+                continue
+            }
             switch node.op {
             case .conv2D, .depthwiseConv2D, .fullyConnected:
                 guard let wID = node.input(1), let w = float.floats(wID), let x = node.inputs[0], let inQ = params[x] else {
@@ -86,10 +112,18 @@ public enum Quantizer {
                 let newW = q.addConstant(float[wID].name, shape: float[wID].shape, data: .int8(data))
                 q[newW].quantization = wq
                 n.inputs[1] = newW
-                if let bID = node.input(2), let b = float.floats(bID) {
+                var bias = float.floats(node.input(2))
+                if let means = settings.channelMeans?[x] {
+                    let shift = BiasCorrection.outputShift(node.op, weights: w, quantized: data, scales: wq.scales,
+                                                           shape: float[wID].shape, inputMeans: means)
+                    bias = (bias ?? [Float](repeating: 0, count: shift.count)).enumerated().map { $1 - Float(shift[$0]) }
+                }
+                if let b = bias {
                     let (bData, bq) = QuantizationRules.bias(b, inputScale: inQ.scale, weightScales: wq.scales)
-                    let newB = q.addConstant(float[bID].name, shape: float[bID].shape, data: .int32(bData))
+                    let name = node.input(2).map { float[$0].name } ?? node.name + ".bias"
+                    let newB = q.addConstant(name, shape: [b.count], data: .int32(bData))
                     q[newB].quantization = bq
+                    if n.inputs.count < 3 { n.inputs.append(nil) }
                     n.inputs[2] = newB
                 }
             case .add, .mul, .concatenation:
@@ -129,8 +163,75 @@ public enum Quantizer {
                 counterpart[yf] = y
             }
         }
+        if !settings.floatNodes.isEmpty { bypassRoundTrips(&q) }
         try q.verify()
         return QuantizedGraph(graph: q, floatCounterpart: counterpart)
+    }
+
+    /// Emits `node` in float32: its int8 activation inputs are dequantized, its output is
+    /// quantized back into the int8 value the rest of the graph reads.
+    static func keepFloat(_ node: Node, in q: inout Graph, activations: Set<ValueID>, counterpart: inout [ValueID: ValueID]) {
+        var n = node
+        for (k, v) in node.inputs.enumerated() {
+            guard let v, activations.contains(v) else { continue }
+            let f = q.addValue(Value(name: q[v].name + "/float", dtype: .float32, shape: q[v].shape))
+            q.nodes.append(Node(op: .dequantize, inputs: [v], outputs: [f], name: q[v].name + "/dequantize"))
+            n.inputs[k] = f
+            counterpart[f] = v
+        }
+        for (k, y) in node.outputs.enumerated() {
+            let f = q.addValue(Value(name: q[y].name + "/float", dtype: .float32, shape: q[y].shape))
+            n.outputs[k] = f
+            counterpart[f] = y
+        }
+        q.nodes.append(n)
+        for (k, y) in node.outputs.enumerated() {
+            q.nodes.append(Node(op: .quantize, inputs: [n.outputs[k]], outputs: [y], name: q[y].name + "/quantize"))
+        }
+    }
+
+    /// Removes float -> int8 -> float round trips: a Quantize whose int8 output is read only
+    /// by Dequantizes (and is no graph output) is skipped, its readers read the float value.
+    static func bypassRoundTrips(_ q: inout Graph) {
+        let consumers = q.consumers()
+        for node in q.nodes {
+            guard case .quantize = node.op, let x = node.inputs[0], q[x].dtype == .float32 else { continue }
+            let y = node.outputs[0]
+            let readers = consumers[y] ?? []
+            guard !readers.isEmpty, !q.isGraphOutput(y),
+                  readers.allSatisfy({ if case .dequantize = q.nodes[$0].op { return true } else { return false } }) else { continue }
+            for r in readers { q.replaceUses(of: q.nodes[r].outputs[0], with: x) }
+        }
+        q.removeDeadNodes()
+    }
+}
+
+/// Bias correction (Nagel et al., "Data-Free Quantization", empirical form): the expected
+/// change of each output channel caused by rounding the weights, for inputs whose
+/// per-channel means are known.
+enum BiasCorrection {
+    /// (dequantized W - W) * E[x], per output channel. Weight layouts as the runtime stores
+    /// them: Conv2D OHWI, DepthwiseConv2D 1HW(C*M), FullyConnected [out, in].
+    static func outputShift(_ op: Op, weights w: [Float], quantized: [Int8], scales: [Float], shape: [Int],
+                            inputMeans mean: [Double]) -> [Double] {
+        switch op {
+        case .depthwiseConv2D(_, let m):
+            let channels = shape[3]
+            var shift = [Double](repeating: 0, count: channels)
+            for i in w.indices {
+                let c = i % channels
+                shift[c] += (Double(quantized[i]) * Double(scales[c]) - Double(w[i])) * mean[min(c / m, mean.count - 1)]
+            }
+            return shift
+        default:
+            let outputs = shape[0], inner = w.count / outputs, inputs = shape.last!
+            var shift = [Double](repeating: 0, count: outputs)
+            for i in w.indices {
+                let o = i / inner
+                shift[o] += (Double(quantized[i]) * Double(scales[o]) - Double(w[i])) * mean[min(i % inputs, mean.count - 1)]
+            }
+            return shift
+        }
     }
 }
 

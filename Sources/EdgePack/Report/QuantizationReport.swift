@@ -9,6 +9,10 @@ public struct QuantizationReport {
         public var op: String
         /// 10 log10(sum f^2 / sum (f - q)^2) over all samples, in dB (infinity when exact).
         public var sqnr: Double
+        /// sum f q / (|f| |q|) over all samples: 1 when the int8 layer points the same way.
+        public var cosine: Double
+        /// Whether the layer runs in float32 (mixed precision).
+        public var isFloat: Bool
     }
 
     /// Per-layer SQNR in execution order of the int8 model.
@@ -22,6 +26,12 @@ public struct QuantizationReport {
     public var int8ConstantBytes: Int
     public var floatArenaBytes: Int
     public var int8ArenaBytes: Int
+    /// Largest |float - int8| over output 0's elements and all samples.
+    public var maxOutputError: Double
+    public var calibrationMethod = "minmax"
+    public var biasCorrection = false
+    /// Layers kept in float32 (by --keep-float or automatic mixed precision).
+    public var floatLayers: [String] = []
 
     /// Runs both models on every sample, comparing each int8 op output (dequantized) with
     /// the float value it stands for.
@@ -31,7 +41,10 @@ public struct QuantizationReport {
         let fg = float.graph, qg = int8.graph
         var signal = [Double](repeating: 0, count: qg.nodes.count)
         var noise = [Double](repeating: 0, count: qg.nodes.count)
+        var dot = [Double](repeating: 0, count: qg.nodes.count)
+        var power = [Double](repeating: 0, count: qg.nodes.count)
         var agree = 0
+        var maxOutputError = 0.0
         for sample in samples {
             var reference: [ValueID: [Float]] = [fg.inputs[0]: sample]
             ModelIO.feed(fi, sample)
@@ -47,23 +60,29 @@ public struct QuantizationReport {
                     let d = Double(x) - Double(f[k])
                     signal[op] += Double(f[k]) * Double(f[k])
                     noise[op] += d * d
+                    dot[op] += Double(f[k]) * Double(x)
+                    power[op] += Double(x) * Double(x)
                     k += 1
                 }
             }
-            if argmax(ModelIO.values(fi.output(0))) == argmax(ModelIO.values(qi.output(0))) { agree += 1 }
+            let fo = ModelIO.values(fi.output(0)), qo = ModelIO.values(qi.output(0))
+            if argmax(fo) == argmax(qo) { agree += 1 }
+            for k in fo.indices { maxOutputError = max(maxOutputError, abs(Double(fo[k]) - Double(qo[k]))) }
         }
         var layers: [Layer] = []
         for (i, n) in qg.nodes.enumerated() where counterpart[n.outputs[0]] != nil {
             if case .dequantize = n.op { continue }
             let sqnr = noise[i] == 0 ? Double.infinity : 10 * log10(max(signal[i], 1e-30) / noise[i])
-            layers.append(Layer(name: n.name, op: n.op.name, sqnr: sqnr))
+            let norms = (signal[i] * power[i]).squareRoot()
+            let cosine = norms == 0 ? (signal[i] == power[i] ? 1 : 0) : dot[i] / norms
+            layers.append(Layer(name: n.name, op: n.op.name, sqnr: sqnr, cosine: cosine, isFloat: qg[n.outputs[0]].dtype == .float32))
         }
         return QuantizationReport(
             layers: layers, samples: samples.count,
             top1Agreement: samples.isEmpty ? 1 : Double(agree) / Double(samples.count),
             floatFileBytes: float.bytes.count, int8FileBytes: int8.bytes.count,
             floatConstantBytes: float.lowered.constantBytes, int8ConstantBytes: int8.lowered.constantBytes,
-            floatArenaBytes: float.arenaBytes, int8ArenaBytes: int8.arenaBytes)
+            floatArenaBytes: float.arenaBytes, int8ArenaBytes: int8.arenaBytes, maxOutputError: maxOutputError)
     }
 
     static func argmax(_ v: [Float]) -> Int {
@@ -74,20 +93,45 @@ public struct QuantizationReport {
 
     /// The report as printed by `edgepack pack --quantize int8`.
     public var text: String {
-        var lines = ["int8 quantization report (\(samples) calibration samples, runtime float vs int8):"]
+        var lines = ["int8 quantization report (\(samples) calibration samples, \(calibrationMethod) ranges" +
+                     (biasCorrection ? ", bias correction" : "") + "; runtime float vs int8):"]
         let width = max(5, layers.map { $0.name.count }.max() ?? 5)
-        lines.append("  " + pad("layer", width) + "  " + pad("op", 16) + "  SQNR (dB)")
+        lines.append("  " + pad("layer", width) + "  " + pad("op", 16) + "  SQNR (dB)    cosine")
         for l in layers {
-            let db = l.sqnr.isInfinite ? "exact" : String(format: "%8.1f", l.sqnr)
-            lines.append("  " + pad(l.name, width) + "  " + pad(l.op, 16) + "  " + db)
+            let db = l.sqnr.isInfinite ? "   exact" : String(format: "%8.1f", l.sqnr)
+            lines.append("  " + pad(l.name, width) + "  " + pad(l.op, 16) + "  " + db + String(format: "  %9.5f", l.cosine) +
+                         (l.isFloat ? "  float32" : ""))
         }
-        lines.append(String(format: "  top-1 agreement with float: %.2f %% (%d/%d)", 100 * top1Agreement,
-                            Int((top1Agreement * Double(samples)).rounded()), samples))
+        if !floatLayers.isEmpty { lines.append("  float32 layers (mixed precision): " + floatLayers.joined(separator: ", ")) }
+        lines.append(String(format: "  top-1 agreement with float: %.2f %% (%d/%d); max |output error| %.4g", 100 * top1Agreement,
+                            Int((top1Agreement * Double(samples)).rounded()), samples, maxOutputError))
         lines.append("  model.bin: \(formatBytes(floatFileBytes)) float -> \(formatBytes(int8FileBytes)) int8 (" +
                      String(format: "%.2fx smaller", Double(floatFileBytes) / Double(max(int8FileBytes, 1))) + ")")
         lines.append("  weights:   \(formatBytes(floatConstantBytes)) float -> \(formatBytes(int8ConstantBytes)) int8")
         lines.append("  arena:     \(formatBytes(floatArenaBytes)) float -> \(formatBytes(int8ArenaBytes)) int8")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension QuantizationReport {
+    /// The report as `--report report.json` writes it.
+    public var json: String {
+        func number(_ x: Double) -> Any { x.isFinite ? x : (x > 0 ? "inf" : "-inf") }
+        let object: [String: Any] = [
+            "samples": samples,
+            "calibration_method": calibrationMethod,
+            "bias_correction": biasCorrection,
+            "float_layers": floatLayers,
+            "top1_agreement": top1Agreement,
+            "max_output_error": maxOutputError,
+            "layers": layers.map { ["name": $0.name, "op": $0.op, "sqnr_db": number($0.sqnr), "cosine": $0.cosine,
+                                    "precision": $0.isFloat ? "float32" : "int8"] as [String: Any] },
+            "sizes": ["float_file_bytes": floatFileBytes, "int8_file_bytes": int8FileBytes,
+                      "float_weight_bytes": floatConstantBytes, "int8_weight_bytes": int8ConstantBytes,
+                      "float_arena_bytes": floatArenaBytes, "int8_arena_bytes": int8ArenaBytes],
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }
 
