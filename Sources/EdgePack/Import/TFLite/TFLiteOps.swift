@@ -82,7 +82,10 @@ extension TFLiteContext {
         guard xs.count == 4, ws.count == 4 else {
             throw n.unsupported("input \(shapeText(xs)) and filter \(shapeText(ws)) must be 4-D (NHWC, \(depthwise ? "1HWC" : "OHWI"))")
         }
-        try checkWeights(n, x: x, w: w, b: b, axis: depthwise ? 3 : 0)
+        try checkWeights(n, x: x, w: w, b: b, axis: depthwise ? 3 : 0, dynamicRange: !depthwise)
+        if graph[w].dtype != graph[x].dtype && (dilationH != 1 || dilationW != 1) {
+            throw n.unsupported("is a dynamic-range convolution with dilation \(dilationH)x\(dilationW); TFLite's hybrid kernel runs it without dilation")
+        }
         let h = try n.padding(scheme, input: xs[1], kernel: ws[1], stride: strideH, dilation: dilationH)
         let wp = try n.padding(scheme, input: xs[2], kernel: ws[2], stride: strideW, dilation: dilationW)
         let a = ConvAttributes(strideH: strideH, strideW: strideW, dilationH: dilationH, dilationW: dilationW,
@@ -114,7 +117,7 @@ extension TFLiteContext {
         let w = try input(n, 1), b = try optionalInput(n, 2)
         let ws = graph[w].shape
         guard ws.count == 2, ws[1] > 0 else { throw n.unsupported("weights \(shapeText(ws)) must be [out, in]") }
-        try checkWeights(n, x: x, w: w, b: b, axis: 0)
+        try checkWeights(n, x: x, w: w, b: b, axis: 0, dynamicRange: false)
         // TFLite flattens the input to [elements / in, in]; EdgeRun's FullyConnected takes rank 2.
         let elements = graph[x].elementCount
         if elements % ws[1] != 0 {
@@ -151,8 +154,9 @@ extension TFLiteContext {
 
     /// Float models take float weights and biases; int8 models int8 weights with zero point 0
     /// (per-tensor or per-channel along `axis`) and int32 biases. Dynamic-range ("hybrid")
-    /// models, int8 weights under float activations, are rejected.
-    private func checkWeights(_ n: TFLiteNode, x: ValueID, w: ValueID, b: ValueID?, axis: Int) throws(EdgeError) {
+    /// layers, int8 weights under float activations, are taken where `dynamicRange` (Conv2D
+    /// with one weight scale, which the runtime runs as TFLite's EvalHybrid) and rejected elsewhere.
+    private func checkWeights(_ n: TFLiteNode, x: ValueID, w: ValueID, b: ValueID?, axis: Int, dynamicRange: Bool) throws(EdgeError) {
         let xv = graph[x], wv = graph[w]
         guard wv.isConstant else { throw n.unsupported("has weights '\(wv.name)' computed at run time; edgepack needs constant weights") }
         switch (xv.dtype, wv.dtype) {
@@ -166,6 +170,11 @@ extension TFLiteContext {
                 throw n.unsupported("has per-channel weight scales along axis \(q.axis); TFLite and EdgeRun use axis \(axis)")
             }
             if let b, graph[b].dtype != .int32 { throw n.unsupported("has a \(graph[b].dtype.name) bias; int8 models use int32 biases") }
+        case (.float32, .int8) where dynamicRange:
+            guard let q = wv.quantization, q.isPerTensor, q.zeroPoint == 0 else {
+                throw n.unsupported("has dynamic-range int8 weights '\(wv.name)' with per-channel or asymmetric scales; EdgeRun runs one symmetric scale")
+            }
+            if let b, graph[b].dtype != .float32 { throw n.unsupported("has a \(graph[b].dtype.name) bias with float32 activations") }
         case (.float32, .int8):
             throw n.unsupported("has int8 weights under float32 activations (dynamic-range quantization)",
                                 fix: "convert the model as float32, or with full-integer int8 quantization (a representative dataset)")
