@@ -120,6 +120,15 @@ struct TFLiteContext {
             throw EdgeError(.unsupported, object: object, problem: "has dynamic shape \(t.shape.map(String.init).joined(separator: "x"))",
                             fix: "convert the model with a fixed input shape (batch 1)")
         }
+        var elements = 1
+        for d in t.shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: Int(d))
+            if overflow || product > Int(Int32.max) {
+                throw EdgeError(.input, object: object, problem: "has shape \(t.shape.map(String.init).joined(separator: "x")), more than 2^31 elements",
+                                fix: "the file is damaged: re-convert the model")
+            }
+            elements = product
+        }
         var value = Value(name: t.name, dtype: dtype, shape: t.shape.map { Int($0) })
         value.quantization = try quantization(i, t, dtype: dtype, shape: value.shape)
         return value

@@ -16,9 +16,11 @@ struct TFLiteNode {
         name = output.map { $0.isEmpty ? "op\(index)" : $0 } ?? "op\(index)"
         object = "\(context.source) operator \(index)"
         self.context = (context.model, context.source)
+        tensorCount = context.subgraph.tensors.count
     }
 
     private let context: (model: TFLiteModel, source: String)
+    private let tensorCount: Int
 
     var opName: String { TFLiteSchema.operatorName(code) }
 
@@ -41,6 +43,10 @@ struct TFLiteNode {
         }
         if op.outputs.count != 1 {
             throw unsupported("has \(op.outputs.count) outputs; the operators edgepack maps have 1")
+        }
+        for i in op.inputs + op.outputs where i < -1 || Int(i) >= tensorCount || (i == -1 && op.outputs.contains(i)) {
+            throw EdgeError(.input, object: object, problem: "refers to tensor \(i); the subgraph has \(tensorCount)",
+                            fix: "the file is damaged: re-convert the model")
         }
     }
 
