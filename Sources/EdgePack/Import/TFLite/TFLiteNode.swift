@@ -13,7 +13,10 @@ struct TFLiteNode {
         self.op = op
         self.index = index
         let output = op.outputs.first.flatMap { i in i >= 0 && Int(i) < context.subgraph.tensors.count ? context.subgraph.tensors[Int(i)].name : nil }
-        name = output.map { $0.isEmpty ? "op\(index)" : $0 } ?? "op\(index)"
+        // Converters join fused layers' names with ';' ("model/conv/Relu;model/conv/BiasAdd;...");
+        // the first is the layer's own and keeps reports readable.
+        let layer = output.flatMap { $0.split(separator: ";").first.map(String.init) }
+        name = layer.map { $0.isEmpty ? "op\(index)" : $0 } ?? "op\(index)"
         object = "\(context.source) operator \(index)"
         self.context = (context.model, context.source)
         tensorCount = context.subgraph.tensors.count
