@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgeRuntime
+import EdgeTestSupport
 import Foundation
 import XCTest
 @testable import EdgePack
@@ -26,12 +27,16 @@ final class TFLiteMLPerfTests: XCTestCase {
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("goldens/manifest.json").path) }
     }
 
-    func testEveryMLPerfTinyModelMatchesTheLiteRTReferenceGoldens() throws {
-        guard let dir = Self.modelsDirectory() else {
+    static func manifest() throws -> (URL, [String: [String: Any]]) {
+        guard let dir = modelsDirectory() else {
             throw XCTSkip("MLPerf Tiny models not found: set EDGERUN_MLPERF_DIR, or place them at <package root>/../shared/models/mlperf-tiny or /work/shared/models/mlperf-tiny (with goldens/manifest.json)")
         }
         let manifestData = try Data(contentsOf: dir.appendingPathComponent("goldens/manifest.json"))
-        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: manifestData) as? [String: [String: Any]])
+        return (dir, try XCTUnwrap(try JSONSerialization.jsonObject(with: manifestData) as? [String: [String: Any]]))
+    }
+
+    func testEveryMLPerfTinyModelMatchesTheLiteRTReferenceGoldens() throws {
+        let (dir, manifest) = try Self.manifest()
         let tflites = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tflite") }
         XCTAssertEqual(Set(manifest.keys), Set(tflites.map { String($0.dropLast(7)) }), "every model has goldens and every golden a model")
         XCTAssertGreaterThanOrEqual(manifest.count, 9, "the MLPerf Tiny folder holds 9 models")
@@ -80,6 +85,48 @@ final class TFLiteMLPerfTests: XCTestCase {
                 }
                 XCTAssertLessThanOrEqual(worst, Self.floatTolerance, "\(name) (\(kernels.isa) kernels): float32 outputs off by \(worst) (relative)")
                 print("\(name): model.bin \(packed.bytes.count) B (tflite \(try Data(contentsOf: source).count) B), arena \(packed.arenaBytes) B, \(kernels.isa) kernels, \(cases) cases, max relative float error \(worst)")
+            }
+        }
+    }
+
+    /// The same through the static Embedded Swift `edgerun` that `make test` builds (its
+    /// default kernels, files in and out), the binary that ships to boards.
+    func testStaticEdgerunMatchesTheGoldens() throws {
+        let (dir, manifest) = try Self.manifest()
+        guard let edgerun = ProcessInfo.processInfo.environment["EDGERUN_EMBEDDED"], FileManager.default.isExecutableFile(atPath: edgerun) else {
+            throw MissingPrerequisite("EDGERUN_EMBEDDED does not name the Embedded Swift edgerun: run `make test`, which builds it")
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mlperf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        for name in manifest.keys.sorted() {
+            var options = PackOptions()
+            options.sourceName = "\(name).tflite"
+            let bytes = try Packer.pack(tflite: Array(try Data(contentsOf: dir.appendingPathComponent("\(name).tflite"))), options: options).final.bytes
+            let bin = tmp.appendingPathComponent("\(name).bin")
+            try Data(bytes).write(to: bin)
+            for i in 0..<(manifest[name]!["cases"] as? Int ?? 0) {
+                let out = tmp.appendingPathComponent("\(name)-\(i).npy")
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: edgerun)
+                process.arguments = [bin.path, "--input", dir.appendingPathComponent("goldens/\(name)/input_\(i).npy").path, "--output", out.path]
+                process.standardOutput = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                XCTAssertEqual(process.terminationStatus, 0, "\(name) case \(i): edgerun failed")
+                guard process.terminationStatus == 0 else { continue }
+                let got = try Harness.npy(out)
+                let expected = try Harness.npy(dir.appendingPathComponent("goldens/\(name)/output_\(i).npy"))
+                XCTAssertEqual(got.element, expected.element, "\(name) case \(i)")
+                XCTAssertEqual(got.shape.reduce(1, *), expected.shape.reduce(1, *), "\(name) case \(i)")
+                if expected.element == .int8 {
+                    XCTAssertEqual(got.data, expected.data, "\(name) case \(i): int8 outputs differ from LiteRT's reference")
+                } else if got.elementCount == expected.elementCount {
+                    let e = (0..<expected.elementCount).map { expected.float(at: $0) }
+                    let scale = max(1, e.map(abs).max() ?? 0)
+                    let worst = (0..<e.count).map { abs(got.float(at: $0) - e[$0]) / scale }.max() ?? 0
+                    XCTAssertLessThanOrEqual(worst, Self.floatTolerance, "\(name) case \(i): float32 outputs off by \(worst) (relative)")
+                }
             }
         }
     }
