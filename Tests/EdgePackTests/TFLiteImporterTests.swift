@@ -29,6 +29,20 @@ final class TFLiteImporterTests: XCTestCase {
         XCTAssertEqual(out, [7.25, 0, 0])
     }
 
+    /// A float TFLite model goes through the same post-training quantization as ONNX models.
+    func testFloatModelQuantizesWithCalibration() throws {
+        var rng = SeededRandom(seed: 41)
+        let samples = (0..<64).map { _ in rng.uniform(-2, 2) }
+        var options = PackOptions()
+        options.quantization = QuantizationOptions(calibration: NPYArray(element: .float32, shape: [16, 4], data: TFLiteBuilder.floats(samples)),
+                                                   calibrationName: "calibration.npy")
+        let result = try Packer.pack(tflite: Self.floatFC(activation: 0).bytes(), options: options)
+        let int8 = try XCTUnwrap(result.quantized)
+        XCTAssertEqual(Harness.ops(int8.graph), ["Quantize", "FullyConnected", "Dequantize"])
+        let x: [Float] = [1, -1, 2, 0.5]
+        Harness.assertClose(try Harness.run(int8, x), try Harness.run(result.float, x), 0.05)
+    }
+
     func testSourceFormatIsDetectedFromTheContents() {
         XCTAssertEqual(Packer.sourceFormat(of: Self.floatFC().bytes()), .tflite)
         XCTAssertEqual(Packer.sourceFormat(of: [0x08, 0x07, 0x12, 0x04, 0x74, 0x65, 0x73, 0x74]), .onnx)
