@@ -121,9 +121,22 @@ final class TFLiteImporterTests: XCTestCase {
         XCTAssertTrue(e?.problem.contains("TANH") ?? false, e?.message ?? "")
     }
 
-    func testDynamicRangeFullyConnectedIsRejected() {
+    func testDynamicRangeFullyConnectedImportsWithOneWeightScale() throws {
         var b = Self.floatFC()
         b.tensors[1] = .init(name: "weights", shape: [3, 4], type: 9, data: [UInt8](repeating: 1, count: 12), scales: [0.1], zeroPoints: [0])
+        let packed = try Packer.pack(tflite: b.bytes(), options: PackOptions()).final
+        XCTAssertEqual(packed.graph[packed.graph.nodes[0].inputs[1]!].dtype, .int8)
+        // x = [1, -1, 2, 0.5]: max |x| = 2, xq = [64, -64, 127, 32] (round half away), acc = 159,
+        // out = relu(bias + 159 x (2 / 127 x 0.1)).
+        let out = try Harness.run(packed, [1, -1, 2, 0.5])
+        let scale = Float(2) / 127 * Float(0.1)
+        XCTAssertEqual(out, [0.25 + 159 * scale, 1 + 159 * scale, max(0, -2 + 159 * scale)])
+    }
+
+    func testDynamicRangeWithPerChannelScalesIsRejected() {
+        var b = Self.floatFC()
+        b.tensors[1] = .init(name: "weights", shape: [3, 4], type: 9, data: [UInt8](repeating: 1, count: 12),
+                             scales: [0.1, 0.2, 0.3], zeroPoints: [0, 0, 0])
         let e = Harness.expectError { _ = try TFLiteImporter.importModel(b.bytes()) }
         XCTAssertEqual(e?.kind, .unsupported)
         XCTAssertTrue(e?.problem.contains("dynamic-range") ?? false, e?.message ?? "")

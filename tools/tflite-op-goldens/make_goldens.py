@@ -661,6 +661,9 @@ def case_list() -> List[Tuple[str, str, Callable]]:
     add("fully_connected", "per_tensor_batch3_relu",
         fc_case(3, 12, 5, act="RELU", per_channel=False), dtypes=("int8",))
     add("fully_connected", "per_channel_batch1", fc_case(1, 16, 8), dtypes=("int8",))
+    # Dynamic-range ("hybrid") FULLY_CONNECTED: float32 input, per-tensor int8 weights.
+    add("fully_connected", "batch3_relu", fc_case(3, 12, 5, act="RELU"), dtypes=("hybrid",))
+    add("fully_connected", "batch1_no_bias", fc_case(1, 16, 8, bias=False), dtypes=("hybrid",))
     add("fully_connected", "per_channel_batch3_relu", fc_case(3, 12, 5, act="RELU"),
         dtypes=("int8",))
 

@@ -1,7 +1,8 @@
 /*
- * ek_hybrid.h: dynamic-range ("hybrid") convolution: float32 input and output, int8 weights
- * with one scale (TFLite's dynamic-range quantization, CONV_2D EvalHybrid, which every TFLite
- * kernel type runs for a per-tensor filter).
+ * ek_hybrid.h: dynamic-range ("hybrid") convolution and fully connected layers: float32 input
+ * and output, int8 weights with one scale (TFLite's dynamic-range quantization: CONV_2D
+ * EvalHybrid and FULLY_CONNECTED EvalHybridDense with symmetric input quantization, which
+ * every TFLite kernel type runs for a per-tensor filter).
  *
  * Layouts as ek_conv.h (NHWC input and output, OHWI weights, explicit padding; dilation 1).
  * Per batch b, the input is quantized symmetrically on the fly:
@@ -23,5 +24,16 @@ void ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape, float 
                                             const float *input, const int8_t *weights,
                                             const float *bias, int8_t *quantized_input,
                                             float *output, float output_min, float output_max);
+
+/*
+ * Fully connected (weights [out_features][in_features], input [batch][in_features]): the same
+ * per-batch input quantization and int32 dot products, then
+ *   out = clamp(bias[c] + (float)acc * scale, output_min, output_max)   (0 for no bias);
+ * when every input element is zero TFLite skips the product: out = clamp(bias[c] or 0).
+ */
+void ek_qd8_f32_qs8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, float filter_scale,
+                                        const float *input, const int8_t *weights,
+                                        const float *bias, int8_t *quantized_input,
+                                        float *output, float output_min, float output_max);
 
 #endif

@@ -1,4 +1,4 @@
-/* Reference dynamic-range convolution (see ek_hybrid.h). */
+/* Reference dynamic-range convolution and fully connected layers (see ek_hybrid.h). */
 #include "ek_hybrid.h"
 
 #include <math.h>
@@ -77,6 +77,43 @@ void ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape, float 
                   (size_t)ox) * (size_t)out_c + (size_t)oc] = value;
         }
       }
+    }
+  }
+}
+
+static inline float ek_hybrid_clamp(float x, float lo, float hi) {
+  x = x < lo ? lo : x;
+  return hi < x ? hi : x;
+}
+
+void ek_qd8_f32_qs8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, float filter_scale,
+                                        const float *input, const int8_t *weights,
+                                        const float *bias, int8_t *quantized_input,
+                                        float *output, float output_min, float output_max) {
+  const size_t in_features = (size_t)shape->in_features;
+  const size_t out_features = (size_t)shape->out_features;
+  const size_t batch = (size_t)shape->batch;
+  int all_zero = 1;
+  for (size_t i = 0; i < batch * in_features && all_zero; ++i) {
+    all_zero = input[i] == 0.0f;
+  }
+  for (size_t b = 0; b < batch; ++b) {
+    int8_t *xq = quantized_input + b * in_features;
+    float scale = 0.0f;
+    if (!all_zero) {
+      scale = ek_symmetric_quantize(input + b * in_features, in_features, xq) * filter_scale;
+    }
+    for (size_t oc = 0; oc < out_features; ++oc) {
+      float value = bias != NULL ? bias[oc] : 0.0f;
+      if (!all_zero) {
+        const int8_t *w = weights + oc * in_features;
+        int32_t acc = 0;
+        for (size_t i = 0; i < in_features; ++i) {
+          acc += (int32_t)xq[i] * (int32_t)w[i];
+        }
+        value += (float)acc * scale;
+      }
+      output[b * out_features + oc] = ek_hybrid_clamp(value, output_min, output_max);
     }
   }
 }

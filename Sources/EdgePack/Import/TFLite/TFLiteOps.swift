@@ -117,7 +117,10 @@ extension TFLiteContext {
         let w = try input(n, 1), b = try optionalInput(n, 2)
         let ws = graph[w].shape
         guard ws.count == 2, ws[1] > 0 else { throw n.unsupported("weights \(shapeText(ws)) must be [out, in]") }
-        try checkWeights(n, x: x, w: w, b: b, axis: 0, dynamicRange: false)
+        try checkWeights(n, x: x, w: w, b: b, axis: 0, dynamicRange: true)
+        if graph[w].dtype != graph[x].dtype, try o?.bool(3) == true {
+            throw n.unsupported("is a dynamic-range layer with asymmetric_quantize_inputs; EdgeRun runs TFLite's symmetric input quantization")
+        }
         // TFLite flattens the input to [elements / in, in]; EdgeRun's FullyConnected takes rank 2.
         let elements = graph[x].elementCount
         if elements % ws[1] != 0 {
@@ -154,8 +157,9 @@ extension TFLiteContext {
 
     /// Float models take float weights and biases; int8 models int8 weights with zero point 0
     /// (per-tensor or per-channel along `axis`) and int32 biases. Dynamic-range ("hybrid")
-    /// layers, int8 weights under float activations, are taken where `dynamicRange` (Conv2D
-    /// with one weight scale, which the runtime runs as TFLite's EvalHybrid) and rejected elsewhere.
+    /// layers, int8 weights under float activations, are taken where `dynamicRange` (Conv2D and
+    /// FullyConnected with one weight scale, which the runtime runs as TFLite's EvalHybrid and
+    /// EvalHybridDense) and rejected elsewhere.
     private func checkWeights(_ n: TFLiteNode, x: ValueID, w: ValueID, b: ValueID?, axis: Int, dynamicRange: Bool) throws(EdgeError) {
         let xv = graph[x], wv = graph[w]
         guard wv.isConstant else { throw n.unsupported("has weights '\(wv.name)' computed at run time; edgepack needs constant weights") }
