@@ -135,3 +135,8 @@ onnx-conformance: build
 
 clean:
 	rm -rf .build $(EMBEDDED_DIR) .build-cross-* $(OUT)
+
+# MLPerf Tiny TFLite models (from ../shared or EDGERUN_MLPERF_DIR): pack and bench, ref vs auto.
+.PHONY: bench-mlperf
+bench-mlperf: build
+	@scripts/bench-mlperf.sh

@@ -7,7 +7,7 @@ import Foundation
 /// `edgepack pack MODEL.onnx -o model.bin`.
 struct Pack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert an ONNX model into a model.bin (float32, or int8 with calibration data).",
+        abstract: "Convert an ONNX or TFLite model into a model.bin (float32, or int8 with calibration data).",
         discussion: """
             The ONNX model must be float32, opset 11 to 21, with static input shapes
             (or fix them with --input-shape). The packed model keeps the ONNX
@@ -15,6 +15,10 @@ struct Pack: ParsableCommand {
             float32 type; inside it runs NHWC, with batch norms folded and
             activations fused. Before writing, edgepack reads the file back and
             prepares it with the runtime, so a model.bin it writes always loads.
+
+            TFLite models (.tflite, told apart by their contents) may be float32
+            or full-integer int8; an int8 model keeps its own scales and zero
+            points and computes what TFLite's reference kernels compute.
 
             Examples:
               Float model:
@@ -57,7 +61,7 @@ struct Pack: ParsableCommand {
     enum Method: String, ExpressibleByArgument, CaseIterable { case minmax, percentile, mse, entropy }
     enum IO: String, ExpressibleByArgument, CaseIterable { case float, int8 }
 
-    @Argument(help: ArgumentHelp("The ONNX model to pack.", valueName: "model.onnx"))
+    @Argument(help: ArgumentHelp("The ONNX or TFLite model to pack.", valueName: "model.onnx|model.tflite"))
     var model: String
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the packed model.", valueName: "model.bin"))
@@ -170,8 +174,8 @@ struct Pack: ParsableCommand {
             if !common.quiet && isatty(2) != 0 { q.progress = ProgressBar.draw }
             options.quantization = q
         }
-        let onnx = try Platform.readAll(path: model)
-        let result = try Packer.pack(onnx: onnx, options: options)
+        let source = try Platform.readAll(path: model)
+        let result = try Packer.pack(model: source, options: options)
         try Packer.write(result.final.bytes, to: output)
         common.say(PackSummary.text(result.final, path: output))
         if let quantization = result.report {

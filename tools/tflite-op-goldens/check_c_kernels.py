@@ -434,6 +434,13 @@ def run_conv(api: Api, c: CaseData) -> List[np.ndarray]:
     xb, wb = Buffer(x), Buffer(w)
     bb = Buffer(b) if b is not None else None
     act = o.get("fused_activation_function", "NONE")
+    if not c.quantized and c.inputs[1]["dtype"] == "int8":
+        # Dynamic-range ("hybrid") convolution: float32 activations, int8 weights (ek_hybrid.h).
+        lo, hi = ACTIVATION_RANGES[act]
+        scratch = Buffer(shape=list(x.shape), dtype="int8")
+        api.call("ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref", shape, c.inputs[1]["scale"][0], xb, wb,
+                 bb.address if bb else None, scratch, y, lo, hi)
+        return [y.array()], [xb, wb, y]
     if not c.quantized:
         lo, hi = ACTIVATION_RANGES[act]
         api.call(f"ek_f32_{kind}_minmax_1x1__ref", shape, xb, wb, bb.address if bb else None,
@@ -466,6 +473,13 @@ def run_fc(api: Api, c: CaseData) -> List[np.ndarray]:
     xb, wb = Buffer(x), Buffer(w)
     bb = Buffer(b) if b is not None else None
     act = c.options.get("fused_activation_function", "NONE")
+    if not c.quantized and c.inputs[1]["dtype"] == "int8":
+        # Dynamic-range ("hybrid") fully connected: float32 activations, int8 weights.
+        lo, hi = ACTIVATION_RANGES[act]
+        scratch = Buffer(shape=list(x.shape), dtype="int8")
+        api.call("ek_qd8_f32_qs8w_fc_minmax_1x1__ref", shape, c.inputs[1]["scale"][0], xb, wb,
+                 bb.address if bb else None, scratch, y, lo, hi)
+        return [y.array()], [xb, wb, y]
     if not c.quantized:
         lo, hi = ACTIVATION_RANGES[act]
         api.call("ek_f32_fc_minmax_1x1__ref", shape, xb, wb, bb.address if bb else None, y,

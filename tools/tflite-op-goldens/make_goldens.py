@@ -309,6 +309,19 @@ def conv_like_case(rng, dtype, op, in_shape, filter_shape, opts, *, bias=True, g
         ref = activation(pre, act)
         return Case(op, inputs, [float_output(ref.shape)], opts, [ref], 1e-4)
 
+    if dtype == "hybrid":
+        # Dynamic-range quantization: float32 activations and bias, int8 weights with one
+        # scale; TFLite quantizes the input per batch at run time (EvalHybrid).
+        x = rng.uniform(input_range[0], input_range[1], in_shape).astype(F32)
+        wq, s = quantize_weights_per_tensor(w)
+        inputs = [float_input("input", x), Input("filter", wq, [s], [0], 0, True),
+                  float_input("bias", b, True) if bias else None]
+        pre = ref_fn(x.astype(np.float64), wq * np.float64(s),
+                     None if b is None else b.astype(F32).astype(np.float64))
+        ref = activation(pre, act)
+        # The run-time input quantization costs up to half an input step per tap.
+        return Case(op, inputs, [float_output(ref.shape)], opts, [ref], 0.05)
+
     in_scale, in_zp = qparams_for_range(*input_range)
     xq = random_int8(rng, in_shape)
     if per_channel:
@@ -619,6 +632,13 @@ def case_list() -> List[Tuple[str, str, Callable]]:
         conv_case((2, 4, 5, 3), (2, 2, 3, 3), padding="VALID"))
     add("conv_2d", "no_bias", conv_case((1, 4, 4, 3), (3, 3, 3, 3), bias=False),
         dtypes=("float32",))
+    # Dynamic-range ("hybrid") CONV_2D: float32 input, per-tensor int8 filter.
+    add("conv_2d", "stride2_same_relu",
+        conv_case((1, 7, 6, 3), (4, 3, 3, 3), stride=(2, 2), act="RELU"), dtypes=("hybrid",))
+    add("conv_2d", "batch2_valid_1x1", conv_case((2, 4, 4, 8), (6, 1, 1, 8), padding="VALID"),
+        dtypes=("hybrid",))
+    add("conv_2d", "10x4_stride2_same", conv_case((1, 9, 10, 1), (5, 4, 4, 1), stride=(2, 2)),
+        dtypes=("hybrid",))
 
     # DEPTHWISE_CONV_2D: filter [1, kh, kw, in_c * depth_multiplier], quantized dimension 3.
     add("depthwise_conv_2d", "3x3_stride1_same", dwconv_case((1, 5, 5, 4), (3, 3)))
@@ -641,6 +661,9 @@ def case_list() -> List[Tuple[str, str, Callable]]:
     add("fully_connected", "per_tensor_batch3_relu",
         fc_case(3, 12, 5, act="RELU", per_channel=False), dtypes=("int8",))
     add("fully_connected", "per_channel_batch1", fc_case(1, 16, 8), dtypes=("int8",))
+    # Dynamic-range ("hybrid") FULLY_CONNECTED: float32 input, per-tensor int8 weights.
+    add("fully_connected", "batch3_relu", fc_case(3, 12, 5, act="RELU"), dtypes=("hybrid",))
+    add("fully_connected", "batch1_no_bias", fc_case(1, 16, 8, bias=False), dtypes=("hybrid",))
     add("fully_connected", "per_channel_batch3_relu", fc_case(3, 12, 5, act="RELU"),
         dtypes=("int8",))
 

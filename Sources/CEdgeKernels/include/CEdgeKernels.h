@@ -6,6 +6,7 @@
 #include "ek_quant.h"
 #include "ek_fixedpoint.h"
 #include "ek_conv.h"
+#include "ek_hybrid.h"
 #include "ek_pool.h"
 #include "ek_binary.h"
 #include "ek_unary.h"

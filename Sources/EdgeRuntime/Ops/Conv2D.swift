@@ -14,10 +14,18 @@ struct ConvCall {
     var f32: KernelTable.F32Conv?
     var qs8: KernelTable.QS8Conv?
     var kernelName: StaticString
+    /// Dynamic-range convolution (float32 activations, int8 weights): the weights' scale and
+    /// the scratch for the quantized input.
+    var hybridScale: Float = 0
+    var hybridScratch: UnsafeMutablePointer<Int8>? = nil
 
     func execute() {
         withUnsafePointer(to: shape) { shape in
-            if let f32 {
+            if let hybridScratch {
+                ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref(shape, hybridScale, input.assumingMemoryBound(to: Float.self),
+                                                       weights.assumingMemoryBound(to: Int8.self), bias?.assumingMemoryBound(to: Float.self),
+                                                       hybridScratch, output.assumingMemoryBound(to: Float.self), min, max)
+            } else if let f32 {
                 f32(shape, input.assumingMemoryBound(to: Float.self), weights.assumingMemoryBound(to: Float.self),
                     bias?.assumingMemoryBound(to: Float.self), output.assumingMemoryBound(to: Float.self), min, max)
             } else if let qs8 {
@@ -78,6 +86,8 @@ enum Conv2D {
                             bias: bias.map { UnsafeRawPointer($0.data) }, output: output.data, min: min, max: max,
                             requant: ek_qs8_requant_params(), f32: nil, qs8: nil, kernelName: "")
         switch try c.mode(of: input) {
+        case .f32 where weights.dtype == .int8 && !depthwise:
+            try prepareHybrid(&c, &call, weights: weights, bias: bias, output: output)
         case .f32:
             try c.require(weights, .float32, "weights")
             try c.require(output, .float32, "output")
@@ -99,6 +109,24 @@ enum Conv2D {
             call.kernelName = entry.name
         }
         return call
+    }
+
+    /// float32 input and output with int8 weights of one scale: TFLite's dynamic-range
+    /// ("hybrid") Conv2D, which quantizes the input per batch at run time (ek_hybrid.h).
+    static func prepareHybrid(_ c: inout PrepareContext, _ call: inout ConvCall, weights: TensorInfo, bias: TensorInfo?,
+                              output: TensorInfo) throws(EdgeError) {
+        try c.require(output, .float32, "output")
+        if let bias { try c.require(bias, .float32, "bias") }
+        if weights.quant.count != 1 || weights.zeroPoint != 0 {
+            throw c.unsupported("dynamic-range int8 weights need one scale and zero point 0, found \(weights.quant.count) scales, zero point \(weights.zeroPoint)")
+        }
+        if call.shape.dilation_h != 1 || call.shape.dilation_w != 1 {
+            throw c.unsupported("dynamic-range convolution runs without dilation, found \(call.shape.dilation_h)x\(call.shape.dilation_w)")
+        }
+        call.hybridScale = weights.scale
+        let inputElements = Int(call.shape.batch) * Int(call.shape.in_h) * Int(call.shape.in_w) * Int(call.shape.in_c)
+        call.hybridScratch = try c.allocate(Int8.self, count: inputElements)
+        call.kernelName = "ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref"
     }
 
     /// TFLite's output size for explicit padding; throws when the window does not fit.

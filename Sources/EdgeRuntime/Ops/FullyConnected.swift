@@ -13,10 +13,18 @@ struct FullyConnectedCall {
     var f32: KernelTable.F32FC?
     var qs8: KernelTable.QS8FC?
     var kernelName: StaticString
+    /// Dynamic-range layer (float32 activations, int8 weights): the weights' scale and the
+    /// scratch for the quantized input.
+    var hybridScale: Float = 0
+    var hybridScratch: UnsafeMutablePointer<Int8>? = nil
 
     func execute() {
         withUnsafePointer(to: shape) { shape in
-            if let f32 {
+            if let hybridScratch {
+                ek_qd8_f32_qs8w_fc_minmax_1x1__ref(shape, hybridScale, input.assumingMemoryBound(to: Float.self),
+                                                   weights.assumingMemoryBound(to: Int8.self), bias?.assumingMemoryBound(to: Float.self),
+                                                   hybridScratch, output.assumingMemoryBound(to: Float.self), min, max)
+            } else if let f32 {
                 f32(shape, input.assumingMemoryBound(to: Float.self), weights.assumingMemoryBound(to: Float.self),
                     bias?.assumingMemoryBound(to: Float.self), output.assumingMemoryBound(to: Float.self), min, max)
             } else if let qs8 {
@@ -57,6 +65,16 @@ enum FullyConnected {
             bias: bias.map { UnsafeRawPointer($0.data) }, output: output.data, min: min, max: max,
             requant: ek_qs8_fc_params(), f32: nil, qs8: nil, kernelName: "")
         switch try c.mode(of: input) {
+        case .f32 where weights.dtype == .int8:
+            // TFLite's dynamic-range FULLY_CONNECTED (symmetric input quantization, ek_hybrid.h).
+            try c.require(output, .float32, "output")
+            if let bias { try c.require(bias, .float32, "bias") }
+            if weights.quant.count != 1 || weights.zeroPoint != 0 {
+                throw c.unsupported("dynamic-range int8 weights need one scale and zero point 0, found \(weights.quant.count) scales, zero point \(weights.zeroPoint)")
+            }
+            call.hybridScale = weights.scale
+            call.hybridScratch = try c.allocate(Int8.self, count: elements)
+            call.kernelName = "ek_qd8_f32_qs8w_fc_minmax_1x1__ref"
         case .f32:
             try c.require(weights, .float32, "weights")
             try c.require(output, .float32, "output")
