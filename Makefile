@@ -35,7 +35,7 @@ KTEST_CFLAGS   := -std=c11 -O2 -Wall -Wextra -Werror -I$(KERNEL_DIR)/include
 A64_CC         := clang --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -static -fuse-ld=lld \
                   -B/usr/lib/gcc-cross/aarch64-linux-gnu/12 -L/usr/lib/gcc-cross/aarch64-linux-gnu/12
 
-.PHONY: help deps cross-deps check-board build embedded cross cross-test kernel-test test demo bench onnx-conformance clean
+.PHONY: help deps cross-deps check-board build embedded cross cross-test kernel-test test demo bench onnx-conformance mlperf-ptq clean
 
 help:
 	@echo "make deps      install Debian packages the build needs"
@@ -54,6 +54,8 @@ help:
 	@echo "make onnx-conformance"
 	@echo "               ONNX backend node tests through edgepack + edgerun; rewrites"
 	@echo "               tools/onnx-conformance/RESULTS.md"
+	@echo "make mlperf-ptq"
+	@echo "               edgepack's int8 of the MLPerf Tiny float models against the official int8"
 	@echo "make clean     remove build outputs"
 
 deps:
@@ -132,6 +134,9 @@ bench: build embedded cross-test
 
 onnx-conformance: build
 	@scripts/onnx-conformance.sh
+
+mlperf-ptq: build
+	@scripts/mlperf-ptq.sh
 
 clean:
 	rm -rf .build $(EMBEDDED_DIR) .build-cross-* $(OUT)

@@ -31,7 +31,9 @@ public enum Lowering {
                 t.constantData = data.littleEndianBytes
                 constantBytes += t.byteSize
             }
-            if let q = value.quantization {
+            // int32 biases carry no QUANT records: their scale is input scale x weight scale,
+            // which the kernels derive, so records would only repeat it (8 B per channel).
+            if let q = value.quantization, value.dtype != .int32 {
                 t.quantization = zip(q.scales, q.zeroPoints).map { QuantParams(scale: $0, zeroPoint: $1) }
                 t.quantizedDimension = q.scales.count > 1 ? q.axis : 0
             }

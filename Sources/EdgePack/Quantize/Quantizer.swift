@@ -102,7 +102,7 @@ public enum Quantizer {
             }
             switch node.op {
             case .conv2D, .depthwiseConv2D, .fullyConnected:
-                guard let wID = node.input(1), let w = float.floats(wID), let x = node.inputs[0], let inQ = params[x] else {
+                guard let wID = node.input(1), let w = realValues(float, wID), let x = node.inputs[0], let inQ = params[x] else {
                     throw EdgeError(.unsupported, object: object, problem: "weights must be float constants and the input an activation",
                                     fix: "report the model")
                 }
@@ -166,6 +166,19 @@ public enum Quantizer {
         if !settings.floatNodes.isEmpty { bypassRoundTrips(&q) }
         try q.verify()
         return QuantizedGraph(graph: q, floatCounterpart: counterpart)
+    }
+
+    /// A constant's real values: float data as is, int8 data (the weights of a TFLite
+    /// dynamic-range layer in a float model) dequantized with its per-tensor or per-channel scales.
+    static func realValues(_ g: Graph, _ v: ValueID) -> [Float]? {
+        if let f = g.floats(v) { return f }
+        guard case .int8(let data)? = g[v].data, let q = g[v].quantization else { return nil }
+        let shape = g[v].shape
+        let inner = q.axis + 1 < shape.count ? shape[(q.axis + 1)...].reduce(1, *) : 1
+        return data.enumerated().map { i, x in
+            let c = q.scales.count == 1 ? 0 : (i / inner) % q.scales.count
+            return q.scales[c] * Float(Int32(x) - q.zeroPoints[c])
+        }
     }
 
     /// Emits `node` in float32: its int8 activation inputs are dequantized, its output is
