@@ -38,6 +38,14 @@ struct Pack: ParsableCommand {
                 edgepack pack model.onnx -o model_int8.bin \\
                     --quantize int8 --calibration calib.npy --io int8
 
+              Fail fast when the model does not fit a board (see `edgepack check`):
+                edgepack pack model.onnx -o model.bin --board rpi-zero-2w \\
+                    --max-latency-ms 10
+
+            With --board, the packed model is checked against the board's budgets
+            (`edgepack check`) before it is written. Over a budget, edgepack prints the
+            check, writes nothing (an existing model.bin stays as it was) and exits 1.
+
             With --quantize int8, edgepack prints a report: per-layer signal to
             quantization noise ratio (SQNR in dB, higher is better; below about
             20 dB a layer loses much precision), how often the float and int8
@@ -71,6 +79,8 @@ struct Pack: ParsableCommand {
     @Option(name: .customLong("input-shape"),
             help: ArgumentHelp("Fix an input's shape, e.g. image=1x3x32x32 (repeat for several inputs).", valueName: "name=dims"))
     var inputShapes: [String] = []
+
+    @OptionGroup var boardCheck: BoardOptions
 
     @OptionGroup var common: CommonOptions
 
@@ -127,8 +137,17 @@ struct Pack: ParsableCommand {
         }
         let onnx = try Platform.readAll(path: model)
         let result = try Packer.pack(onnx: onnx, options: options)
+        // Checked before writing, so an over-budget model never replaces a good file.
+        let check = try boardCheck.board.map { _ in
+            try boardCheck.check(try EdgeModel(bytes: result.final.bytes), path: output)
+        }
+        if let check, !check.fits {
+            print(boardCheck.json ? check.json : check.text + "\nnot written: \(output)")
+            throw ExitCode(1)
+        }
         try Packer.write(result.final.bytes, to: output)
         common.say(PackSummary.text(result.final, path: output))
         if let report = result.report { common.say(report.text) }
+        if let check { common.say(boardCheck.json ? check.json : check.text) }
     }
 }
