@@ -79,17 +79,31 @@ def per_inference(qemu, binary, path, sample, kernels):
 
 
 def attribute(counts, ops):
-    """Splits one inference's instructions into MAC kernel classes, byte-moving code and per-op code."""
+    """Splits one inference's instructions into MAC kernel classes and the rest (interpreter,
+    kernels without MACs and the C library code they call). With LTO, small kernels are inlined
+    into their Swift callers, so the rest is split into per-byte and per-op parts by a fit
+    across models (`fit_rest`), not by function names."""
     mac_kernels = {op["kernel"]: mac_class(op["kernel"]) for op in ops if op["macs"] > 0}
     buckets = collections.Counter()
     for name, n in counts.items():
-        if name in mac_kernels:
-            buckets[mac_kernels[name]] += n
-        elif name.startswith("$e") or name.startswith("$s"):
-            buckets["per_op"] += n  # Swift: the interpreter loop and op dispatch
-        else:
-            buckets["per_byte"] += n  # kernels without MACs and the C library code they call
+        buckets[mac_kernels.get(name, "rest")] += n
     return buckets
+
+
+def fit_rest(samples):
+    """Least squares rest = per_byte x bytes + per_op x ops over (rest, bytes, ops) samples,
+    both coefficients >= 0 (one is refitted alone when the joint fit makes the other negative)."""
+    sbb = sum(b * b for _, b, _ in samples); soo = sum(o * o for _, _, o in samples)
+    sbo = sum(b * o for _, b, o in samples)
+    srb = sum(r * b for r, b, _ in samples); sro = sum(r * o for r, _, o in samples)
+    det = sbb * soo - sbo * sbo
+    if det > 0:
+        per_byte, per_op = (srb * soo - sro * sbo) / det, (sro * sbb - srb * sbo) / det
+        if per_byte >= 0 and per_op >= 0:
+            return per_byte, per_op
+    alone_byte, alone_op = srb / sbb, sro / soo
+    error = lambda pb, po: sum((r - pb * b - po * o) ** 2 for r, b, o in samples)
+    return (alone_byte, 0.0) if error(alone_byte, 0) <= error(0, alone_op) else (0.0, alone_op)
 
 
 def mac_class(kernel):
@@ -128,7 +142,7 @@ def derive(args):
         ]
         results = {}
         for name, qemu, binary, kernels, board, boards_dir in targets:
-            totals, work = collections.Counter(), collections.Counter()
+            totals, work, rest = collections.Counter(), collections.Counter(), []
             for label, path, sample in models:
                 ops = check(edgepack, path, board, boards_dir)["ops"]
                 buckets = attribute(per_inference(qemu, os.path.join(ROOT, binary), path, sample, kernels), ops)
@@ -136,12 +150,11 @@ def derive(args):
                 for op in ops:
                     if op["macs"] > 0:
                         work[mac_class(op["kernel"])] += op["macs"]
-                    else:
-                        work["per_byte"] += op["bytes"]
-                    work["per_op"] += 1
+                rest.append((buckets["rest"], sum(op["bytes"] for op in ops if op["macs"] == 0), len(ops)))
                 print(f"{name:16} {label:16} " + "  ".join(f"{k} {v:.0f}" for k, v in sorted(buckets.items())))
             results[name] = {key: totals[key] / work[key] for key in totals if work[key] > 0}
-    print("\ninstructions per MAC (by kernel class), per byte (ops without MACs), per op (interpreter):")
+            results[name]["per_byte"], results[name]["per_op"] = fit_rest(rest)
+    print("\ninstructions per MAC (by kernel class), per byte (ops without MACs) and per op (fitted):")
     for name, coefficients in results.items():
         print(f"  {name:16} " + "  ".join(f"{k} {v:.3f}" for k, v in sorted(coefficients.items())))
     if args.write:

@@ -15,10 +15,11 @@ struct Check: ParsableCommand {
             RAM     = model.bin (all of it becomes resident: the loader checks every byte's
                       CRC) + the arena + the runtime's own resident bytes (the profile's
                       edgerun.rss_overhead_bytes).
-            latency = per op, MACs x cycles per MAC of the kernel the board's ISA selects,
-                      + bytes moved x cycles per byte + a fixed cost per op, at the board's
-                      clock on one core (boards/COST_MODEL.md). Checked only with
-                      --max-latency-ms.
+            latency = per op, instructions (MACs x instructions per MAC of the kernel the
+                      board's ISA selects, or bytes moved x instructions per byte for ops
+                      without MACs, + a fixed cost per op) / the core's IPC, at the board's
+                      clock on one core (boards/COST_MODEL.md). An estimate, checked only
+                      with --max-latency-ms.
 
             Board profiles are boards/NAME.json: from --boards-dir, else ./boards, else
             the boards/ directory of the repository edgepack was built in.

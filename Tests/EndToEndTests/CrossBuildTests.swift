@@ -159,6 +159,30 @@ final class CrossBuildTests: XCTestCase {
         }
     }
 
+    /// The target for the stripped aarch64 edgerun with every op and kernel.
+    static let sizeTarget = 300 * 1024
+
+    /// The stripped binary stays within the budget every board records (`edgerun.binary_bytes`,
+    /// also enforced by `make cross`) and within the 300 KB target; all ops and kernels are in.
+    func testAarch64EdgerunIsWithinItsSizeBudget() throws {
+        let binary = try Tools.aarch64Edgerun()
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int)
+        XCTAssertLessThanOrEqual(size, Self.sizeTarget, "\(binary.path): \(size) bytes, over the 300 KB target")
+        for file in try Self.boardFiles() {
+            let edgerun = try XCTUnwrap(try Self.load(file)["edgerun"] as? [String: Any], file.lastPathComponent)
+            let budget = try XCTUnwrap(edgerun["binary_bytes"] as? Int, file.lastPathComponent)
+            XCTAssertLessThanOrEqual(size, budget, "\(binary.path): \(size) bytes, over \(file.lastPathComponent)'s edgerun.binary_bytes")
+            XCTAssertLessThanOrEqual(budget, Self.sizeTarget, "\(file.lastPathComponent): the recorded budget exceeds the 300 KB target")
+        }
+        // Every kernel a KernelTable level can select is linked in (the names edgerun info prints).
+        let text = String(decoding: try Data(contentsOf: binary), as: UTF8.self)
+        for kernel in ["ek_f32_conv2d_minmax_1x1__ref", "ek_qs8_dwconv2d_minmax_1x1__ref", "ek_f32_fc_minmax_1x4c4__neon",
+                       "ek_qs8_fc_minmax_1x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neondot", "ek_qs8_softmax_x1__ref",
+                       "ek_xN_transpose__ref", "ek_qs8_hswish_x1__ref"] {
+            XCTAssertTrue(text.contains(kernel), "\(kernel) is missing from \(binary.path)")
+        }
+    }
+
     /// The qemu CPU models to run: every board's, plus the Armv8.0 and Armv8.2 extremes.
     static func qemuCPUs() throws -> [String] {
         var cpus: Set<String> = ["cortex-a53", "cortex-a76"]

@@ -4,10 +4,11 @@ import EdgeRuntime
 /// The latency model's coefficients for one board (`latency_model` in a board profile; their
 /// derivation is in boards/COST_MODEL.md).
 ///
-/// An op executes `macs x instructions_per_mac[<kernel class>] + bytes x instructions_per_byte
-/// + instructions_per_op` instructions, where the kernel class names the kernel that runs it
-/// (`qs8_conv2d_ref`, `f32_fc_neon`, ...; see `CostModel.macClass`) and `bytes` is every input
-/// (weights included) plus every output. Instruction counts are a property of the binary, the
+/// An op executes `instructions_per_op` plus, for an op with MACs (convolutions, fully
+/// connected), `macs x instructions_per_mac[<kernel class>]`, where the class names the kernel
+/// that runs it (`qs8_conv2d_ref`, `f32_fc_neon`, ...; see `CostModel.macClass`), or, for any
+/// other op, `bytes x instructions_per_byte` with `bytes` = every input plus every output.
+/// Instruction counts are a property of the binary, the
 /// same on every board of an architecture; `ipc` (instructions per cycle) is the core's. An
 /// op's time is `instructions / ipc` cycles at the board's clock, on one core (`edgerun` runs
 /// single-threaded).
@@ -131,7 +132,8 @@ public enum CostModel {
                                 board: String) throws(EdgeError) -> [OpCost] {
         var timed = ops
         for i in timed.indices {
-            var instructions = Double(timed[i].bytes) * c.instructionsPerByte + c.instructionsPerOp
+            var instructions = c.instructionsPerOp
+            if timed[i].macClass == nil { instructions += Double(timed[i].bytes) * c.instructionsPerByte }
             if let key = timed[i].macClass {
                 guard let perMAC = c.instructionsPerMAC[key] else {
                     throw EdgeError(.input, object: "board \(board) field latency_model.instructions_per_mac",
