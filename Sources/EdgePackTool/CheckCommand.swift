@@ -109,7 +109,9 @@ struct BoardOptions: ParsableArguments {
             return boardsDir
         }
         var candidates = [fm.currentDirectoryPath + "/boards"]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // /proc/self/exe: argv[0] may be a bare name found through PATH.
+        let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
             candidates.append(dir.appendingPathComponent("boards").path)
             dir = dir.deletingLastPathComponent()
