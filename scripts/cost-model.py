@@ -91,18 +91,19 @@ def attribute(counts, ops):
 
 
 def fit_rest(samples):
-    """Least squares rest = per_byte x bytes + per_op x ops over (rest, bytes, ops) samples,
-    both coefficients >= 0 (one is refitted alone when the joint fit makes the other negative)."""
-    sbb = sum(b * b for _, b, _ in samples); soo = sum(o * o for _, _, o in samples)
-    sbo = sum(b * o for _, b, o in samples)
-    srb = sum(r * b for r, b, _ in samples); sro = sum(r * o for r, _, o in samples)
+    """rest ~ per_byte x bytes + per_op x ops over (rest, bytes, ops) samples, least squares in
+    relative error (so the small models count as much as the large ones), both coefficients
+    >= 0 (one is refitted alone when the joint fit makes the other negative)."""
+    rows = [(b / r, o / r) for r, b, o in samples if r > 0]
+    sbb = sum(b * b for b, _ in rows); soo = sum(o * o for _, o in rows); sbo = sum(b * o for b, o in rows)
+    sb = sum(b for b, _ in rows); so = sum(o for _, o in rows)
     det = sbb * soo - sbo * sbo
     if det > 0:
-        per_byte, per_op = (srb * soo - sro * sbo) / det, (sro * sbb - srb * sbo) / det
+        per_byte, per_op = (sb * soo - so * sbo) / det, (so * sbb - sb * sbo) / det
         if per_byte >= 0 and per_op >= 0:
             return per_byte, per_op
-    alone_byte, alone_op = srb / sbb, sro / soo
-    error = lambda pb, po: sum((r - pb * b - po * o) ** 2 for r, b, o in samples)
+    error = lambda pb, po: sum((1 - pb * b - po * o) ** 2 for b, o in rows)
+    alone_byte, alone_op = sb / sbb, so / soo
     return (alone_byte, 0.0) if error(alone_byte, 0) <= error(0, alone_op) else (0.0, alone_op)
 
 
@@ -219,7 +220,7 @@ def main():
     parser.add_argument("--write", action="store_true", help="derive: store the coefficients in the board profiles")
     parser.add_argument("--bin", default=".build/release", help="directory of the host edgepack")
     parser.add_argument("--x86", default=".build-embedded/release/edgerun", help="unstripped static x86_64 edgerun")
-    parser.add_argument("--aarch64", default=".build-cross-aarch64-linux-embedded/release/edgerun",
+    parser.add_argument("--aarch64", default=".build-cross-aarch64-linux-musl-embedded/release/edgerun",
                         help="unstripped static aarch64 edgerun")
     parser.add_argument("--runs", type=int, default=2000, help="calibrate: edgerun bench runs per model")
     args = parser.parse_args()
