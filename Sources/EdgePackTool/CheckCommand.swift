@@ -82,7 +82,7 @@ struct BoardOptions: ParsableArguments {
         for (flag, value) in [("--ram-budget", ramBudget), ("--storage-budget", storageBudget)] {
             if let value, value <= 0 { throw ValidationError("\(flag) \(value) must be a byte count > 0") }
         }
-        if board == nil, maxLatencyMs != nil || ramBudget != nil || storageBudget != nil || binary != nil || boardsDir != nil {
+        if board == nil, maxLatencyMs != nil || ramBudget != nil || storageBudget != nil || binary != nil || boardsDir != nil || json {
             throw ValidationError("board budget options need --board NAME: add it, e.g. --board rpi4")
         }
     }

@@ -45,6 +45,7 @@ struct Pack: ParsableCommand {
             With --board, the packed model is checked against the board's budgets
             (`edgepack check`) before it is written. Over a budget, edgepack prints the
             check, writes nothing (an existing model.bin stays as it was) and exits 1.
+            With --json, the check's JSON object is all edgepack prints.
 
             With --quantize int8, edgepack prints a report: per-layer signal to
             quantization noise ratio (SQNR in dB, higher is better; below about
@@ -146,8 +147,12 @@ struct Pack: ParsableCommand {
             throw ExitCode(1)
         }
         try Packer.write(result.final.bytes, to: output)
+        if let check, boardCheck.json {
+            print(check.json)  // --json: the check's object is the whole output, for machines
+            return
+        }
         common.say(PackSummary.text(result.final, path: output))
         if let report = result.report { common.say(report.text) }
-        if let check { common.say(boardCheck.json ? check.json : check.text) }
+        if let check { common.say(check.text) }
     }
 }

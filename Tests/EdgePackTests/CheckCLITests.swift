@@ -127,6 +127,12 @@ extension EdgePackCLITests {
         XCTAssertTrue(fits.stdout.contains("fits rpi4"), fits.stdout)
         XCTAssertEqual(try run(["check", output, "--board", "rpi4"]).status, 0)
 
+        let json = try run(["pack", cnn, "-o", output, "--board", "rpi5", "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+        XCTAssertEqual(object["board"] as? String, "rpi5")
+        XCTAssertEqual(object["fits"] as? Bool, true)
+
         let orphan = try run(["pack", cnn, "-o", temporary("never.bin"), "--max-latency-ms", "5"])
         XCTAssertEqual(orphan.status, 2)
         XCTAssertTrue(orphan.stderr.contains("need --board"), orphan.stderr)
