@@ -180,19 +180,20 @@ def write_coefficients(path, coefficients, arch):
     print(f"wrote {os.path.relpath(path, ROOT)}")
 
 
-def layout(value, depth=0):
-    """JSON in the profiles' hand-written layout: small objects and scalar arrays on one line."""
+def layout(value, depth=0, in_list=False):
+    """JSON in the profiles' hand-written layout: scalar arrays, objects in arrays and other small
+    objects on one line."""
     indent = "  " * (depth + 1)
     if isinstance(value, dict):
         flat = json.dumps(value, separators=(", ", ": "))
-        if depth >= 1 and all(not isinstance(v, (dict, list)) for v in value.values()) and len(flat) < 110:
+        if depth >= 1 and all(not isinstance(v, (dict, list)) for v in value.values()) and (in_list or len(flat) < 110):
             return "{ " + flat[1:-1] + " }" if value else "{}"
         items = [f"{indent}{json.dumps(k)}: {layout(v, depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
     if isinstance(value, list):
         if all(not isinstance(v, (dict, list)) for v in value):
             return json.dumps(value, separators=(", ", ": "))
-        return "[\n" + ",\n".join(indent + layout(v, depth + 1) for v in value) + "\n" + "  " * depth + "]"
+        return "[\n" + ",\n".join(indent + layout(v, depth + 1, in_list=True) for v in value) + "\n" + "  " * depth + "]"
     return json.dumps(value)
 
 
