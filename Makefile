@@ -88,9 +88,9 @@ cross: check-board deps cross-deps
 	@echo "== stripping into $(CROSS_OUT)"
 	@$(STRIP) $(CROSS_DIR)/release/edgerun $(CROSS_OUT)
 	@echo "$(CROSS_OUT): $$(wc -c < $(CROSS_OUT)) bytes (unstripped $$(wc -c < $(CROSS_DIR)/release/edgerun)), budget $(CROSS_BUDGET)"
-	@test "$$(wc -c < $(CROSS_OUT))" -le "$(CROSS_BUDGET)" || { echo "make: $(CROSS_OUT) is over the size budget \
-	    edgerun.binary_bytes = $(CROSS_BUDGET) of $(BOARD_FILE): find what grew (llvm-nm --size-sort -S \
-	    $(CROSS_DIR)/release/edgerun) or raise the budget knowingly" >&2; exit 1; }
+	@test "$$(wc -c < $(CROSS_OUT))" -le "$(CROSS_BUDGET)" || { echo "make: $(CROSS_OUT) is over the size budget" \
+	    "edgerun.binary_bytes = $(CROSS_BUDGET) of $(BOARD_FILE): find what grew" \
+	    "(llvm-nm --size-sort -S $(CROSS_DIR)/release/edgerun) or raise the budget knowingly" >&2; exit 1; }
 
 cross-test:
 	@$(MAKE) --no-print-directory cross BOARD=$(TEST_BOARD)
