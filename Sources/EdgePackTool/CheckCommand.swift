@@ -9,9 +9,10 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that a model.bin fits a board: flash, RAM and estimated latency against its budgets.",
         discussion: """
-            flash   = the board's edgerun binary + model.bin. The binary's size is the one
-                      recorded in the board profile (edgerun.binary_bytes, which `make cross`
-                      enforces as an upper bound), or a built binary's with --binary.
+            flash   = the board's edgerun binary + model.bin. The binary counts with
+                      the size recorded in the board profile (edgerun.binary_bytes,
+                      an upper bound `make cross` enforces), or, with --binary, with
+                      the size of a built one.
             RAM     = model.bin (all of it becomes resident: the loader checks every byte's
                       CRC) + the arena + the runtime's own resident bytes (the profile's
                       edgerun.rss_overhead_bytes).
