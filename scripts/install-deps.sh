@@ -9,12 +9,14 @@
 #     gcc-aarch64-linux-gnu     crt*.o and libgcc for aarch64 (clang links with them via -B/-L)
 #     libc6-dev-arm64-cross     aarch64 glibc headers and static libraries under /usr/aarch64-linux-gnu
 #     qemu-user                 qemu-aarch64, to run the cross-built edgerun in tests
+#     musl-dev:arm64            aarch64 musl (static libc.a, crt*.o, headers): the default, smaller
+#                               libc of the cross-built edgerun (needs the arm64 dpkg architecture)
 # Stripping uses llvm-objcopy from the Swift toolchain, so no binutils package is needed.
 set -euo pipefail
 
 case "${1:-}" in
   "") name=install-deps; packages=(libc6-dev make) ;;
-  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
+  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user musl-dev:arm64) ;;
   *) echo "usage: $0 [--cross]" >&2; exit 2 ;;
 esac
 
@@ -28,6 +30,10 @@ if [ "${#need[@]}" -gt 0 ]; then
   echo "$name: installing ${need[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # Multiarch packages (name:arm64) need the architecture known to dpkg before apt-get update.
+  if printf '%s\n' "${need[@]}" | grep -q ':arm64$' && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo dpkg --add-architecture arm64
+  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

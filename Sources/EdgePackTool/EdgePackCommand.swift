@@ -18,12 +18,12 @@ struct EdgePackCommand: ParsableCommand {
 
             Exit codes:
               0  success
-              1  reserved (over-budget board checks)
+              1  over a board's budget (check, pack --board)
               2  a usage, input or model error, explained on one line of
                  standard error: the object, the bad value, the fix
             """,
         version: "0.1.0",
-        subcommands: [Pack.self, Inspect.self])
+        subcommands: [Pack.self, Inspect.self, Check.self])
 
     /// Like `ParsableCommand.main()`, but with EdgeRun's exit codes: every usage, input or
     /// packing error exits with 2 after one line on standard error.

@@ -49,6 +49,15 @@ struct Pack: ParsableCommand {
                     --calibration-method entropy --bias-correction \\
                     --keep-float fc --report report.json
 
+              Fail fast when the model does not fit a board (see `edgepack check`):
+                edgepack pack model.onnx -o model.bin --board rpi-zero-2w \\
+                    --max-latency-ms 10
+
+            With --board, the packed model is checked against the board's budgets
+            (`edgepack check`) before it is written. Over a budget, edgepack prints the
+            check, writes nothing (an existing model.bin stays as it was) and exits 1.
+            With --json, the check's JSON object is all edgepack prints.
+
             With --quantize int8, edgepack prints a report: per-layer signal to
             quantization noise ratio (SQNR in dB, higher is better; below about
             20 dB a layer loses much precision) and cosine similarity, how often
@@ -105,6 +114,8 @@ struct Pack: ParsableCommand {
     @Option(name: .customLong("input-shape"),
             help: ArgumentHelp("Fix an input's shape, e.g. image=1x3x32x32 (repeat for several inputs).", valueName: "name=dims"))
     var inputShapes: [String] = []
+
+    @OptionGroup var boardCheck: BoardOptions
 
     @OptionGroup var common: CommonOptions
 
@@ -176,12 +187,25 @@ struct Pack: ParsableCommand {
         }
         let source = try Platform.readAll(path: model)
         let result = try Packer.pack(model: source, options: options)
+        // Checked before writing, so an over-budget model never replaces a good file.
+        let check = try boardCheck.board.map { _ in
+            try boardCheck.check(try EdgeModel(bytes: result.final.bytes), path: output)
+        }
+        if let check, !check.fits {
+            print(boardCheck.json ? check.json : check.text + "\nnot written: \(output)")
+            throw ExitCode(1)
+        }
         try Packer.write(result.final.bytes, to: output)
+        if let check, boardCheck.json {
+            print(check.json)  // --json: the check's object is the whole output, for machines
+            return
+        }
         common.say(PackSummary.text(result.final, path: output))
         if let quantization = result.report {
             common.say(quantization.text)
             if let report { try Platform.writeAtomically(Array(quantization.json.utf8), to: report) }
         }
+        if let check { common.say(check.text) }
     }
 
     /// One .npy, or every .npy of a directory in name order.

@@ -11,7 +11,7 @@ final class CrossBuildTests: XCTestCase {
 
     static let fields: Set<String> = [
         "name", "description", "triple", "toolset", "cpu", "isa", "clock_mhz", "cores", "ram_bytes",
-        "ram_budget_bytes", "storage_budget_bytes", "qemu_cpu", "gpio", "latency_model",
+        "ram_budget_bytes", "storage_budget_bytes", "qemu_cpu", "gpio", "latency_model", "edgerun",
     ]
     /// Armv8.2 cores have dotprod and fp16; Armv8.0 cores have neither. None has i8mm.
     static let armv82: Set<String> = ["cortex-a55", "cortex-a76"]
@@ -111,19 +111,32 @@ final class CrossBuildTests: XCTestCase {
             problems.append("gpio: expected an array of objects")
         }
         if let model = board["latency_model"] as? [String: Any] {
-            if !["placeholder", "measured"].contains(model["status"] as? String ?? "") { problems.append("latency_model.status: expected placeholder or measured") }
+            if !["derived", "measured"].contains(model["status"] as? String ?? "") { problems.append("latency_model.status: expected derived or measured") }
+            let perMAC = model["instructions_per_mac"] as? [String: Double] ?? [:]
+            // Kernel classes every aarch64 board needs: the reference convolutions and the NEON
+            // fully connected kernels; dotprod boards also the neondot one.
+            var needed = ["f32_conv2d_ref", "qs8_conv2d_ref", "f32_dwconv2d_ref", "qs8_dwconv2d_ref", "f32_fc_neon", "qs8_fc_neon"]
+            if (board["isa"] as? [String] ?? []).contains("dotprod") { needed.append("qs8_fc_neondot") }
+            for key in needed where (perMAC[key] ?? 0) <= 0 { problems.append("latency_model.instructions_per_mac.\(key): expected a number > 0") }
+            for key in ["instructions_per_byte", "instructions_per_op", "ipc"] where (model[key] as? Double ?? 0) <= 0 {
+                problems.append("latency_model.\(key): expected a number > 0")
+            }
+            for key in ["instructions_source", "ipc_source", "reference_source"] where (model[key] as? String ?? "").isEmpty {
+                problems.append("latency_model.\(key): expected where the figures come from")
+            }
             let reference = model["reference_ms"] as? [String: Double] ?? [:]
             for task in ["kws", "vww", "ic", "ad"] where (reference[task] ?? 0) <= 0 {
                 problems.append("latency_model.reference_ms.\(task): expected a number > 0")
             }
-            if (model["reference_source"] as? String ?? "").isEmpty { problems.append("latency_model.reference_source: expected where the figures come from") }
-            if (model["speed_vs_reference"] as? Double ?? 0) <= 0 { problems.append("latency_model.speed_vs_reference: expected a number > 0") }
-            let basis = model["speed_basis"] as? String ?? ""
-            if !["published:", "estimate", "measured:"].contains(where: basis.hasPrefix) {
-                problems.append("latency_model.speed_basis: must start with published:, estimate or measured:")
-            }
         } else {
             problems.append("latency_model: expected an object")
+        }
+        if let edgerun = board["edgerun"] as? [String: Any] {
+            _ = positive("binary_bytes", in: edgerun)
+            _ = positive("rss_overhead_bytes", in: edgerun)
+            if (edgerun["source"] as? String ?? "").isEmpty { problems.append("edgerun.source: expected where the figures come from") }
+        } else {
+            problems.append("edgerun: expected an object")
         }
         return problems
     }
@@ -143,6 +156,30 @@ final class CrossBuildTests: XCTestCase {
             let type = binary.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: phoff + i * phentsize, as: UInt32.self) }
             XCTAssertNotEqual(type, 3, "program header \(i) is PT_INTERP: the binary needs a dynamic loader")
             XCTAssertNotEqual(type, 2, "program header \(i) is PT_DYNAMIC: the binary links shared libraries")
+        }
+    }
+
+    /// The target for the stripped aarch64 edgerun with every op and kernel.
+    static let sizeTarget = 300 * 1024
+
+    /// The stripped binary stays within the budget every board records (`edgerun.binary_bytes`,
+    /// also enforced by `make cross`) and within the 300 KB target; all ops and kernels are in.
+    func testAarch64EdgerunIsWithinItsSizeBudget() throws {
+        let binary = try Tools.aarch64Edgerun()
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: binary.path)[.size] as? Int)
+        XCTAssertLessThanOrEqual(size, Self.sizeTarget, "\(binary.path): \(size) bytes, over the 300 KB target")
+        for file in try Self.boardFiles() {
+            let edgerun = try XCTUnwrap(try Self.load(file)["edgerun"] as? [String: Any], file.lastPathComponent)
+            let budget = try XCTUnwrap(edgerun["binary_bytes"] as? Int, file.lastPathComponent)
+            XCTAssertLessThanOrEqual(size, budget, "\(binary.path): \(size) bytes, over \(file.lastPathComponent)'s edgerun.binary_bytes")
+            XCTAssertLessThanOrEqual(budget, Self.sizeTarget, "\(file.lastPathComponent): the recorded budget exceeds the 300 KB target")
+        }
+        // Every kernel a KernelTable level can select is linked in (the names edgerun info prints).
+        let text = String(decoding: try Data(contentsOf: binary), as: UTF8.self)
+        for kernel in ["ek_f32_conv2d_minmax_1x1__ref", "ek_qs8_dwconv2d_minmax_1x1__ref", "ek_f32_fc_minmax_1x4c4__neon",
+                       "ek_qs8_fc_minmax_1x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neondot", "ek_qs8_softmax_x1__ref",
+                       "ek_xN_transpose__ref", "ek_qs8_hswish_x1__ref"] {
+            XCTAssertTrue(text.contains(kernel), "\(kernel) is missing from \(binary.path)")
         }
     }
 

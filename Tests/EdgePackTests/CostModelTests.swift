@@ -1,0 +1,84 @@
+import EdgeFormat
+import EdgeRuntime
+import EdgeTestSupport
+import Foundation
+import XCTest
+@testable import EdgePack
+
+/// The cost model's kernel mirror, work counts and board profiles.
+final class CostModelTests: XCTestCase {
+    static let boards = Harness.root.appendingPathComponent("boards").path
+
+    static func firmware(_ name: String, int8: Bool) throws -> EdgeModel {
+        var options = PackOptions()
+        options.sourceName = "\(name)/model.onnx"
+        if int8 {
+            options.quantization = QuantizationOptions(calibration: try Harness.npy(Harness.firmwareModel(name, "calibration.npy")),
+                                                       calibrationName: "calibration.npy")
+        }
+        let packed = try Packer.pack(onnx: Array(try Data(contentsOf: Harness.firmwareModel(name, "model.onnx"))), options: options)
+        return try EdgeModel(bytes: packed.final.bytes)
+    }
+
+    func testKernelMirrorMatchesTheRuntimeOnThisHost() throws {
+        let level = "\(KernelTable.forThisMachine().isa)"
+        for (name, int8) in [("digits_mlp", false), ("digits_mlp", true), ("digits_cnn", false), ("digits_cnn", true)] {
+            let model = try Self.firmware(name, int8: int8)
+            let runtime = try Interpreter(model: model, kernels: .forThisMachine())
+            let predicted = try CostModel.kernels(for: model, isa: level == "ref" ? [] : [level])
+            XCTAssertEqual(predicted, (0..<model.file.opCount).map { "\(runtime.kernelName($0))" }, "\(name) int8 \(int8) on \(level)")
+        }
+    }
+
+    func testEveryMirroredKernelIsInTheKernelTable() throws {
+        let table = try String(contentsOf: Harness.root.appendingPathComponent("Sources/EdgeRuntime/KernelTable.swift"), encoding: .utf8)
+        for kernel in CostModel.simdKernels {
+            XCTAssertTrue(table.contains("Entry(function: \(kernel.name), name: \"\(kernel.name)\")"), "\(kernel.name) is not in KernelTable.swift")
+        }
+    }
+
+    func testBoardISASelectsKernels() throws {
+        let model = try Self.firmware("digits_mlp", int8: true)
+        let fc = { (isa: [String]) in try CostModel.kernels(for: model, isa: isa).filter { $0.contains("_fc_") } }
+        XCTAssertEqual(Set(try fc([])), ["ek_qs8_fc_minmax_1x1__ref"])
+        XCTAssertEqual(Set(try fc(["neon"])), ["ek_qs8_fc_minmax_1x4c16__neon"])
+        XCTAssertEqual(Set(try fc(["neon", "fp16", "dotprod"])), ["ek_qs8_fc_minmax_1x4c16__neondot"])
+        XCTAssertEqual(CostModel.macClass("ek_qs8_fc_minmax_1x4c16__neondot"), "qs8_fc_neondot")
+        XCTAssertEqual(CostModel.macClass("ek_f32_dwconv2d_minmax_1x1__ref"), "f32_dwconv2d_ref")
+    }
+
+    func testEstimateFollowsTheCoefficients() throws {
+        let model = try Self.firmware("digits_cnn", int8: false)
+        let work = CostModel.work(of: model, kernels: try CostModel.kernels(for: model, isa: ["neon"]))
+        let classes = Set(work.compactMap(\.macClass))
+        XCTAssertEqual(classes, ["f32_conv2d_ref", "f32_dwconv2d_ref", "f32_fc_neon"])
+        let coefficients = CostCoefficients(status: "derived", instructionsPerMAC: Dictionary(uniqueKeysWithValues: classes.map { ($0, 2.0) }),
+                                            instructionsPerByte: 0.5, instructionsPerOp: 100, ipc: 2, source: "test")
+        let timed = try CostModel.estimate(work, coefficients: coefficients, clockMHz: 1000, board: "test")
+        for op in timed {
+            let instructions = op.macs > 0 ? Double(op.macs) * 2 + 100 : Double(op.bytes) * 0.5 + 100
+            XCTAssertEqual(op.instructions, instructions, accuracy: 1e-9)
+            XCTAssertEqual(op.milliseconds, instructions / 2 / 1e6, accuracy: 1e-12, "1000 MHz, IPC 2")
+        }
+        var missing = coefficients
+        missing.instructionsPerMAC["f32_fc_neon"] = nil
+        XCTAssertThrowsError(try CostModel.estimate(work, coefficients: missing, clockMHz: 1000, board: "test")) { error in
+            XCTAssertTrue("\(error)".contains("f32_fc_neon"), "\(error)")
+        }
+    }
+
+    /// Every board has the coefficients every firmware model needs on its ISA, and an estimate.
+    func testEveryBoardChecksEveryFirmwareModel() throws {
+        let names = BoardProfile.available(in: Self.boards)
+        XCTAssertGreaterThanOrEqual(names.count, 6)
+        for (name, int8) in [("digits_mlp", false), ("digits_mlp", true), ("digits_cnn", false), ("digits_cnn", true)] {
+            let model = try Self.firmware(name, int8: int8)
+            for board in names {
+                let profile = try BoardProfile.load(name: board, directory: Self.boards)
+                let check = try BudgetCheck(model: model, path: name, board: profile)
+                XCTAssertTrue(check.fits, "\(name) on \(board):\n\(check.text)")
+                XCTAssertGreaterThan(check.latency.need, 0)
+            }
+        }
+    }
+}
