@@ -196,15 +196,15 @@ struct Pack: ParsableCommand {
             throw ExitCode(1)
         }
         try Packer.write(result.final.bytes, to: output)
+        if let quantization = result.report, let report {
+            try Platform.writeAtomically(Array(quantization.json.utf8), to: report)
+        }
         if let check, boardCheck.json {
             print(check.json)  // --json: the check's object is the whole output, for machines
             return
         }
         common.say(PackSummary.text(result.final, path: output))
-        if let quantization = result.report {
-            common.say(quantization.text)
-            if let report { try Platform.writeAtomically(Array(quantization.json.utf8), to: report) }
-        }
+        if let quantization = result.report { common.say(quantization.text) }
         if let check { common.say(check.text) }
     }
 
