@@ -163,6 +163,9 @@ final class ONNXAttributes {
     }
     func tensor(_ name: String) throws(EdgeError) -> Onnx_TensorProto? { try get(name, .tensor).map { $0.t } }
 
+    /// Marks the attributes `other` (a rewritten copy of this node's attributes) has read.
+    func adoptReads(of other: ONNXAttributes) { read.formUnion(other.read) }
+
     /// Marks attributes whose value does not matter for inference (e.g. BatchNorm momentum).
     func ignore(_ names: String...) { for n in names { read.insert(n) } }
 

@@ -2,7 +2,7 @@ import EdgeFormat
 import Foundation
 import SwiftProtobuf
 
-/// Imports a float ONNX model (opsets 11...21, default domain) into a `Graph` with ONNX's
+/// Imports a float ONNX model (opsets 11...22, default domain) into a `Graph` with ONNX's
 /// semantics: NCHW spatial ops (`Layout.nchw`), weights as ONNX stores them (Conv `[O, I, kH,
 /// kW]`), Gemm/MatMul already turned into FullyConnected with `[out, in]` weights.
 ///
@@ -10,7 +10,7 @@ import SwiftProtobuf
 /// throws `.unsupported` or `.input` naming the node, the op or attribute and the value:
 /// a model either imports with ONNX's numbers or not at all.
 public enum ONNXImporter {
-    public static let opsets: ClosedRange<Int> = 11...21
+    public static let opsets: ClosedRange<Int> = 11...22
 
     /// - Parameters:
     ///   - bytes: a serialized ModelProto.

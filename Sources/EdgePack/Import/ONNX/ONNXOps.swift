@@ -20,6 +20,8 @@ extension ONNXContext {
         case "HardSwish": define(node, try emit(.hardSwish, [try input(node, 0)], node, index: i))
         case "Sigmoid": define(node, try emit(.logistic, [try input(node, 0)], node, index: i))
         case "Tanh": define(node, try emit(.tanh, [try input(node, 0)], node, index: i))
+        case "LeakyRelu", "PRelu": try convertLeakyRelu(node, attributes, i)
+        case "HardSigmoid": try convertHardSigmoid(node, attributes, i)
         case "Add", "Mul", "Sub", "Div": try convertBinary(node, i)
         case "Softmax": try convertSoftmax(node, attributes, i)
         case "ReduceMean": try convertReduceMean(node, attributes, i)
@@ -38,7 +40,7 @@ extension ONNXContext {
         case "Cast": try convertCast(node, attributes)
         default:
             throw unsupported(node, "op type \(node.opType) is not supported",
-                              fix: "edgepack supports Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, HardSwish, Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, Add, Mul, Concat, Reshape, Flatten, Pad, Softmax, Transpose, ReduceMean, Identity, Dropout, Constant; replace the op or report the model")
+                              fix: "edgepack supports Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh, LeakyRelu, PRelu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Add, Sub, Mul, Div, Concat, Reshape, Flatten, Pad, Softmax, Transpose, ReduceMean, Identity, Dropout, Constant; replace the op or report the model")
         }
         try attributes.checkAllRead(opType: node.opType)
     }
@@ -75,9 +77,13 @@ extension ONNXContext {
                 define(node, id)
                 return
             }
+            if node.opType == "Sub" && !graph[b].isConstant {
+                try subtractRunTime(node, a, b, i)
+                return
+            }
             guard let c = graph.floats(b) else {
                 throw unsupported(node, "right-hand input '\(node.input[1])' is computed at run time; \(node.opType) needs a constant there",
-                                  fix: "rewrite the model to use Add/Mul")
+                                  fix: "rewrite the model to multiply by a constant reciprocal")
             }
             let isSub = node.opType == "Sub"
             b = graph.addConstant("\(node.input[1])/\(isSub ? "negated" : "reciprocal")", shape: shape(b),
@@ -147,7 +153,16 @@ extension ONNXContext {
             } else if c.count == 1 {
                 values = [Float](repeating: c.asFloats[0], count: outF)
             } else {
-                throw unsupported(node, "bias C of shape \(shapeText(c.dims)) does not broadcast as one value per output (\(outF))")
+                // A bias per row (or per element): FullyConnected without bias, then Add.
+                let m = shape(a)[0]
+                guard ShapeInference.broadcast([m, outF], c.dims) == [m, outF] else {
+                    throw unsupported(node, "bias C of shape \(shapeText(c.dims)) does not broadcast to the output \(m)x\(outF)")
+                }
+                let weights = graph.addConstant(node.input[1], shape: [outF, inF], floats: w)
+                let y = try emit(.fullyConnected(.none), [a, weights, nil], node, index: i, output: "\(node.output[0])/product")
+                let matrix = graph.addConstant(node.input[2], shape: c.dims, floats: c.asFloats.map { $0 * beta })
+                define(node, try emit(.add(.none), [y, matrix], node, index: i))
+                return
             }
             bias = graph.addConstant(node.input[2], shape: [outF], floats: values.map { $0 * beta })
         }
@@ -183,8 +198,10 @@ extension ONNXContext {
         attributes.ignore("seed", "ratio")
         if hasInput(node, 2) {
             let training = try constantInput(node, 2, "training_mode")
-            if training.asFloats.contains(where: { $0 != 0 }) {
-                throw unsupported(node, "training_mode is true", fix: "export the model in eval mode (model.eval())")
+            // Training-mode dropout with ratio 0 keeps every element: the identity.
+            let ratio = hasInput(node, 1) ? try constantInput(node, 1, "ratio").asFloats.first ?? 0.5 : 0.5
+            if training.asFloats.contains(where: { $0 != 0 }) && ratio != 0 {
+                throw unsupported(node, "training_mode is true with ratio \(ratio) (random output)", fix: "export the model in eval mode (model.eval())")
             }
         }
         try requireUnusedOutputs(node, from: 1)

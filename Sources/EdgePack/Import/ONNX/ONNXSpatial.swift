@@ -37,9 +37,28 @@ extension ONNXContext {
     }
 
     mutating func convertPool(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
-        let x = try input(node, 0)
+        var x = try input(node, 0)
         let s = shape(x)
-        guard s.count == 4 else { throw unsupported(node, "input has shape \(shapeText(s)); only 2-D pooling (4-D NCHW input) is supported") }
+        if s.count == 3 {
+            // 1-D pooling as 2-D pooling over [N, C, 1, L].
+            let lifted = try lift1D(attributes, node)
+            x = try emit(.reshape(shape: [s[0], s[1], 1, s[2]]), [x], node, index: i, output: "\(node.output[0])/as_2d")
+            let y = try pool2D(node, lifted, x, i, output: "\(node.output[0])/pooled_2d")
+            attributes.adoptReads(of: lifted)
+            try lifted.checkAllRead(opType: node.opType)
+            define(node, try emit(.reshape(shape: [s[0], s[1], shape(y)[3]]), [y], node, index: i))
+            return
+        }
+        guard s.count == 4 else {
+            throw unsupported(node, "input has shape \(shapeText(s)); only 1-D and 2-D pooling (3-D or 4-D NCHW input) are supported")
+        }
+        define(node, try pool2D(node, attributes, x, i, output: nil))
+    }
+
+    /// A 2-D MaxPool or AveragePool of the NCHW value `x`.
+    mutating func pool2D(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ x: ValueID, _ i: Int,
+                         output: String?) throws(EdgeError) -> ValueID {
+        let s = shape(x)
         guard let kernel = try attributes.ints("kernel_shape"), kernel.count == 2 else {
             throw unsupported(node, "attribute kernel_shape must list 2 sizes")
         }
@@ -49,10 +68,24 @@ extension ONNXContext {
         let ceilMode = try attributes.int("ceil_mode", default: 0) != 0
         var padding = try resolvePadding(node, attributes, size: (s[2], s[3]), kernel: (kernel[0], kernel[1]),
                                          strides: strides, dilations: (1, 1))
+        var ceilPadding = Padding2D.zero
         if ceilMode {
-            padding.bottom += ceilExtra(s[2], kernel[0], strides.0, padding.top, padding.bottom)
-            padding.right += ceilExtra(s[3], kernel[1], strides.1, padding.left, padding.right)
+            ceilPadding.bottom = ceilExtra(s[2], kernel[0], strides.0, padding.top, padding.bottom)
+            ceilPadding.right = ceilExtra(s[3], kernel[1], strides.1, padding.left, padding.right)
         }
+        var source = x
+        if node.opType == "AveragePool", try attributes.int("count_include_pad", default: 0) != 0, padding != .zero {
+            // Padded taps count as zeros: pad with zeros first, then pool without padding.
+            if ceilPadding != .zero {
+                throw unsupported(node, "attribute count_include_pad = 1 together with ceil_mode = 1 and padding is not supported",
+                                  fix: "export with count_include_pad=0 or ceil_mode=0")
+            }
+            source = try emit(.pad(before: [0, 0, padding.top, padding.left], after: [0, 0, padding.bottom, padding.right], value: 0),
+                              [x], node, index: i, output: "\(node.output[0])/zero_padded")
+            padding = .zero
+        }
+        padding.bottom += ceilPadding.bottom
+        padding.right += ceilPadding.right
         let attrs = PoolAttributes(filterH: kernel[0], filterW: kernel[1], strideH: strides.0, strideW: strides.1,
                                    padding: padding, layout: .nchw)
         let op: Op
@@ -61,14 +94,9 @@ extension ONNXContext {
             try requireUnusedOutputs(node, from: 1)
             op = .maxPool2D(attrs)
         } else {
-            let includePad = try attributes.int("count_include_pad", default: 0)
-            if includePad != 0 && padding != .zero {
-                throw unsupported(node, "attribute count_include_pad = 1 with padding \(padding.top),\(padding.left),\(padding.bottom),\(padding.right): padded taps would count as zeros",
-                                  fix: "export with count_include_pad=0 (PyTorch: AvgPool2d(count_include_pad=False)) or without padding")
-            }
             op = .averagePool2D(attrs)
         }
-        define(node, try emit(op, [x], node, index: i))
+        return try emit(op, [source], node, index: i, output: output)
     }
 
     mutating func convertGlobalPool(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
@@ -111,10 +139,14 @@ extension ONNXContext {
             axes = Array(0..<s.count)
         }
         axes = axes.map { $0 < 0 ? $0 + s.count : $0 }.sorted()
-        guard s.count == 4 && axes == [2, 3] else {
-            throw unsupported(node, "reduces axes \(axes) of shape \(shapeText(s)); only the spatial axes [2, 3] of a 4-D NCHW tensor are supported")
+        guard axes.allSatisfy({ $0 >= 0 && $0 < s.count }), Set(axes).count == axes.count else {
+            throw unsupported(node, "axes \(axes) are not distinct axes of shape \(shapeText(s))")
         }
-        define(node, try emit(.mean(axes: axes, keepDims: keepDims), [x], node, index: i))
+        if s.count == 4 && axes == [2, 3] {
+            define(node, try emit(.mean(axes: axes, keepDims: keepDims), [x], node, index: i))
+        } else {
+            try meanOverAxes(node, x, axes: axes, keepDims: keepDims, i)
+        }
     }
 
     // MARK: Window helpers
