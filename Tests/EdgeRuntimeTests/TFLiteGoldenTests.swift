@@ -33,6 +33,7 @@ final class TFLiteGoldenTests: XCTestCase {
     func testQuantize() { checkCases(of: .quantize) }
     func testDequantize() { checkCases(of: .dequantize) }
     func testTranspose() { checkCases(of: .transpose) }
+    func testGather() { checkCases(of: .gather) }
 
     /// Every op kind has float32 and int8 cases where it supports them, and every case maps to
     /// an op kind, so a deleted case folder or an unknown TFLite op is noticed.
@@ -60,7 +61,7 @@ final class TFLiteGoldenTests: XCTestCase {
         case .quantize, .dequantize:
             return [.int8]
         case .conv2D, .depthwiseConv2D, .fullyConnected, .add, .mul, .averagePool2D, .maxPool2D, .mean, .reshape,
-             .concatenation, .pad, .clamp, .hardSwish, .logistic, .tanh, .softmax, .transpose:
+             .concatenation, .pad, .clamp, .hardSwish, .logistic, .tanh, .softmax, .transpose, .gather:
             return [.float32, .int8]
         }
     }

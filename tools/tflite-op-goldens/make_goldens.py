@@ -597,6 +597,16 @@ def dequantize_case(qparams):
 BOTH = ("float32", "int8")
 
 
+def gather_case(in_shape, axis, indices):
+    def make(rng, dtype):
+        x = data_movement_input(rng, dtype, in_shape)
+        idx = Input("indices", np.array(indices, I32), constant=True)
+        ref = np.take(x.data, indices, axis=axis)
+        return Case("GATHER", [x, idx], [same_output(x, ref.shape)], {"axis": axis, "batch_dims": 0},
+                    [real(x, ref)], 0.0)
+    return make
+
+
 def case_list() -> List[Tuple[str, str, Callable]]:
     cases: List[Tuple[str, str, Callable]] = []
 
@@ -678,6 +688,8 @@ def case_list() -> List[Tuple[str, str, Callable]]:
     add("pad", "nhwc", pad_case((1, 2, 3, 2), [[1, 0], [0, 1], [1, 1], [2, 1]]))
     add("transpose", "perm_0312", transpose_case((1, 3, 4, 5), (0, 3, 1, 2)))
     add("transpose", "perm_0231", transpose_case((1, 2, 3, 4), (0, 2, 3, 1)))
+    add("gather", "axis1_strided", gather_case((2, 7, 3), 1, [6, 4, 2, 0]))
+    add("gather", "axis3_repeat", gather_case((1, 2, 3, 4), 3, [0, 0, 1, 3, 3]))
 
     # Activations.
     for op in UNARY_FLOAT:

@@ -155,6 +155,9 @@ public enum LayoutConversion {
                 try emit(node, .pad(before: q.map { before[$0] }, after: q.map { after[$0] }, value: value),
                          [try materialize(x, q)], outputPerm: q)
 
+            case .gather(let axis, let indices):
+                try emit(node, .gather(axis: q.firstIndex(of: axis)!, indices: indices), [try materialize(x, q)], outputPerm: q)
+
             case .mean(let axes, let keepDims):
                 // The runtime reduces H and W of NHWC: store NCHW inputs as NHWC first.
                 let target = rank == 4 && axes == [2, 3] ? LayoutConversion.toNHWC : q

@@ -128,6 +128,9 @@ public enum Op: Equatable, Sendable {
     case dequantize
     /// Output dim i is input dim perm[i].
     case transpose(perm: [Int])
+    /// Output = input with dim `axis` replaced by entries `indices` (each in 0..<dim), in
+    /// order: Slice (any steps) and nearest-neighbour Resize. Lowered with an int32 constant.
+    case gather(axis: Int, indices: [Int])
 
     // Import-level ops: removed before lowering.
 
@@ -158,6 +161,7 @@ public enum Op: Equatable, Sendable {
         case .quantize: return .quantize
         case .dequantize: return .dequantize
         case .transpose: return .transpose
+        case .gather: return .gather
         case .batchNormalization: return nil
         }
     }

@@ -111,6 +111,15 @@ public enum Reference {
             return [out]
         case .transpose(let perm):
             return [transpose(x, shape(0), perm)]
+        case .gather(let axis, let indices):
+            let s = shape(0)
+            let outer = s[0..<axis].reduce(1, *), inner = s[(axis + 1)...].reduce(1, *)
+            var out: [Float] = []
+            out.reserveCapacity(outer * indices.count * inner)
+            for o in 0..<outer {
+                for k in indices { out.append(contentsOf: x[((o * s[axis] + k) * inner)..<((o * s[axis] + k + 1) * inner)]) }
+            }
+            return [out]
         case .batchNormalization(let epsilon, let layout):
             let s = shape(0)
             let axis = layout == .nchw ? 1 : s.count - 1

@@ -134,6 +134,14 @@ public enum ShapeInference {
             }
             return [TensorType(dtype: x.dtype, shape: perm.map { x.shape[$0] })]
 
+        case .gather(let axis, let indices):
+            guard axis >= 0 && axis < x.rank, !indices.isEmpty, indices.allSatisfy({ $0 >= 0 && $0 < x.shape[axis] }) else {
+                throw fail("gather of \(indices.count) indices along axis \(axis) does not fit \(shapeText(x.shape))")
+            }
+            var shape = x.shape
+            shape[axis] = indices.count
+            return [TensorType(dtype: x.dtype, shape: shape)]
+
         case .batchNormalization(_, let layout):
             guard x.rank >= 2 else { throw fail("input \(shapeText(x.shape)) needs a channel axis") }
             let channels = x.shape[layout == .nchw ? 1 : x.rank - 1]

@@ -45,6 +45,14 @@ public enum Lowering {
             guard let kind = node.op.kind else { throw internalError("\(node.label) is an import-level op and cannot be lowered") }
             var inputs: [Int?] = []
             for v in node.inputs { inputs.append(try v.map { (v: ValueID) throws(EdgeError) in try tensor(v) }) }
+            if case .gather(_, let indices) = node.op {
+                // The indices live in model.bin as an int32 constant input (FORMAT.md, Gather).
+                var t = ModelDescription.Tensor(name: "\(node.name)/indices", dtype: .int32, shape: [indices.count])
+                t.constantData = TensorData.int32(indices.map { Int32($0) }).littleEndianBytes
+                constantBytes += t.byteSize
+                model.tensors.append(t)
+                inputs.append(model.tensors.count - 1)
+            }
             var outputs: [Int] = []
             for v in node.outputs { outputs.append(try tensor(v)) }
             model.ops.append(ModelDescription.Op(kind: kind, name: node.name, inputs: inputs, outputs: outputs,
@@ -92,6 +100,8 @@ public enum Lowering {
             w.f32(beta)
         case .transpose(let perm):
             for d in 0..<FormatV1.maxRank { w.int(d < perm.count ? perm[d] : d) }
+        case .gather(let axis, _):
+            w.int(axis)
         case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize:
             break
         case .batchNormalization:
