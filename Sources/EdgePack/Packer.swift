@@ -87,7 +87,9 @@ public enum Packer {
         guard let q = options.quantization else { return PackResult(float: float) }
 
         let samples = try CalibrationSet.samples(q.calibration, name: q.calibrationName, for: graph)
-        let ranges = try Calibration.ranges(of: float, samples: samples)
+        var ranges = try Calibration.ranges(of: float, samples: samples)
+        // QDQ models: the model's own activation parameters win over calibration.
+        for v in graph.valueIDs { if let r = graph[v].sourceRange { ranges[v] = r } }
         let quantized = try Quantizer.quantize(graph, ranges: ranges, io: q.io)
         keyValues += [("precision", "int8"), ("quantization", "post-training, per-channel symmetric weights, asymmetric activations"),
                       ("calibration", "\(q.calibrationName) (\(samples.count) samples)")]

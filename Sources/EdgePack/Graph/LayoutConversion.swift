@@ -87,6 +87,8 @@ public enum LayoutConversion {
             } else {
                 result = try out.append1(.transpose(perm: m), [s], name: name, outputName: name)
             }
+            // A permuted copy holds the same numbers: the same source int8 range (QDQ models).
+            if out[result].sourceRange == nil { out[result].sourceRange = source[v].sourceRange }
             cache[v, default: [:]][target] = result
             return result
         }

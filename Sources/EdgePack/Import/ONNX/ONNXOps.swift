@@ -40,9 +40,11 @@ extension ONNXContext {
         case "Cast": try convertCast(node, attributes)
         case "Slice": try convertSlice(node, attributes, i)
         case "Resize": try convertResize(node, attributes, i)
+        case "QuantizeLinear": try convertQuantizeLinear(node, attributes, i)
+        case "DequantizeLinear": try convertDequantizeLinear(node, attributes, i)
         default:
             throw unsupported(node, "op type \(node.opType) is not supported",
-                              fix: "edgepack supports Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh, LeakyRelu, PRelu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Add, Sub, Mul, Div, Concat, Reshape, Flatten, Pad, Softmax, Transpose, ReduceMean, Resize (nearest, linear), Slice, Identity, Dropout, Constant, Shape, Gather, Cast; replace the op or report the model")
+                              fix: "edgepack supports Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh, LeakyRelu, PRelu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Add, Sub, Mul, Div, Concat, Reshape, Flatten, Pad, Softmax, Transpose, ReduceMean, Resize (nearest, linear), Slice, Identity, Dropout, Constant, Shape, Gather, Cast, QuantizeLinear/DequantizeLinear (QDQ pairs); replace the op or report the model")
         }
         try attributes.checkAllRead(opType: node.opType)
     }
