@@ -48,6 +48,21 @@ extension ONNXContext {
         return (scales, zeroPoints, axis, qmin, qmax)
     }
 
+    /// Whether `v` is >= 0 by construction (a clamp at >= 0, Logistic, Softmax, or a pool,
+    /// mean or data movement of such values), so a Relu before it would change nothing.
+    func isNonNegative(_ v: ValueID) -> Bool {
+        guard let node = graph.nodes.last(where: { $0.outputs.contains(v) }) else { return false }
+        switch node.op {
+        case .logistic, .softmax: return true
+        case .maxPool2D, .averagePool2D, .mean, .reshape, .transpose, .gather, .concatenation:
+            if let a = node.op.activation, a.min >= 0 { return true }
+            return node.inputs.allSatisfy { $0.map { isNonNegative($0) } ?? true }
+        default:
+            if let a = node.op.activation, a.min >= 0 { return true }
+            return false
+        }
+    }
+
     mutating func convertQuantizeLinear(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
         let x = try input(node, 0)
         let p = try qdqParameters(node, attributes, rank: shape(x).count)
@@ -70,9 +85,14 @@ extension ONNXContext {
             guard p.scales.count == 1, range == q.range else {
                 throw unsupported(node, "dequantizes '\(name)' with other parameters than its QuantizeLinear")
             }
-            // The pair saturates to the quantized range (exporters drop a Relu it implies):
-            // a Clamp keeps that in float; fused into the producer, it costs nothing.
             if graph[q.id].sourceRange == nil { graph[q.id].sourceRange = range }
+            // A range starting at 0 stands for a Relu (or Clip) the quantizer dropped: a Clamp
+            // keeps it in float (fused into the producer it costs nothing). Other ranges are
+            // calibrated min/max, whose saturation the int8 model applies by itself.
+            guard range.min >= 0 && !isNonNegative(q.id) else {
+                define(node, q.id)
+                return
+            }
             let clamped = try emit(.clamp(Activation(min: range.min, max: range.max)), [q.id], node, index: i)
             graph[clamped].sourceRange = range
             define(node, clamped)
