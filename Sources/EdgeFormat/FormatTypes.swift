@@ -57,6 +57,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
     case transpose = 19
     // Kinds 40... (ONNX importer additions).
     case gather = 40
+    case div = 41
 
     public var name: String {
         switch self {
@@ -80,6 +81,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .dequantize: return "Dequantize"
         case .transpose: return "Transpose"
         case .gather: return "Gather"
+        case .div: return "Div"
         }
     }
 
@@ -95,6 +97,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .pad: return 13 * 4
         case .transpose: return 6 * 4
         case .gather: return 4
+        case .div: return 2 * 4
         case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize: return 0
         }
     }

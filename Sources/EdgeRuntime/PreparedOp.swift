@@ -35,6 +35,7 @@ enum PreparedOp {
         case .dequantize: return try Dequantize.prepare(&c)
         case .transpose: return try Transpose.prepare(&c)
         case .gather: return try Gather.prepare(&c)
+        case .div: return try Div.prepare(&c)
         }
     }
 

@@ -1,4 +1,6 @@
 import EdgeFormat
+import EdgeRuntime
+import EdgeTestSupport
 import XCTest
 @testable import EdgePack
 
@@ -53,15 +55,30 @@ final class ONNXDecompositionTests: XCTestCase {
         Harness.assertClose(r.y, r.x.map { $0 - Foundation.tanh($0) }, 1e-5)
     }
 
-    func testDivWithRunTimeRightHandSideIsRejectedClearly() {
+    func testDivWithRunTimeRightHandSideRunsAsDiv() throws {
         var b = ONNXBuilder()
         b.input("x", [2, 5])
-        b.node("Tanh", ["x"], ["t"])
+        b.node("Sigmoid", ["x"], ["t"])
         b.node("Div", ["x", "t"], ["y"])
         b.output("y")
-        let e = Harness.expectError { _ = try Harness.pack(b) }
+        let r = try run(b, count: 10)
+        XCTAssertEqual(r.ops, ["Logistic", "Div"])
+        Harness.assertClose(r.y, r.x.map { $0 * (1 + Foundation.exp(-$0)) }, 1e-5)
+    }
+
+    func testDivHasNoInt8FormAndSaysSo() {
+        var b = ONNXBuilder()
+        b.input("x", [1, 4])
+        b.node("Sigmoid", ["x"], ["t"])
+        b.node("Div", ["x", "t"], ["y"])
+        b.output("y")
+        let calibration = NPYArray(element: .float32, shape: [2, 1, 4],
+                                   data: (0..<8).flatMap { withUnsafeBytes(of: (Float($0) - 3.5).bitPattern.littleEndian, Array.init) })
+        var options = PackOptions()
+        options.quantization = QuantizationOptions(calibration: calibration, calibrationName: "calibration.npy")
+        let e = Harness.expectError { _ = try Harness.pack(b, options: options) }
         XCTAssertEqual(e?.kind, .unsupported)
-        XCTAssertTrue(e?.problem.contains("computed at run time") ?? false, e?.message ?? "")
+        XCTAssertTrue(e?.problem.contains("Div has no int8 kernel") ?? false, e?.message ?? "")
     }
 
     func testReduceMeanOverMiddleAxisWithoutKeepDims() throws {

@@ -36,6 +36,7 @@ enum TFLiteOpMapping {
         case "DEQUANTIZE": return .dequantize
         case "TRANSPOSE": return .transpose
         case "GATHER": return .gather
+        case "DIV": return .div
         default: return nil
         }
     }
@@ -126,7 +127,7 @@ enum TFLiteOpMapping {
             if try c.string("weights_format") != "DEFAULT" { throw GoldenError("\(c.name): only DEFAULT weights_format maps") }
             let (lo, hi) = try activation(c.string("fused_activation_function"))
             p.f32(lo, hi)
-        case .add, .mul:
+        case .add, .mul, .div:
             let (lo, hi) = try activation(c.string("fused_activation_function"))
             p.f32(lo, hi)
         case .averagePool2D, .maxPool2D:

@@ -134,7 +134,7 @@ public enum LayoutConversion {
             case .clamp, .hardSwish, .logistic, .tanh, .quantize, .dequantize:
                 try emit(node, node.op, [try materialize(x, q)], outputPerm: q)
 
-            case .add, .mul:
+            case .add, .mul, .div:
                 let outRank = source[node.outputs[0]].rank
                 var target = LayoutConversion.identity(outRank)
                 for case let v? in node.inputs where source[v].rank == outRank && !source[v].isConstant {

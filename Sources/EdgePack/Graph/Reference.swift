@@ -52,6 +52,8 @@ public enum Reference {
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 + $1) }]
         case .mul(let act):
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 * $1) }]
+        case .div(let act):
+            return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 / $1) }]
         case .averagePool2D(let a):
             return [pool(x, shape(0), outShape, a, average: true)]
         case .maxPool2D(let a):

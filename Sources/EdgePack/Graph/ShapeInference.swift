@@ -62,7 +62,7 @@ public enum ShapeInference {
             }
             return [TensorType(dtype: x.dtype, shape: [x.shape[0], w.shape[0]])]
 
-        case .add, .mul:
+        case .add, .mul, .div:
             let b = try input(1)
             guard let shape = broadcast(x.shape, b.shape), shape.count <= 4 else {
                 throw fail("shapes \(shapeText(x.shape)) and \(shapeText(b.shape)) do not broadcast within rank 4")

@@ -81,7 +81,7 @@ public enum Lowering {
             for v in [a.strideH, a.strideW, a.dilationH, a.dilationW, a.padding.top, a.padding.left, a.padding.bottom, a.padding.right] { w.int(v) }
             clamp(a.activation)
             if case .depthwiseConv2D(_, let m) = node.op { w.int(m) }
-        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a):
+        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a), .div(let a):
             clamp(a)
         case .averagePool2D(let a), .maxPool2D(let a):
             try nhwc(a.layout)

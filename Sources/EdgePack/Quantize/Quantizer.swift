@@ -74,6 +74,10 @@ public enum Quantizer {
         for (i, node) in float.nodes.enumerated() {
             var n = node
             let object = node.label
+            if case .div = node.op {
+                throw EdgeError(.unsupported, object: object, problem: "Div has no int8 kernel",
+                                fix: "pack the model as float32 (without --quantize), or divide by a constant (it becomes a Mul)")
+            }
             switch node.op {
             case .conv2D, .depthwiseConv2D, .fullyConnected:
                 guard let wID = node.input(1), let w = float.floats(wID), let x = node.inputs[0], let inQ = params[x] else {

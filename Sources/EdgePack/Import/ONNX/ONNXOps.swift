@@ -85,6 +85,10 @@ extension ONNXContext {
                 try subtractRunTime(node, a, b, i)
                 return
             }
+            if node.opType == "Div" && !graph[b].isConstant {
+                define(node, try emit(.div(.none), [a, b], node, index: i))
+                return
+            }
             guard let c = graph.floats(b) else {
                 throw unsupported(node, "right-hand input '\(node.input[1])' is computed at run time; \(node.opType) needs a constant there",
                                   fix: "rewrite the model to multiply by a constant reciprocal")
