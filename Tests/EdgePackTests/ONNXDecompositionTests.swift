@@ -133,6 +133,35 @@ final class ONNXDecompositionTests: XCTestCase {
         XCTAssertEqual(r.y, want)
     }
 
+    func testDilatedMaxPoolGathersWindowTaps() throws {
+        var b = ONNXBuilder()
+        b.input("x", [1, 2, 5, 6])
+        b.node("MaxPool", ["x"], ["y"], [Attr.ints("kernel_shape", [2, 2]), Attr.ints("dilations", [2, 3]), Attr.ints("strides", [1, 2])])
+        b.output("y")
+        let r = try run(b, count: 60)
+        XCTAssertEqual(r.ops.filter { $0 == "Gather" }.count, 2, "\(r.ops)")
+        XCTAssertEqual(r.ops.filter { $0 == "MaxPool2D" }.count, 1, "\(r.ops)")
+        // outH = 5 - 3 + 1 = 3, outW = (6 - 4) / 2 + 1 = 2; taps rows o, o + 2; cols 2o, 2o + 3.
+        var want: [Float] = []
+        for c in 0..<2 {
+            for oh in 0..<3 {
+                for ow in 0..<2 {
+                    want.append([(oh, 2 * ow), (oh, 2 * ow + 3), (oh + 2, 2 * ow), (oh + 2, 2 * ow + 3)].map { r.x[c * 30 + $0.0 * 6 + $0.1] }.max()!)
+                }
+            }
+        }
+        XCTAssertEqual(r.y, want)
+    }
+
+    func testDilatedPoolWithPaddingIsRejected() {
+        var b = ONNXBuilder()
+        b.input("x", [1, 1, 5, 5])
+        b.node("MaxPool", ["x"], ["y"], [Attr.ints("kernel_shape", [2, 2]), Attr.ints("dilations", [2, 2]), Attr.ints("pads", [1, 1, 1, 1])])
+        b.output("y")
+        let e = Harness.expectError { _ = try Harness.pack(b) }
+        XCTAssertTrue(e?.problem.contains("with padding is not supported") ?? false, e?.message ?? "")
+    }
+
     func testGemmWithMatrixBias() throws {
         var b = ONNXBuilder()
         b.input("a", [3, 4])

@@ -64,14 +64,27 @@ extension ONNXContext {
         }
         let strides = try pair(node, attributes, "strides")
         let dilations = try pair(node, attributes, "dilations")
-        if dilations != (1, 1) { throw unsupported(node, "attribute dilations = [\(dilations.0), \(dilations.1)]: dilated pooling is not supported") }
         let ceilMode = try attributes.int("ceil_mode", default: 0) != 0
-        var padding = try resolvePadding(node, attributes, size: (s[2], s[3]), kernel: (kernel[0], kernel[1]),
+        let effective = ((kernel[0] - 1) * dilations.0 + 1, (kernel[1] - 1) * dilations.1 + 1)
+        var padding = try resolvePadding(node, attributes, size: (s[2], s[3]), kernel: effective,
                                          strides: strides, dilations: (1, 1))
         var ceilPadding = Padding2D.zero
         if ceilMode {
-            ceilPadding.bottom = ceilExtra(s[2], kernel[0], strides.0, padding.top, padding.bottom)
-            ceilPadding.right = ceilExtra(s[3], kernel[1], strides.1, padding.left, padding.right)
+            ceilPadding.bottom = ceilExtra(s[2], effective.0, strides.0, padding.top, padding.bottom)
+            ceilPadding.right = ceilExtra(s[3], effective.1, strides.1, padding.left, padding.right)
+        }
+        if dilations != (1, 1) {
+            guard padding == .zero && ceilPadding == .zero else {
+                throw unsupported(node, "attribute dilations = [\(dilations.0), \(dilations.1)] with padding is not supported",
+                                  fix: "export dilated pooling without padding")
+            }
+            if node.opType == "MaxPool" {
+                if try attributes.int("storage_order", default: 0) != 0 { throw unsupported(node, "attribute storage_order = 1 is not supported") }
+                try requireUnusedOutputs(node, from: 1)
+            } else {
+                _ = try attributes.int("count_include_pad", default: 0)
+            }
+            return try dilatedPool(node, x, kernel: (kernel[0], kernel[1]), strides: strides, dilations: dilations, i, output: output)
         }
         var source = x
         if node.opType == "AveragePool", try attributes.int("count_include_pad", default: 0) != 0, padding != .zero {
@@ -97,6 +110,24 @@ extension ONNXContext {
             op = .averagePool2D(attrs)
         }
         return try emit(op, [source], node, index: i, output: output)
+    }
+
+    /// Dilated pooling without padding: Gathers lay each window's taps out side by side
+    /// (output row o, tap j -> input row o * stride + j * dilation), then a plain pool with
+    /// stride = kernel reduces them.
+    mutating func dilatedPool(_ node: Onnx_NodeProto, _ x: ValueID, kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int),
+                              _ i: Int, output: String?) throws(EdgeError) -> ValueID {
+        let s = shape(x)
+        let outH = (s[2] - ((kernel.0 - 1) * dilations.0 + 1)) / strides.0 + 1
+        let outW = (s[3] - ((kernel.1 - 1) * dilations.1 + 1)) / strides.1 + 1
+        guard outH >= 1 && outW >= 1 else { throw unsupported(node, "the dilated window does not fit the input \(shapeText(s))") }
+        let rows = (0..<outH).flatMap { o in (0..<kernel.0).map { o * strides.0 + $0 * dilations.0 } }
+        let cols = (0..<outW).flatMap { o in (0..<kernel.1).map { o * strides.1 + $0 * dilations.1 } }
+        let name = output ?? node.output[0]
+        let h = try emit(.gather(axis: 2, indices: rows), [x], node, index: i, output: "\(name)/window_rows")
+        let w = try emit(.gather(axis: 3, indices: cols), [h], node, index: i, output: "\(name)/windows")
+        let attrs = PoolAttributes(filterH: kernel.0, filterW: kernel.1, strideH: kernel.0, strideW: kernel.1, layout: .nchw)
+        return try emit(node.opType == "MaxPool" ? .maxPool2D(attrs) : .averagePool2D(attrs), [w], node, index: i, output: output)
     }
 
     mutating func convertGlobalPool(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
