@@ -162,6 +162,23 @@ final class ONNXDecompositionTests: XCTestCase {
         XCTAssertTrue(e?.problem.contains("with padding is not supported") ?? false, e?.message ?? "")
     }
 
+    func testBatchedMatMulWithOneConstantMatrixPerBatch() throws {
+        var b = ONNXBuilder()
+        b.input("a", [2, 3, 4])
+        let w = b.random("w", [2, 4, 5])
+        b.node("MatMul", ["a", "w"], ["y"])
+        b.output("y")
+        let r = try run(b, count: 24)
+        var want: [Float] = []
+        for e in 0..<2 {
+            for m in 0..<3 {
+                for n in 0..<5 { want.append((0..<4).map { r.x[e * 12 + m * 4 + $0] * w[e * 20 + $0 * 5 + n] }.reduce(0, +)) }
+            }
+        }
+        Harness.assertClose(r.y, want, 1e-5)
+        XCTAssertEqual(r.ops.filter { $0 == "FullyConnected" }.count, 2)
+    }
+
     func testGemmWithMatrixBias() throws {
         var b = ONNXBuilder()
         b.input("a", [3, 4])

@@ -181,11 +181,15 @@ extension ONNXContext {
     mutating func convertMatMul(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
         let a = try input(node, 0)
         let b = try constantInput(node, 1, "B (weights)")
+        let s = shape(a)
+        if b.dims.count > 2 && s.count == b.dims.count && Array(s.dropLast(2)) == Array(b.dims.dropLast(2)) {
+            try batchedMatMul(node, a, b, i)
+            return
+        }
         guard b.dims.count == 2 else {
-            throw unsupported(node, "B has shape \(shapeText(b.dims)); only a constant 2-D right-hand side is supported")
+            throw unsupported(node, "B has shape \(shapeText(b.dims)); only a constant 2-D right-hand side, or one matrix per batch of A, is supported")
         }
         let inF = b.dims[0], outF = b.dims[1]
-        let s = shape(a)
         guard let last = s.last, last == inF else {
             throw unsupported(node, "A \(shapeText(s)) and B \(shapeText(b.dims)) do not multiply")
         }
@@ -198,6 +202,29 @@ extension ONNXContext {
         let flat = try emit(.reshape(shape: [rows, inF]), [a], node, index: i, output: "\(node.output[0])/2d")
         let y = try emit(.fullyConnected(.none), [flat, weights, nil], node, index: i, output: "\(node.output[0])/fc")
         define(node, try emit(.reshape(shape: Array(s.dropLast()) + [outF]), [y], node, index: i))
+    }
+
+    /// A [batch..., M, K] x B [batch..., K, N] with constant B: per batch entry, a Gather of
+    /// A's rows, a FullyConnected with that entry's matrix, then a Concatenation.
+    mutating func batchedMatMul(_ node: Onnx_NodeProto, _ a: ValueID, _ b: ONNXConstant, _ i: Int) throws(EdgeError) {
+        let s = shape(a), rank = s.count
+        let m = s[rank - 2], k = s[rank - 1], n = b.dims[rank - 1]
+        guard b.dims[rank - 2] == k else { throw unsupported(node, "A \(shapeText(s)) and B \(shapeText(b.dims)) do not multiply") }
+        let batch = s.dropLast(2).reduce(1, *)
+        let out = node.output[0]
+        let flat = try emit(.reshape(shape: [batch, m, k]), [a], node, index: i, output: "\(out)/batched")
+        let weights = b.asFloats
+        var parts: [ValueID?] = []
+        for e in 0..<batch {
+            let rows = try emit(.gather(axis: 0, indices: [e]), [flat], node, index: i, output: "\(out)/batch\(e)")
+            let x = try emit(.reshape(shape: [m, k]), [rows], node, index: i, output: "\(out)/batch\(e)_2d")
+            let matrix = Array(weights[(e * k * n)..<((e + 1) * k * n)])
+            let w = graph.addConstant("\(node.input[1])/\(e)", shape: [n, k], floats: Reference.transpose(matrix, [k, n], [1, 0]))
+            let y = try emit(.fullyConnected(.none), [x, w, nil], node, index: i, output: "\(out)/batch\(e)_product")
+            parts.append(try emit(.reshape(shape: [1, m, n]), [y], node, index: i, output: "\(out)/batch\(e)_3d"))
+        }
+        let joined = batch == 1 ? parts[0]! : try emit(.concatenation(axis: 0), parts, node, index: i, output: "\(out)/joined")
+        define(node, try emit(.reshape(shape: Array(s.dropLast(2)) + [m, n]), [joined], node, index: i))
     }
 
     // MARK: Inference no-ops and constants
