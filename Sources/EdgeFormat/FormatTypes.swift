@@ -55,6 +55,9 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
     case quantize = 17
     case dequantize = 18
     case transpose = 19
+    // Kinds 40... (ONNX importer additions).
+    case gather = 40
+    case div = 41
 
     public var name: String {
         switch self {
@@ -77,6 +80,8 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .quantize: return "Quantize"
         case .dequantize: return "Dequantize"
         case .transpose: return "Transpose"
+        case .gather: return "Gather"
+        case .div: return "Div"
         }
     }
 
@@ -91,6 +96,8 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .concatenation, .softmax: return 4
         case .pad: return 13 * 4
         case .transpose: return 6 * 4
+        case .gather: return 4
+        case .div: return 2 * 4
         case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize: return 0
         }
     }

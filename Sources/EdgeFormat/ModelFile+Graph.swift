@@ -73,7 +73,7 @@ extension ModelFile {
             let raw = UInt16(truncatingIfNeeded: r.le32(0))
             guard let kind = OpKind(rawValue: raw) else {
                 throw EdgeError(.unsupported, object: "model.bin op \(i)",
-                                problem: "op kind \(raw): this edgerun knows kinds 1...\(OpKind.allCases.count)",
+                                problem: "op kind \(raw): this edgerun knows kinds \(OpKind.allCases.map { "\($0.rawValue)" }.joined(separator: ", "))",
                                 fix: "update edgerun to a version that matches the edgepack that wrote this file")
             }
             let object = "model.bin op \(i) (\(kind.name))"

@@ -105,8 +105,10 @@ public enum Packer {
         guard let q = options.quantization else { return PackResult(float: float) }
 
         let samples = try CalibrationSet.samples(q.calibration, for: graph)
-        let stats = try Calibration.statistics(of: float, samples: samples, method: q.method, percentile: q.percentile,
+        var stats = try Calibration.statistics(of: float, samples: samples, method: q.method, percentile: q.percentile,
                                                progress: q.progress)
+        // QDQ models: the model's own activation parameters win over calibration.
+        for v in graph.valueIDs { if let r = graph[v].sourceRange { stats.ranges[v] = r } }
         let known = Set(graph.nodes.map(\.name))
         for name in q.keepFloat.sorted() where !known.contains(name) {
             throw EdgeError(.usage, object: "--keep-float \(name)", problem: "names no layer of the model",

@@ -34,6 +34,8 @@ enum PreparedOp {
         case .quantize: return try Quantize.prepare(&c)
         case .dequantize: return try Dequantize.prepare(&c)
         case .transpose: return try Transpose.prepare(&c)
+        case .gather: return try Gather.prepare(&c)
+        case .div: return try Div.prepare(&c)
         }
     }
 

@@ -33,6 +33,8 @@ final class TFLiteGoldenTests: XCTestCase {
     func testQuantize() { checkCases(of: .quantize) }
     func testDequantize() { checkCases(of: .dequantize) }
     func testTranspose() { checkCases(of: .transpose) }
+    func testGather() { checkCases(of: .gather) }
+    func testDiv() { checkCases(of: .div) }
 
     /// Every op kind has float32 and int8 cases where it supports them, and every case maps to
     /// an op kind, so a deleted case folder or an unknown TFLite op is noticed.
@@ -59,8 +61,10 @@ final class TFLiteGoldenTests: XCTestCase {
         switch kind {
         case .quantize, .dequantize:
             return [.int8]
+        case .div:
+            return [.float32]
         case .conv2D, .depthwiseConv2D, .fullyConnected, .add, .mul, .averagePool2D, .maxPool2D, .mean, .reshape,
-             .concatenation, .pad, .clamp, .hardSwish, .logistic, .tanh, .softmax, .transpose:
+             .concatenation, .pad, .clamp, .hardSwish, .logistic, .tanh, .softmax, .transpose, .gather:
             return [.float32, .int8]
         }
     }

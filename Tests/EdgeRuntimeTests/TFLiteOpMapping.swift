@@ -35,6 +35,8 @@ enum TFLiteOpMapping {
         case "QUANTIZE": return .quantize
         case "DEQUANTIZE": return .dequantize
         case "TRANSPOSE": return .transpose
+        case "GATHER": return .gather
+        case "DIV": return .div
         default: return nil
         }
     }
@@ -125,7 +127,7 @@ enum TFLiteOpMapping {
             if try c.string("weights_format") != "DEFAULT" { throw GoldenError("\(c.name): only DEFAULT weights_format maps") }
             let (lo, hi) = try activation(c.string("fused_activation_function"))
             p.f32(lo, hi)
-        case .add, .mul:
+        case .add, .mul, .div:
             let (lo, hi) = try activation(c.string("fused_activation_function"))
             p.f32(lo, hi)
         case .averagePool2D, .maxPool2D:
@@ -175,6 +177,9 @@ enum TFLiteOpMapping {
             guard let perm = c.inputs[1] else { throw GoldenError("\(c.name): TRANSPOSE needs perm") }
             let axes = try int32s(c, perm).map { Int($0) }
             p.i32((0..<6).map { $0 < axes.count ? axes[$0] : $0 })
+        case .gather:
+            if try c.int("batch_dims") != 0 { throw GoldenError("\(c.name): only batch_dims 0 maps") }
+            p.i32(try c.int("axis"))
         case .hardSwish, .logistic, .tanh, .quantize, .dequantize:
             break
         }

@@ -384,7 +384,7 @@ def binary_case(op, a_shape, b_shape, act="NONE", b_constant=False,
                 a_range=(-2.0, 2.5), b_range=(-0.7, 1.1)):
     def make(rng, dtype):
         opts = {"fused_activation_function": act}
-        fn = np.add if op == "ADD" else np.multiply
+        fn = {"ADD": np.add, "MUL": np.multiply, "DIV": np.divide}[op]
         if dtype == "float32":
             a = rng.uniform(*a_range, a_shape).astype(F32)
             b = rng.uniform(*b_range, b_shape).astype(F32)
@@ -610,6 +610,16 @@ def dequantize_case(qparams):
 BOTH = ("float32", "int8")
 
 
+def gather_case(in_shape, axis, indices):
+    def make(rng, dtype):
+        x = data_movement_input(rng, dtype, in_shape)
+        idx = Input("indices", np.array(indices, I32), constant=True)
+        ref = np.take(x.data, indices, axis=axis)
+        return Case("GATHER", [x, idx], [same_output(x, ref.shape)], {"axis": axis, "batch_dims": 0},
+                    [real(x, ref)], 0.0)
+    return make
+
+
 def case_list() -> List[Tuple[str, str, Callable]]:
     cases: List[Tuple[str, str, Callable]] = []
 
@@ -701,6 +711,12 @@ def case_list() -> List[Tuple[str, str, Callable]]:
     add("pad", "nhwc", pad_case((1, 2, 3, 2), [[1, 0], [0, 1], [1, 1], [2, 1]]))
     add("transpose", "perm_0312", transpose_case((1, 3, 4, 5), (0, 3, 1, 2)))
     add("transpose", "perm_0231", transpose_case((1, 2, 3, 4), (0, 2, 3, 1)))
+    # DIV (float32 only in EdgeRun): divisors kept away from zero.
+    add("div", "broadcast_channel", binary_case("DIV", (1, 3, 3, 5), (5,), b_range=(0.5, 2.0)), dtypes=("float32",))
+    add("div", "same_shape_relu", binary_case("DIV", (1, 2, 3, 4), (1, 2, 3, 4), act="RELU", b_range=(-2.0, -0.5)),
+        dtypes=("float32",))
+    add("gather", "axis1_strided", gather_case((2, 7, 3), 1, [6, 4, 2, 0]))
+    add("gather", "axis3_repeat", gather_case((1, 2, 3, 4), 3, [0, 0, 1, 3, 3]))
 
     # Activations.
     for op in UNARY_FLOAT:

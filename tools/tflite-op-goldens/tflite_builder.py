@@ -66,6 +66,8 @@ BUILTIN_OPERATORS = {
     "MEAN": 40,
     "QUANTIZE": 114,
     "HARD_SWISH": 117,
+    "GATHER": 36,
+    "DIV": 42,
 }
 
 # OperatorCode.deprecated_builtin_code is a byte; codes past 126 store this placeholder
@@ -165,6 +167,13 @@ _REDUCER_OPTIONS = OptionsTable("ReducerOptions", 27, (
 _DEQUANTIZE_OPTIONS = OptionsTable("DequantizeOptions", 38, ())
 _QUANTIZE_OPTIONS = OptionsTable("QuantizeOptions", 89, ())
 _HARD_SWISH_OPTIONS = OptionsTable("HardSwishOptions", 91, ())
+_DIV_OPTIONS = OptionsTable("DivOptions", 29, (
+    OptionField("fused_activation_function", 0, ACTIVATION_FUNCTIONS, "NONE"),
+))
+_GATHER_OPTIONS = OptionsTable("GatherOptions", 23, (
+    OptionField("axis", 0, INT32, 0),
+    OptionField("batch_dims", 1, INT32, 0),
+))
 
 # The options table each operator carries (None: the operator has no builtin options).
 OPERATOR_OPTIONS: Dict[str, Optional[OptionsTable]] = {
@@ -189,6 +198,8 @@ OPERATOR_OPTIONS: Dict[str, Optional[OptionsTable]] = {
     "MEAN": _REDUCER_OPTIONS,
     "QUANTIZE": _QUANTIZE_OPTIONS,
     "HARD_SWISH": _HARD_SWISH_OPTIONS,
+    "GATHER": _GATHER_OPTIONS,
+    "DIV": _DIV_OPTIONS,
 }
 
 # Field ids of the core tables.

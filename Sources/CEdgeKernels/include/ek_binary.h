@@ -53,6 +53,9 @@ void ek_f32_add_minmax_x1__ref(const ek_binary_shape *shape, const float *a, con
                                float *output, float output_min, float output_max);
 void ek_f32_mul_minmax_x1__ref(const ek_binary_shape *shape, const float *a, const float *b,
                                float *output, float output_min, float output_max);
+/* f32 Div: out = min(max(a / b, output_min), output_max) (IEEE division; no int8 form). */
+void ek_f32_div_minmax_x1__ref(const ek_binary_shape *shape, const float *a, const float *b,
+                               float *output, float output_min, float output_max);
 void ek_qs8_add_minmax_x1__ref(const ek_binary_shape *shape, const ek_qs8_add_params *params,
                                const int8_t *a, const int8_t *b, int8_t *output);
 void ek_qs8_mul_minmax_x1__ref(const ek_binary_shape *shape, const ek_qs8_mul_params *params,

@@ -33,4 +33,17 @@ void ek_xN_transpose__ref(const ek_transpose_shape *shape, size_t element_size, 
 void ek_xN_copy_rows__ref(size_t rows, size_t row_bytes, const void *input, size_t input_stride,
                           void *output, size_t output_stride);
 
+/* Gather along one axis with indices known when the model is prepared: input viewed as
+ * [outer, axis_dim, inner], output [outer, count, inner] with output row j of each outer block
+ * = input row indices[j]. The caller guarantees 0 <= indices[j] < axis_dim. */
+typedef struct ek_gather_shape {
+  int32_t outer;
+  int32_t axis_dim;
+  int32_t inner;
+  int32_t count;
+} ek_gather_shape;
+
+void ek_xN_gather__ref(const ek_gather_shape *shape, size_t element_size, const int32_t *indices,
+                       const void *input, void *output);
+
 #endif

@@ -100,6 +100,11 @@ void ek_f32_mul_minmax_x1__ref(const ek_binary_shape *shape, const float *a, con
   EK_BROADCAST_LOOP(shape, output[out] = clamp_f32(a[ia] * b[ib], output_min, output_max));
 }
 
+void ek_f32_div_minmax_x1__ref(const ek_binary_shape *shape, const float *a, const float *b,
+                               float *output, float output_min, float output_max) {
+  EK_BROADCAST_LOOP(shape, output[out] = clamp_f32(a[ia] / b[ib], output_min, output_max));
+}
+
 void ek_qs8_add_minmax_x1__ref(const ek_binary_shape *shape, const ek_qs8_add_params *params,
                                const int8_t *a, const int8_t *b, int8_t *output) {
   EK_BROADCAST_LOOP(shape, output[out] = add_qs8(params, a[ia], b[ib]));

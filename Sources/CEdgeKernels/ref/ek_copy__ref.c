@@ -127,3 +127,17 @@ void ek_xN_copy_rows__ref(size_t rows, size_t row_bytes, const void *input, size
     memcpy(out + r * output_stride, in + r * input_stride, row_bytes);
   }
 }
+
+void ek_xN_gather__ref(const ek_gather_shape *shape, size_t element_size, const int32_t *indices,
+                       const void *input, void *output) {
+  const size_t row_bytes = (size_t)shape->inner * element_size;
+  const uint8_t *in = (const uint8_t *)input;
+  uint8_t *out = (uint8_t *)output;
+  for (int32_t o = 0; o < shape->outer; ++o) {
+    const uint8_t *block = in + (size_t)o * (size_t)shape->axis_dim * row_bytes;
+    for (int32_t j = 0; j < shape->count; ++j) {
+      memcpy(out, block + (size_t)indices[j] * row_bytes, row_bytes);
+      out += row_bytes;
+    }
+  }
+}

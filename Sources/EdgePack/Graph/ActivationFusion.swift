@@ -18,6 +18,7 @@ public enum ActivationFusion {
             let y = g.nodes[i].outputs[0]
             g.nodes[p].op = fused
             g[x].name = g[y].name
+            g[x].sourceRange = g[y].sourceRange ?? g[x].sourceRange
             g.replaceUses(of: y, with: x)
             removed.insert(i)
         }

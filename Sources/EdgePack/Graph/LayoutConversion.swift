@@ -87,6 +87,8 @@ public enum LayoutConversion {
             } else {
                 result = try out.append1(.transpose(perm: m), [s], name: name, outputName: name)
             }
+            // A permuted copy holds the same numbers: the same source int8 range (QDQ models).
+            if out[result].sourceRange == nil { out[result].sourceRange = source[v].sourceRange }
             cache[v, default: [:]][target] = result
             return result
         }
@@ -132,7 +134,7 @@ public enum LayoutConversion {
             case .clamp, .hardSwish, .logistic, .tanh, .quantize, .dequantize:
                 try emit(node, node.op, [try materialize(x, q)], outputPerm: q)
 
-            case .add, .mul:
+            case .add, .mul, .div:
                 let outRank = source[node.outputs[0]].rank
                 var target = LayoutConversion.identity(outRank)
                 for case let v? in node.inputs where source[v].rank == outRank && !source[v].isConstant {
@@ -154,6 +156,9 @@ public enum LayoutConversion {
             case .pad(let before, let after, let value):
                 try emit(node, .pad(before: q.map { before[$0] }, after: q.map { after[$0] }, value: value),
                          [try materialize(x, q)], outputPerm: q)
+
+            case .gather(let axis, let indices):
+                try emit(node, .gather(axis: q.firstIndex(of: axis)!, indices: indices), [try materialize(x, q)], outputPerm: q)
 
             case .mean(let axes, let keepDims):
                 // The runtime reduces H and W of NHWC: store NCHW inputs as NHWC first.

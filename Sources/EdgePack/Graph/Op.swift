@@ -128,6 +128,11 @@ public enum Op: Equatable, Sendable {
     case dequantize
     /// Output dim i is input dim perm[i].
     case transpose(perm: [Int])
+    /// Output = input with dim `axis` replaced by entries `indices` (each in 0..<dim), in
+    /// order: Slice (any steps) and nearest-neighbour Resize. Lowered with an int32 constant.
+    case gather(axis: Int, indices: [Int])
+    /// a / b with numpy broadcasting (rank <= 4); float32 only.
+    case div(Activation)
 
     // Import-level ops: removed before lowering.
 
@@ -158,6 +163,8 @@ public enum Op: Equatable, Sendable {
         case .quantize: return .quantize
         case .dequantize: return .dequantize
         case .transpose: return .transpose
+        case .gather: return .gather
+        case .div: return .div
         case .batchNormalization: return nil
         }
     }
@@ -175,7 +182,7 @@ public enum Op: Equatable, Sendable {
         switch self {
         case .conv2D(let a), .depthwiseConv2D(let a, _): return a.activation
         case .averagePool2D(let a), .maxPool2D(let a): return a.activation
-        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a): return a
+        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a), .div(let a): return a
         default: return nil
         }
     }
@@ -190,6 +197,7 @@ public enum Op: Equatable, Sendable {
         case .fullyConnected: return .fullyConnected(act)
         case .add: return .add(act)
         case .mul: return .mul(act)
+        case .div: return .div(act)
         case .clamp: return .clamp(act)
         default: return nil
         }

@@ -52,6 +52,8 @@ public enum Reference {
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 + $1) }]
         case .mul(let act):
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 * $1) }]
+        case .div(let act):
+            return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 / $1) }]
         case .averagePool2D(let a):
             return [pool(x, shape(0), outShape, a, average: true)]
         case .maxPool2D(let a):
@@ -111,6 +113,15 @@ public enum Reference {
             return [out]
         case .transpose(let perm):
             return [transpose(x, shape(0), perm)]
+        case .gather(let axis, let indices):
+            let s = shape(0)
+            let outer = s[0..<axis].reduce(1, *), inner = s[(axis + 1)...].reduce(1, *)
+            var out: [Float] = []
+            out.reserveCapacity(outer * indices.count * inner)
+            for o in 0..<outer {
+                for k in indices { out.append(contentsOf: x[((o * s[axis] + k) * inner)..<((o * s[axis] + k + 1) * inner)]) }
+            }
+            return [out]
         case .batchNormalization(let epsilon, let layout):
             let s = shape(0)
             let axis = layout == .nchw ? 1 : s.count - 1

@@ -62,7 +62,7 @@ public enum ShapeInference {
             }
             return [TensorType(dtype: x.dtype, shape: [x.shape[0], w.shape[0]])]
 
-        case .add, .mul:
+        case .add, .mul, .div:
             let b = try input(1)
             guard let shape = broadcast(x.shape, b.shape), shape.count <= 4 else {
                 throw fail("shapes \(shapeText(x.shape)) and \(shapeText(b.shape)) do not broadcast within rank 4")
@@ -133,6 +133,14 @@ public enum ShapeInference {
                 throw fail("perm \(perm) is not a permutation of \(x.rank) axes")
             }
             return [TensorType(dtype: x.dtype, shape: perm.map { x.shape[$0] })]
+
+        case .gather(let axis, let indices):
+            guard axis >= 0 && axis < x.rank, !indices.isEmpty, indices.allSatisfy({ $0 >= 0 && $0 < x.shape[axis] }) else {
+                throw fail("gather of \(indices.count) indices along axis \(axis) does not fit \(shapeText(x.shape))")
+            }
+            var shape = x.shape
+            shape[axis] = indices.count
+            return [TensorType(dtype: x.dtype, shape: shape)]
 
         case .batchNormalization(_, let layout):
             guard x.rank >= 2 else { throw fail("input \(shapeText(x.shape)) needs a channel axis") }

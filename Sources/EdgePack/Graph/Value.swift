@@ -98,6 +98,9 @@ public struct Value: Equatable, Sendable {
     /// Constant contents, or nil for activations.
     public var data: TensorData?
     public var quantization: Quantization?
+    /// The real range the source model's own int8 quantization gives this activation (ONNX
+    /// QuantizeLinear/DequantizeLinear); int8 packing uses it instead of the calibrated range.
+    public var sourceRange: ValueRange?
 
     public init(name: String, dtype: DType, shape: [Int], data: TensorData? = nil, quantization: Quantization? = nil) {
         self.name = name

@@ -47,6 +47,14 @@ public enum Lowering {
             guard let kind = node.op.kind else { throw internalError("\(node.label) is an import-level op and cannot be lowered") }
             var inputs: [Int?] = []
             for v in node.inputs { inputs.append(try v.map { (v: ValueID) throws(EdgeError) in try tensor(v) }) }
+            if case .gather(_, let indices) = node.op {
+                // The indices live in model.bin as an int32 constant input (FORMAT.md, Gather).
+                var t = ModelDescription.Tensor(name: "\(node.name)/indices", dtype: .int32, shape: [indices.count])
+                t.constantData = TensorData.int32(indices.map { Int32($0) }).littleEndianBytes
+                constantBytes += t.byteSize
+                model.tensors.append(t)
+                inputs.append(model.tensors.count - 1)
+            }
             var outputs: [Int] = []
             for v in node.outputs { outputs.append(try tensor(v)) }
             model.ops.append(ModelDescription.Op(kind: kind, name: node.name, inputs: inputs, outputs: outputs,
@@ -75,7 +83,7 @@ public enum Lowering {
             for v in [a.strideH, a.strideW, a.dilationH, a.dilationW, a.padding.top, a.padding.left, a.padding.bottom, a.padding.right] { w.int(v) }
             clamp(a.activation)
             if case .depthwiseConv2D(_, let m) = node.op { w.int(m) }
-        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a):
+        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a), .div(let a):
             clamp(a)
         case .averagePool2D(let a), .maxPool2D(let a):
             try nhwc(a.layout)
@@ -94,6 +102,8 @@ public enum Lowering {
             w.f32(beta)
         case .transpose(let perm):
             for d in 0..<FormatV1.maxRank { w.int(d < perm.count ? perm[d] : d) }
+        case .gather(let axis, _):
+            w.int(axis)
         case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize:
             break
         case .batchNormalization:

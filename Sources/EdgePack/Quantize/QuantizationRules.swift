@@ -34,7 +34,7 @@ public enum QuantizationRules {
     /// without rescaling them; TFLite requires it for pools).
     public static func sharesInputParameters(_ op: Op) -> Bool {
         switch op {
-        case .maxPool2D, .averagePool2D, .reshape, .transpose, .pad: return true
+        case .maxPool2D, .averagePool2D, .reshape, .transpose, .pad, .gather: return true
         default: return false
         }
     }

@@ -96,7 +96,8 @@ public enum Quantizer {
         for (i, node) in float.nodes.enumerated() {
             var n = node
             let object = node.label
-            if settings.floatNodes.contains(node.name) {
+            // Div has no int8 kernel: it runs in float32 between a Dequantize and a Quantize.
+            if settings.floatNodes.contains(node.name) || node.op.kind == .div {
                 keepFloat(node, in: &q, activations: activations, counterpart: &counterpart)
                 continue
             }

@@ -6,6 +6,7 @@ struct BinaryCall {
     enum Kernel {
         case f32Add(min: Float, max: Float)
         case f32Mul(min: Float, max: Float)
+        case f32Div(min: Float, max: Float)
         case qs8Add(ek_qs8_add_params)
         case qs8Mul(ek_qs8_mul_params)
     }
@@ -20,6 +21,7 @@ struct BinaryCall {
         switch kernel {
         case .f32Add: return "ek_f32_add_minmax_x1__ref"
         case .f32Mul: return "ek_f32_mul_minmax_x1__ref"
+        case .f32Div: return "ek_f32_div_minmax_x1__ref"
         case .qs8Add: return "ek_qs8_add_minmax_x1__ref"
         case .qs8Mul: return "ek_qs8_mul_minmax_x1__ref"
         }
@@ -33,6 +35,9 @@ struct BinaryCall {
                                           output.assumingMemoryBound(to: Float.self), min, max)
             case .f32Mul(let min, let max):
                 ek_f32_mul_minmax_x1__ref(s, a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self),
+                                          output.assumingMemoryBound(to: Float.self), min, max)
+            case .f32Div(let min, let max):
+                ek_f32_div_minmax_x1__ref(s, a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self),
                                           output.assumingMemoryBound(to: Float.self), min, max)
             case .qs8Add(let p):
                 withUnsafePointer(to: p) {

@@ -2,7 +2,7 @@ import CEdgeKernels
 import EdgeFormat
 
 /// A prepared data-movement op: Reshape (a copy unless the plan aliased it), Concatenation,
-/// Pad or Transpose.
+/// Pad, Transpose or Gather.
 struct CopyCall {
     enum Kernel {
         /// `rows` blocks: for each part, rows of `partBytes` from `parts[i]` to `output + offset[i]`.
@@ -10,6 +10,7 @@ struct CopyCall {
         case pad(ek_pad_shape, value: UInt32)
         case transpose(ek_transpose_shape)
         case reshape(bytes: Int)
+        case gather(ek_gather_shape, indices: UnsafePointer<Int32>)
     }
 
     var input: UnsafeRawPointer
@@ -23,6 +24,7 @@ struct CopyCall {
         case .pad: return "ek_xN_pad__ref"
         case .transpose: return "ek_xN_transpose__ref"
         case .reshape: return "ek_xN_copy_rows__ref"
+        case .gather: return "ek_xN_gather__ref"
         }
     }
 
@@ -42,6 +44,8 @@ struct CopyCall {
             }
         case .transpose(let shape):
             withUnsafePointer(to: shape) { ek_xN_transpose__ref($0, elementSize, input, output) }
+        case .gather(let shape, let indices):
+            withUnsafePointer(to: shape) { ek_xN_gather__ref($0, elementSize, indices, input, output) }
         }
     }
 }

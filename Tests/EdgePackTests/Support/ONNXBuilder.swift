@@ -55,6 +55,20 @@ struct ONNXBuilder {
         initializers.append(t)
     }
 
+    /// An integer initializer of ONNX data type `type` (int8, uint8 or int32) in raw_data.
+    mutating func integers(_ name: String, _ dims: [Int], _ values: [Int], type: Onnx_TensorProto.DataType) {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dims = dims.map { Int64($0) }
+        t.dataType = Int32(type.rawValue)
+        var raw = Data()
+        for v in values {
+            if type == .int32 { withUnsafeBytes(of: Int32(v).littleEndian) { raw.append(contentsOf: $0) } } else { raw.append(UInt8(truncatingIfNeeded: v)) }
+        }
+        t.rawData = raw
+        initializers.append(t)
+    }
+
     mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String? = nil,
                        _ attributes: [Onnx_AttributeProto] = []) {
         var n = Onnx_NodeProto()

@@ -7,6 +7,8 @@ struct ONNXConstant {
     var dims: [Int]
     var floats: [Float]?
     var ints: [Int64]?
+    /// The ONNX element type it was decoded from (0 when computed at import).
+    var dataType: Int32 = 0
 
     init(dims: [Int], floats: [Float]) {
         self.dims = dims
@@ -37,6 +39,7 @@ struct ONNXConstant {
         }
         if t.hasSegment { throw fail("tensor '\(t.name)' is segmented", "re-save the model with onnx.save_model") }
         dims = t.dims.map { Int($0) }
+        dataType = t.dataType
         if dims.contains(where: { $0 < 0 }) { throw fail("tensor '\(t.name)' has a negative dim in \(t.dims)", "fix the model") }
         let count = dims.reduce(1, *)
         let raw = t.hasRawData ? [UInt8](t.rawData) : nil
@@ -162,6 +165,9 @@ final class ONNXAttributes {
         try get(name, .string).map { String(decoding: $0.s, as: UTF8.self) } ?? value
     }
     func tensor(_ name: String) throws(EdgeError) -> Onnx_TensorProto? { try get(name, .tensor).map { $0.t } }
+
+    /// Marks the attributes `other` (a rewritten copy of this node's attributes) has read.
+    func adoptReads(of other: ONNXAttributes) { read.formUnion(other.read) }
 
     /// Marks attributes whose value does not matter for inference (e.g. BatchNorm momentum).
     func ignore(_ names: String...) { for n in names { read.insert(n) } }

@@ -2,7 +2,7 @@ import EdgeFormat
 import Foundation
 import SwiftProtobuf
 
-/// Imports a float ONNX model (opsets 11...21, default domain) into a `Graph` with ONNX's
+/// Imports a float ONNX model (opsets 11...22, default domain) into a `Graph` with ONNX's
 /// semantics: NCHW spatial ops (`Layout.nchw`), weights as ONNX stores them (Conv `[O, I, kH,
 /// kW]`), Gemm/MatMul already turned into FullyConnected with `[out, in]` weights.
 ///
@@ -10,7 +10,7 @@ import SwiftProtobuf
 /// throws `.unsupported` or `.input` naming the node, the op or attribute and the value:
 /// a model either imports with ONNX's numbers or not at all.
 public enum ONNXImporter {
-    public static let opsets: ClosedRange<Int> = 11...21
+    public static let opsets: ClosedRange<Int> = 11...22
 
     /// - Parameters:
     ///   - bytes: a serialized ModelProto.
@@ -60,6 +60,9 @@ struct ONNXContext {
     var tensors: [String: ImportedTensor] = [:]
     /// Graph constants made from `.constant` entries, so each initializer is added once.
     var materialized: [String: ValueID] = [:]
+    /// Outputs of QuantizeLinear on activations: the float value and its int8 range, usable
+    /// only by a DequantizeLinear (QDQ models).
+    var quantizedOutputs: [String: (id: ValueID, range: ValueRange)] = [:]
 
     init(opset: Int, source: String) {
         self.opset = opset
@@ -145,6 +148,7 @@ struct ONNXContext {
     private mutating func addGraphOutput(_ name: String) throws(EdgeError) {
         let object = "\(source) output '\(name)'"
         guard let t = tensors[name] else {
+            if quantizedOutputs[name] != nil { throw quantizedUse(name, object) }
             throw EdgeError(.format, object: object, problem: "is not produced by any node", fix: "fix the model (onnx.checker.check_model)")
         }
         guard case .value(var id) = t, !graph[id].isConstant else {
@@ -199,6 +203,7 @@ struct ONNXContext {
             materialized[name] = id
             return id
         case nil:
+            if quantizedOutputs[name] != nil { throw quantizedUse(name, nodeObject(node)) }
             throw EdgeError(.format, object: nodeObject(node), problem: "reads '\(name)', which no earlier node produces",
                             fix: "the nodes must be in topological order (onnx.checker.check_model)")
         }

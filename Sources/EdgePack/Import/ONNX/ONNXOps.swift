@@ -20,6 +20,8 @@ extension ONNXContext {
         case "HardSwish": define(node, try emit(.hardSwish, [try input(node, 0)], node, index: i))
         case "Sigmoid": define(node, try emit(.logistic, [try input(node, 0)], node, index: i))
         case "Tanh": define(node, try emit(.tanh, [try input(node, 0)], node, index: i))
+        case "LeakyRelu", "PRelu": try convertLeakyRelu(node, attributes, i)
+        case "HardSigmoid": try convertHardSigmoid(node, attributes, i)
         case "Add", "Mul", "Sub", "Div": try convertBinary(node, i)
         case "Softmax": try convertSoftmax(node, attributes, i)
         case "ReduceMean": try convertReduceMean(node, attributes, i)
@@ -36,9 +38,13 @@ extension ONNXContext {
         case "Shape": try convertShape(node, attributes)
         case "Gather": try convertGather(node, attributes)
         case "Cast": try convertCast(node, attributes)
+        case "Slice": try convertSlice(node, attributes, i)
+        case "Resize": try convertResize(node, attributes, i)
+        case "QuantizeLinear": try convertQuantizeLinear(node, attributes, i)
+        case "DequantizeLinear": try convertDequantizeLinear(node, attributes, i)
         default:
             throw unsupported(node, "op type \(node.opType) is not supported",
-                              fix: "edgepack supports Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, HardSwish, Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, Add, Mul, Concat, Reshape, Flatten, Pad, Softmax, Transpose, ReduceMean, Identity, Dropout, Constant; replace the op or report the model")
+                              fix: "edgepack supports Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, HardSwish, HardSigmoid, Sigmoid, Tanh, LeakyRelu, PRelu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Add, Sub, Mul, Div, Concat, Reshape, Flatten, Pad, Softmax, Transpose, ReduceMean, Resize (nearest, linear), Slice, Identity, Dropout, Constant, Shape, Gather, Cast, QuantizeLinear/DequantizeLinear (QDQ pairs); replace the op or report the model")
         }
         try attributes.checkAllRead(opType: node.opType)
     }
@@ -75,9 +81,17 @@ extension ONNXContext {
                 define(node, id)
                 return
             }
+            if node.opType == "Sub" && !graph[b].isConstant {
+                try subtractRunTime(node, a, b, i)
+                return
+            }
+            if node.opType == "Div" && !graph[b].isConstant {
+                define(node, try emit(.div(.none), [a, b], node, index: i))
+                return
+            }
             guard let c = graph.floats(b) else {
                 throw unsupported(node, "right-hand input '\(node.input[1])' is computed at run time; \(node.opType) needs a constant there",
-                                  fix: "rewrite the model to use Add/Mul")
+                                  fix: "rewrite the model to multiply by a constant reciprocal")
             }
             let isSub = node.opType == "Sub"
             b = graph.addConstant("\(node.input[1])/\(isSub ? "negated" : "reciprocal")", shape: shape(b),
@@ -147,7 +161,16 @@ extension ONNXContext {
             } else if c.count == 1 {
                 values = [Float](repeating: c.asFloats[0], count: outF)
             } else {
-                throw unsupported(node, "bias C of shape \(shapeText(c.dims)) does not broadcast as one value per output (\(outF))")
+                // A bias per row (or per element): FullyConnected without bias, then Add.
+                let m = shape(a)[0]
+                guard ShapeInference.broadcast([m, outF], c.dims) == [m, outF] else {
+                    throw unsupported(node, "bias C of shape \(shapeText(c.dims)) does not broadcast to the output \(m)x\(outF)")
+                }
+                let weights = graph.addConstant(node.input[1], shape: [outF, inF], floats: w)
+                let y = try emit(.fullyConnected(.none), [a, weights, nil], node, index: i, output: "\(node.output[0])/product")
+                let matrix = graph.addConstant(node.input[2], shape: c.dims, floats: c.asFloats.map { $0 * beta })
+                define(node, try emit(.add(.none), [y, matrix], node, index: i))
+                return
             }
             bias = graph.addConstant(node.input[2], shape: [outF], floats: values.map { $0 * beta })
         }
@@ -158,11 +181,15 @@ extension ONNXContext {
     mutating func convertMatMul(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
         let a = try input(node, 0)
         let b = try constantInput(node, 1, "B (weights)")
+        let s = shape(a)
+        if b.dims.count > 2 && s.count == b.dims.count && Array(s.dropLast(2)) == Array(b.dims.dropLast(2)) {
+            try batchedMatMul(node, a, b, i)
+            return
+        }
         guard b.dims.count == 2 else {
-            throw unsupported(node, "B has shape \(shapeText(b.dims)); only a constant 2-D right-hand side is supported")
+            throw unsupported(node, "B has shape \(shapeText(b.dims)); only a constant 2-D right-hand side, or one matrix per batch of A, is supported")
         }
         let inF = b.dims[0], outF = b.dims[1]
-        let s = shape(a)
         guard let last = s.last, last == inF else {
             throw unsupported(node, "A \(shapeText(s)) and B \(shapeText(b.dims)) do not multiply")
         }
@@ -177,14 +204,39 @@ extension ONNXContext {
         define(node, try emit(.reshape(shape: Array(s.dropLast()) + [outF]), [y], node, index: i))
     }
 
+    /// A [batch..., M, K] x B [batch..., K, N] with constant B: per batch entry, a Gather of
+    /// A's rows, a FullyConnected with that entry's matrix, then a Concatenation.
+    mutating func batchedMatMul(_ node: Onnx_NodeProto, _ a: ValueID, _ b: ONNXConstant, _ i: Int) throws(EdgeError) {
+        let s = shape(a), rank = s.count
+        let m = s[rank - 2], k = s[rank - 1], n = b.dims[rank - 1]
+        guard b.dims[rank - 2] == k else { throw unsupported(node, "A \(shapeText(s)) and B \(shapeText(b.dims)) do not multiply") }
+        let batch = s.dropLast(2).reduce(1, *)
+        let out = node.output[0]
+        let flat = try emit(.reshape(shape: [batch, m, k]), [a], node, index: i, output: "\(out)/batched")
+        let weights = b.asFloats
+        var parts: [ValueID?] = []
+        for e in 0..<batch {
+            let rows = try emit(.gather(axis: 0, indices: [e]), [flat], node, index: i, output: "\(out)/batch\(e)")
+            let x = try emit(.reshape(shape: [m, k]), [rows], node, index: i, output: "\(out)/batch\(e)_2d")
+            let matrix = Array(weights[(e * k * n)..<((e + 1) * k * n)])
+            let w = graph.addConstant("\(node.input[1])/\(e)", shape: [n, k], floats: Reference.transpose(matrix, [k, n], [1, 0]))
+            let y = try emit(.fullyConnected(.none), [x, w, nil], node, index: i, output: "\(out)/batch\(e)_product")
+            parts.append(try emit(.reshape(shape: [1, m, n]), [y], node, index: i, output: "\(out)/batch\(e)_3d"))
+        }
+        let joined = batch == 1 ? parts[0]! : try emit(.concatenation(axis: 0), parts, node, index: i, output: "\(out)/joined")
+        define(node, try emit(.reshape(shape: Array(s.dropLast(2)) + [m, n]), [joined], node, index: i))
+    }
+
     // MARK: Inference no-ops and constants
 
     mutating func convertDropout(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes) throws(EdgeError) {
         attributes.ignore("seed", "ratio")
         if hasInput(node, 2) {
             let training = try constantInput(node, 2, "training_mode")
-            if training.asFloats.contains(where: { $0 != 0 }) {
-                throw unsupported(node, "training_mode is true", fix: "export the model in eval mode (model.eval())")
+            // Training-mode dropout with ratio 0 keeps every element: the identity.
+            let ratio = hasInput(node, 1) ? try constantInput(node, 1, "ratio").asFloats.first ?? 0.5 : 0.5
+            if training.asFloats.contains(where: { $0 != 0 }) && ratio != 0 {
+                throw unsupported(node, "training_mode is true with ratio \(ratio) (random output)", fix: "export the model in eval mode (model.eval())")
             }
         }
         try requireUnusedOutputs(node, from: 1)

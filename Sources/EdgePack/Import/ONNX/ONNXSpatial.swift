@@ -37,22 +37,68 @@ extension ONNXContext {
     }
 
     mutating func convertPool(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
-        let x = try input(node, 0)
+        var x = try input(node, 0)
         let s = shape(x)
-        guard s.count == 4 else { throw unsupported(node, "input has shape \(shapeText(s)); only 2-D pooling (4-D NCHW input) is supported") }
+        if s.count == 3 {
+            // 1-D pooling as 2-D pooling over [N, C, 1, L].
+            let lifted = try lift1D(attributes, node)
+            x = try emit(.reshape(shape: [s[0], s[1], 1, s[2]]), [x], node, index: i, output: "\(node.output[0])/as_2d")
+            let y = try pool2D(node, lifted, x, i, output: "\(node.output[0])/pooled_2d")
+            attributes.adoptReads(of: lifted)
+            try lifted.checkAllRead(opType: node.opType)
+            define(node, try emit(.reshape(shape: [s[0], s[1], shape(y)[3]]), [y], node, index: i))
+            return
+        }
+        guard s.count == 4 else {
+            throw unsupported(node, "input has shape \(shapeText(s)); only 1-D and 2-D pooling (3-D or 4-D NCHW input) are supported")
+        }
+        define(node, try pool2D(node, attributes, x, i, output: nil))
+    }
+
+    /// A 2-D MaxPool or AveragePool of the NCHW value `x`.
+    mutating func pool2D(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ x: ValueID, _ i: Int,
+                         output: String?) throws(EdgeError) -> ValueID {
+        let s = shape(x)
         guard let kernel = try attributes.ints("kernel_shape"), kernel.count == 2 else {
             throw unsupported(node, "attribute kernel_shape must list 2 sizes")
         }
         let strides = try pair(node, attributes, "strides")
         let dilations = try pair(node, attributes, "dilations")
-        if dilations != (1, 1) { throw unsupported(node, "attribute dilations = [\(dilations.0), \(dilations.1)]: dilated pooling is not supported") }
         let ceilMode = try attributes.int("ceil_mode", default: 0) != 0
-        var padding = try resolvePadding(node, attributes, size: (s[2], s[3]), kernel: (kernel[0], kernel[1]),
+        let effective = ((kernel[0] - 1) * dilations.0 + 1, (kernel[1] - 1) * dilations.1 + 1)
+        var padding = try resolvePadding(node, attributes, size: (s[2], s[3]), kernel: effective,
                                          strides: strides, dilations: (1, 1))
+        var ceilPadding = Padding2D.zero
         if ceilMode {
-            padding.bottom += ceilExtra(s[2], kernel[0], strides.0, padding.top, padding.bottom)
-            padding.right += ceilExtra(s[3], kernel[1], strides.1, padding.left, padding.right)
+            ceilPadding.bottom = ceilExtra(s[2], effective.0, strides.0, padding.top, padding.bottom)
+            ceilPadding.right = ceilExtra(s[3], effective.1, strides.1, padding.left, padding.right)
         }
+        if dilations != (1, 1) {
+            guard padding == .zero && ceilPadding == .zero else {
+                throw unsupported(node, "attribute dilations = [\(dilations.0), \(dilations.1)] with padding is not supported",
+                                  fix: "export dilated pooling without padding")
+            }
+            if node.opType == "MaxPool" {
+                if try attributes.int("storage_order", default: 0) != 0 { throw unsupported(node, "attribute storage_order = 1 is not supported") }
+                try requireUnusedOutputs(node, from: 1)
+            } else {
+                _ = try attributes.int("count_include_pad", default: 0)
+            }
+            return try dilatedPool(node, x, kernel: (kernel[0], kernel[1]), strides: strides, dilations: dilations, i, output: output)
+        }
+        var source = x
+        if node.opType == "AveragePool", try attributes.int("count_include_pad", default: 0) != 0, padding != .zero {
+            // Padded taps count as zeros: pad with zeros first, then pool without padding.
+            if ceilPadding != .zero {
+                throw unsupported(node, "attribute count_include_pad = 1 together with ceil_mode = 1 and padding is not supported",
+                                  fix: "export with count_include_pad=0 or ceil_mode=0")
+            }
+            source = try emit(.pad(before: [0, 0, padding.top, padding.left], after: [0, 0, padding.bottom, padding.right], value: 0),
+                              [x], node, index: i, output: "\(node.output[0])/zero_padded")
+            padding = .zero
+        }
+        padding.bottom += ceilPadding.bottom
+        padding.right += ceilPadding.right
         let attrs = PoolAttributes(filterH: kernel[0], filterW: kernel[1], strideH: strides.0, strideW: strides.1,
                                    padding: padding, layout: .nchw)
         let op: Op
@@ -61,14 +107,27 @@ extension ONNXContext {
             try requireUnusedOutputs(node, from: 1)
             op = .maxPool2D(attrs)
         } else {
-            let includePad = try attributes.int("count_include_pad", default: 0)
-            if includePad != 0 && padding != .zero {
-                throw unsupported(node, "attribute count_include_pad = 1 with padding \(padding.top),\(padding.left),\(padding.bottom),\(padding.right): padded taps would count as zeros",
-                                  fix: "export with count_include_pad=0 (PyTorch: AvgPool2d(count_include_pad=False)) or without padding")
-            }
             op = .averagePool2D(attrs)
         }
-        define(node, try emit(op, [x], node, index: i))
+        return try emit(op, [source], node, index: i, output: output)
+    }
+
+    /// Dilated pooling without padding: Gathers lay each window's taps out side by side
+    /// (output row o, tap j -> input row o * stride + j * dilation), then a plain pool with
+    /// stride = kernel reduces them.
+    mutating func dilatedPool(_ node: Onnx_NodeProto, _ x: ValueID, kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int),
+                              _ i: Int, output: String?) throws(EdgeError) -> ValueID {
+        let s = shape(x)
+        let outH = (s[2] - ((kernel.0 - 1) * dilations.0 + 1)) / strides.0 + 1
+        let outW = (s[3] - ((kernel.1 - 1) * dilations.1 + 1)) / strides.1 + 1
+        guard outH >= 1 && outW >= 1 else { throw unsupported(node, "the dilated window does not fit the input \(shapeText(s))") }
+        let rows = (0..<outH).flatMap { o in (0..<kernel.0).map { o * strides.0 + $0 * dilations.0 } }
+        let cols = (0..<outW).flatMap { o in (0..<kernel.1).map { o * strides.1 + $0 * dilations.1 } }
+        let name = output ?? node.output[0]
+        let h = try emit(.gather(axis: 2, indices: rows), [x], node, index: i, output: "\(name)/window_rows")
+        let w = try emit(.gather(axis: 3, indices: cols), [h], node, index: i, output: "\(name)/windows")
+        let attrs = PoolAttributes(filterH: kernel.0, filterW: kernel.1, strideH: kernel.0, strideW: kernel.1, layout: .nchw)
+        return try emit(node.opType == "MaxPool" ? .maxPool2D(attrs) : .averagePool2D(attrs), [w], node, index: i, output: output)
     }
 
     mutating func convertGlobalPool(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
@@ -111,10 +170,14 @@ extension ONNXContext {
             axes = Array(0..<s.count)
         }
         axes = axes.map { $0 < 0 ? $0 + s.count : $0 }.sorted()
-        guard s.count == 4 && axes == [2, 3] else {
-            throw unsupported(node, "reduces axes \(axes) of shape \(shapeText(s)); only the spatial axes [2, 3] of a 4-D NCHW tensor are supported")
+        guard axes.allSatisfy({ $0 >= 0 && $0 < s.count }), Set(axes).count == axes.count else {
+            throw unsupported(node, "axes \(axes) are not distinct axes of shape \(shapeText(s))")
         }
-        define(node, try emit(.mean(axes: axes, keepDims: keepDims), [x], node, index: i))
+        if s.count == 4 && axes == [2, 3] {
+            define(node, try emit(.mean(axes: axes, keepDims: keepDims), [x], node, index: i))
+        } else {
+            try meanOverAxes(node, x, axes: axes, keepDims: keepDims, i)
+        }
     }
 
     // MARK: Window helpers
