@@ -95,6 +95,9 @@ $(DIFFTEST_A64): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include
 	@echo "== building $@ (aarch64, static)"
 	@$(A64_CC) $(KTEST_CFLAGS) $(DIFFTEST_SRC) $(KERNEL_SRCS) -lm -o $@
 
+# Convolution kernels: their differential tests and private headers (ISA helpers, drivers).
+$(DIFFTEST_HOST) $(DIFFTEST_A64): Tests/KernelTests/ek_difftest_conv.inc $(wildcard $(KERNEL_DIR)/*/*.h)
+
 # Each run must exit 0: a failed comparison exits 1, a crash (SIGSEGV from a guard page,
 # SIGILL from an instruction the CPU lacks) exits 128+signal; make stops on either.
 kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64)
