@@ -32,6 +32,12 @@ void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
+void ek_f32_conv2d_minmax_2x4c8__avx2(const ek_conv2d_shape *shape, const float *input,
+                                      const float *weights, const float *bias, float *output,
+                                      float output_min, float output_max);
+void ek_f32_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape, const float *input,
+                                       const float *weights, const float *bias, float *output,
+                                       float output_min, float output_max);
 #endif
 #if defined(__aarch64__)
 void ek_qs8_conv2d_minmax_2x4c16__neon(const ek_conv2d_shape *shape,
@@ -44,6 +50,12 @@ void ek_qs8_conv2d_minmax_4x4c16__neondot(const ek_conv2d_shape *shape,
 void ek_qs8_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
+void ek_f32_conv2d_minmax_2x4c4__neon(const ek_conv2d_shape *shape, const float *input,
+                                      const float *weights, const float *bias, float *output,
+                                      float output_min, float output_max);
+void ek_f32_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape, const float *input,
+                                       const float *weights, const float *bias, float *output,
+                                       float output_min, float output_max);
 #endif
 
 #endif

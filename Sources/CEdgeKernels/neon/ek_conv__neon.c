@@ -2,7 +2,7 @@
 #include "ek_conv_simd.h"
 
 #if defined(__aarch64__)
-#include "../common/ek_conv_driver.h"
+#include "../common/ek_conv_f32_driver.h"
 #include "ek_requant_neon.h"
 
 /* Lanes [0, n) set, n <= 16. */
@@ -63,6 +63,48 @@ void ek_qs8_conv2d_minmax_2x4c16__neon(const ek_conv2d_shape *shape,
   if (!ek_qs8_conv_drive(shape, params, input, weights, bias, output, 2, ek_qs8_conv_wsum,
                          ek_qs8_conv_dot_2x4, ek_qs8_requant)) {
     ek_qs8_conv2d_minmax_1x1__ref(shape, params, input, weights, bias, output);
+  }
+}
+
+/* 2 rows x 4 weight rows, 4 floats per step. The tail reads one whole step (within
+ * EK_EXTRA_BYTES) and clears both operands' lanes past k, so stray NaN or Inf bits there
+ * cannot leak into the sums. */
+EK_NEON_INLINE void ek_f32_conv_dot_2x4(size_t k, const float *const *rows,
+                                        const float *const *w4, float *sums) {
+  float32x4_t a0[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+  float32x4_t a1[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+  const float *r0 = rows[0], *r1 = rows[1];
+  size_t i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const float32x4_t x0 = vld1q_f32(r0 + i), x1 = vld1q_f32(r1 + i);
+    for (size_t j = 0; j < 4; ++j) {
+      const float32x4_t w = vld1q_f32(w4[j] + i);
+      a0[j] = vfmaq_f32(a0[j], x0, w);
+      a1[j] = vfmaq_f32(a1[j], x1, w);
+    }
+  }
+  if (i < k) {
+    const uint32x4_t lanes = {0, 1, 2, 3};
+    const uint32x4_t keep = vcltq_u32(lanes, vdupq_n_u32((uint32_t)(k - i)));
+    const float32x4_t x0 = vreinterpretq_f32_u32(vandq_u32(keep, vreinterpretq_u32_f32(vld1q_f32(r0 + i))));
+    const float32x4_t x1 = vreinterpretq_f32_u32(vandq_u32(keep, vreinterpretq_u32_f32(vld1q_f32(r1 + i))));
+    for (size_t j = 0; j < 4; ++j) {
+      const float32x4_t w =
+          vreinterpretq_f32_u32(vandq_u32(keep, vreinterpretq_u32_f32(vld1q_f32(w4[j] + i))));
+      a0[j] = vfmaq_f32(a0[j], x0, w);
+      a1[j] = vfmaq_f32(a1[j], x1, w);
+    }
+  }
+  vst1q_f32(sums, vpaddq_f32(vpaddq_f32(a0[0], a0[1]), vpaddq_f32(a0[2], a0[3])));
+  vst1q_f32(sums + 4, vpaddq_f32(vpaddq_f32(a1[0], a1[1]), vpaddq_f32(a1[2], a1[3])));
+}
+
+void ek_f32_conv2d_minmax_2x4c4__neon(const ek_conv2d_shape *shape, const float *input,
+                                      const float *weights, const float *bias, float *output,
+                                      float output_min, float output_max) {
+  if (!ek_f32_conv_drive(shape, input, weights, bias, output, output_min, output_max, 2,
+                         ek_f32_conv_dot_2x4)) {
+    ek_f32_conv2d_minmax_1x1__ref(shape, input, weights, bias, output, output_min, output_max);
   }
 }
 

@@ -2,7 +2,7 @@
 #include "ek_conv_simd.h"
 
 #if defined(__x86_64__)
-#include "../common/ek_conv_driver.h"
+#include "../common/ek_conv_f32_driver.h"
 #include "ek_requant_avx2.h"
 
 /* int16 lanes [0, n) set, n <= 16. */
@@ -81,6 +81,56 @@ EK_AVX2 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
   if (!ek_qs8_conv_drive(shape, params, input, weights, bias, output, 2, ek_qs8_conv_wsum,
                          ek_qs8_conv_dot_2x4, ek_qs8_requant)) {
     ek_qs8_conv2d_minmax_1x1__ref(shape, params, input, weights, bias, output);
+  }
+}
+
+/* Lane mask with the first n (0..8) 32-bit lanes set. */
+EK_AVX2_INLINE __m256i ek_keep_epi32(size_t n) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes);
+}
+
+EK_AVX2_INLINE __m128 ek_hsum4_ps(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+/* 2 rows x 4 weight rows, 8 floats per step; the tail uses masked loads, which read nothing
+ * past k. */
+EK_AVX2_INLINE void ek_f32_conv_dot_2x4(size_t k, const float *const *rows,
+                                        const float *const *w4, float *sums) {
+  __m256 a0[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 a1[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  const float *r0 = rows[0], *r1 = rows[1];
+  size_t i = 0;
+  for (; i + 8 <= k; i += 8) {
+    const __m256 x0 = _mm256_loadu_ps(r0 + i), x1 = _mm256_loadu_ps(r1 + i);
+    for (size_t j = 0; j < 4; ++j) {
+      const __m256 w = _mm256_loadu_ps(w4[j] + i);
+      a0[j] = _mm256_fmadd_ps(x0, w, a0[j]);
+      a1[j] = _mm256_fmadd_ps(x1, w, a1[j]);
+    }
+  }
+  if (i < k) {
+    const __m256i keep = ek_keep_epi32(k - i);
+    const __m256 x0 = _mm256_maskload_ps(r0 + i, keep), x1 = _mm256_maskload_ps(r1 + i, keep);
+    for (size_t j = 0; j < 4; ++j) {
+      const __m256 w = _mm256_maskload_ps(w4[j] + i, keep);
+      a0[j] = _mm256_fmadd_ps(x0, w, a0[j]);
+      a1[j] = _mm256_fmadd_ps(x1, w, a1[j]);
+    }
+  }
+  _mm_storeu_ps(sums, ek_hsum4_ps(a0[0], a0[1], a0[2], a0[3]));
+  _mm_storeu_ps(sums + 4, ek_hsum4_ps(a1[0], a1[1], a1[2], a1[3]));
+}
+
+EK_AVX2 void ek_f32_conv2d_minmax_2x4c8__avx2(const ek_conv2d_shape *shape, const float *input,
+                                              const float *weights, const float *bias,
+                                              float *output, float output_min,
+                                              float output_max) {
+  if (!ek_f32_conv_drive(shape, input, weights, bias, output, output_min, output_max, 2,
+                         ek_f32_conv_dot_2x4)) {
+    ek_f32_conv2d_minmax_1x1__ref(shape, input, weights, bias, output, output_min, output_max);
   }
 }
 
