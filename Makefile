@@ -50,6 +50,7 @@ help:
 	@echo "make test      run the whole test suite"
 	@echo "make demo      pack the bundled digits CNN to int8 and run it with the static edgerun"
 	@echo "make bench     benchmark edgerun on the firmware models"
+	@echo "make kernel-bench  convolution kernel GOPS, ref vs SIMD (part of make bench)"
 	@echo "make clean     remove build outputs"
 
 deps:
@@ -107,6 +108,20 @@ kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64)
 	@qemu-aarch64 -cpu cortex-a53 $(DIFFTEST_A64) --expect-run neon --expect-skip neondot
 	@echo "== kernel differential tests: aarch64 cortex-a76 (qemu; dotprod must run)"
 	@qemu-aarch64 -cpu cortex-a76 $(DIFFTEST_A64) --expect-run neon --expect-run neondot
+
+# Convolution kernel throughput (GOPS) on the firmware and MLPerf Tiny shapes, ref vs SIMD.
+KBENCH_SRC     := Tests/KernelTests/ek_kbench.c
+KBENCH_HOST    := $(OUT)/kernel-test/ek_kbench
+
+$(KBENCH_HOST): $(KBENCH_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h) $(wildcard $(KERNEL_DIR)/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "== building $@ (host)"
+	@clang $(KTEST_CFLAGS) $(KBENCH_SRC) $(KERNEL_SRCS) -lm -o $@
+
+.PHONY: kernel-bench
+kernel-bench: $(KBENCH_HOST)
+	@echo "== kernel throughput: $(KBENCH_HOST)"
+	@$(KBENCH_HOST)
 
 test: deps embedded cross-test kernel-test
 	@echo "== building tests"

@@ -25,3 +25,8 @@ for model in digits_mlp digits_cnn; do
 done
 echo
 echo "reproduce a row: $BIN/edgerun bench $OUT/<model>-<dtype>.bin --runs $RUNS --input firmware-models/<model>/sample_0.npy"
+
+# Convolution kernel throughput (GOPS), __ref and SIMD side by side, plus the int8 peak.
+echo
+make --no-print-directory kernel-bench
+echo "reproduce: make kernel-bench   (or out/kernel-test/ek_kbench --min-seconds S)"
