@@ -71,11 +71,14 @@ EK_CONV_INLINE const int8_t *ek_qs8_conv_row(const ek_conv2d_shape *s, const int
 }
 
 /* Returns 0 (and does nothing) when a gathered row would exceed EK_CONV_MAX_GATHER_K. */
+/* offset: what dot adds to every input byte's zero-point distance, i.e. dot computes
+ * sum(w * (x - zp + offset)); signed dot products pass the input zero point, u8 x s8 ones
+ * (x + 128) pass 128 + zp. */
 EK_CONV_INLINE int ek_qs8_conv_drive(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                      const int8_t *input, const int8_t *weights,
                                      const int32_t *bias, int8_t *output, const size_t MR,
-                                     ek_qs8_conv_wsum_fn wsum, ek_qs8_conv_dot_fn dot,
-                                     ek_qs8_requant_fn requant) {
+                                     uint32_t offset, ek_qs8_conv_wsum_fn wsum,
+                                     ek_qs8_conv_dot_fn dot, ek_qs8_requant_fn requant) {
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
   const size_t n = (size_t)s->out_c;
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
@@ -104,7 +107,7 @@ EK_CONV_INLINE int ek_qs8_conv_drive(const ek_conv2d_shape *s, const ek_qs8_requ
       wsum(k, w4, ws);
       for (size_t t = 0; t < 4 && j + t < nb; ++t) {
         const uint32_t b = bias != NULL ? (uint32_t)bias[oc0 + j + t] : 0u;
-        base[j + t] = (int32_t)(b - (uint32_t)p->input_zero_point * (uint32_t)ws[t]);
+        base[j + t] = (int32_t)(b - offset * (uint32_t)ws[t]);
       }
     }
     for (size_t b = 0; b < (size_t)s->batch; ++b) {

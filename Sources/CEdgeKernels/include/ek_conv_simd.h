@@ -12,7 +12,7 @@
  * f32: fused multiply-adds in another order, so results differ from __ref by rounding only:
  *   |opt - ref| <= 2 * gamma(taps + 1) * (sum |x * w| + |bias|), gamma as in ek_conv.h.
  *
- * Conv2D, tile MRx4c16 (MR output pixels x 4 output channels, 16 K bytes per step): implicit
+ * Conv2D, tile MRx4cKR (MR output pixels x 4 output channels, KR K bytes per step): implicit
  *   GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
  *   pixel's kernel_h * kernel_w * in_c window (padding = input zero point) into a stack row.
  *   Windows over 8192 bytes (EK_CONV_MAX_GATHER_K) run the __ref kernel.
@@ -38,6 +38,11 @@ void ek_f32_conv2d_minmax_2x4c8__avx2(const ek_conv2d_shape *shape, const float 
 void ek_f32_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape, const float *input,
                                        const float *weights, const float *bias, float *output,
                                        float output_min, float output_max);
+/* Not in `auto`: written without AVX-512 hardware to run its differential tests on. */
+void ek_qs8_conv2d_minmax_4x4c64__avx512vnni(const ek_conv2d_shape *shape,
+                                             const ek_qs8_requant_params *params,
+                                             const int8_t *input, const int8_t *weights,
+                                             const int32_t *bias, int8_t *output);
 #endif
 #if defined(__aarch64__)
 void ek_qs8_conv2d_minmax_2x4c16__neon(const ek_conv2d_shape *shape,

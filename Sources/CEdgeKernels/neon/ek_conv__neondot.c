@@ -64,7 +64,8 @@ EK_NEONDOT void ek_qs8_conv2d_minmax_4x4c16__neondot(const ek_conv2d_shape *shap
                                                      const ek_qs8_requant_params *params,
                                                      const int8_t *input, const int8_t *weights,
                                                      const int32_t *bias, int8_t *output) {
-  if (!ek_qs8_conv_drive(shape, params, input, weights, bias, output, 4, ek_qs8_conv_wsum,
+  if (!ek_qs8_conv_drive(shape, params, input, weights, bias, output, 4,
+                         (uint32_t)params->input_zero_point, ek_qs8_conv_wsum,
                          ek_qs8_conv_dot_4x4, ek_qs8_requant)) {
     ek_qs8_conv2d_minmax_1x1__ref(shape, params, input, weights, bias, output);
   }

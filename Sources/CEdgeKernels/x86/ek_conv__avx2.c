@@ -78,7 +78,8 @@ EK_AVX2 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
                                                const ek_qs8_requant_params *params,
                                                const int8_t *input, const int8_t *weights,
                                                const int32_t *bias, int8_t *output) {
-  if (!ek_qs8_conv_drive(shape, params, input, weights, bias, output, 2, ek_qs8_conv_wsum,
+  if (!ek_qs8_conv_drive(shape, params, input, weights, bias, output, 2,
+                         (uint32_t)params->input_zero_point, ek_qs8_conv_wsum,
                          ek_qs8_conv_dot_2x4, ek_qs8_requant)) {
     ek_qs8_conv2d_minmax_1x1__ref(shape, params, input, weights, bias, output);
   }
