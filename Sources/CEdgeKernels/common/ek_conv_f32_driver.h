@@ -65,7 +65,8 @@ EK_CONV_INLINE int ek_f32_conv_drive(const ek_conv2d_shape *s, const float *inpu
   if (gathers && k > EK_CONV_MAX_GATHER_K_F32) {
     return 0;
   }
-  float buf[EK_CONV_MAX_MR][EK_CONV_MAX_GATHER_K_F32] __attribute__((aligned(64)));
+  /* 4 floats of slack: a NEON tail step reads whole vectors (and clears the extra lanes). */
+  float buf[EK_CONV_MAX_MR][EK_CONV_MAX_GATHER_K_F32 + 4] __attribute__((aligned(64)));
   for (size_t b = 0; b < (size_t)s->batch; ++b) {
     const float *image = input + b * image_elems;
     float *out_image = output + b * pixels * n;
