@@ -5,7 +5,7 @@
  * level's EK_CPU_LEVEL_* bits. They over-read inputs, weights and biases by less than 16
  * elements' bytes (within EK_EXTRA_BYTES) and never over-write. Per-channel multiplier/shift
  * arrays are read exactly (they need no padding). They allocate nothing: gathered conv rows
- * live on the stack (at most 4 x 8 KiB + 16).
+ * live on the stack (at most 4 x (8 KiB + 16) bytes).
  *
  * qs8: bit-exact with the __ref twin (integer sums modulo 2^32, then ek_mbqm), provided every
  *   multiplier is >= 0, as ek_quantize_multiplier produces.
@@ -14,8 +14,10 @@
  *
  * Conv2D, tile MRx4cKR (MR output pixels x 4 output channels, KR K bytes per step): implicit
  *   GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
- *   pixel's kernel_h * kernel_w * in_c window (padding = input zero point) into a stack row.
- *   Windows over 8192 bytes (EK_CONV_MAX_GATHER_K) run the __ref kernel.
+ *   pixel's kernel_h * kernel_w * in_c window into a stack row (padded taps hold the input
+ *   zero point, or 0.0f for f32: a padded tap then adds 0 * w, which differs from the
+ *   reference's skipped tap only for infinite or NaN weights). Windows over 8 KiB
+ *   (EK_CONV_MAX_GATHER_K bytes) run the __ref kernel.
  * DepthwiseConv2D, tile 1x16 (one pixel x 16 channels): direct; unrolled fast paths for 3x3
  *   and 5x5 at stride 1 and 2 (no dilation), a generic path for every other kernel, stride
  *   and dilation; depth_multiplier != 1 runs the __ref kernel.
