@@ -47,10 +47,11 @@ help:
 	@echo "make kernel-test"
 	@echo "               differential tests of the SIMD kernels against __ref: host, and aarch64"
 	@echo "               under qemu as cortex-a53 (no dotprod) and cortex-a76 (dotprod)"
+	@echo "make kernel-bench"
+	@echo "               convolution kernel GOPS, ref vs SIMD (part of make bench)"
 	@echo "make test      run the whole test suite"
 	@echo "make demo      pack the bundled digits CNN to int8 and run it with the static edgerun"
 	@echo "make bench     benchmark edgerun on the firmware models"
-	@echo "make kernel-bench  convolution kernel GOPS, ref vs SIMD (part of make bench)"
 	@echo "make clean     remove build outputs"
 
 deps:
