@@ -59,10 +59,16 @@ EK_CONV_INLINE const int8_t *ek_qs8_conv_row(const ek_conv2d_shape *s, const int
     const int32_t iy = iy0 + ky * s->dilation_h;
     for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
       const int32_t ix = ix0 + kx * s->dilation_w;
-      if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) {
+      const int outside = iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w;
+      const int8_t *src =
+          outside ? image : image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c;
+      if (in_c < 16) {
+        /* Stems (1..15 channels): a byte loop beats a library call per tap. */
+        for (size_t c = 0; c < in_c; ++c) dst[c] = outside ? zero_point : src[c];
+      } else if (outside) {
         memset(dst, zero_point, in_c);
       } else {
-        memcpy(dst, image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c, in_c);
+        memcpy(dst, src, in_c);
       }
       dst += in_c;
     }

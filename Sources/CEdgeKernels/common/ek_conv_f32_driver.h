@@ -38,11 +38,14 @@ EK_CONV_INLINE const float *ek_f32_conv_row(const ek_conv2d_shape *s, const floa
     const int32_t iy = iy0 + ky * s->dilation_h;
     for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
       const int32_t ix = ix0 + kx * s->dilation_w;
-      if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) {
-        for (size_t c = 0; c < in_c; ++c) dst[c] = 0.0f;
+      const int outside = iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w;
+      const float *src =
+          outside ? image : image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c;
+      if (outside || in_c < 16) {
+        /* Padding, and stems (1..15 channels): a loop beats a library call per tap. */
+        for (size_t c = 0; c < in_c; ++c) dst[c] = outside ? 0.0f : src[c];
       } else {
-        memcpy(dst, image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c,
-               in_c * sizeof(float));
+        memcpy(dst, src, in_c * sizeof(float));
       }
       dst += in_c;
     }
