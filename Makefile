@@ -52,6 +52,8 @@ help:
 	@echo "make kernel-test"
 	@echo "               differential tests of the SIMD kernels against __ref: host, and aarch64"
 	@echo "               under qemu as cortex-a53 (no dotprod) and cortex-a76 (dotprod)"
+	@echo "make kernel-bench"
+	@echo "               convolution kernel GOPS, ref vs SIMD (part of make bench)"
 	@echo "make test      run the whole test suite"
 	@echo "make demo      pack the bundled digits CNN to int8 and run it with the static edgerun"
 	@echo "make bench     benchmark edgerun: latency, against LiteRT and ONNX Runtime, and aarch64"
@@ -111,6 +113,9 @@ $(DIFFTEST_A64): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include
 	@echo "== building $@ (aarch64, static)"
 	@$(A64_CC) $(KTEST_CFLAGS) $(DIFFTEST_SRC) $(KERNEL_SRCS) -lm -o $@
 
+# Convolution kernels: their differential tests and private headers (ISA helpers, drivers).
+$(DIFFTEST_HOST) $(DIFFTEST_A64): Tests/KernelTests/ek_difftest_conv.inc $(wildcard $(KERNEL_DIR)/*/*.h)
+
 # Each run must exit 0: a failed comparison exits 1, a crash (SIGSEGV from a guard page,
 # SIGILL from an instruction the CPU lacks) exits 128+signal; make stops on either.
 kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64)
@@ -120,6 +125,20 @@ kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64)
 	@qemu-aarch64 -cpu cortex-a53 $(DIFFTEST_A64) --expect-run neon --expect-skip neondot
 	@echo "== kernel differential tests: aarch64 cortex-a76 (qemu; dotprod must run)"
 	@qemu-aarch64 -cpu cortex-a76 $(DIFFTEST_A64) --expect-run neon --expect-run neondot
+
+# Convolution kernel throughput (GOPS) on the firmware and MLPerf Tiny shapes, ref vs SIMD.
+KBENCH_SRC     := Tests/KernelTests/ek_kbench.c
+KBENCH_HOST    := $(OUT)/kernel-test/ek_kbench
+
+$(KBENCH_HOST): $(KBENCH_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h) $(wildcard $(KERNEL_DIR)/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "== building $@ (host)"
+	@clang $(KTEST_CFLAGS) $(KBENCH_SRC) $(KERNEL_SRCS) -lm -o $@
+
+.PHONY: kernel-bench
+kernel-bench: $(KBENCH_HOST)
+	@echo "== kernel throughput: $(KBENCH_HOST)"
+	@$(KBENCH_HOST)
 
 test: deps embedded cross-test kernel-test
 	@echo "== building tests"

@@ -25,3 +25,24 @@ for model in digits_mlp digits_cnn; do
 done
 echo
 echo "reproduce a row: $BIN/edgerun bench $OUT/<model>-<dtype>.bin --runs $RUNS --input firmware-models/<model>/sample_0.npy"
+
+# Convolution kernel throughput (GOPS), __ref and SIMD side by side, plus the int8 peak.
+echo
+make --no-print-directory kernel-bench
+echo "reproduce: make kernel-bench   (or out/kernel-test/ek_kbench --min-seconds S)"
+
+# The same models with the reference kernels and with the kernels `auto` picks on this CPU,
+# side by side (p50 latency; ratio = ref / auto).
+echo
+printf '%-12s %-6s %12s %12s %7s\n' model dtype ref_p50_ms auto_p50_ms ratio
+for model in digits_mlp digits_cnn; do
+  for dtype in f32 int8; do
+    p50() {
+      EDGE_KERNELS=$1 "$BIN/edgerun" bench "$OUT/$model-$dtype.bin" --runs "$RUNS" \
+          --input "firmware-models/$model/sample_0.npy" --json | sed -n 's/.*"p50_ms":\([^,}]*\).*/\1/p'
+    }
+    ref=$(p50 ref) auto=$(p50 auto)
+    printf '%-12s %-6s %12s %12s %7s\n' "$model" "$dtype" "$ref" "$auto" "$(awk -v r="$ref" -v a="$auto" 'BEGIN { printf "%.2f", (a > 0 ? r / a : 0) }')"
+  done
+done
+echo "reproduce: EDGE_KERNELS=ref|auto $BIN/edgerun bench $OUT/<model>-<dtype>.bin --runs $RUNS --input firmware-models/<model>/sample_0.npy"

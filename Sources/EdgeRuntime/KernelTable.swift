@@ -105,6 +105,11 @@ public struct KernelTable {
         t.isa = "avx2"
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c8__avx2, name: "ek_f32_fc_minmax_1x4c8__avx2")
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__avx2, name: "ek_qs8_fc_minmax_1x4c16__avx2")
+        // Convolutions (ek_conv_simd.h).
+        t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__avx2, name: "ek_qs8_conv2d_minmax_2x4c16__avx2")
+        t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")
+        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c8__avx2, name: "ek_f32_conv2d_minmax_2x4c8__avx2")
+        t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__avx2, name: "ek_f32_dwconv2d_minmax_1x16__avx2")
         return t
     }
 
@@ -113,6 +118,7 @@ public struct KernelTable {
         t.isa = "avx512vnni"
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c16__avx512vnni, name: "ek_f32_fc_minmax_1x4c16__avx512vnni")
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c64__avx512vnni, name: "ek_qs8_fc_minmax_1x4c64__avx512vnni")
+        t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c64__avx512vnni, name: "ek_qs8_conv2d_minmax_4x4c64__avx512vnni")
         return t
     }
     #elseif arch(arm64)
@@ -121,6 +127,11 @@ public struct KernelTable {
         t.isa = "neon"
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c4__neon, name: "ek_f32_fc_minmax_1x4c4__neon")
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__neon, name: "ek_qs8_fc_minmax_1x4c16__neon")
+        // Convolutions (ek_conv_simd.h).
+        t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__neon, name: "ek_qs8_conv2d_minmax_2x4c16__neon")
+        t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")
+        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c4__neon, name: "ek_f32_conv2d_minmax_2x4c4__neon")
+        t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
         return t
     }
 
@@ -128,6 +139,9 @@ public struct KernelTable {
         var t = neon
         t.isa = "neondot"
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__neondot, name: "ek_qs8_fc_minmax_1x4c16__neondot")
+        // Convolutions (ek_conv_simd.h); depthwise keeps the neon kernel (SDOT sums across
+        // channels, which depthwise never does).
+        t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
         return t
     }
     #endif

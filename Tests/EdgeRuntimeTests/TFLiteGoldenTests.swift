@@ -16,6 +16,8 @@ final class TFLiteGoldenTests: XCTestCase {
     func testFullyConnectedWithThisMachinesKernels() {
         checkCases(of: .fullyConnected, kernels: .forThisMachine())
     }
+    func testConv2DWithThisMachinesKernels() { checkCases(of: .conv2D, kernels: .forThisMachine()) }
+    func testDepthwiseConv2DWithThisMachinesKernels() { checkCases(of: .depthwiseConv2D, kernels: .forThisMachine()) }
     func testAdd() { checkCases(of: .add) }
     func testMul() { checkCases(of: .mul) }
     func testAveragePool2D() { checkCases(of: .averagePool2D) }

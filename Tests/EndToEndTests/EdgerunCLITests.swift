@@ -143,7 +143,11 @@ final class EdgerunCLITests: XCTestCase {
 
     func testInfoAndBench() throws {
         for (name, tool) in try tools() {
-            var r = try Tools.run(tool, ["info", model])
+            // The reference table names its kernels exactly; `auto` names this CPU's conv kernel.
+            var r = try Tools.run(tool, ["info", model], environment: ["EDGE_KERNELS": "auto"])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("Conv2D 'conv' -> 1x6x6x4 float32  [ek_f32_conv2d_minmax_"), "\(name) auto info:\n\(r.stdout)")
+            r = try Tools.run(tool, ["info", model], environment: ["EDGE_KERNELS": "ref"])
             XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
             for needle in ["model: sample", "arena bytes: 1040", "input 0: 'image' 1x6x6x1 float32", "Conv2D 'conv'", "ek_f32_conv2d_minmax_1x1__ref", "labels (3): cat dog bird",
                            "tensors (10):", "1. 'conv.weights' 4x3x3x1 float32 144 B constant", "5. 'flat' 1x36 float32 144 B arena @832"] {

@@ -317,6 +317,10 @@ static int test_kernel(const kernel_entry *e, uint64_t seed, buffers *buf, int *
   return 1;
 }
 
+/* ---- convolution kernels ---- */
+
+#include "ek_difftest_conv.inc"
+
 int main(int argc, char **argv) {
   uint64_t seed = UINT64_C(20240611);
   uint32_t expect_run = 0, expect_skip = 0;
@@ -374,6 +378,7 @@ int main(int argc, char **argv) {
       ++failed;
     }
   }
+  test_conv_kernels(seed, features, &passed, &failed, &skipped);
   printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed == 0 ? 0 : 1;
 }

@@ -13,5 +13,6 @@
 #include "ek_softmax.h"
 #include "ek_copy.h"
 #include "ek_cpu.h"
+#include "ek_conv_simd.h"
 
 #endif

@@ -1,0 +1,108 @@
+/*
+ * ek_conv_f32_driver.h: the ISA-independent outer loops of the SIMD f32 Conv2D kernels
+ * (private to CEdgeKernels; included by x86/ and neon/ files only). The float twin of
+ * ek_conv_driver.h: implicit GEMM over OHWI weights as stored; a 1x1 kernel's rows are read
+ * in place, other rows are gathered into a stack buffer with 0.0f in padded taps. The ISA
+ * supplies dot(k, rows, w4, sums) for MR rows x 4 weight rows, which must read nothing past
+ * k floats of a row or weight row that can reach a value (masked loads): the bytes after a
+ * tensor may hold NaN bit patterns.
+ */
+#ifndef EK_CONV_F32_DRIVER_H
+#define EK_CONV_F32_DRIVER_H
+
+#include "ek_conv_driver.h"
+
+/* Gathered float rows longer than this (elements) take the reference path. */
+#define EK_CONV_MAX_GATHER_K_F32 (EK_CONV_MAX_GATHER_K / 4)
+
+typedef void (*ek_f32_conv_dot_fn)(size_t k, const float *const *rows, const float *const *w4,
+                                   float *sums);
+
+/* TFLite ActivationFunctionWithMinMax: min(max(x, lo), hi), NaN passes through. */
+EK_CONV_INLINE float ek_conv_clamp_f32(float x, float lo, float hi) {
+  x = x < lo ? lo : x;
+  return hi < x ? hi : x;
+}
+
+EK_CONV_INLINE const float *ek_f32_conv_row(const ek_conv2d_shape *s, const float *image,
+                                            int32_t oy, int32_t ox, float *buf) {
+  const size_t in_c = (size_t)s->in_c;
+  const int32_t iy0 = oy * s->stride_h - s->pad_top;
+  const int32_t ix0 = ox * s->stride_w - s->pad_left;
+  if (s->kernel_h == 1 && s->kernel_w == 1 && iy0 >= 0 && iy0 < s->in_h && ix0 >= 0 &&
+      ix0 < s->in_w) {
+    return image + ((size_t)iy0 * (size_t)s->in_w + (size_t)ix0) * in_c;
+  }
+  float *dst = buf;
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+    const int32_t iy = iy0 + ky * s->dilation_h;
+    for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
+      const int32_t ix = ix0 + kx * s->dilation_w;
+      const int outside = iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w;
+      const float *src =
+          outside ? image : image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c;
+      if (outside || in_c < 16) {
+        /* Padding, and stems (1..15 channels): a loop beats a library call per tap. */
+        for (size_t c = 0; c < in_c; ++c) dst[c] = outside ? 0.0f : src[c];
+      } else {
+        memcpy(dst, src, in_c * sizeof(float));
+      }
+      dst += in_c;
+    }
+  }
+  return buf;
+}
+
+/* Returns 0 (and does nothing) when a gathered row would exceed EK_CONV_MAX_GATHER_K_F32. */
+EK_CONV_INLINE int ek_f32_conv_drive(const ek_conv2d_shape *s, const float *input,
+                                     const float *weights, const float *bias, float *output,
+                                     float output_min, float output_max, const size_t MR,
+                                     ek_f32_conv_dot_fn dot) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_elems = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  const int gathers = !(s->kernel_h == 1 && s->kernel_w == 1) || s->pad_top > 0 ||
+                      s->pad_left > 0 || (s->out_h - 1) * s->stride_h >= s->in_h ||
+                      (s->out_w - 1) * s->stride_w >= s->in_w;
+  if (gathers && k > EK_CONV_MAX_GATHER_K_F32) {
+    return 0;
+  }
+  /* 4 floats of slack: a NEON tail step reads whole vectors (and clears the extra lanes). */
+  float buf[EK_CONV_MAX_MR][EK_CONV_MAX_GATHER_K_F32 + 4] __attribute__((aligned(64)));
+  for (size_t b = 0; b < (size_t)s->batch; ++b) {
+    const float *image = input + b * image_elems;
+    float *out_image = output + b * pixels * n;
+    for (size_t p0 = 0; p0 < pixels; p0 += MR) {
+      const size_t mr = pixels - p0 < MR ? pixels - p0 : MR;
+      const float *rows[EK_CONV_MAX_MR];
+      for (size_t m = 0; m < MR; ++m) {
+        if (m < mr) {
+          const size_t pix = p0 + m;
+          rows[m] = ek_f32_conv_row(s, image, (int32_t)(pix / (size_t)s->out_w),
+                                    (int32_t)(pix % (size_t)s->out_w), buf[m]);
+        } else {
+          rows[m] = rows[mr - 1];
+        }
+      }
+      for (size_t oc = 0; oc < n; oc += 4) {
+        const float *w4[4];
+        float sums[EK_CONV_MAX_MR * 4];
+        for (size_t t = 0; t < 4; ++t) {
+          w4[t] = weights + (oc + t < n ? oc + t : n - 1) * k;
+        }
+        dot(k, rows, w4, sums);
+        for (size_t m = 0; m < mr; ++m) {
+          for (size_t t = 0; t < 4 && oc + t < n; ++t) {
+            const float bias_value = bias != NULL ? bias[oc + t] : 0.0f;
+            out_image[(p0 + m) * n + oc + t] =
+                ek_conv_clamp_f32(sums[m * 4 + t] + bias_value, output_min, output_max);
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * ek_conv_simd.h: SIMD Conv2D and DepthwiseConv2D kernels. Same signatures, layouts and
+ * contracts as their __ref twins in ek_conv.h (weights consumed as stored in model.bin: OHWI
+ * for conv, [kh][kw][out_c] for depthwise); call a kernel only when ek_cpu_features() has its
+ * level's EK_CPU_LEVEL_* bits. They over-read inputs, weights and biases by less than 16
+ * elements' bytes (within EK_EXTRA_BYTES) and never over-write. Per-channel multiplier/shift
+ * arrays are read exactly (they need no padding). They allocate nothing: gathered conv rows
+ * live on the stack (at most 4 x (8 KiB + 16) bytes).
+ *
+ * qs8: bit-exact with the __ref twin (integer sums modulo 2^32, then ek_mbqm), provided every
+ *   multiplier is >= 0, as ek_quantize_multiplier produces.
+ * f32: fused multiply-adds in another order, so results differ from __ref by rounding only:
+ *   |opt - ref| <= 2 * gamma(taps + 1) * (sum |x * w| + |bias|), gamma as in ek_conv.h.
+ *
+ * Conv2D, tile MRx4cKR (MR output pixels x 4 output channels, KR K bytes per step): implicit
+ *   GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
+ *   pixel's kernel_h * kernel_w * in_c window into a stack row (padded taps hold the input
+ *   zero point, or 0.0f for f32: a padded tap then adds 0 * w, which differs from the
+ *   reference's skipped tap only for infinite or NaN weights). Windows over 8 KiB
+ *   (EK_CONV_MAX_GATHER_K bytes) run the __ref kernel.
+ * DepthwiseConv2D, tile 1x16 (one pixel x 16 channels): direct; unrolled fast paths for 3x3
+ *   and 5x5 at stride 1 and 2 (no dilation), a generic path for every other kernel, stride
+ *   and dilation; depth_multiplier != 1 runs the __ref kernel.
+ */
+#ifndef EK_CONV_SIMD_H
+#define EK_CONV_SIMD_H
+
+#include "ek_conv.h"
+
+#if defined(__x86_64__)
+void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
+void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
+void ek_f32_conv2d_minmax_2x4c8__avx2(const ek_conv2d_shape *shape, const float *input,
+                                      const float *weights, const float *bias, float *output,
+                                      float output_min, float output_max);
+void ek_f32_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape, const float *input,
+                                       const float *weights, const float *bias, float *output,
+                                       float output_min, float output_max);
+/* Not in `auto`: written without AVX-512 hardware to run its differential tests on. */
+void ek_qs8_conv2d_minmax_4x4c64__avx512vnni(const ek_conv2d_shape *shape,
+                                             const ek_qs8_requant_params *params,
+                                             const int8_t *input, const int8_t *weights,
+                                             const int32_t *bias, int8_t *output);
+#endif
+#if defined(__aarch64__)
+void ek_qs8_conv2d_minmax_2x4c16__neon(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
+void ek_qs8_conv2d_minmax_4x4c16__neondot(const ek_conv2d_shape *shape,
+                                          const ek_qs8_requant_params *params,
+                                          const int8_t *input, const int8_t *weights,
+                                          const int32_t *bias, int8_t *output);
+void ek_qs8_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
+void ek_f32_conv2d_minmax_2x4c4__neon(const ek_conv2d_shape *shape, const float *input,
+                                      const float *weights, const float *bias, float *output,
+                                      float output_min, float output_max);
+void ek_f32_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape, const float *input,
+                                       const float *weights, const float *bias, float *output,
+                                       float output_min, float output_max);
+#endif
+
+#endif

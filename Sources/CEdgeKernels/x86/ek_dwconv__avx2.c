@@ -1,0 +1,212 @@
+/* AVX2 + FMA DepthwiseConv2D kernels (see ek_conv_simd.h). */
+#include "ek_conv_simd.h"
+
+#if defined(__x86_64__)
+#include "ek_requant_avx2.h"
+
+/* Channel blocks of 16 (outer) and output pixels (inner), so one block's weights and
+ * requantization constants stay in registers over the whole image. Taps of pixels whose
+ * window lies inside the input run unrolled (kh, kw, strides are constants in the fast
+ * instances); border pixels test each tap. Inputs widen to int16 minus the zero point
+ * (|x - zp| <= 255), so vpmullw's int16 products are exact (|w * (x - zp)| <= 32640). The
+ * last block over-reads inputs and weights by less than 16 bytes (within EK_EXTRA_BYTES),
+ * copies bias and per-channel constants through zero-padded locals, and stores only its
+ * valid channels. */
+EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
+                                    const int8_t *image, const int8_t *weights,
+                                    const int32_t *bias, int8_t *out, const int kh, const int kw,
+                                    const int sh, const int sw, const int dh, const int dw) {
+  const size_t c = (size_t)s->in_c, in_w = (size_t)s->in_w;
+  const int32_t in_h = s->in_h, in_wi = s->in_w;
+  const __m256i zp = _mm256_set1_epi16((short)p->input_zero_point);
+  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
+  const __m256i out_min = _mm256_set1_epi32(p->output_min);
+  const __m256i out_max = _mm256_set1_epi32(p->output_max);
+  const int taps = kh * kw;
+  const int preload = taps <= 25;
+  for (size_t c0 = 0; c0 < c; c0 += 16) {
+    const size_t cn = c - c0 < 16 ? c - c0 : 16;
+    int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
+    if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(int32_t));
+    memcpy(m, p->multiplier + c0, cn * sizeof(int32_t));
+    memcpy(sft, p->shift + c0, cn * sizeof(int32_t));
+    const __m256i b_lo = _mm256_loadu_si256((const __m256i *)b);
+    const __m256i b_hi = _mm256_loadu_si256((const __m256i *)(b + 8));
+    const ek_requant8 q_lo = ek_requant8_load(m, sft), q_hi = ek_requant8_load(m + 8, sft + 8);
+    __m256i wv[25];
+    if (preload) {
+      for (int t = 0; t < taps; ++t) {
+        wv[t] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(weights + (size_t)t * c + c0)));
+      }
+    }
+    for (int32_t oy = 0; oy < s->out_h; ++oy) {
+      const int32_t iy0 = oy * sh - s->pad_top;
+      const int rows_inside = iy0 >= 0 && iy0 + (kh - 1) * dh < in_h;
+      for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        const int32_t ix0 = ox * sw - s->pad_left;
+        __m256i acc_lo = b_lo, acc_hi = b_hi;
+        const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
+        for (int ky = 0; ky < kh; ++ky) {
+          const int32_t iy = iy0 + ky * dh;
+          if (!inside && (iy < 0 || iy >= in_h)) continue;
+          for (int kx = 0; kx < kw; ++kx) {
+            const int32_t ix = ix0 + kx * dw;
+            if (!inside && (ix < 0 || ix >= in_wi)) continue;
+            const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
+            const int t = ky * kw + kx;
+            const __m256i w = preload ? wv[t]
+                                      : _mm256_cvtepi8_epi16(
+                                            _mm_loadu_si128((const __m128i *)(weights + (size_t)t * c + c0)));
+            const __m256i xv = _mm256_sub_epi16(
+                _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)), zp);
+            const __m256i prod = _mm256_mullo_epi16(xv, w);
+            acc_lo = _mm256_add_epi32(acc_lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
+            acc_hi = _mm256_add_epi32(acc_hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
+          }
+        }
+        const __m128i y = _mm_unpacklo_epi64(
+            ek_requant8_pack(ek_requant8_apply(acc_lo, &q_lo, out_zp, out_min, out_max)),
+            ek_requant8_pack(ek_requant8_apply(acc_hi, &q_hi, out_zp, out_min, out_max)));
+        int8_t *o = out + ((size_t)oy * (size_t)s->out_w + (size_t)ox) * c + c0;
+        if (cn == 16) {
+          _mm_storeu_si128((__m128i *)o, y);
+        } else {
+          int8_t tmp[16];
+          _mm_storeu_si128((__m128i *)tmp, y);
+          memcpy(o, tmp, cn);
+        }
+      }
+    }
+  }
+}
+
+EK_AVX2 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *s,
+                                               const ek_qs8_requant_params *p,
+                                               const int8_t *input, const int8_t *weights,
+                                               const int32_t *bias, int8_t *output) {
+  if (s->depth_multiplier != 1) {
+    ek_qs8_dwconv2d_minmax_1x1__ref(s, p, input, weights, bias, output);
+    return;
+  }
+  const size_t in_image = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  const size_t out_image = (size_t)s->out_h * (size_t)s->out_w * (size_t)s->out_c;
+  const int unit_dilation = s->dilation_h == 1 && s->dilation_w == 1;
+  const int k3 = unit_dilation && s->kernel_h == 3 && s->kernel_w == 3;
+  const int k5 = unit_dilation && s->kernel_h == 5 && s->kernel_w == 5;
+  const int s1 = s->stride_h == 1 && s->stride_w == 1, s2 = s->stride_h == 2 && s->stride_w == 2;
+  for (int32_t b = 0; b < s->batch; ++b) {
+    const int8_t *x = input + (size_t)b * in_image;
+    int8_t *y = output + (size_t)b * out_image;
+    if (k3 && s1) {
+      ek_qs8_dw_image(s, p, x, weights, bias, y, 3, 3, 1, 1, 1, 1);
+    } else if (k3 && s2) {
+      ek_qs8_dw_image(s, p, x, weights, bias, y, 3, 3, 2, 2, 1, 1);
+    } else if (k5 && s1) {
+      ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 1, 1, 1, 1);
+    } else if (k5 && s2) {
+      ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 2, 2, 1, 1);
+    } else {
+      ek_qs8_dw_image(s, p, x, weights, bias, y, s->kernel_h, s->kernel_w, s->stride_h,
+                      s->stride_w, s->dilation_h, s->dilation_w);
+    }
+  }
+}
+
+/* Float twin of ek_qs8_dw_image: 16 channels as two vectors, fused multiply-adds over the
+ * taps, then + bias and the clamp. Lanes past the last channel read junk (within
+ * EK_EXTRA_BYTES) that only reaches discarded lanes. */
+EK_AVX2_INLINE void ek_f32_dw_image(const ek_conv2d_shape *s, const float *image,
+                                    const float *weights, const float *bias, float *out,
+                                    float output_min, float output_max, const int kh,
+                                    const int kw, const int sh, const int sw, const int dh,
+                                    const int dw) {
+  const size_t c = (size_t)s->in_c, in_w = (size_t)s->in_w;
+  const int32_t in_h = s->in_h, in_wi = s->in_w;
+  const __m256 lo = _mm256_set1_ps(output_min), hi = _mm256_set1_ps(output_max);
+  const int taps = kh * kw;
+  const int preload = taps <= 25;
+  for (size_t c0 = 0; c0 < c; c0 += 16) {
+    const size_t cn = c - c0 < 16 ? c - c0 : 16;
+    float b[16] = {0};
+    if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(float));
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 w0v[25], w1v[25];
+    if (preload) {
+      for (int t = 0; t < taps; ++t) {
+        w0v[t] = _mm256_loadu_ps(weights + (size_t)t * c + c0);
+        w1v[t] = _mm256_loadu_ps(weights + (size_t)t * c + c0 + 8);
+      }
+    }
+    for (int32_t oy = 0; oy < s->out_h; ++oy) {
+      const int32_t iy0 = oy * sh - s->pad_top;
+      const int rows_inside = iy0 >= 0 && iy0 + (kh - 1) * dh < in_h;
+      for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        const int32_t ix0 = ox * sw - s->pad_left;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
+        for (int ky = 0; ky < kh; ++ky) {
+          const int32_t iy = iy0 + ky * dh;
+          if (!inside && (iy < 0 || iy >= in_h)) continue;
+          for (int kx = 0; kx < kw; ++kx) {
+            const int32_t ix = ix0 + kx * dw;
+            if (!inside && (ix < 0 || ix >= in_wi)) continue;
+            const int t = ky * kw + kx;
+            const float *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
+            const float *wp = weights + (size_t)t * c + c0;
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x), preload ? w0v[t] : _mm256_loadu_ps(wp), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), preload ? w1v[t] : _mm256_loadu_ps(wp + 8), a1);
+          }
+        }
+        /* min(max(x, lo), hi) with NaN passing through, as ek_clamp_f32. */
+        a0 = _mm256_add_ps(a0, b0);
+        a1 = _mm256_add_ps(a1, b1);
+        a0 = _mm256_min_ps(hi, _mm256_max_ps(lo, a0));
+        a1 = _mm256_min_ps(hi, _mm256_max_ps(lo, a1));
+        float *o = out + ((size_t)oy * (size_t)s->out_w + (size_t)ox) * c + c0;
+        if (cn == 16) {
+          _mm256_storeu_ps(o, a0);
+          _mm256_storeu_ps(o + 8, a1);
+        } else {
+          float tmp[16];
+          _mm256_storeu_ps(tmp, a0);
+          _mm256_storeu_ps(tmp + 8, a1);
+          memcpy(o, tmp, cn * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+EK_AVX2 void ek_f32_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *s, const float *input,
+                                               const float *weights, const float *bias,
+                                               float *output, float output_min,
+                                               float output_max) {
+  if (s->depth_multiplier != 1) {
+    ek_f32_dwconv2d_minmax_1x1__ref(s, input, weights, bias, output, output_min, output_max);
+    return;
+  }
+  const size_t in_image = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  const size_t out_image = (size_t)s->out_h * (size_t)s->out_w * (size_t)s->out_c;
+  const int unit_dilation = s->dilation_h == 1 && s->dilation_w == 1;
+  const int k3 = unit_dilation && s->kernel_h == 3 && s->kernel_w == 3;
+  const int k5 = unit_dilation && s->kernel_h == 5 && s->kernel_w == 5;
+  const int s1 = s->stride_h == 1 && s->stride_w == 1, s2 = s->stride_h == 2 && s->stride_w == 2;
+  for (int32_t b = 0; b < s->batch; ++b) {
+    const float *x = input + (size_t)b * in_image;
+    float *y = output + (size_t)b * out_image;
+    if (k3 && s1) {
+      ek_f32_dw_image(s, x, weights, bias, y, output_min, output_max, 3, 3, 1, 1, 1, 1);
+    } else if (k3 && s2) {
+      ek_f32_dw_image(s, x, weights, bias, y, output_min, output_max, 3, 3, 2, 2, 1, 1);
+    } else if (k5 && s1) {
+      ek_f32_dw_image(s, x, weights, bias, y, output_min, output_max, 5, 5, 1, 1, 1, 1);
+    } else if (k5 && s2) {
+      ek_f32_dw_image(s, x, weights, bias, y, output_min, output_max, 5, 5, 2, 2, 1, 1);
+    } else {
+      ek_f32_dw_image(s, x, weights, bias, y, output_min, output_max, s->kernel_h, s->kernel_w,
+                      s->stride_h, s->stride_w, s->dilation_h, s->dilation_w);
+    }
+  }
+}
+
+#endif
