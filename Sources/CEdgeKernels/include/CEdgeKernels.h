@@ -12,5 +12,6 @@
 #include "ek_softmax.h"
 #include "ek_copy.h"
 #include "ek_cpu.h"
+#include "ek_sparse.h"
 
 #endif
