@@ -13,6 +13,8 @@ public struct PackOptions {
     public var quantization: QuantizationOptions?
     /// The source file name, for errors and METADATA.
     public var sourceName = "model.onnx"
+    /// Pruning before int8 quantization (needs `quantization` for its calibration data).
+    public var pruning: PruneOptions?
 
     public init() {}
 }
@@ -59,6 +61,8 @@ public struct PackResult {
     public var float: PackedModel
     public var quantized: PackedModel?
     public var report: QuantizationReport?
+    /// Per-layer pruning results when packing with `PackOptions.pruning`.
+    public var pruning: PruneReport?
 
     /// The model to write: the int8 one when quantizing, else the float one.
     public var final: PackedModel { quantized ?? float }
@@ -87,13 +91,25 @@ public enum Packer {
         guard let q = options.quantization else { return PackResult(float: float) }
 
         let samples = try CalibrationSet.samples(q.calibration, name: q.calibrationName, for: graph)
-        let ranges = try Calibration.ranges(of: float, samples: samples)
-        let quantized = try Quantizer.quantize(graph, ranges: ranges, io: q.io)
+        var calibrated = float, pruned: [PrunedLayer]? = nil
+        if let p = options.pruning {
+            let (prunedGraph, layers) = try Pruner.prune(graph, samples: samples, options: p)
+            calibrated = try build(prunedGraph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")])
+            pruned = layers
+        }
+        let ranges = try Calibration.ranges(of: calibrated, samples: samples)
+        var quantized = try Quantizer.quantize(calibrated.graph, ranges: ranges, io: q.io)
         keyValues += [("precision", "int8"), ("quantization", "post-training, per-channel symmetric weights, asymmetric activations"),
                       ("calibration", "\(q.calibrationName) (\(samples.count) samples)")]
+        if let p = options.pruning, var layers = pruned {
+            PruneReport.chooseStorage(&quantized.graph, &layers, policy: p.storage)
+            keyValues += PruneReport.metadata(layers, options: p)
+            pruned = layers
+        }
         let int8 = try build(quantized.graph, name: name, labels: options.labels, keyValues: keyValues)
         let report = try QuantizationReport.evaluate(float: float, int8: int8, counterpart: quantized.floatCounterpart, samples: samples)
-        return PackResult(float: float, quantized: int8, report: report)
+        let pruneReport = pruned.map { PruneReport(layers: $0, floatFileBytes: float.bytes.count, finalFileBytes: int8.bytes.count) }
+        return PackResult(float: float, quantized: int8, report: report, pruning: pruneReport)
     }
 
     /// Lowers, serializes, reads back and prepares `graph`.

@@ -72,6 +72,8 @@ struct Pack: ParsableCommand {
             help: ArgumentHelp("Fix an input's shape, e.g. image=1x3x32x32 (repeat for several inputs).", valueName: "name=dims"))
     var inputShapes: [String] = []
 
+    @OptionGroup var pruning: PruneArguments
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -85,6 +87,7 @@ struct Pack: ParsableCommand {
             throw ValidationError("--io int8 needs an int8 model: add --quantize int8 --calibration data.npy, or drop --io")
         }
         _ = try Pack.parseInputShapes(inputShapes)
+        try pruning.validate(quantized: quantize == .int8)
     }
 
     /// "image=1x3x32x32" -> ["image": [1, 3, 32, 32]].
@@ -125,10 +128,12 @@ struct Pack: ParsableCommand {
             options.quantization = QuantizationOptions(calibration: array, calibrationName: calibration,
                                                        io: io == .int8 ? .int8 : .float)
         }
+        options.pruning = try pruning.options()
         let onnx = try Platform.readAll(path: model)
         let result = try Packer.pack(onnx: onnx, options: options)
         try Packer.write(result.final.bytes, to: output)
         common.say(PackSummary.text(result.final, path: output))
         if let report = result.report { common.say(report.text) }
+        if let report = result.pruning { common.say(report.text) }
     }
 }

@@ -28,6 +28,8 @@ public struct KernelTable {
     public var qs8DepthwiseConv2D: Entry<QS8Conv>
     public var f32FullyConnected: Entry<F32FC>
     public var qs8FullyConnected: Entry<QS8FC>
+    /// Block-sparse int8 fully connected and 1x1 conv kernels.
+    public var sparse = SparseKernels.reference
 
     /// Portable scalar kernels only.
     public static var reference: KernelTable { KernelTable(
@@ -105,6 +107,7 @@ public struct KernelTable {
         t.isa = "avx2"
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c8__avx2, name: "ek_f32_fc_minmax_1x4c8__avx2")
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__avx2, name: "ek_qs8_fc_minmax_1x4c16__avx2")
+        t.sparse = .avx2
         return t
     }
 
@@ -121,6 +124,7 @@ public struct KernelTable {
         t.isa = "neon"
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c4__neon, name: "ek_f32_fc_minmax_1x4c4__neon")
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__neon, name: "ek_qs8_fc_minmax_1x4c16__neon")
+        t.sparse = .neon
         return t
     }
 
@@ -128,6 +132,7 @@ public struct KernelTable {
         var t = neon
         t.isa = "neondot"
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__neondot, name: "ek_qs8_fc_minmax_1x4c16__neondot")
+        t.sparse = .neondot
         return t
     }
     #endif

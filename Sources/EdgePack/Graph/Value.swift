@@ -98,6 +98,9 @@ public struct Value: Equatable, Sendable {
     /// Constant contents, or nil for activations.
     public var data: TensorData?
     public var quantization: Quantization?
+    /// int8 weights only: store them block-sparse with 1 x this many input features per block
+    /// (tensor layout 1); nil stores them dense. Set by the pruning storage choice.
+    public var sparseBlockWidth: Int? = nil
 
     public init(name: String, dtype: DType, shape: [Int], data: TensorData? = nil, quantization: Quantization? = nil) {
         self.name = name
