@@ -36,7 +36,8 @@ struct PrunableLayer {
 /// Magnitude pruning with per-layer sensitivity and post-training reconstruction.
 ///
 /// 1. Scores: magnitude weighted by the calibration inputs, w^2 / [H^-1]_jj (the OBS
-///    saliency), summed over the pattern's groups; reached in 8 rounds of mask + re-fit.
+///    saliency), summed over the pattern's groups; reached in 8 rounds of mask + re-fit
+///    (2 for layers wider than 128 inputs).
 /// 2. Allocation: each free layer's reconstruction error is measured at ratios 0 ... 0.95; a
 ///    greedy pass raises the ratio of the layer whose error grows least per removed weight
 ///    until the model-wide target is met. `--prune-layer` ratios are fixed. 2:4 is 50 % in
@@ -124,14 +125,15 @@ public enum Pruner {
     /// Masks and reconstructs one layer: the new weights and the relative output errors with
     /// the mask alone and after reconstruction.
     /// `bias` (when the layer has one) is re-fitted with the weights: it is the last feature
-    /// of `stats`, always kept. The ratio is reached in `steps` rounds of mask + re-fit, each
+    /// of `stats`, always kept. The ratio is reached in rounds of mask + re-fit, each
     /// scoring the re-fitted weights (OBS saliency), so that later choices see the
     /// compensation of earlier ones; removed groups score 0 and stay removed.
     static func pruneLayer(_ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer, _ stats: LayerStatistics,
                            pattern: PrunePattern, ratio: Double) -> (weights: [Double], bias: [Double], before: Double, after: Double) {
         let n = layer.inFeatures
         let saliency = Array(stats.saliencyWeights().prefix(n)).map { $0.squareRoot() }
-        let steps = pattern == .twoOfFour ? 1 : 8
+        // Rounds cost a least-squares solve per row each: wide layers get fewer.
+        let steps = pattern == .twoOfFour ? 1 : (n <= 128 ? 8 : 2)
         var current = w, newBias = bias ?? []
         var before = 0.0, after = 0.0, energy = 0.0
         for step in 1...steps {
