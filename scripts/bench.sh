@@ -58,8 +58,9 @@ prune_row digits_mlp-p75-unstructured $d/model.onnx $d/calibration.npy $d/sample
 prune_row digits_mlp-p75-1x4 $d/model.onnx $d/calibration.npy $d/sample_0.npy --prune 0.75 --prune-pattern block1x4 --sparse-storage size
 printf '%-28s %10s\n' "mlp512 float32" "$(wc -c <"$OUT/mlp512-f32.bin")"
 prune_row mlp512-int8 "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy"
-for p in 0.5 0.8 0.9; do
-  prune_row "mlp512-p${p#0.}-1x16" "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
+for pct in 50 75 80 90; do
+  p=0.$pct
+  prune_row "mlp512-p$pct-1x16" "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
       --prune $p --prune-pattern block1x16 --prune-layer fc1=$p --prune-layer fc2=$p --prune-layer fc3=0
 done
 prune_row mlp512-p80-1x4 "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \

@@ -61,7 +61,7 @@ final class PruningTests: XCTestCase {
             let pruned = layers.reduce(0.0) { $0 + $1.sparsity * Double($1.outFeatures * $1.inFeatures) }
             let total = Double(layers.reduce(0) { $0 + $1.outFeatures * $1.inFeatures })
             XCTAssertGreaterThanOrEqual(pruned / total, 0.75, "\(pattern): model-wide sparsity")
-            for l in layers where l.sparsity > 0 {
+            for l in layers where l.ratio > 0 {
                 XCTAssertLessThan(l.errorAfter, l.errorBefore, "\(pattern) \(l.name): reconstruction must reduce the error")
             }
             if pattern == .block1x4 {
@@ -77,5 +77,22 @@ final class PruningTests: XCTestCase {
             let allowed = pattern == .unstructured ? 0.01 : 0.05
             XCTAssertGreaterThanOrEqual(b.accuracy, float - allowed, "\(pattern): accuracy within \(allowed) of float")
         }
+    }
+
+    /// The CNN's 1x1 conv pruned hard enough to be stored sparse runs the sparse conv kernel
+    /// and gives the same bytes as the dense conv on the same int8 weights.
+    func testDigitsCNNSparsePointwiseConvIsExact() throws {
+        let d = try load("digits_cnn")
+        let result = try pack(d, "digits_cnn", prune: PruneOptions(ratio: 0, pattern: .block1x4, layerRatios: ["pw1": 0.9],
+                                                                  storage: .size))
+        let pw1 = try XCTUnwrap(result.pruning?.layers.first { $0.name == "pw1" })
+        XCTAssertEqual(pw1.storage?.blockWidth, 4, "pw1 stored as 1x4 blocks")
+        let interpreter = try result.final.interpreter()
+        let kernels = (0..<result.final.opCount).map { "\(interpreter.kernelName($0))" }
+        XCTAssertTrue(kernels.contains { $0.hasPrefix("ek_qs8_spconv1x1_minmax_") }, "kernels: \(kernels)")
+        var denseGraph = result.final.graph
+        for v in denseGraph.valueIDs { denseGraph[v].sparseBlockWidth = nil }
+        let dense = try Packer.build(denseGraph, name: "digits_cnn")
+        XCTAssertEqual(try evaluate(dense, d).outputs, try evaluate(result.final, d).outputs)
     }
 }

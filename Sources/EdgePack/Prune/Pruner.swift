@@ -67,6 +67,13 @@ public enum Pruner {
         var g = graph
         var report: [PrunedLayer] = []
         for (l, layer) in layers.enumerated() {
+            if ratios[l] == 0 {  // left as it is
+                let w = g.floats(layer.weights)!
+                report.append(PrunedLayer(name: layer.name, kind: layer.kind, outFeatures: layer.outFeatures, inFeatures: layer.inFeatures,
+                                          ratio: 0, sparsity: Double(w.filter { $0 == 0 }.count) / Double(w.count),
+                                          errorBefore: 0, errorAfter: 0, storage: nil))
+                continue
+            }
             let pruned = l == 0 ? original[0] : try layerInputs(g, [layer], samples, step: step)[0]
             let stats = LayerStatistics(original: original[l], pruned: pruned, features: layer.inFeatures, bias: layer.bias != nil)
             let w = g.floats(layer.weights)!.map(Double.init)
