@@ -18,15 +18,15 @@ public struct StorageChoice: Sendable {
 }
 
 /// The dense-or-sparse decision per layer, from crossover sparsities measured by
-/// `Benchmarks/ek_sparse_bench.c` (`make bench`, AVX2, AMD EPYC host, alternating timing):
+/// `Benchmarks/ek_sparse_bench.c` (`make bench`, AVX2, AMD EPYC host, alternating timing; input features 64, 256, 512, 1024):
 /// the lowest of 50/70/80/90 % block sparsity at which the sparse kernel ran faster than the
 /// dense kernel the runtime would use, per input-feature class. For FullyConnected the dense
 /// kernel is the SIMD fc; for 1x1 Conv2D it is the runtime's dense conv (__ref on every
 /// level), which the sparse kernels beat at every measured sparsity.
 public enum SparseStorage {
     /// (minimum input features, crossover) rows, ascending; 1.0 = never faster.
-    static let fullyConnected4: [(Int, Double)] = [(0, 1.0), (256, 0.8), (512, 0.75), (1024, 0.7)]
-    static let fullyConnected16: [(Int, Double)] = [(0, 0.8), (256, 0.7), (512, 0.7), (1024, 0.6)]
+    static let fullyConnected4: [(Int, Double)] = [(0, 1.0), (256, 0.8), (512, 0.8), (1024, 0.7)]
+    static let fullyConnected16: [(Int, Double)] = [(0, 0.8), (256, 0.7), (512, 0.7), (1024, 0.7)]
     static let conv1x1: [(Int, Double)] = [(0, 0.5)]
 
     static func crossover(conv: Bool, blockWidth: Int, inFeatures: Int) -> Double {
