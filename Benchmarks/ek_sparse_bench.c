@@ -132,7 +132,7 @@ int main(int argc, char **argv) {
       {"conv1x1 4x4 px 256->256", 16, 256, 256},
   };
   static const int sparsities[] = {50, 70, 80, 90};
-  printf("ek_sparse_bench: level %s; times in us per call (median)\n", lk.isa);
+  printf("ek_sparse_bench: level %s; us per call, fastest of 15 alternating dense/sparse batches\n", lk.isa);
   printf("%-28s %-6s %5s %10s %10s %10s %8s\n", "layer", "block", "sp%", "dense_ref", "dense_simd",
          "sparse", "speedup");
   for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); ++si) {
