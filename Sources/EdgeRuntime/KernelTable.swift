@@ -116,6 +116,7 @@ public struct KernelTable {
         t.isa = "avx512vnni"
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c16__avx512vnni, name: "ek_f32_fc_minmax_1x4c16__avx512vnni")
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c64__avx512vnni, name: "ek_qs8_fc_minmax_1x4c64__avx512vnni")
+        t.sparse = .avx512vnni
         return t
     }
     #elseif arch(arm64)

@@ -27,6 +27,12 @@ public struct SparseKernels {
         fc16: .init(function: ek_qs8_spfc_minmax_b1x16__avx2, name: "ek_qs8_spfc_minmax_b1x16__avx2"),
         conv4: .init(function: ek_qs8_spconv1x1_minmax_b1x4__avx2, name: "ek_qs8_spconv1x1_minmax_b1x4__avx2"),
         conv16: .init(function: ek_qs8_spconv1x1_minmax_b1x16__avx2, name: "ek_qs8_spconv1x1_minmax_b1x16__avx2")) }
+
+    static var avx512vnni: SparseKernels { SparseKernels(
+        fc4: .init(function: ek_qs8_spfc_minmax_b1x4__avx512vnni, name: "ek_qs8_spfc_minmax_b1x4__avx512vnni"),
+        fc16: .init(function: ek_qs8_spfc_minmax_b1x16__avx512vnni, name: "ek_qs8_spfc_minmax_b1x16__avx512vnni"),
+        conv4: .init(function: ek_qs8_spconv1x1_minmax_b1x4__avx512vnni, name: "ek_qs8_spconv1x1_minmax_b1x4__avx512vnni"),
+        conv16: .init(function: ek_qs8_spconv1x1_minmax_b1x16__avx512vnni, name: "ek_qs8_spconv1x1_minmax_b1x16__avx512vnni")) }
     #elseif arch(arm64)
     static var neon: SparseKernels { SparseKernels(
         fc4: .init(function: ek_qs8_spfc_minmax_b1x4__neon, name: "ek_qs8_spfc_minmax_b1x4__neon"),

@@ -48,6 +48,10 @@ static const sparse_entry kKernels[] = {
     SP(ek_qs8_spfc_minmax_b1x16__avx2, 0, 16, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__avx2, 1, 4, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spconv1x1_minmax_b1x16__avx2, 1, 16, EK_CPU_LEVEL_AVX2, "avx2"),
+    SP(ek_qs8_spfc_minmax_b1x4__avx512vnni, 0, 4, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
+    SP(ek_qs8_spfc_minmax_b1x16__avx512vnni, 0, 16, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
+    SP(ek_qs8_spconv1x1_minmax_b1x4__avx512vnni, 1, 4, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
+    SP(ek_qs8_spconv1x1_minmax_b1x16__avx512vnni, 1, 16, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
 #endif
 #if defined(__aarch64__)
     SP(ek_qs8_spfc_minmax_b1x4__neon, 0, 4, EK_CPU_LEVEL_NEON, "neon"),

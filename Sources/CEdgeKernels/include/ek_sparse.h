@@ -52,6 +52,8 @@ void ek_qs8_spconv1x1_minmax_1x1__ref(const ek_fc_shape *shape,
 #if defined(__x86_64__)
 EK_SPARSE_DECLARE(avx2, 4)
 EK_SPARSE_DECLARE(avx2, 16)
+EK_SPARSE_DECLARE(avx512vnni, 4)
+EK_SPARSE_DECLARE(avx512vnni, 16)
 #endif
 #if defined(__aarch64__)
 EK_SPARSE_DECLARE(neon, 4)
