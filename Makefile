@@ -36,6 +36,10 @@ KERNEL_SRCS    := $(wildcard $(KERNEL_DIR)/*/*.c)
 DIFFTEST_SRC   := Tests/KernelTests/ek_difftest.c
 DIFFTEST_HOST  := $(OUT)/kernel-test/ek_difftest
 DIFFTEST_A64   := $(OUT)/kernel-test/ek_difftest-aarch64
+SPARSETEST_SRC  := Tests/KernelTests/ek_sparse_difftest.c
+SPARSETEST_HOST := $(OUT)/kernel-test/ek_sparse_difftest
+SPARSETEST_A64  := $(OUT)/kernel-test/ek_sparse_difftest-aarch64
+SPARSEBENCH     := $(OUT)/bench/ek_sparse_bench
 KTEST_CFLAGS   := -std=c11 -O2 -Wall -Wextra -Werror -I$(KERNEL_DIR)/include
 A64_CC         := clang --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -static -fuse-ld=lld \
                   -B/usr/lib/gcc-cross/aarch64-linux-gnu/12 -L/usr/lib/gcc-cross/aarch64-linux-gnu/12
@@ -116,15 +120,33 @@ $(DIFFTEST_A64): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include
 # Convolution kernels: their differential tests and private headers (ISA helpers, drivers).
 $(DIFFTEST_HOST) $(DIFFTEST_A64): Tests/KernelTests/ek_difftest_conv.inc $(wildcard $(KERNEL_DIR)/*/*.h)
 
+$(SPARSETEST_HOST): $(SPARSETEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h $(KERNEL_DIR)/common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "== building $@ (host)"
+	@clang $(KTEST_CFLAGS) $(SPARSETEST_SRC) $(KERNEL_SRCS) -lm -o $@
+
+$(SPARSETEST_A64): $(SPARSETEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h $(KERNEL_DIR)/common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "== building $@ (aarch64, static)"
+	@$(A64_CC) $(KTEST_CFLAGS) $(SPARSETEST_SRC) $(KERNEL_SRCS) -lm -o $@
+
+$(SPARSEBENCH): Tests/KernelTests/ek_sparse_bench.c $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h $(KERNEL_DIR)/common/*.h)
+	@mkdir -p $(dir $@)
+	@clang $(KTEST_CFLAGS) Tests/KernelTests/ek_sparse_bench.c $(KERNEL_SRCS) -lm -o $@
+
 # Each run must exit 0: a failed comparison exits 1, a crash (SIGSEGV from a guard page,
 # SIGILL from an instruction the CPU lacks) exits 128+signal; make stops on either.
-kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64)
+kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SPARSETEST_A64)
 	@echo "== kernel differential tests: host"
 	@$(DIFFTEST_HOST)
 	@echo "== kernel differential tests: aarch64 cortex-a53 (qemu; dotprod must be skipped)"
 	@qemu-aarch64 -cpu cortex-a53 $(DIFFTEST_A64) --expect-run neon --expect-skip neondot
 	@echo "== kernel differential tests: aarch64 cortex-a76 (qemu; dotprod must run)"
 	@qemu-aarch64 -cpu cortex-a76 $(DIFFTEST_A64) --expect-run neon --expect-run neondot
+	@echo "== sparse kernel differential tests (against the dense reference): host, a53, a76"
+	@$(SPARSETEST_HOST)
+	@qemu-aarch64 -cpu cortex-a53 $(SPARSETEST_A64)
+	@qemu-aarch64 -cpu cortex-a76 $(SPARSETEST_A64)
 
 # Convolution kernel throughput (GOPS) on the firmware and MLPerf Tiny shapes, ref vs SIMD.
 KBENCH_SRC     := Tests/KernelTests/ek_kbench.c
@@ -154,7 +176,7 @@ demo: build embedded
 	@echo "== running the static edgerun on sample_0.npy (a handwritten $$(cat $(DEMO_MODEL)/sample_0.label))"
 	@$(EMBEDDED_BIN) $(OUT)/digits_cnn_int8.bin --input $(DEMO_MODEL)/sample_0.npy
 
-bench: build embedded cross-test
+bench: build embedded cross-test $(SPARSEBENCH)
 	@scripts/bench.sh
 	@echo
 	@scripts/bench-peers.sh

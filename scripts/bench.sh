@@ -46,3 +46,44 @@ for model in digits_mlp digits_cnn; do
   done
 done
 echo "reproduce: EDGE_KERNELS=ref|auto $BIN/edgerun bench $OUT/<model>-<dtype>.bin --runs $RUNS --input firmware-models/<model>/sample_0.npy"
+
+# ---- pruning: dense vs block-sparse int8 kernels per layer shape and sparsity ----
+echo
+echo "== sparse kernels (Tests/KernelTests/ek_sparse_bench.c; crossover data for edgepack's dense/sparse choice)"
+"$OUT/ek_sparse_bench"
+
+# ---- pruning: end-to-end latency and size ----
+# digits_mlp at 75 % (unstructured and 1x4 blocks, stored where smaller), and a wider
+# random-weight MLP (scripts/make_bench_mlp.py) at 80 % 1x16 blocks, stored where measured faster.
+echo
+echo "== pruned models end to end (int8 dense vs pruned; size vs float32)"
+python3 scripts/make_bench_mlp.py "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" 256,512,512,10
+prune_row() {  # name onnx calibration input extra-pack-args...
+  local name=$1 onnx=$2 calib=$3 input=$4
+  shift 4
+  "$BIN/edgepack" pack "$onnx" -o "$OUT/$name.bin" --quantize int8 --calibration "$calib" "$@" >"$OUT/$name.txt"
+  json=$("$BIN/edgerun" bench "$OUT/$name.bin" --runs "$RUNS" --input "$input" --json)
+  field() { printf '%s' "$json" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
+  printf '%-28s %10s %9s %9s   %s\n' "$name" "$(field mapped_bytes)" "$(field p50_ms)" "$(field p90_ms)" "$*"
+}
+head -c $((128 + 256 * 4)) "$OUT/mlp512-calibration.npy" | python3 -c "
+import sys; d = sys.stdin.buffer.read(); h = d[10:128].replace(b'(128, 256)', b'(1, 256)  ')
+sys.stdout.buffer.write(d[:10] + h + d[128:])" >"$OUT/mlp512-sample.npy"
+"$BIN/edgepack" pack "$OUT/mlp512.onnx" -o "$OUT/mlp512-f32.bin" >/dev/null
+"$BIN/edgepack" pack firmware-models/digits_mlp/model.onnx -o "$OUT/digits_mlp-f32.bin" >/dev/null
+printf '%-28s %10s %9s %9s   %s\n' model file_B p50_ms p90_ms "edgepack options"
+printf '%-28s %10s\n' "digits_mlp float32" "$(wc -c <"$OUT/digits_mlp-f32.bin")"
+d=firmware-models/digits_mlp
+prune_row digits_mlp-int8 $d/model.onnx $d/calibration.npy $d/sample_0.npy
+prune_row digits_mlp-p75-unstructured $d/model.onnx $d/calibration.npy $d/sample_0.npy --prune 0.75 --prune-pattern unstructured --sparse-storage size
+prune_row digits_mlp-p75-1x4 $d/model.onnx $d/calibration.npy $d/sample_0.npy --prune 0.75 --prune-pattern block1x4 --sparse-storage size
+printf '%-28s %10s\n' "mlp512 float32" "$(wc -c <"$OUT/mlp512-f32.bin")"
+prune_row mlp512-int8 "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy"
+for pct in 50 75 80 90; do
+  p=0.$pct
+  prune_row "mlp512-p$pct-1x16" "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
+      --prune $p --prune-pattern block1x16 --prune-layer fc1=$p --prune-layer fc2=$p --prune-layer fc3=0
+done
+prune_row mlp512-p80-1x4 "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
+    --prune 0.8 --prune-pattern block1x4 --prune-layer fc1=0.8 --prune-layer fc2=0.8 --prune-layer fc3=0
+echo "(edgepack's per-layer choice and reconstruction errors: $OUT/<model>.txt)"

@@ -23,9 +23,12 @@ extension ModelFile {
             let rank = Int(r[1])
             if rank > FormatV1.maxRank { throw .format(object, "rank \(rank) is above 6") }
             guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage \(r[2]) is not 0 (arena) or 1 (constant)") }
-            if r[4] != 0 {
+            if r[4] != 0 && r[4] != SparseWeights.layout {
                 throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun",
                                 fix: "update edgerun or re-pack with a matching edgepack")
+            }
+            if r[4] == SparseWeights.layout && (dtype != .int8 || storage != .constant) {
+                throw .format(object, "block-sparse layout needs a constant int8 tensor, found \(dtype.name) \(storage == .constant ? "constant" : "arena")")
             }
             var elements = 1
             for d in 0..<FormatV1.maxRank {
@@ -40,7 +43,7 @@ extension ModelFile {
                 }
             }
             let t = tensor(i)
-            if t.byteSize != elements * dtype.size {
+            if t.layout == 0 && t.byteSize != elements * dtype.size {
                 throw .format(object, "byte size \(t.byteSize) does not match \(elements) elements of \(dtype.name)")
             }
             if t.dataOffset % FormatV1.tensorAlignment != 0 {
@@ -51,6 +54,9 @@ extension ModelFile {
             if overflow || end > limit {
                 let place = storage == .constant ? "CONSTANTS section" : "arena"
                 throw .format(object, "data [\(t.dataOffset), +\(t.byteSize)) plus 64 bytes of padding exceeds the \(limit)-byte \(place)")
+            }
+            if t.layout == SparseWeights.layout {
+                _ = try SparseWeights.validate(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), shape: t.shape, object: object)
             }
             if t.quantCount > 0 {
                 let expected = t.quantCount == 1 ? 1 : (t.quantizedDimension < rank ? t.shape[t.quantizedDimension] : -1)

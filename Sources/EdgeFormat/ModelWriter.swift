@@ -11,6 +11,9 @@ public struct ModelDescription {
         public var quantizedDimension: Int
         /// Arena offset assigned by the memory planner (arena tensors only).
         public var arenaOffset: Int
+        /// Tensor record `layout`: 0 dense, `SparseWeights.layout` for block-sparse int8
+        /// (then `constantData` holds the encoding).
+        public var layout: UInt8 = 0
 
         public init(name: String, dtype: DType, shape: [Int], constantData: [UInt8]? = nil,
                     quantization: [QuantParams] = [], quantizedDimension: Int = 0, arenaOffset: Int = 0) {
@@ -23,7 +26,7 @@ public struct ModelDescription {
             self.arenaOffset = arenaOffset
         }
 
-        public var byteSize: Int { shape.reduce(1, *) * dtype.size }
+        public var byteSize: Int { layout == 0 ? shape.reduce(1, *) * dtype.size : constantData?.count ?? 0 }
     }
 
     public struct Op {
@@ -92,7 +95,9 @@ public enum ModelWriter {
             tensors.u8(UInt8(t.shape.count))
             tensors.u8(t.constantData == nil ? TensorStorage.arena.rawValue : TensorStorage.constant.rawValue)
             tensors.u8(UInt8(t.quantizedDimension))
-            tensors.u32(0)
+            tensors.u8(t.layout)
+            tensors.u8(0)
+            tensors.u16(0)
             for d in 0..<FormatV1.maxRank { tensors.u32(d < t.shape.count ? UInt32(t.shape[d]) : 0) }
             tensors.ref(name)
             tensors.u64(UInt64(offset))

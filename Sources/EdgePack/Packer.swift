@@ -13,6 +13,8 @@ public struct PackOptions {
     public var quantization: QuantizationOptions?
     /// The source file name, for errors and METADATA.
     public var sourceName = "model.onnx"
+    /// Pruning before int8 quantization (needs `quantization` for its calibration data).
+    public var pruning: PruneOptions?
 
     public init() {}
 }
@@ -77,6 +79,8 @@ public struct PackResult {
     public var float: PackedModel
     public var quantized: PackedModel?
     public var report: QuantizationReport?
+    /// Per-layer pruning results when packing with `PackOptions.pruning`.
+    public var pruning: PruneReport?
 
     /// The model to write: the int8 one when quantizing, else the float one.
     public var final: PackedModel { quantized ?? float }
@@ -105,14 +109,22 @@ public enum Packer {
         guard let q = options.quantization else { return PackResult(float: float) }
 
         let samples = try CalibrationSet.samples(q.calibration, for: graph)
-        var stats = try Calibration.statistics(of: float, samples: samples, method: q.method, percentile: q.percentile,
+        // Pruning (with least-squares reconstruction) happens in float, before calibration.
+        var calibrated = float, pruned: [PrunedLayer]? = nil
+        if let p = options.pruning {
+            let (prunedGraph, layers) = try Pruner.prune(graph, samples: samples, options: p)
+            calibrated = try build(prunedGraph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")])
+            pruned = layers
+        }
+        let base = calibrated.graph
+        var stats = try Calibration.statistics(of: calibrated, samples: samples, method: q.method, percentile: q.percentile,
                                                progress: q.progress)
         // QDQ models: the model's own activation parameters win over calibration.
-        for v in graph.valueIDs { if let r = graph[v].sourceRange { stats.ranges[v] = r } }
-        let known = Set(graph.nodes.map(\.name))
+        for v in base.valueIDs { if let r = base[v].sourceRange { stats.ranges[v] = r } }
+        let known = Set(base.nodes.map(\.name))
         for name in q.keepFloat.sorted() where !known.contains(name) {
             throw EdgeError(.usage, object: "--keep-float \(name)", problem: "names no layer of the model",
-                            fix: "use a layer name from the quantization report (\(graph.nodes.prefix(6).map(\.name).joined(separator: ", "))...)")
+                            fix: "use a layer name from the quantization report (\(base.nodes.prefix(6).map(\.name).joined(separator: ", "))...)")
         }
         var settings = Quantizer.Settings(io: q.io)
         settings.floatNodes = q.keepFloat
@@ -122,8 +134,14 @@ public enum Packer {
         keyValues += [("precision", "int8"), ("quantization", method),
                       ("calibration", "\(q.calibrationName) (\(samples.count) samples)")]
         while true {
-            let quantized = try Quantizer.quantize(graph, ranges: stats.ranges, settings: settings)
+            var quantized = try Quantizer.quantize(base, ranges: stats.ranges, settings: settings)
             var kv = keyValues
+            var layers = pruned
+            if let p = options.pruning, var l = layers {
+                PruneReport.chooseStorage(&quantized.graph, &l, policy: p.storage)
+                kv += PruneReport.metadata(l, options: p)
+                layers = l
+            }
             if !settings.floatNodes.isEmpty { kv.append(("float layers", settings.floatNodes.sorted().joined(separator: ", "))) }
             let int8 = try build(quantized.graph, name: name, labels: options.labels, keyValues: kv)
             var report = try QuantizationReport.evaluate(float: float, int8: int8, counterpart: quantized.floatCounterpart,
@@ -136,7 +154,8 @@ public enum Packer {
                 settings.floatNodes.insert(worst.name)
                 continue
             }
-            return PackResult(float: float, quantized: int8, report: report)
+            let pruneReport = layers.map { PruneReport(layers: $0, floatFileBytes: float.bytes.count, finalFileBytes: int8.bytes.count) }
+            return PackResult(float: float, quantized: int8, report: report, pruning: pruneReport)
         }
     }
 

@@ -117,6 +117,8 @@ struct Pack: ParsableCommand {
 
     @OptionGroup var boardCheck: BoardOptions
 
+    @OptionGroup var pruning: PruneArguments
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -139,6 +141,7 @@ struct Pack: ParsableCommand {
             throw ValidationError("--io int8 needs an int8 model: add --quantize int8 --calibration data.npy, or drop --io")
         }
         _ = try Pack.parseInputShapes(inputShapes)
+        try pruning.validate(quantized: quantize == .int8)
     }
 
     /// "image=1x3x32x32" -> ["image": [1, 3, 32, 32]].
@@ -185,6 +188,7 @@ struct Pack: ParsableCommand {
             if !common.quiet && isatty(2) != 0 { q.progress = ProgressBar.draw }
             options.quantization = q
         }
+        options.pruning = try pruning.options()
         let source = try Platform.readAll(path: model)
         let result = try Packer.pack(model: source, options: options)
         // Checked before writing, so an over-budget model never replaces a good file.
@@ -205,6 +209,7 @@ struct Pack: ParsableCommand {
         }
         common.say(PackSummary.text(result.final, path: output))
         if let quantization = result.report { common.say(quantization.text) }
+        if let pruning = result.pruning { common.say(pruning.text) }
         if let check { common.say(check.text) }
     }
 

@@ -28,6 +28,8 @@ public struct KernelTable {
     public var qs8DepthwiseConv2D: Entry<QS8Conv>
     public var f32FullyConnected: Entry<F32FC>
     public var qs8FullyConnected: Entry<QS8FC>
+    /// Block-sparse int8 fully connected and 1x1 conv kernels.
+    public var sparse = SparseKernels.reference
 
     /// Portable scalar kernels only.
     public static var reference: KernelTable { KernelTable(
@@ -110,6 +112,7 @@ public struct KernelTable {
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")
         t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c8__avx2, name: "ek_f32_conv2d_minmax_2x4c8__avx2")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__avx2, name: "ek_f32_dwconv2d_minmax_1x16__avx2")
+        t.sparse = .avx2
         return t
     }
 
@@ -119,6 +122,7 @@ public struct KernelTable {
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c16__avx512vnni, name: "ek_f32_fc_minmax_1x4c16__avx512vnni")
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c64__avx512vnni, name: "ek_qs8_fc_minmax_1x4c64__avx512vnni")
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c64__avx512vnni, name: "ek_qs8_conv2d_minmax_4x4c64__avx512vnni")
+        t.sparse = .avx512vnni
         return t
     }
     #elseif arch(arm64)
@@ -132,6 +136,7 @@ public struct KernelTable {
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")
         t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c4__neon, name: "ek_f32_conv2d_minmax_2x4c4__neon")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
+        t.sparse = .neon
         return t
     }
 
@@ -142,6 +147,7 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h); depthwise keeps the neon kernel (SDOT sums across
         // channels, which depthwise never does).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
+        t.sparse = .neondot
         return t
     }
     #endif

@@ -94,3 +94,16 @@ enum Memory {
     static func allocate(bytes: Int) -> UnsafeMutableRawPointer? { ep_alloc_aligned(bytes) }
     static func free(_ pointer: UnsafeMutableRawPointer) { ep_free(pointer) }
 }
+
+extension PrepareContext {
+    /// Block-sparse tensors (layout 1) may only be the weights (input 1) of FullyConnected and
+    /// Conv2D; every other op reads tensors as dense, so it must never see one.
+    func checkSparseOperands() throws(EdgeError) {
+        for i in 0..<record.inputCount {
+            guard let t = file.input(record, i), file.tensor(t).layout != 0 else { continue }
+            if i != 1 || (record.kind != .fullyConnected && record.kind != .conv2D) {
+                throw unsupported("input \(i) has block-sparse layout; only FullyConnected and Conv2D weights (input 1) may")
+            }
+        }
+    }
+}

@@ -12,8 +12,10 @@ enum PreparedOp {
     case elementwise(ElementwiseCall)
     case softmax(SoftmaxCall)
     case copy(CopyCall)
+    case sparse(SparseCall)
 
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
+        try c.checkSparseOperands()
         switch c.record.kind {
         case .conv2D: return try Conv2D.prepare(&c)
         case .depthwiseConv2D: return try DepthwiseConv2D.prepare(&c)
@@ -49,6 +51,7 @@ enum PreparedOp {
         case .elementwise(let call): call.execute()
         case .softmax(let call): call.execute()
         case .copy(let call): call.execute()
+        case .sparse(let call): call.execute()
         }
     }
 
@@ -62,6 +65,7 @@ enum PreparedOp {
         case .elementwise(let call): return call.kernelName
         case .softmax(let call): return call.kernelName
         case .copy(let call): return call.kernelName
+        case .sparse(let call): return call.kernelName
         }
     }
 }

@@ -14,5 +14,6 @@
 #include "ek_copy.h"
 #include "ek_cpu.h"
 #include "ek_conv_simd.h"
+#include "ek_sparse.h"
 
 #endif

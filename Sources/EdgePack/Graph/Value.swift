@@ -101,6 +101,9 @@ public struct Value: Equatable, Sendable {
     /// The real range the source model's own int8 quantization gives this activation (ONNX
     /// QuantizeLinear/DequantizeLinear); int8 packing uses it instead of the calibrated range.
     public var sourceRange: ValueRange?
+    /// int8 weights only: store them block-sparse with 1 x this many input features per block
+    /// (tensor layout 1); nil stores them dense. Set by the pruning storage choice.
+    public var sparseBlockWidth: Int? = nil
 
     public init(name: String, dtype: DType, shape: [Int], data: TensorData? = nil, quantization: Quantization? = nil) {
         self.name = name

@@ -52,6 +52,9 @@ enum Conv2D {
         let call = try prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
                                    outChannels: outChannels, kernelH: weights.dim(1), kernelW: weights.dim(2),
                                    depthMultiplier: 1, depthwise: false)
+        if weights.record.layout == SparseWeights.layout {
+            return try SparseMatMul.conv1x1(&c, dense: call, input: input, weights: weights, bias: c.optionalInput(2), output: output)
+        }
         return .conv(call)
     }
 

@@ -64,6 +64,10 @@ enum FullyConnected {
             input: UnsafeRawPointer(input.data), weights: UnsafeRawPointer(weights.data),
             bias: bias.map { UnsafeRawPointer($0.data) }, output: output.data, min: min, max: max,
             requant: ek_qs8_fc_params(), f32: nil, qs8: nil, kernelName: "")
+        if weights.record.layout == SparseWeights.layout {
+            return try SparseMatMul.fullyConnected(&c, input: input, weights: weights, bias: bias, output: output,
+                                                   shape: call.shape, min: min, max: max)
+        }
         switch try c.mode(of: input) {
         case .f32 where weights.dtype == .int8:
             // TFLite's dynamic-range FULLY_CONNECTED (symmetric input quantization, ek_hybrid.h).

@@ -1,0 +1,236 @@
+import EdgeFormat
+
+/// One pruned layer, for the report and METADATA.
+public struct PrunedLayer: Sendable {
+    public var name: String
+    /// "FullyConnected" or "Conv2D 1x1".
+    public var kind: String
+    public var outFeatures: Int
+    public var inFeatures: Int
+    /// The ratio the allocation gave this layer.
+    public var ratio: Double
+    /// Fraction of zero weights after pruning.
+    public var sparsity: Double
+    /// Relative output error ||Xp w' - Xo w||^2 / ||Xo w||^2 on the calibration inputs, with the
+    /// mask alone and after least-squares reconstruction.
+    public var errorBefore: Double
+    public var errorAfter: Double
+    /// How the int8 weights are stored (set after quantization).
+    public var storage: StorageChoice?
+}
+
+/// A FullyConnected, or a 1x1 stride-1 unpadded Conv2D: the layers whose weights the sparse
+/// kernels run. `node` indexes `Graph.nodes`; the weights are input 1, rows = outputs.
+struct PrunableLayer {
+    var node: Int
+    var weights: ValueID
+    /// A float constant bias, re-fitted with the weights.
+    var bias: ValueID?
+    var name: String
+    var kind: String
+    var outFeatures: Int
+    var inFeatures: Int
+    var count: Int { outFeatures * inFeatures }
+}
+
+/// Magnitude pruning with per-layer sensitivity and post-training reconstruction.
+///
+/// 1. Scores: magnitude weighted by the calibration inputs, w^2 / [H^-1]_jj (the OBS
+///    saliency), summed over the pattern's groups; reached in 8 rounds of mask + re-fit
+///    (2 for layers wider than 128 inputs).
+/// 2. Allocation: each free layer's reconstruction error is measured at ratios 0 ... 0.95; a
+///    greedy pass raises the ratio of the layer whose error grows least per removed weight
+///    until the model-wide target is met. `--prune-layer` ratios are fixed. 2:4 is 50 % in
+///    every layer.
+/// 3. Layers are pruned in graph order, each with inputs from the model pruned so far, and
+///    reconstructed by least squares on the kept weights (`LayerStatistics`).
+public enum Pruner {
+    static let grid: [Double] = [0, 0.25, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    /// Calibration rows used per layer (samples x pixels), evenly strided.
+    static let maxRows = 2048
+
+    public static func prune(_ graph: Graph, samples: [[Float]], options: PruneOptions) throws(EdgeError) -> (Graph, [PrunedLayer]) {
+        try options.validate()
+        let layers = prunableLayers(graph)
+        if layers.isEmpty {
+            throw EdgeError(.usage, object: "--prune", problem: "the model has no FullyConnected or 1x1 Conv2D layer to prune",
+                            fix: "drop --prune; pruning applies to FullyConnected and 1x1 convolutions")
+        }
+        for name in options.layerRatios.keys where !layers.contains(where: { $0.name == name }) {
+            throw EdgeError(.usage, object: "--prune-layer \(name)", problem: "is not a prunable layer of this model",
+                            fix: "use one of: \(layers.map(\.name).joined(separator: ", "))")
+        }
+        let step = sampleStep(graph, layers, samples.count)
+        let original = try layerInputs(graph, layers, samples, step: step)
+        let ratios = allocate(graph, layers, original, options)
+
+        var g = graph
+        var report: [PrunedLayer] = []
+        for (l, layer) in layers.enumerated() {
+            if ratios[l] == 0 {  // left as it is
+                let w = g.floats(layer.weights)!
+                report.append(PrunedLayer(name: layer.name, kind: layer.kind, outFeatures: layer.outFeatures, inFeatures: layer.inFeatures,
+                                          ratio: 0, sparsity: Double(w.filter { $0 == 0 }.count) / Double(w.count),
+                                          errorBefore: 0, errorAfter: 0, storage: nil))
+                continue
+            }
+            let pruned = l == 0 ? original[0] : try layerInputs(g, [layer], samples, step: step)[0]
+            let stats = LayerStatistics(original: original[l], pruned: pruned, features: layer.inFeatures, bias: layer.bias != nil)
+            let w = g.floats(layer.weights)!.map(Double.init)
+            let result = pruneLayer(w, g.floats(layer.bias)?.map(Double.init), layer, stats, pattern: options.pattern, ratio: ratios[l])
+            let newW = result.weights.map(Float.init)
+            g[layer.weights].data = .float32(newW)
+            if let b = layer.bias { g[b].data = .float32(result.bias.map(Float.init)) }
+            let zeros = newW.filter { $0 == 0 }.count
+            report.append(PrunedLayer(name: layer.name, kind: layer.kind, outFeatures: layer.outFeatures, inFeatures: layer.inFeatures,
+                                      ratio: ratios[l], sparsity: Double(zeros) / Double(newW.count),
+                                      errorBefore: result.before, errorAfter: result.after, storage: nil))
+        }
+        return (g, report)
+    }
+
+    static func prunableLayers(_ g: Graph) -> [PrunableLayer] {
+        var layers: [PrunableLayer] = []
+        for (i, n) in g.nodes.enumerated() {
+            guard let w = n.input(1), g[w].data?.floats != nil else { continue }
+            let s = g[w].shape
+            switch n.op {
+            case .fullyConnected where s.count == 2:
+                layers.append(PrunableLayer(node: i, weights: w, bias: floatBias(g, n), name: n.name, kind: "FullyConnected", outFeatures: s[0], inFeatures: s[1]))
+            case .conv2D(let a) where s.count == 4 && s[1] == 1 && s[2] == 1 && a.strideH == 1 && a.strideW == 1 && a.padding == .zero:
+                layers.append(PrunableLayer(node: i, weights: w, bias: floatBias(g, n), name: n.name, kind: "Conv2D 1x1", outFeatures: s[0], inFeatures: s[3]))
+            default: continue
+            }
+        }
+        return layers
+    }
+
+    /// The stride through the samples that keeps every layer within `maxRows` input rows.
+    static func sampleStep(_ g: Graph, _ layers: [PrunableLayer], _ sampleCount: Int) -> Int {
+        let perSample = layers.map { g[g.nodes[$0.node].inputs[0]!].elementCount / $0.inFeatures }.max() ?? 1
+        let wanted = max(1, maxRows / max(perSample, 1))
+        return max(1, (sampleCount + wanted - 1) / wanted)
+    }
+
+    static func floatBias(_ g: Graph, _ n: Node) -> ValueID? {
+        guard let b = n.input(2), g[b].data?.floats != nil else { return nil }
+        return b
+    }
+
+    /// Each layer's input rows over every `step`-th calibration sample, flattened.
+    static func layerInputs(_ g: Graph, _ layers: [PrunableLayer], _ samples: [[Float]], step: Int) throws(EdgeError) -> [[Float]] {
+        var out = [[Float]](repeating: [], count: layers.count)
+        for s in stride(from: 0, to: samples.count, by: step) {
+            let env = try Reference.run(g, inputs: [samples[s]])
+            for (l, layer) in layers.enumerated() {
+                out[l] += env[g.nodes[layer.node].inputs[0]!]!
+            }
+        }
+        return out
+    }
+
+    /// Masks and reconstructs one layer: the new weights and the relative output errors with
+    /// the mask alone and after reconstruction.
+    /// `bias` (when the layer has one) is re-fitted with the weights: it is the last feature
+    /// of `stats`, always kept. The ratio is reached in rounds of mask + re-fit, each
+    /// scoring the re-fitted weights (OBS saliency), so that later choices see the
+    /// compensation of earlier ones; removed groups score 0 and stay removed.
+    static func pruneLayer(_ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer, _ stats: LayerStatistics,
+                           pattern: PrunePattern, ratio: Double) -> (weights: [Double], bias: [Double], before: Double, after: Double) {
+        let n = layer.inFeatures
+        let saliency = Array(stats.saliencyWeights().prefix(n)).map { $0.squareRoot() }
+        // Rounds cost a least-squares solve per row each: wide layers get fewer.
+        let steps = pattern == .twoOfFour ? 1 : (n <= 128 ? 8 : 2)
+        var current = w, newBias = bias ?? []
+        var before = 0.0, after = 0.0, energy = 0.0
+        for step in 1...steps {
+            let keep = mask(current, layer, norms: saliency, pattern: pattern, ratio: ratio * Double(step) / Double(steps))
+            before = 0
+            after = 0
+            energy = 0
+            for o in 0..<layer.outFeatures {
+                var row = Array(w[(o * n)..<(o * n + n)])
+                var kept = (0..<n).filter { keep[o * n + $0] }
+                if let bias {
+                    row.append(bias[o])
+                    kept.append(n)
+                }
+                var masked = row
+                for i in 0..<n where !keep[o * n + i] { masked[i] = 0 }
+                let rebuilt = stats.reconstruct(row, keep: kept)
+                before += stats.error(masked, row)
+                after += stats.error(rebuilt, row)
+                energy += stats.energy(row)
+                for i in 0..<n { current[o * n + i] = rebuilt[i] }
+                if bias != nil { newBias[o] = rebuilt[n] }
+            }
+        }
+        let scale = max(energy, 1e-30)
+        return (current, newBias, before / scale, after / scale)
+    }
+
+    /// Keep-mask of a layer's weights for a pattern and ratio (true = kept).
+    static func mask(_ w: [Double], _ layer: PrunableLayer, norms: [Double], pattern: PrunePattern, ratio: Double) -> [Bool] {
+        let n = layer.inFeatures, rows = layer.outFeatures
+        func score(_ i: Int) -> Double { let x = w[i] * norms[i % n]; return x * x }
+        var keep = [Bool](repeating: true, count: w.count)
+        if pattern == .twoOfFour {
+            for o in 0..<rows {
+                for c in stride(from: 0, to: n, by: 4) {
+                    let group = (c..<min(c + 4, n)).map { o * n + $0 }.sorted { score($0) < score($1) }
+                    for i in group.prefix(group.count / 2) { keep[i] = false }
+                }
+            }
+            return keep
+        }
+        var groups: [[Int]] = []
+        switch pattern {
+        case .block1x4, .block1x16:
+            let bw = pattern == .block1x4 ? 4 : 16
+            for o in 0..<rows { for c in stride(from: 0, to: n, by: bw) { groups.append((c..<min(c + bw, n)).map { o * n + $0 }) } }
+        case .block4x1:
+            for o in stride(from: 0, to: rows, by: 4) { for c in 0..<n { groups.append((o..<min(o + 4, rows)).map { $0 * n + c }) } }
+        case .unstructured, .twoOfFour:
+            groups = w.indices.map { [$0] }
+        }
+        let scored = groups.map { g in (g, g.reduce(0.0) { $0 + score($1) }) }.sorted { $0.1 < $1.1 }
+        let drop = Int((ratio * Double(groups.count)).rounded())
+        for (g, _) in scored.prefix(drop) { for i in g { keep[i] = false } }
+        return keep
+    }
+
+    /// Per-layer ratios: fixed ones from `--prune-layer`, the rest by sensitivity (see above).
+    static func allocate(_ g: Graph, _ layers: [PrunableLayer], _ inputs: [[Float]], _ options: PruneOptions) -> [Double] {
+        if options.pattern == .twoOfFour { return layers.map { _ in 0.5 } }
+        var ratios = layers.map { options.layerRatios[$0.name] ?? 0 }
+        let free = layers.indices.filter { options.layerRatios[layers[$0].name] == nil }
+        let total = Double(layers.reduce(0) { $0 + $1.count })
+        var pruned = zip(layers, ratios).reduce(0.0) { $0 + Double($1.0.count) * $1.1 }
+        let target = options.ratio * total
+        if free.isEmpty || pruned >= target { return ratios }
+        // Relative reconstruction error of each free layer at each grid ratio.
+        var errors: [Int: [Double]] = [:]
+        for l in free {
+            let layer = layers[l]
+            let stats = LayerStatistics(original: inputs[l], pruned: inputs[l], features: layer.inFeatures, bias: layer.bias != nil)
+            let w = g.floats(layer.weights)!.map(Double.init), b = g.floats(layer.bias)?.map(Double.init)
+            errors[l] = grid.map { r in r == 0 ? 0 : pruneLayer(w, b, layer, stats, pattern: options.pattern, ratio: r).after }
+        }
+        var step = [Int: Int]()
+        for l in free { step[l] = 0 }
+        while pruned < target {
+            var best: (Int, Double)? = nil
+            for l in free where step[l]! + 1 < grid.count {
+                let k = step[l]!
+                let cost = (errors[l]![k + 1] - errors[l]![k]) / ((grid[k + 1] - grid[k]) * Double(layers[l].count))
+                if best == nil || cost < best!.1 { best = (l, cost) }
+            }
+            guard let (l, _) = best else { break }
+            let k = step[l]!
+            pruned += (grid[k + 1] - grid[k]) * Double(layers[l].count)
+            step[l] = k + 1
+            ratios[l] = grid[k + 1]
+        }
+        return ratios
+    }
+}

@@ -1,0 +1,56 @@
+import EdgeFormat
+import Foundation
+
+/// What `edgepack pack --prune` prints: per layer the allocated ratio, the sparsity reached,
+/// the relative output error with the mask alone and after reconstruction, the storage
+/// choice and its bytes; then the file sizes.
+public struct PruneReport: Sendable {
+    public var layers: [PrunedLayer]
+    /// The unpruned float32 model.bin and the written (pruned, int8) one.
+    public var floatFileBytes: Int
+    public var finalFileBytes: Int
+
+    /// Picks dense or block-sparse storage for each pruned layer's int8 weights in the
+    /// quantized graph (marks `Value.sparseBlockWidth`) and records the choice in `layers`.
+    static func chooseStorage(_ g: inout Graph, _ layers: inout [PrunedLayer], policy: SparseStoragePolicy) {
+        for i in layers.indices {
+            guard let node = g.nodes.first(where: { $0.name == layers[i].name && ($0.op.kind == .fullyConnected || $0.op.kind == .conv2D) }),
+                  let w = node.input(1), case .int8(let q)? = g[w].data else { continue }
+            let choice = SparseStorage.choose(q, rows: layers[i].outFeatures, columns: layers[i].inFeatures,
+                                              conv: node.op.kind == .conv2D, policy: policy)
+            g[w].sparseBlockWidth = choice.blockWidth
+            layers[i].storage = choice
+        }
+    }
+
+    /// METADATA pairs recording the pruning and each layer's storage choice.
+    static func metadata(_ layers: [PrunedLayer], options: PruneOptions) -> [(String, String)] {
+        var pairs = [("pruning", "\(options.pattern.rawValue), target \(options.ratio), storage policy \(options.storage.rawValue), least-squares reconstruction")]
+        for l in layers {
+            pairs.append(("sparse.\(l.name)", "\(l.storage?.name ?? "dense") (\(l.storage?.reason ?? "not quantized"))"))
+        }
+        return pairs
+    }
+
+    public var text: String {
+        func pct(_ x: Double) -> String { String(format: "%5.1f %%", 100 * x) }
+        func err(_ x: Double) -> String { String(format: "%9.2e", x) }
+        var lines = ["pruning (relative output error on the calibration set: mask only -> after least-squares reconstruction)"]
+        lines.append("  layer            op               shape        target  sparsity    err mask   err recon  storage  bytes (dense int8)")
+        for l in layers {
+            let shape = "\(l.outFeatures)x\(l.inFeatures)"
+            let storage = l.storage?.name ?? "dense"
+            let bytes = l.storage.map { "\($0.storedBytes) (\($0.denseBytes))" } ?? "-"
+            lines.append("  " + [l.name.padding(16), l.kind.padding(16), shape.padding(12), pct(l.ratio), pct(l.sparsity),
+                                 err(l.errorBefore), err(l.errorAfter), storage.padding(8), bytes].joined(separator: " "))
+            if let reason = l.storage?.reason { lines.append("      \(reason)") }
+        }
+        let ratio = Double(floatFileBytes) / Double(max(finalFileBytes, 1))
+        lines.append("  model.bin: \(formatBytes(floatFileBytes)) float32 -> \(formatBytes(finalFileBytes)) pruned int8 (\(String(format: "%.1f", ratio))x smaller)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+private extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,85 @@
+import CEdgeKernels
+import EdgeFormat
+
+/// A prepared int8 FullyConnected or 1x1 Conv2D whose weights are block-sparse (tensor layout
+/// 1, validated at load): the BSR arrays point into the mapping, used in place.
+struct SparseCall {
+    var shape: ek_fc_shape
+    var input: UnsafePointer<Int8>
+    var weights: ek_qs8_bsr
+    var bias: UnsafePointer<Int32>?
+    var output: UnsafeMutablePointer<Int8>
+    var fcRequant = ek_qs8_fc_params()
+    var convRequant = ek_qs8_requant_params()
+    var fc: SparseKernels.QS8FC?
+    var conv: SparseKernels.QS8Conv1x1?
+    var kernelName: StaticString = ""
+
+    func execute() {
+        withUnsafePointer(to: shape) { shape in
+            withUnsafePointer(to: weights) { weights in
+                if let fc {
+                    withUnsafePointer(to: fcRequant) { fc(shape, $0, input, weights, bias, output) }
+                } else if let conv {
+                    withUnsafePointer(to: convRequant) { conv(shape, $0, input, weights, bias, output) }
+                }
+            }
+        }
+    }
+}
+
+/// Block-sparse weights of FullyConnected and Conv2D (the ops' own files decide when).
+enum SparseMatMul {
+    /// The BSR view of a validated layout-1 weight tensor.
+    static func bsr(_ weights: TensorInfo) -> (ek_qs8_bsr, blockWidth: Int) {
+        let base = UnsafeRawPointer(weights.data)
+        let w = SparseWeights(validatedAt: base)
+        let bsr = ek_qs8_bsr(block_w: Int32(w.blockWidth),
+                             row_ptr: (base + w.rowPtrOffset).assumingMemoryBound(to: UInt32.self),
+                             block_col: (base + w.blockColOffset).assumingMemoryBound(to: UInt16.self),
+                             values: (base + w.valuesOffset).assumingMemoryBound(to: Int8.self))
+        return (bsr, w.blockWidth)
+    }
+
+    /// FullyConnected with block-sparse weights: int8 only.
+    static func fullyConnected(_ c: inout PrepareContext, input: TensorInfo, weights: TensorInfo, bias: TensorInfo?,
+                               output: TensorInfo, shape: ek_fc_shape, min: Float, max: Float) throws(EdgeError) -> PreparedOp {
+        try requireInt8(c, input: input, output: output, bias: bias)
+        let (bsr, blockWidth) = bsr(weights)
+        var call = SparseCall(shape: shape, input: UnsafePointer(input.i8()), weights: bsr,
+                              bias: bias.map { UnsafePointer($0.i32()) }, output: output.i8())
+        call.fcRequant = try c.fullyConnectedRequantization(input: input, weights: weights, output: output,
+                                                            outFeatures: Int(shape.out_features), min: min, max: max)
+        let entry = c.kernels.sparse.fullyConnected(blockWidth: blockWidth)
+        call.fc = entry.function
+        call.kernelName = entry.name
+        return .sparse(call)
+    }
+
+    /// A prepared dense 1x1 Conv2D call turned sparse: stride 1 and no padding, so the conv is
+    /// a matrix product over the pixels.
+    static func conv1x1(_ c: inout PrepareContext, dense: ConvCall, input: TensorInfo, weights: TensorInfo,
+                        bias: TensorInfo?, output: TensorInfo) throws(EdgeError) -> PreparedOp {
+        try requireInt8(c, input: input, output: output, bias: bias)
+        let s = dense.shape
+        if s.kernel_h != 1 || s.kernel_w != 1 || s.stride_h != 1 || s.stride_w != 1 || s.pad_top != 0 || s.pad_left != 0
+            || s.out_h != s.in_h || s.out_w != s.in_w {
+            throw c.unsupported("block-sparse weights need a 1x1 kernel with stride 1 and no padding, found \(s.kernel_h)x\(s.kernel_w) stride \(s.stride_h)x\(s.stride_w)")
+        }
+        let (bsr, blockWidth) = bsr(weights)
+        let shape = ek_fc_shape(batch: s.batch * s.out_h * s.out_w, in_features: s.in_c, out_features: s.out_c)
+        var call = SparseCall(shape: shape, input: UnsafePointer(input.i8()), weights: bsr,
+                              bias: bias.map { UnsafePointer($0.i32()) }, output: output.i8())
+        call.convRequant = dense.requant
+        let entry = c.kernels.sparse.conv1x1(blockWidth: blockWidth)
+        call.conv = entry.function
+        call.kernelName = entry.name
+        return .sparse(call)
+    }
+
+    private static func requireInt8(_ c: PrepareContext, input: TensorInfo, output: TensorInfo, bias: TensorInfo?) throws(EdgeError) {
+        if input.dtype != .int8 || output.dtype != .int8 || (bias.map { $0.dtype != .int32 } ?? false) {
+            throw c.unsupported("block-sparse weights run int8 only: input \(input.dtype.name), output \(output.dtype.name)")
+        }
+    }
+}

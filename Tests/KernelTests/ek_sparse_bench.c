@@ -1,0 +1,199 @@
+/*
+ * ek_sparse_bench: dense vs block-sparse int8 kernels, per layer shape and sparsity, on the
+ * best kernel level of this CPU (`make bench` runs it; compare rows of one run only).
+ *
+ * Usage: ek_sparse_bench [--quick]
+ *
+ * Rows: fully connected (batch 1) and 1x1 convolution (pixels x in_c -> out_c) shapes at
+ * 50/70/80/90 % block sparsity with blocks of 1x4 and 1x16. Columns: dense time, sparse
+ * time, dense/sparse speed-up. For fc the dense kernel is the level's SIMD fc kernel. For
+ * conv 1x1 two dense baselines are shown: the runtime's dense conv kernel
+ * (ek_qs8_conv2d_minmax_1x1__ref, the only dense conv there is) and the level's SIMD fc
+ * kernel run as a GEMM over the pixels (what an optimized dense 1x1 conv would do); the
+ * speed-up column uses the stronger (SIMD GEMM) baseline. Dense and sparse are timed in
+ * alternating batches (see time_pair_us).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "CEdgeKernels.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef void (*qs8_fc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int8_t *,
+                          const int8_t *, const int32_t *, int8_t *);
+typedef void (*spfc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int8_t *,
+                        const ek_qs8_bsr *, const int32_t *, int8_t *);
+typedef void (*spconv_fn)(const ek_fc_shape *, const ek_qs8_requant_params *, const int8_t *,
+                          const ek_qs8_bsr *, const int32_t *, int8_t *);
+
+typedef struct level_kernels {
+  const char *isa;
+  qs8_fc_fn dense_fc;
+  spfc_fn spfc[2];      /* block 1x4, 1x16 */
+  spconv_fn spconv[2];
+} level_kernels;
+
+static level_kernels pick(void) {
+  level_kernels k = {"ref", ek_qs8_fc_minmax_1x1__ref,
+                     {ek_qs8_spfc_minmax_1x1__ref, ek_qs8_spfc_minmax_1x1__ref},
+                     {ek_qs8_spconv1x1_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_1x1__ref}};
+  const uint32_t f = ek_cpu_features();
+  (void)f;
+#if defined(__x86_64__)
+  if ((f & EK_CPU_LEVEL_AVX2) == EK_CPU_LEVEL_AVX2) {
+    k = (level_kernels){"avx2", ek_qs8_fc_minmax_1x4c16__avx2,
+                        {ek_qs8_spfc_minmax_b1x4__avx2, ek_qs8_spfc_minmax_b1x16__avx2},
+                        {ek_qs8_spconv1x1_minmax_b1x4__avx2, ek_qs8_spconv1x1_minmax_b1x16__avx2}};
+  }
+#elif defined(__aarch64__)
+  if ((f & EK_CPU_LEVEL_NEON) == EK_CPU_LEVEL_NEON) {
+    k = (level_kernels){"neon", ek_qs8_fc_minmax_1x4c16__neon,
+                        {ek_qs8_spfc_minmax_b1x4__neon, ek_qs8_spfc_minmax_b1x16__neon},
+                        {ek_qs8_spconv1x1_minmax_b1x4__neon, ek_qs8_spconv1x1_minmax_b1x16__neon}};
+  }
+  if ((f & EK_CPU_LEVEL_NEONDOT) == EK_CPU_LEVEL_NEONDOT) {
+    k = (level_kernels){"neondot", ek_qs8_fc_minmax_1x4c16__neondot,
+                        {ek_qs8_spfc_minmax_b1x4__neondot, ek_qs8_spfc_minmax_b1x16__neondot},
+                        {ek_qs8_spconv1x1_minmax_b1x4__neondot, ek_qs8_spconv1x1_minmax_b1x16__neondot}};
+  }
+#endif
+  return k;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct job {
+  int kind; /* 0 dense fc, 1 dense conv ref, 2 spfc, 3 spconv */
+  qs8_fc_fn dense_fc;
+  spfc_fn spfc;
+  spconv_fn spconv;
+  ek_fc_shape shape;
+  ek_conv2d_shape cshape;
+  const ek_qs8_fc_params *fp;
+  const ek_qs8_requant_params *cp;
+  const int8_t *x, *w;
+  const ek_qs8_bsr *sw;
+  const int32_t *bias;
+  int8_t *y;
+} job;
+
+static void call(const job *j) {
+  switch (j->kind) {
+  case 0: j->dense_fc(&j->shape, j->fp, j->x, j->w, j->bias, j->y); break;
+  case 1: ek_qs8_conv2d_minmax_1x1__ref(&j->cshape, j->cp, j->x, j->w, j->bias, j->y); break;
+  case 2: j->spfc(&j->shape, j->fp, j->x, j->sw, j->bias, j->y); break;
+  default: j->spconv(&j->shape, j->cp, j->x, j->sw, j->bias, j->y); break;
+  }
+}
+
+/* Microseconds per call of a and b: 15 alternating batches of calls lasting >= 5 ms each,
+ * minimum of each (other processes on a shared machine only ever add time). */
+static void time_pair_us(const job *a, const job *b, int quick, double *ta, double *tb) {
+  long reps = 1;
+  for (;;) {
+    const double t0 = now();
+    for (long r = 0; r < reps; ++r) call(a);
+    if (now() - t0 >= (quick ? 0.001 : 0.005)) break;
+    reps *= 2;
+  }
+  *ta = *tb = 1e30;
+  for (int s = 0; s < 15; ++s) {
+    double t0 = now();
+    for (long r = 0; r < reps; ++r) call(a);
+    const double da = (now() - t0) / (double)reps * 1e6;
+    t0 = now();
+    for (long r = 0; r < reps; ++r) call(b);
+    const double db = (now() - t0) / (double)reps * 1e6;
+    *ta = da < *ta ? da : *ta;
+    *tb = db < *tb ? db : *tb;
+  }
+}
+
+static uint64_t rng = 12345;
+static int32_t rnd(int32_t lo, int32_t hi) {
+  rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+  return lo + (int32_t)((rng >> 33) % (uint64_t)(hi - lo + 1));
+}
+
+int main(int argc, char **argv) {
+  const int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  const level_kernels lk = pick();
+  /* name, pixels (0 = fc batch 1), in, out */
+  static const struct { const char *name; int pixels, in, out; } shapes[] = {
+      {"fc 64->32 (digits_mlp fc1)", 0, 64, 32}, {"fc 256->256", 0, 256, 256},
+      {"fc 512->512", 0, 512, 512},              {"fc 1024->1024", 0, 1024, 1024},
+      {"conv1x1 8x8 px 64->128", 64, 64, 128},   {"conv1x1 16x16 px 32->64", 256, 32, 64},
+      {"conv1x1 4x4 px 256->256", 16, 256, 256},
+  };
+  static const int sparsities[] = {50, 70, 80, 90};
+  printf("ek_sparse_bench: level %s; us per call, fastest of 15 alternating dense/sparse batches\n", lk.isa);
+  printf("%-28s %-6s %5s %10s %10s %10s %8s\n", "layer", "block", "sp%", "dense_ref", "dense_simd",
+         "sparse", "speedup");
+  for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); ++si) {
+    const int conv = shapes[si].pixels > 0, rows = conv ? shapes[si].pixels : 1;
+    const int k = shapes[si].in, n = shapes[si].out;
+    int8_t *x = aligned_alloc(64, (size_t)rows * k + 64);
+    int8_t *w = aligned_alloc(64, (size_t)n * k + 64);
+    int8_t *vals = aligned_alloc(64, (size_t)n * k + 64);
+    uint16_t *cols = malloc((size_t)n * k * sizeof(uint16_t) + 64);
+    uint32_t *row_ptr = malloc(((size_t)n + 1) * sizeof(uint32_t));
+    int32_t *bias = malloc((size_t)n * sizeof(int32_t)), *mult = malloc((size_t)n * 4), *shift = malloc((size_t)n * 4);
+    double *scale = malloc((size_t)n * sizeof(double));
+    int8_t *y = malloc((size_t)rows * n + 64);
+    for (int i = 0; i < rows * k; ++i) x[i] = (int8_t)rnd(-128, 127);
+    for (int j = 0; j < n; ++j) {
+      bias[j] = rnd(-1000, 1000);
+      scale[j] = 1.0 / (64.0 * k);
+      ek_quantize_multiplier(scale[j], &mult[j], &shift[j]);
+    }
+    const ek_qs8_fc_params fp = {3, -5, -128, 127, scale};
+    const ek_qs8_requant_params cp = {3, -5, -128, 127, mult, shift};
+    for (int bi = 0; bi < 2; ++bi) {
+      const int bw = bi == 0 ? 4 : 16;
+      for (size_t pi = 0; pi < sizeof(sparsities) / sizeof(sparsities[0]); ++pi) {
+        const int sp = sparsities[pi];
+        size_t nnz = 0;
+        memset(w, 0, (size_t)n * k);
+        for (int o = 0; o < n; ++o) {
+          row_ptr[o] = (uint32_t)nnz;
+          for (int c = 0; c < k / bw; ++c) {
+            if (rnd(0, 99) < sp) continue;
+            for (int i = 0; i < bw; ++i) {
+              const int8_t v = (int8_t)rnd(-127, 127);
+              w[(size_t)o * k + (size_t)c * bw + i] = v;
+              vals[nnz * bw + i] = v;
+            }
+            cols[nnz++] = (uint16_t)c;
+          }
+        }
+        row_ptr[n] = (uint32_t)nnz;
+        const ek_qs8_bsr sw = {bw, row_ptr, cols, vals};
+        job j = {0};
+        j.shape = (ek_fc_shape){rows, k, n};
+        j.cshape = (ek_conv2d_shape){1, rows, 1, k, rows, 1, n, 1, 1, 1, 1, 1, 1, 0, 0, 1};
+        j.fp = &fp; j.cp = &cp; j.x = x; j.w = w; j.sw = &sw; j.bias = bias; j.y = y;
+        j.dense_fc = lk.dense_fc; j.spfc = lk.spfc[bi]; j.spconv = lk.spconv[bi];
+        job dense = j, sparse_job = j, ref = j;
+        dense.kind = 0;
+        ref.kind = 1;
+        sparse_job.kind = conv ? 3 : 2;
+        double dense_simd = 0, sparse = 0, dense_ref = 0, unused = 0;
+        time_pair_us(&dense, &sparse_job, quick, &dense_simd, &sparse);
+        if (conv) time_pair_us(&ref, &sparse_job, 1, &dense_ref, &unused);
+        char ref_text[16];
+        snprintf(ref_text, sizeof ref_text, conv ? "%.2f" : "-", dense_ref);
+        printf("%-28s %-6s %5d %10s %10.2f %10.2f %7.2fx\n", shapes[si].name, bw == 4 ? "1x4" : "1x16",
+               sp, ref_text, dense_simd, sparse, dense_simd / sparse);
+      }
+    }
+    free(x); free(w); free(vals); free(cols); free(row_ptr); free(bias); free(mult); free(shift);
+    free(scale); free(y);
+  }
+  return 0;
+}

@@ -1,0 +1,267 @@
+/*
+ * ek_sparse_difftest: every block-sparse kernel (ek_sparse.h), __ref included, against the
+ * DENSE reference on the densified weights, compared with ==.
+ *
+ * Usage: ek_sparse_difftest [--seed N]
+ *
+ * Sweep per kernel: rows (batch or pixels) 1..5, in_features W..10W and 256, out_features
+ * 1..5 and 67, block densities 0, 10, 50, 80 and 100 %, and random, extreme and "exact" data
+ * (as in ek_difftest.c). Input rows, row_ptr, block columns and values each end
+ * EK_EXTRA_BYTES before a PROT_NONE page and outputs end right at one, so an over-read past
+ * the contract or any over-write crashes. A kernel the CPU cannot run prints
+ * "SKIP <name>: cpu lacks <level>". Exit status 1 on any failure.
+ */
+#define _DEFAULT_SOURCE
+#include "CEdgeKernels.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+typedef void (*spfc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int8_t *,
+                        const ek_qs8_bsr *, const int32_t *, int8_t *);
+typedef void (*spconv_fn)(const ek_fc_shape *, const ek_qs8_requant_params *, const int8_t *,
+                          const ek_qs8_bsr *, const int32_t *, int8_t *);
+
+typedef struct sparse_entry {
+  const char *name;
+  int conv; /* 0: spfc, 1: spconv1x1 */
+  int block_w;
+  uint32_t level; /* 0 = runs everywhere */
+  const char *level_name;
+  void (*fn)(void);
+} sparse_entry;
+
+#define SP(fn, conv, w, level, lname) {#fn, conv, w, level, lname, (void (*)(void))fn}
+
+static const sparse_entry kKernels[] = {
+    SP(ek_qs8_spfc_minmax_1x1__ref, 0, 4, 0, "ref"),
+    SP(ek_qs8_spfc_minmax_1x1__ref, 0, 16, 0, "ref"),
+    SP(ek_qs8_spconv1x1_minmax_1x1__ref, 1, 4, 0, "ref"),
+    SP(ek_qs8_spconv1x1_minmax_1x1__ref, 1, 16, 0, "ref"),
+#if defined(__x86_64__)
+    SP(ek_qs8_spfc_minmax_b1x4__avx2, 0, 4, EK_CPU_LEVEL_AVX2, "avx2"),
+    SP(ek_qs8_spfc_minmax_b1x16__avx2, 0, 16, EK_CPU_LEVEL_AVX2, "avx2"),
+    SP(ek_qs8_spconv1x1_minmax_b1x4__avx2, 1, 4, EK_CPU_LEVEL_AVX2, "avx2"),
+    SP(ek_qs8_spconv1x1_minmax_b1x16__avx2, 1, 16, EK_CPU_LEVEL_AVX2, "avx2"),
+    SP(ek_qs8_spfc_minmax_b1x4__avx512vnni, 0, 4, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
+    SP(ek_qs8_spfc_minmax_b1x16__avx512vnni, 0, 16, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
+    SP(ek_qs8_spconv1x1_minmax_b1x4__avx512vnni, 1, 4, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
+    SP(ek_qs8_spconv1x1_minmax_b1x16__avx512vnni, 1, 16, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
+#endif
+#if defined(__aarch64__)
+    SP(ek_qs8_spfc_minmax_b1x4__neon, 0, 4, EK_CPU_LEVEL_NEON, "neon"),
+    SP(ek_qs8_spfc_minmax_b1x16__neon, 0, 16, EK_CPU_LEVEL_NEON, "neon"),
+    SP(ek_qs8_spconv1x1_minmax_b1x4__neon, 1, 4, EK_CPU_LEVEL_NEON, "neon"),
+    SP(ek_qs8_spconv1x1_minmax_b1x16__neon, 1, 16, EK_CPU_LEVEL_NEON, "neon"),
+    SP(ek_qs8_spfc_minmax_b1x4__neondot, 0, 4, EK_CPU_LEVEL_NEONDOT, "neondot"),
+    SP(ek_qs8_spfc_minmax_b1x16__neondot, 0, 16, EK_CPU_LEVEL_NEONDOT, "neondot"),
+    SP(ek_qs8_spconv1x1_minmax_b1x4__neondot, 1, 4, EK_CPU_LEVEL_NEONDOT, "neondot"),
+    SP(ek_qs8_spconv1x1_minmax_b1x16__neondot, 1, 16, EK_CPU_LEVEL_NEONDOT, "neondot"),
+#endif
+};
+
+/* ---- seeded RNG (splitmix64, as ek_difftest.c) ---- */
+
+static uint64_t rng_next(uint64_t *state) {
+  uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+static int32_t rng_int(uint64_t *state, int32_t lo, int32_t hi) {
+  return lo + (int32_t)(rng_next(state) % (uint64_t)((int64_t)hi - lo + 1));
+}
+
+static double rng_real(uint64_t *state, double lo, double hi) {
+  return lo + (hi - lo) * (double)(rng_next(state) >> 11) * 0x1.0p-53;
+}
+
+/* ---- guarded buffers: `bytes` end `slack` bytes before a PROT_NONE page ---- */
+
+typedef struct guarded {
+  uint8_t *base;
+  size_t usable;
+} guarded;
+
+static guarded guarded_new(size_t bytes) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const size_t usable = (bytes + EK_EXTRA_BYTES + page - 1) / page * page;
+  uint8_t *base = mmap(NULL, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+  if (base == MAP_FAILED || mprotect(base + usable, page, PROT_NONE) != 0) {
+    perror("ek_sparse_difftest: mmap");
+    exit(2);
+  }
+  return (guarded){base, usable};
+}
+
+/* 16-byte aligned start (model.bin aligns values so), junk from there up to the guard. */
+static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_t *rng) {
+  uint8_t *p = g->base + ((g->usable - slack - bytes) & ~(size_t)15);
+  for (uint8_t *q = p; q < g->base + g->usable; ++q) *q = (uint8_t)rng_next(rng);
+  return p;
+}
+
+enum { MAX_ROWS = 5, MAX_K = 256, MAX_N = 67 };
+enum { DATA_RANDOM, DATA_EXTREME, DATA_EXACT, DATA_COUNT };
+static const char *const kDataNames[DATA_COUNT] = {"random", "extreme", "exact"};
+static const int kDensity[] = {0, 10, 50, 80, 100};
+
+typedef struct bufs {
+  guarded input, row_ptr, cols, values, dense, bias, scale, mult, shift, out_ref, out_opt;
+} bufs;
+
+/* One case; returns 1 when the kernel's output equals the dense reference's. */
+static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int rows, int k,
+                    int n, int density, int data, bufs *buf) {
+  uint64_t rng = seed;
+  const size_t bw = (size_t)e->block_w, kb = (size_t)k / bw;
+  int8_t *x = guarded_place(&buf->input, (size_t)rows * k, EK_EXTRA_BYTES, &rng);
+  int8_t *dense = guarded_place(&buf->dense, (size_t)n * k, EK_EXTRA_BYTES, &rng);
+  uint32_t *row_ptr = guarded_place(&buf->row_ptr, (n + 1) * sizeof(uint32_t), EK_EXTRA_BYTES, &rng);
+  uint16_t *cols = guarded_place(&buf->cols, (size_t)n * kb * sizeof(uint16_t) + 2, EK_EXTRA_BYTES, &rng);
+  int32_t *bias = guarded_place(&buf->bias, n * sizeof(int32_t), EK_EXTRA_BYTES, &rng);
+  double *scale = guarded_place(&buf->scale, n * sizeof(double), EK_EXTRA_BYTES, &rng);
+  int32_t *mult = guarded_place(&buf->mult, n * sizeof(int32_t), EK_EXTRA_BYTES, &rng);
+  int32_t *shift = guarded_place(&buf->shift, n * sizeof(int32_t), EK_EXTRA_BYTES, &rng);
+  int8_t *y_ref = guarded_place(&buf->out_ref, (size_t)rows * n, 0, &rng);
+  int8_t *y_opt = guarded_place(&buf->out_opt, (size_t)rows * n, 0, &rng);
+
+  const int extreme = data == DATA_EXTREME, exact = data == DATA_EXACT;
+  const int32_t zp = extreme ? (rng_int(&rng, 0, 1) ? -128 : 127) : rng_int(&rng, -128, 127);
+  const int32_t out_zp = rng_int(&rng, -128, 127);
+  const int32_t out_min = rng_int(&rng, 0, 3) == 0 ? rng_int(&rng, -128, 0) : -128;
+  const int32_t out_max = rng_int(&rng, 0, 3) == 0 ? rng_int(&rng, out_min, 127) : 127;
+  for (size_t i = 0; i < (size_t)rows * k; ++i) {
+    const int32_t near = zp + rng_int(&rng, -1, 1);
+    x[i] = (int8_t)(extreme ? (rng_int(&rng, 0, 1) ? -128 : 127)
+                    : exact ? (near < -128 ? -128 : near > 127 ? 127 : near)
+                            : rng_int(&rng, -128, 127));
+  }
+  size_t nnz = 0;
+  for (size_t o = 0; o < (size_t)n; ++o) {
+    row_ptr[o] = (uint32_t)nnz;
+    for (size_t c = 0; c < kb; ++c) {
+      const int keep = rng_int(&rng, 0, 99) < density;
+      for (size_t i = 0; i < bw; ++i) {
+        dense[o * k + c * bw + i] =
+            !keep ? 0
+            : (int8_t)(extreme ? (rng_int(&rng, 0, 2) == 0 ? -128 : rng_int(&rng, 0, 1) ? -127 : 127)
+                       : exact ? rng_int(&rng, -2, 2)
+                               : rng_int(&rng, -127, 127));
+      }
+      if (keep) cols[nnz++] = (uint16_t)c;
+    }
+  }
+  row_ptr[n] = (uint32_t)nnz;
+  int8_t *values = guarded_place(&buf->values, nnz * bw, EK_EXTRA_BYTES, &rng);
+  for (size_t o = 0, b = 0; o < (size_t)n; ++o) {
+    for (uint32_t j = row_ptr[o]; j < row_ptr[o + 1]; ++j, ++b) {
+      memcpy(values + b * bw, dense + o * k + (size_t)cols[j] * bw, bw);
+    }
+  }
+  const int use_bias = rng_int(&rng, 0, 7) != 0;
+  for (size_t j = 0; j < (size_t)n; ++j) {
+    bias[j] = extreme ? rng_int(&rng, 0, 1) ? (1 << 30) - 1 : -(1 << 30)
+            : exact ? rng_int(&rng, -64, 64)
+                    : rng_int(&rng, -(1 << 20), 1 << 20);
+    const double span = (double)k * 255.0 * 128.0;
+    scale[j] = exact ? (rng_int(&rng, 0, 3) == 0 ? 0.5 : rng_real(&rng, 0.3, 1.0))
+                     : exp(rng_real(&rng, log(0.25 / span), log(64.0 / span)));
+    int shift_value = 0;
+    ek_quantize_multiplier(scale[j], &mult[j], &shift_value);
+    shift[j] = shift_value;
+  }
+  const ek_qs8_bsr w = {e->block_w, row_ptr, cols, values};
+  ek_fc_shape shape = {rows, k, n};
+  const int32_t *b = use_bias ? bias : NULL;
+  if (e->conv) {
+    const ek_qs8_requant_params p = {zp, out_zp, out_min, out_max, mult, shift};
+    const ek_conv2d_shape cs = {1, rows, 1, k, rows, 1, n, 1, 1, 1, 1, 1, 1, 0, 0, 1};
+    ek_qs8_conv2d_minmax_1x1__ref(&cs, &p, x, dense, b, y_ref);
+    ((spconv_fn)e->fn)(&shape, &p, x, &w, b, y_opt);
+  } else {
+    const ek_qs8_fc_params p = {zp, out_zp, out_min, out_max, scale};
+    ek_qs8_fc_minmax_1x1__ref(&shape, &p, x, dense, b, y_ref);
+    ((spfc_fn)e->fn)(&shape, &p, x, &w, b, y_opt);
+  }
+  for (size_t i = 0; i < (size_t)rows * n; ++i) {
+    if (y_ref[i] != y_opt[i]) {
+      printf("FAIL %s (block 1x%d): --seed %" PRIu64 ", case rows=%d in_features=%d "
+             "out_features=%d density=%d%% data=%s (case seed %" PRIu64 ")\n"
+             "  output[%zu] = %d, dense reference %d; input zp %d%s\n",
+             e->name, e->block_w, run_seed, rows, k, n, density, kDataNames[data], seed, i,
+             y_opt[i], y_ref[i], zp, use_bias ? "" : ", no bias");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cases) {
+  int ks[16], kcount = 0;
+  for (int m = 1; m <= 10; ++m) ks[kcount++] = m * e->block_w;
+  ks[kcount++] = MAX_K;
+  const int ns[] = {1, 2, 3, 4, 5, MAX_N};
+  *cases = 0;
+  for (int rows = 1; rows <= MAX_ROWS; ++rows) {
+    for (int ki = 0; ki < kcount; ++ki) {
+      for (size_t ni = 0; ni < sizeof(ns) / sizeof(ns[0]); ++ni) {
+        for (size_t di = 0; di < sizeof(kDensity) / sizeof(kDensity[0]); ++di) {
+          for (int data = 0; data < DATA_COUNT; ++data) {
+            uint64_t mix = seed ^ ((uint64_t)rows << 56) ^ ((uint64_t)ks[ki] << 32) ^
+                           ((uint64_t)ns[ni] << 16) ^ ((uint64_t)kDensity[di] << 4) ^ (uint64_t)data;
+            ++*cases;
+            if (!run_case(e, seed, rng_next(&mix), rows, ks[ki], ns[ni], kDensity[di], data, buf)) {
+              return 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  uint64_t seed = UINT64_C(20261123);
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+      seed = strtoull(argv[++i], NULL, 0);
+    } else {
+      fprintf(stderr, "usage: %s [--seed N]\n", argv[0]);
+      return 2;
+    }
+  }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  const uint32_t features = ek_cpu_features();
+  printf("ek_sparse_difftest: seed %" PRIu64 ", cpu features 0x%08" PRIx32 "\n", seed, features);
+  const size_t big = (size_t)MAX_N * MAX_K * 4;
+  bufs buf = {guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
+              guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
+              guarded_new(big), guarded_new(big), guarded_new(big)};
+  int passed = 0, failed = 0, skipped = 0;
+  for (size_t i = 0; i < sizeof(kKernels) / sizeof(kKernels[0]); ++i) {
+    const sparse_entry *e = &kKernels[i];
+    if ((features & e->level) != e->level) {
+      printf("SKIP %s: cpu lacks %s\n", e->name, e->level_name);
+      ++skipped;
+      continue;
+    }
+    int cases = 0;
+    if (test_kernel(e, seed, &buf, &cases)) {
+      printf("PASS %s block 1x%d (%d cases)\n", e->name, e->block_w, cases);
+      ++passed;
+    } else {
+      ++failed;
+    }
+  }
+  printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  return failed == 0 ? 0 : 1;
+}
