@@ -4,19 +4,34 @@
 #
 #   scripts/install-deps.sh          building and testing on the host
 #     libc6-dev                 static glibc for the fully static edgerun
+#     libgpiod-dev              libgpiod 1.6 (v1 API) headers and libgpiod.a for `edgerun watch`
 #     make                      the build driver
 #   scripts/install-deps.sh --cross  cross-building and emulating the aarch64 edgerun
 #     gcc-aarch64-linux-gnu     crt*.o and libgcc for aarch64 (clang links with them via -B/-L)
 #     libc6-dev-arm64-cross     aarch64 glibc headers and static libraries under /usr/aarch64-linux-gnu
 #     qemu-user                 qemu-aarch64, to run the cross-built edgerun in tests
+#     libgpiod-dev:arm64        aarch64 libgpiod.a (multiarch: adds dpkg architecture arm64)
+#   scripts/install-deps.sh --board  the emulated board of `make board-test`
+#     qemu-system-arm           qemu-system-aarch64
+#     cpio                      packs the initramfs
 # Stripping uses llvm-objcopy from the Swift toolchain, so no binutils package is needed.
 set -euo pipefail
 
 case "${1:-}" in
-  "") name=install-deps; packages=(libc6-dev make) ;;
-  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
-  *) echo "usage: $0 [--cross]" >&2; exit 2 ;;
+  "") name=install-deps; packages=(libc6-dev libgpiod-dev make) ;;
+  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libgpiod-dev:arm64) ;;
+  --board) name=install-board-deps; packages=(qemu-system-arm cpio xz-utils) ;;
+  *) echo "usage: $0 [--cross|--board]" >&2; exit 2 ;;
 esac
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+# arm64 packages (libgpiod-dev:arm64 here, the board-test kernel later) come from the arm64 lists.
+if [ "${1:-}" = --cross ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "$name: adding dpkg architecture arm64"
+  $sudo dpkg --add-architecture arm64
+  $sudo apt-get update -qq
+fi
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -26,8 +41,6 @@ done
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "$name: installing ${need[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
