@@ -12,7 +12,7 @@ public final class SensorInput {
     let pathBytes: [UInt8]
     let tensor: TensorView
     private let cPath: UnsafeMutablePointer<CChar>
-    private var source = eg_source(fd: -1, stream: 0)
+    private var source: eg_source
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     /// `'input' 1x1x8x8 float32 (256 bytes)`, for messages.
@@ -20,6 +20,15 @@ public final class SensorInput {
     private let npyDescr: [UInt8]
 
     public init(path: String, tensor: TensorView) throws(EdgeError) {
+        // Opened before anything is allocated: once all properties are set, a throw would
+        // run deinit and free them.
+        var source = eg_source(fd: -1, stream: 0)
+        let rc = cString(path) { eg_source_open($0, &source) }
+        if rc != 0 {
+            throw EdgeError(.io, object: "--input \(path)", problem: "cannot open: \(errnoText(rc))",
+                            fix: "pass a readable file, device, FIFO or - for standard input")
+        }
+        self.source = source
         self.path = path
         self.tensor = tensor
         let utf8 = Array(path.utf8)
@@ -36,13 +45,6 @@ public final class SensorInput {
         case .uint8: npyDescr = Array("|u1".utf8)
         case .int16: npyDescr = Array("<i2".utf8)
         case .int32: npyDescr = Array("<i4".utf8)
-        }
-        let rc = eg_source_open(cPath, &source)
-        if rc != 0 {
-            cPath.deallocate()
-            buffer.deallocate()
-            throw EdgeError(.io, object: "--input \(path)", problem: "cannot open: \(errnoText(rc))",
-                            fix: "pass a readable file, device, FIFO or - for standard input")
         }
     }
 
