@@ -10,7 +10,8 @@
 # class=2, a skipped wrong-size input, exit 8 for a missing chip, a busy line and no
 # permission, exit 0 on SIGTERM. SAMPLE_DIR holds sample_{0,1,2}.npy and .label (digits).
 #
-# Downloads (kernel, headers, kernel source, busybox) and the built gpio-sim.ko are cached in
+# Downloads (kernel, headers, kernel source, busybox), the unpacked kernel and the built
+# gpio-sim.ko are cached in
 # $EDGERUN_CACHE (default /var/cache/edgerun, or ~/.cache/edgerun when that is not writable),
 # so later runs and fresh clones skip them. Needs qemu-system-arm, cpio, the aarch64 cross gcc
 # (scripts/install-deps.sh --board installs them). Env: BT_CPU (default cortex-a72),
@@ -65,8 +66,16 @@ first() { compgen -G "$CACHE/dl/$1" | sort -V | tail -1; }
 
 mkdir -p "$WORK"/{kroot,sysroot,root/bin,root/dev,root/data,root/lib/modules}
 dpkg -x "$(first "busybox-static_*_arm64.deb")" "$WORK/sysroot"
-dpkg-deb --fsys-tarfile "$(first "linux-image-${KABI}_*_arm64.deb")" |
-	tar -x -C "$WORK/kroot" "./boot/vmlinuz-$KABI" "./lib/modules/$KABI/kernel/fs/configfs/configfs.ko"
+# The kernel and configfs.ko, unpacked once per kernel ABI (the .deb is 60 MB).
+KBOOT=$CACHE/kernel-$KABI
+if [ ! -f "$KBOOT/vmlinuz" ] || [ ! -f "$KBOOT/configfs.ko" ]; then
+	dpkg-deb --fsys-tarfile "$(first "linux-image-${KABI}_*_arm64.deb")" |
+		tar -x -C "$WORK/kroot" "./boot/vmlinuz-$KABI" "./lib/modules/$KABI/kernel/fs/configfs/configfs.ko"
+	mkdir -p "$KBOOT.tmp"
+	cp "$WORK/kroot/boot/vmlinuz-$KABI" "$KBOOT.tmp/vmlinuz"
+	cp "$WORK/kroot/lib/modules/$KABI/kernel/fs/configfs/configfs.ko" "$KBOOT.tmp/configfs.ko"
+	rm -rf "$KBOOT" && mv "$KBOOT.tmp" "$KBOOT"
+fi
 
 # ---- gpio-sim.ko, out of tree from the kernel's own source (cached per kernel ABI)
 if [ ! -f "$MOD" ]; then
@@ -104,8 +113,8 @@ cp "$BIN" "$R/bin/edgerun"
 cp "$MODEL" "$R/data/model.bin"
 cp "$SAMPLES"/sample_{0,1,2}.npy "$R/data/"
 head -c 10 /dev/zero > "$R/data/bad.raw"
-cp "$WORK/kroot/lib/modules/$KABI/kernel/fs/configfs/configfs.ko" "$MOD" "$R/lib/modules/"
-mv "$R/lib/modules/$(basename "$MOD")" "$R/lib/modules/gpio-sim.ko"
+cp "$KBOOT/configfs.ko" "$R/lib/modules/"
+cp "$MOD" "$R/lib/modules/gpio-sim.ko"
 cp "$HERE/board-test/guest-init.sh" "$R/init"
 chmod 755 "$R/init"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initrd.gz"
@@ -124,7 +133,7 @@ log "booting $KABI on -cpu $CPU (timeout ${BT_TIMEOUT:-240}s)"
 t0=$(date +%s)
 set +e
 timeout "${BT_TIMEOUT:-240}" qemu-system-aarch64 -M virt -cpu "$CPU" -smp 1 -m 512 -nographic -nic none -no-reboot \
-	-kernel "$WORK/kroot/boot/vmlinuz-$KABI" -initrd "$WORK/initrd.gz" \
+	-kernel "$KBOOT/vmlinuz" -initrd "$WORK/initrd.gz" \
 	-append "console=ttyAMA0 panic=-1 loglevel=4 bt.samples=$(IFS=,; echo "${SEQ[*]}")" </dev/null > "$L" 2>&1
 qrc=$?
 set -e
@@ -150,6 +159,8 @@ for i in "${!SEQ[@]}"; do
 	out=$(sed -n "s/^BT_OUT $n [^ ]* //p" "$L.txt")
 	if [ "${expect[$i]}" = skip ]; then
 		check "event $n (${SEQ[$i]}) skipped with the size in the error" 'echo "$ev" | grep -q "\"event\":$n,.*\"skipped\":true,\"error\":\"raw input has 10 bytes"'
+		prev=$(sed -n "s/^BT_OUT $i [^ ]* //p" "$L.txt")
+		check "event $n: a skipped event leaves the output line as it was ($prev), read $out" '[ "$out" = "$prev" ]'
 		continue
 	fi
 	label=$(echo "$ev" | sed -n 's/.*"top":\[{"index":[0-9]*,"label":"\([^"]*\)".*/\1/p')
@@ -159,5 +170,7 @@ for i in "${!SEQ[@]}"; do
 done
 check "SIGTERM: exit 0 after finishing" '[ "$(field BT_STOP_RC)" = 0 ] && grep -aq "BT_WATCH_ERR.*stopped after" "$L.txt"'
 check "output line released inactive" '[ "$(field BT_OUT_AFTER_STOP)" = 0 ]'
+check "--edge falling: one pulse, one falling event, SIGINT exits 0" '[ "$(grep -ac "^BT_FALLING {" "$L.txt")" = 1 ] && grep -aq "^BT_FALLING {\"event\":1,.*\"edge\":\"falling\".*\"label\":\"$(tr -d "[:space:]" < "$SAMPLES/sample_1.label")\"" "$L.txt" && [ "$(field BT_FALLING_RC)" = 0 ]'
+log "event 1 as logged on the board: $(head -1 "$WORK/events.jsonl")"
 [ $errors -eq 0 ] || { sed -n 's/^BT_EVENT //p' "$L.txt" >&2; fail "$errors checks failed"; }
 log "PASS: ${#SEQ[@]} edges on $KABI ($CPU)"

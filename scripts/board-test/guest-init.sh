@@ -75,4 +75,21 @@ echo "BT_STOP_RC $?"
 echo "BT_OUT_AFTER_STOP $(cat $SIM/sim_gpio1/value)"
 show BT_WATCH_ERR /tmp/watch.err
 show BT_EVENT /tmp/events.jsonl
+
+# Falling edges only, chip by /dev path: one full pulse gives exactly one event.
+cp /data/sample_1.npy /tmp/sensor.npy
+$W --chip /dev/$CHIP --line 0 --edge falling --json-log /tmp/falling.jsonl --quiet 2>/tmp/watch.err &
+PID=$!
+i=0
+while ! grep -q ready /tmp/watch.err 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+echo pull-up > $SIM/sim_gpio0/pull
+sleep 0.2
+echo pull-down > $SIM/sim_gpio0/pull
+i=0
+while [ "$(wc -l < /tmp/falling.jsonl)" -lt 1 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+sleep 0.2
+kill -INT $PID
+wait $PID
+echo "BT_FALLING_RC $?"
+show BT_FALLING /tmp/falling.jsonl
 finish
