@@ -141,10 +141,10 @@ int eg_wait_event(eg_line *line, int64_t timeout_ns, eg_event *event) {
 
 int eg_source_open(const char *path, eg_source *source) {
   source->fd = -1;
-  source->stream = 0;
+  source->kind = EG_SOURCE_FILE;
   if (path[0] == '-' && path[1] == 0) {
     source->fd = 0;
-    source->stream = 1;
+    source->kind = EG_SOURCE_STREAM;
     return 0;
   }
   struct stat st;
@@ -156,9 +156,10 @@ int eg_source_open(const char *path, eg_source *source) {
     const int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) return errno;
     source->fd = fd;
-    source->stream = 1;
+    source->kind = EG_SOURCE_STREAM;
     return 0;
   }
+  if (!S_ISREG(st.st_mode)) source->kind = EG_SOURCE_DEVICE;
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   close(fd);
@@ -186,9 +187,15 @@ static int read_full(int fd, uint8_t *buf, size_t want, size_t *got) {
 
 int eg_source_read(eg_source *source, const char *path, uint8_t *buf, size_t capacity, size_t frame, size_t *size) {
   *size = 0;
-  if (source->stream) return read_full(source->fd, buf, frame < capacity ? frame : capacity, size);
+  if (frame > capacity) frame = capacity;
+  if (source->kind == EG_SOURCE_STREAM) return read_full(source->fd, buf, frame, size);
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
+  if (source->kind == EG_SOURCE_DEVICE) {
+    const int rc = read_full(fd, buf, frame, size);
+    close(fd);
+    return rc;
+  }
   int rc = read_full(fd, buf, capacity, size);
   if (rc == 0 && *size == capacity) {
     /* Find out whether the file is larger than the buffer, to report its real size. */

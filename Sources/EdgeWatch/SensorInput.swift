@@ -5,8 +5,9 @@ import EdgeRuntime
 
 /// The sensor side of `edgerun watch`: on each event, reads one input (raw bytes of the
 /// model input's exact size, or an .npy of its dtype and shape) into the model's input tensor.
-/// Paths are re-read whole each time; a FIFO or "-" (standard input) gives raw frames of the
-/// input's size. All buffers are allocated here, once.
+/// A file is re-read whole each time; a device is re-opened and one raw frame of the input's
+/// size read; a FIFO or "-" (standard input) gives one raw frame per event. All buffers are
+/// allocated here, once.
 public final class SensorInput {
     public let path: String
     let pathBytes: [UInt8]
@@ -22,7 +23,7 @@ public final class SensorInput {
     public init(path: String, tensor: TensorView) throws(EdgeError) {
         // Opened before anything is allocated: once all properties are set, a throw would
         // run deinit and free them.
-        var source = eg_source(fd: -1, stream: 0)
+        var source = eg_source(fd: -1, kind: 0)
         let rc = cString(path) { eg_source_open($0, &source) }
         if rc != 0 {
             throw EdgeError(.io, object: "--input \(path)", problem: "cannot open: \(errnoText(rc))",
@@ -54,7 +55,10 @@ public final class SensorInput {
         buffer.deallocate()
     }
 
-    public var isStream: Bool { source.stream != 0 }
+    /// True for a FIFO or standard input (frames), false for a file or device re-read per event.
+    public var isStream: Bool { source.kind == Int32(EG_SOURCE_STREAM) }
+    /// True when each event reads exactly one raw frame (stream or device), never an .npy.
+    var readsFrames: Bool { source.kind != Int32(EG_SOURCE_FILE) }
 
     /// Fills the input tensor. On failure returns false with the reason in `problem` (the
     /// event is skipped; the tensor may hold partial data).
@@ -70,7 +74,7 @@ public final class SensorInput {
             return false
         }
         var data = 0
-        if size >= 10 && buffer[0] == 0x93 && buffer[1] == UInt8(ascii: "N") && buffer[2] == UInt8(ascii: "U") && !isStream {
+        if size >= 10 && buffer[0] == 0x93 && buffer[1] == UInt8(ascii: "N") && buffer[2] == UInt8(ascii: "U") && !readsFrames {
             guard let offset = npyDataOffset(size: size, problem: problem) else { return false }
             data = offset
         }

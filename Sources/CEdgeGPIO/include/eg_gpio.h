@@ -57,18 +57,20 @@ int eg_stop_requested(void);
 /* Sets the stop flag as a signal would (tests and error paths). */
 void eg_request_stop(void);
 
-/* Sensor input. A source is a path read whole on every event (regular file or device), or a
- * FIFO / standard input ("-") read one frame at a time. */
+/* Sensor input. A regular file is read whole on every event; a device is opened on every
+ * event and one frame read from it; a FIFO or standard input ("-") stays open and gives one
+ * frame per event. */
+enum { EG_SOURCE_FILE = 0, EG_SOURCE_STREAM = 1, EG_SOURCE_DEVICE = 2 };
 typedef struct eg_source {
-  int fd;        /* open descriptor for stream sources, -1 for re-read paths */
-  int stream;    /* 1: read frames of a fixed size from fd */
+  int fd;        /* open descriptor for stream sources, -1 otherwise */
+  int kind;      /* EG_SOURCE_* */
 } eg_source;
 
 int eg_source_open(const char *path, eg_source *source);
 void eg_source_close(eg_source *source);
-/* Reads one input into buf. Re-read sources: the whole file; *size may exceed `capacity`
- * (then the data is cut and the caller reports the size). Stream sources: exactly
- * `frame` bytes (<= capacity); a short read at end of stream gives *size < frame. */
+/* Reads one input into buf. Files: the whole file; *size may exceed `capacity` (then the data
+ * is cut and the caller reports the size). Streams and devices: exactly `frame` bytes
+ * (<= capacity); a short read at end of data gives *size < frame. */
 int eg_source_read(eg_source *source, const char *path, uint8_t *buf, size_t capacity, size_t frame, size_t *size);
 
 /* Appends to a log file (created 0644); eg_log_flush makes it durable. */
