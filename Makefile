@@ -44,7 +44,7 @@ KTEST_CFLAGS   := -std=c11 -O2 -Wall -Wextra -Werror -I$(KERNEL_DIR)/include
 A64_CC         := clang --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -static -fuse-ld=lld \
                   -B/usr/lib/gcc-cross/aarch64-linux-gnu/12 -L/usr/lib/gcc-cross/aarch64-linux-gnu/12
 
-.PHONY: help deps cross-deps check-board build embedded cross cross-test kernel-test test demo bench onnx-conformance mlperf-ptq calibrate-cost clean
+.PHONY: help deps cross-deps board-deps check-board build embedded cross cross-test kernel-test board-test test demo bench onnx-conformance mlperf-ptq calibrate-cost clean
 
 help:
 	@echo "make deps      install Debian packages the build needs"
@@ -58,6 +58,8 @@ help:
 	@echo "               under qemu as cortex-a53 (no dotprod) and cortex-a76 (dotprod)"
 	@echo "make kernel-bench"
 	@echo "               convolution kernel GOPS, ref vs SIMD (part of make bench)"
+	@echo "make board-test"
+	@echo "               boot arm64 Linux with gpio-sim in qemu-system-aarch64 and check edgerun watch"
 	@echo "make test      run the whole test suite"
 	@echo "make demo      pack the bundled digits CNN to int8 and run it with the static edgerun"
 	@echo "make bench     benchmark edgerun: latency, against LiteRT and ONNX Runtime, and aarch64"
@@ -78,6 +80,9 @@ deps:
 cross-deps:
 	@echo "== installing cross-compilation dependencies"
 	@scripts/install-deps.sh --cross
+
+board-deps:
+	@scripts/install-deps.sh --board
 
 check-board:
 	@test -f $(BOARD_FILE) || { echo "make: unknown BOARD '$(BOARD)'; boards: $(BOARDS) (see boards/SCHEMA.md)" >&2; exit 2; }
@@ -162,7 +167,18 @@ kernel-bench: $(KBENCH_HOST)
 	@echo "== kernel throughput: $(KBENCH_HOST)"
 	@$(KBENCH_HOST)
 
-test: deps embedded cross-test kernel-test
+# `edgerun watch` on an emulated board: the rpi4 binary, the int8 digits CNN, gpio-sim edges.
+BOARD_TEST_DIR := $(OUT)/board-test
+board-test: cross-test board-deps
+	@echo "== packing $(DEMO_MODEL) to int8 for the board test"
+	@swift build --product edgepack
+	@mkdir -p $(BOARD_TEST_DIR)
+	@.build/debug/edgepack pack $(DEMO_MODEL)/model.onnx -o $(BOARD_TEST_DIR)/digits_int8.bin \
+	    --quantize int8 --calibration $(DEMO_MODEL)/calibration.npy --labels $(DEMO_MODEL)/labels.txt >/dev/null
+	@echo "== edgerun watch on an emulated arm64 board (qemu-system-aarch64, gpio-sim)"
+	@scripts/board-test.sh $(OUT)/$(TEST_BOARD)/edgerun $(BOARD_TEST_DIR)/digits_int8.bin $(DEMO_MODEL)
+
+test: deps embedded cross-test kernel-test board-test
 	@echo "== building tests"
 	@swift build --build-tests
 	@echo "== running tests"

@@ -26,7 +26,10 @@ let package = Package(
         .target(name: "CEdgePlatform"),
         .target(name: "EdgeFormat", exclude: ["FORMAT.md"]),
         .target(name: "EdgeRuntime", dependencies: ["EdgeFormat", "CEdgeKernels", "CEdgePlatform"]),
-        .executableTarget(name: "EdgeRunTool", dependencies: ["EdgeRuntime"]),
+        // libgpiod 1.6 (v1 API) behind a narrow C seam, and the `edgerun watch` event loop.
+        .target(name: "CEdgeGPIO", linkerSettings: [.linkedLibrary("gpiod")]),
+        .target(name: "EdgeWatch", dependencies: ["EdgeRuntime", "CEdgeGPIO", "CEdgePlatform"]),
+        .executableTarget(name: "EdgeRunTool", dependencies: ["EdgeRuntime", "EdgeWatch"]),
         .target(
             name: "EdgePack",
             dependencies: [
@@ -47,6 +50,9 @@ let package = Package(
             dependencies: ["EdgeRuntime", "EdgePack", "CEdgeTestSupport", "EdgeTestSupport"],
             resources: [.copy("Goldens")]),
         .testTarget(name: "EdgePackTests", dependencies: ["EdgePack", "EdgeRuntime", "EdgeTestSupport"]),
+        .testTarget(
+            name: "EdgeWatchTests",
+            dependencies: ["EdgeWatch", "EdgeRuntime", "CEdgeGPIO", "CEdgeTestSupport", "EdgeTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EdgeFormat", "EdgeTestSupport"]),
     ]
 )

@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh          building and testing on the host
 #     libc6-dev                 static glibc for the fully static edgerun
+#     libgpiod-dev              libgpiod 1.6 (v1 API) headers and libgpiod.a for `edgerun watch`
 #     make                      the build driver
 #   scripts/install-deps.sh --cross  cross-building and emulating the aarch64 edgerun
 #     gcc-aarch64-linux-gnu     crt*.o and libgcc for aarch64 (clang links with them via -B/-L)
@@ -11,14 +12,28 @@
 #     qemu-user                 qemu-aarch64, to run the cross-built edgerun in tests
 #     musl-dev:arm64            aarch64 musl (static libc.a, crt*.o, headers): the default, smaller
 #                               libc of the cross-built edgerun (needs the arm64 dpkg architecture)
+#     libgpiod-dev:arm64        aarch64 libgpiod.a for `edgerun watch`
+#   scripts/install-deps.sh --board  the emulated board of `make board-test`
+#     qemu-system-arm           qemu-system-aarch64
+#     cpio                      packs the initramfs
 # Stripping uses llvm-objcopy from the Swift toolchain, so no binutils package is needed.
 set -euo pipefail
 
 case "${1:-}" in
-  "") name=install-deps; packages=(libc6-dev make) ;;
-  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user musl-dev:arm64) ;;
-  *) echo "usage: $0 [--cross]" >&2; exit 2 ;;
+  "") name=install-deps; packages=(libc6-dev libgpiod-dev make) ;;
+  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user musl-dev:arm64 libgpiod-dev:arm64) ;;
+  --board) name=install-board-deps; packages=(qemu-system-arm cpio xz-utils) ;;
+  *) echo "usage: $0 [--cross|--board]" >&2; exit 2 ;;
 esac
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+# arm64 packages (libgpiod-dev:arm64 here, the board-test kernel later) come from the arm64 lists.
+if [ "${1:-}" = --cross ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "$name: adding dpkg architecture arm64"
+  $sudo dpkg --add-architecture arm64
+  $sudo apt-get update -qq
+fi
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -28,12 +43,6 @@ done
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "$name: installing ${need[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  # Multiarch packages (name:arm64) need the architecture known to dpkg before apt-get update.
-  if printf '%s\n' "${need[@]}" | grep -q ':arm64$' && ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    $sudo dpkg --add-architecture arm64
-  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

@@ -38,6 +38,10 @@ private func dispatch(_ args: inout Arguments) throws(EdgeError) -> Int32 {
         args.advance()
         return try BenchCommand.run(&args)
     }
+    if first.is("watch") {
+        args.advance()
+        return try WatchCommand.run(&args)
+    }
     if first.is("run") { args.advance() }
     return try RunCommand.run(&args)
 }

@@ -181,4 +181,32 @@ final class EdgerunCLITests: XCTestCase {
             XCTAssertTrue(text.contains("EDGE_KERNELS"), text)
         }
     }
+
+    /// `edgerun watch` before any edge: command-line checks, the sensor source, and a GPIO
+    /// error for a chip this host does not have (it has no GPIO at all; the emulated board of
+    /// `make board-test` covers the edges themselves).
+    func testWatchRejectsBadSetupsBeforeServing() throws {
+        let input = try writeInput(ramp)
+        let base = ["watch", model!, "--line", "0", "--edge", "rising", "--input", input]
+        for (name, tool) in try tools() {
+            var r = try Tools.run(tool, base + ["--chip", "/dev/gpiochip9"])
+            XCTAssertEqual(r.status, 8, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("GPIO chip '/dev/gpiochip9': no such GPIO chip"), r.stderr)
+            r = try Tools.run(tool, base + ["--chip", "edgerun-sim"])
+            XCTAssertEqual(r.status, 8, "\(name): \(r.stderr)")
+            r = try Tools.run(tool, ["watch", model!, "--chip", "gpiochip0", "--line", "0", "--input", input])
+            XCTAssertEqual(r.status, 2, name)
+            XCTAssertTrue(r.stderr.contains("missing --edge"), r.stderr)
+            r = try Tools.run(tool, base + ["--chip", "gpiochip0", "--edge", "sideways"])
+            XCTAssertEqual(r.status, 2, name)
+            r = try Tools.run(tool, base + ["--chip", "gpiochip0", "--out-line", "1", "--out-when", "class=fish"])
+            XCTAssertEqual(r.status, 2, name)
+            XCTAssertTrue(r.stderr.contains("--out-when class=fish: 'fish' is neither a label nor a class index below 3"), r.stderr)
+            r = try Tools.run(tool, base + ["--chip", "gpiochip0", "--out-line", "1"])
+            XCTAssertEqual(r.status, 2, name)
+            r = try Tools.run(tool, ["watch", model!, "--chip", "gpiochip0", "--line", "0", "--edge", "both", "--input", dir.appendingPathComponent("nope.npy").path])
+            XCTAssertEqual(r.status, 3, name)
+            XCTAssertTrue(r.stderr.contains("--input") && r.stderr.contains("No such file"), r.stderr)
+        }
+    }
 }
