@@ -27,7 +27,7 @@ extension EdgePackCLITests {
         // No --boards-dir: edgepack finds the repository's boards/ from its own location.
         let r = try run(["check", model, "--board", "rpi-zero-2w", "--max-latency-ms", "100"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        for text in ["cortex-a53 1000 MHz", "ek_qs8_conv2d_minmax_1x1__ref", "ek_qs8_fc_minmax_1x4c16__neon",
+        for text in ["cortex-a53 1000 MHz", "ek_qs8_conv2d_minmax_2x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neon",
                      "flash", "RAM", "latency", "fits rpi-zero-2w"] {
             XCTAssertTrue(r.stdout.contains(text), "missing '\(text)':\n\(r.stdout)")
         }

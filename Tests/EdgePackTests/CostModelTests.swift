@@ -51,7 +51,7 @@ final class CostModelTests: XCTestCase {
         let model = try Self.firmware("digits_cnn", int8: false)
         let work = CostModel.work(of: model, kernels: try CostModel.kernels(for: model, isa: ["neon"]))
         let classes = Set(work.compactMap(\.macClass))
-        XCTAssertEqual(classes, ["f32_conv2d_ref", "f32_dwconv2d_ref", "f32_fc_neon"])
+        XCTAssertEqual(classes, ["f32_conv2d_neon", "f32_dwconv2d_neon", "f32_fc_neon"])
         let coefficients = CostCoefficients(status: "derived", instructionsPerMAC: Dictionary(uniqueKeysWithValues: classes.map { ($0, 2.0) }),
                                             instructionsPerByte: 0.5, instructionsPerOp: 100, ipc: 2, source: "test")
         let timed = try CostModel.estimate(work, coefficients: coefficients, clockMHz: 1000, board: "test")
