@@ -178,11 +178,15 @@ board-test: cross-test board-deps
 	@echo "== edgerun watch on an emulated arm64 board (qemu-system-aarch64, gpio-sim)"
 	@scripts/board-test.sh $(OUT)/$(TEST_BOARD)/edgerun $(BOARD_TEST_DIR)/digits_int8.bin $(DEMO_MODEL)
 
+# Builds the two CLIs the tests run and lets `swift test` build the test bundle: only what the
+# tests need (`swift build --build-tests` builds every target of the package graph, which can
+# include the dependencies' plugin tools, protoc among them).
 test: deps embedded cross-test kernel-test board-test
 	@echo "== building tests"
-	@swift build --build-tests
+	@swift build --product edgepack
+	@swift build --product edgerun
 	@echo "== running tests"
-	@EDGERUN_EMBEDDED=$(CURDIR)/$(EMBEDDED_BIN) EDGERUN_AARCH64=$(CURDIR)/$(OUT)/$(TEST_BOARD)/edgerun swift test --skip-build --disable-swift-testing
+	@EDGERUN_EMBEDDED=$(CURDIR)/$(EMBEDDED_BIN) EDGERUN_AARCH64=$(CURDIR)/$(OUT)/$(TEST_BOARD)/edgerun swift test --disable-swift-testing
 
 demo: build embedded
 	@mkdir -p $(OUT)
