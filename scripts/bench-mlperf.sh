@@ -2,14 +2,15 @@
 # `make bench-mlperf`: the MLPerf Tiny reference models imported from TFLite, packed and
 # timed by `edgerun bench` with the reference kernels (EDGE_KERNELS=ref) and with the kernels
 # this machine picks (auto), side by side in one run. The models are not in the repository:
-# EDGERUN_MLPERF_DIR, else ../shared/models/mlperf-tiny.
+# EDGERUN_MLPERF_DIR, else ../shared/models/mlperf-tiny, else /work/shared/models/mlperf-tiny.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release}
 EDGEPACK=${EDGEPACK:-$BIN/edgepack}
 OUT=${OUT:-out/bench-mlperf}
 RUNS=${RUNS:-200}
-DIR=${EDGERUN_MLPERF_DIR:-../shared/models/mlperf-tiny}
+. scripts/mlperf-dir.sh
+DIR=$MLPERF
 if [ ! -f "$DIR/goldens/manifest.json" ]; then
   echo "bench-mlperf: no MLPerf Tiny models at $DIR (set EDGERUN_MLPERF_DIR)" >&2
   exit 3

@@ -13,7 +13,7 @@ EDGERUN=${EDGERUN:-.build-embedded/release/edgerun}
 OUT=${OUT:-out/bench/peers}
 PYTHON=${PYTHON:-python3}
 VENV=tools/peer-bench/.venv
-MLPERF=${EDGERUN_MLPERF_DIR:-../shared/models/mlperf-tiny}
+. scripts/mlperf-dir.sh
 
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"

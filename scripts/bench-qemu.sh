@@ -12,7 +12,7 @@ BIN=${BIN:-.build/release}
 EDGERUN=${EDGERUN_AARCH64:-out/rpi4/edgerun}
 OUT=${OUT:-out/bench/qemu}
 CPUS=${CPUS:-cortex-a53 cortex-a72 cortex-a76 max}
-MLPERF=${EDGERUN_MLPERF_DIR:-../shared/models/mlperf-tiny}
+. scripts/mlperf-dir.sh
 mkdir -p "$OUT"
 [ -x "$EDGERUN" ] || { echo "bench-qemu: $EDGERUN missing; run 'make cross BOARD=rpi4' first" >&2; exit 2; }
 clang -O2 -shared -fPIC -fvisibility=hidden -o "$OUT/libinsn_count.so" tools/qemu-insn-count/insn_count.c

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release}
-MLPERF=${EDGERUN_MLPERF_DIR:-../shared/models/mlperf-tiny}
+. scripts/mlperf-dir.sh
+[ -n "$MLPERF" ] || exit 2
 PYTHON=${PYTHON:-python3}
 VENV=tools/peer-bench/.venv
 if [ ! -x "$VENV/bin/python" ]; then
