@@ -123,7 +123,8 @@ $(DIFFTEST_A64): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include
 	@$(A64_CC) $(KTEST_CFLAGS) $(DIFFTEST_SRC) $(KERNEL_SRCS) -lm -o $@
 
 # Convolution kernels: their differential tests and private headers (ISA helpers, drivers).
-$(DIFFTEST_HOST) $(DIFFTEST_A64): Tests/KernelTests/ek_difftest_conv.inc $(wildcard $(KERNEL_DIR)/*/*.h)
+$(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SPARSETEST_A64): Tests/KernelTests/ek_difftest_conv.inc \
+    Tests/KernelTests/ek_test_support.h $(wildcard $(KERNEL_DIR)/*/*.h)
 
 $(SPARSETEST_HOST): $(SPARSETEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h $(KERNEL_DIR)/common/*.h)
 	@mkdir -p $(dir $@)

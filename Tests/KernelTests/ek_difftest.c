@@ -16,6 +16,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "CEdgeKernels.h"
+#include "ek_test_support.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -71,46 +72,8 @@ static const struct {
     {"neondot", EK_CPU_LEVEL_NEONDOT},
 };
 
-/* ---- seeded RNG (splitmix64) ---- */
-
-static uint64_t rng_next(uint64_t *state) {
-  uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-/* Uniform in [lo, hi]. */
-static int32_t rng_int(uint64_t *state, int32_t lo, int32_t hi) {
-  return lo + (int32_t)(rng_next(state) % (uint64_t)((int64_t)hi - lo + 1));
-}
-
-/* Uniform in [lo, hi). */
-static double rng_real(uint64_t *state, double lo, double hi) {
-  return lo + (hi - lo) * (double)(rng_next(state) >> 11) * 0x1.0p-53;
-}
-
-/* ---- guarded buffers ---- */
-
-/* A mapping whose last page is PROT_NONE. place() returns a pointer to `bytes` bytes ending
- * `slack` bytes before that page; everything from the mapping's start up to the guard is
- * filled with junk first. */
-typedef struct guarded {
-  uint8_t *base;
-  size_t usable;
-} guarded;
-
-static guarded guarded_new(size_t bytes) {
-  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  const size_t usable = (bytes + EK_EXTRA_BYTES + page - 1) / page * page;
-  uint8_t *base = mmap(NULL, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-  if (base == MAP_FAILED || mprotect(base + usable, page, PROT_NONE) != 0) {
-    perror("ek_difftest: mmap");
-    exit(2);
-  }
-  return (guarded){base, usable};
-}
+/* ---- guarded buffers: `bytes` end `slack` bytes before the guard page; everything from
+ * the mapping's start up to the guard is filled with junk first. ---- */
 
 static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_t *rng) {
   uint8_t *p = g->base + g->usable - slack - bytes;

@@ -13,6 +13,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "CEdgeKernels.h"
+#include "ek_test_support.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -65,41 +66,7 @@ static const sparse_entry kKernels[] = {
 #endif
 };
 
-/* ---- seeded RNG (splitmix64, as ek_difftest.c) ---- */
-
-static uint64_t rng_next(uint64_t *state) {
-  uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static int32_t rng_int(uint64_t *state, int32_t lo, int32_t hi) {
-  return lo + (int32_t)(rng_next(state) % (uint64_t)((int64_t)hi - lo + 1));
-}
-
-static double rng_real(uint64_t *state, double lo, double hi) {
-  return lo + (hi - lo) * (double)(rng_next(state) >> 11) * 0x1.0p-53;
-}
-
-/* ---- guarded buffers: `bytes` end `slack` bytes before a PROT_NONE page ---- */
-
-typedef struct guarded {
-  uint8_t *base;
-  size_t usable;
-} guarded;
-
-static guarded guarded_new(size_t bytes) {
-  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  const size_t usable = (bytes + EK_EXTRA_BYTES + page - 1) / page * page;
-  uint8_t *base = mmap(NULL, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-  if (base == MAP_FAILED || mprotect(base + usable, page, PROT_NONE) != 0) {
-    perror("ek_sparse_difftest: mmap");
-    exit(2);
-  }
-  return (guarded){base, usable};
-}
+/* ---- guarded buffers (ek_test_support.h) ---- */
 
 /* 16-byte aligned start (model.bin aligns values so), junk from there up to the guard. */
 static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_t *rng) {
