@@ -55,7 +55,7 @@ help:
 	@echo "               (boards: $(BOARDS))"
 	@echo "make kernel-test"
 	@echo "               differential tests of the SIMD kernels against __ref: host, and aarch64"
-	@echo "               under qemu as cortex-a53 (no dotprod) and cortex-a76 (dotprod)"
+	@echo "               under qemu as cortex-a53 (no dotprod), cortex-a76 (dotprod) and max (i8mm)"
 	@echo "make kernel-bench"
 	@echo "               convolution kernel GOPS, ref vs SIMD (part of make bench)"
 	@echo "make board-test"
@@ -145,10 +145,12 @@ $(SPARSEBENCH): Tests/KernelTests/ek_sparse_bench.c $(KERNEL_SRCS) $(wildcard $(
 kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SPARSETEST_A64)
 	@echo "== kernel differential tests: host"
 	@$(DIFFTEST_HOST)
-	@echo "== kernel differential tests: aarch64 cortex-a53 (qemu; dotprod must be skipped)"
-	@qemu-aarch64 -cpu cortex-a53 $(DIFFTEST_A64) --expect-run neon --expect-skip neondot
-	@echo "== kernel differential tests: aarch64 cortex-a76 (qemu; dotprod must run)"
-	@qemu-aarch64 -cpu cortex-a76 $(DIFFTEST_A64) --expect-run neon --expect-run neondot
+	@echo "== kernel differential tests: aarch64 cortex-a53 (qemu; dotprod and i8mm must be skipped)"
+	@qemu-aarch64 -cpu cortex-a53 $(DIFFTEST_A64) --expect-run neon --expect-skip neondot --expect-skip neoni8mm
+	@echo "== kernel differential tests: aarch64 cortex-a76 (qemu; dotprod must run, i8mm be skipped)"
+	@qemu-aarch64 -cpu cortex-a76 $(DIFFTEST_A64) --expect-run neon --expect-run neondot --expect-skip neoni8mm
+	@echo "== kernel differential tests: aarch64 max (qemu; i8mm must run)"
+	@qemu-aarch64 -cpu max,pauth-impdef=on $(DIFFTEST_A64) --expect-run neon --expect-run neondot --expect-run neoni8mm
 	@echo "== sparse kernel differential tests (against the dense reference): host, a53, a76"
 	@$(SPARSETEST_HOST)
 	@qemu-aarch64 -cpu cortex-a53 $(SPARSETEST_A64)

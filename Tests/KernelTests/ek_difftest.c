@@ -58,6 +58,7 @@ static const kernel_entry kKernels[] = {
 #if defined(__aarch64__)
     QS8_FC(ek_qs8_fc_minmax_1x4c16__neon, EK_CPU_LEVEL_NEON),
     QS8_FC(ek_qs8_fc_minmax_1x4c16__neondot, EK_CPU_LEVEL_NEONDOT),
+    QS8_FC(ek_qs8_fc_minmax_2x4c16__neoni8mm, EK_CPU_LEVEL_NEONI8MM),
     F32_FC(ek_f32_fc_minmax_1x4c4__neon, EK_CPU_LEVEL_NEON),
 #endif
 };
@@ -70,6 +71,7 @@ static const struct {
     {"avx512vnni", EK_CPU_LEVEL_AVX512VNNI},
     {"neon", EK_CPU_LEVEL_NEON},
     {"neondot", EK_CPU_LEVEL_NEONDOT},
+    {"neoni8mm", EK_CPU_LEVEL_NEONI8MM},
 };
 
 /* ---- guarded buffers: `bytes` end `slack` bytes before the guard page; everything from

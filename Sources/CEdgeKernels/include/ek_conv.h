@@ -143,6 +143,10 @@ void ek_qs8_fc_minmax_1x4c16__neon(const ek_fc_shape *shape, const ek_qs8_fc_par
 void ek_qs8_fc_minmax_1x4c16__neondot(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                       const int8_t *input, const int8_t *weights,
                                       const int32_t *bias, int8_t *output);
+/* Tile 2x4c16: two batch rows (SMMLA) by four output features; an odd last row uses SDOT. */
+void ek_qs8_fc_minmax_2x4c16__neoni8mm(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                       const int8_t *input, const int8_t *weights,
+                                       const int32_t *bias, int8_t *output);
 #endif
 
 #endif

@@ -54,6 +54,10 @@ void ek_qs8_conv2d_minmax_4x4c16__neondot(const ek_conv2d_shape *shape,
                                           const ek_qs8_requant_params *params,
                                           const int8_t *input, const int8_t *weights,
                                           const int32_t *bias, int8_t *output);
+void ek_qs8_conv2d_minmax_4x4c16__neoni8mm(const ek_conv2d_shape *shape,
+                                           const ek_qs8_requant_params *params,
+                                           const int8_t *input, const int8_t *weights,
+                                           const int32_t *bias, int8_t *output);
 void ek_qs8_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
