@@ -42,7 +42,7 @@ enum Help {
     ENVIRONMENT
       EDGE_KERNELS     kernel set: auto (default: the best tested level this CPU runs), ref
                        (portable reference kernels) or a level: avx2, avx512vnni (x86-64), neon,
-                       neondot (aarch64); edgerun info shows the kernel of every op
+                       neondot, neoni8mm (aarch64); edgerun info shows the kernel of every op
 
     EXIT CODES
       0  success

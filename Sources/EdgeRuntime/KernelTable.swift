@@ -66,6 +66,7 @@ public struct KernelTable {
         #elseif arch(arm64)
         levels.append(Level(name: "neon", requiredFeatures: UInt32(EK_CPU_LEVEL_NEON), inAuto: true, table: { neon }))
         levels.append(Level(name: "neondot", requiredFeatures: UInt32(EK_CPU_LEVEL_NEONDOT), inAuto: true, table: { neondot }))
+        levels.append(Level(name: "neoni8mm", requiredFeatures: UInt32(EK_CPU_LEVEL_NEONI8MM), inAuto: true, table: { neoni8mm }))
         #endif
         return levels
     }
@@ -148,6 +149,16 @@ public struct KernelTable {
         // channels, which depthwise never does).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
         t.sparse = .neondot
+        return t
+    }
+
+    /// SMMLA (FEAT_I8MM) where it pays: dense int8 convolutions and fully connected layers;
+    /// the rest keeps the neondot kernels.
+    static var neoni8mm: KernelTable {
+        var t = neondot
+        t.isa = "neoni8mm"
+        t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_2x4c16__neoni8mm, name: "ek_qs8_fc_minmax_2x4c16__neoni8mm")
+        t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neoni8mm, name: "ek_qs8_conv2d_minmax_4x4c16__neoni8mm")
         return t
     }
     #endif

@@ -43,6 +43,7 @@ final class CostModelTests: XCTestCase {
         XCTAssertEqual(Set(try fc([])), ["ek_qs8_fc_minmax_1x1__ref"])
         XCTAssertEqual(Set(try fc(["neon"])), ["ek_qs8_fc_minmax_1x4c16__neon"])
         XCTAssertEqual(Set(try fc(["neon", "fp16", "dotprod"])), ["ek_qs8_fc_minmax_1x4c16__neondot"])
+        XCTAssertEqual(Set(try fc(["neon", "fp16", "dotprod", "i8mm"])), ["ek_qs8_fc_minmax_2x4c16__neoni8mm"])
         XCTAssertEqual(CostModel.macClass("ek_qs8_fc_minmax_1x4c16__neondot"), "qs8_fc_neondot")
         XCTAssertEqual(CostModel.macClass("ek_f32_dwconv2d_minmax_1x1__ref"), "f32_dwconv2d_ref")
     }

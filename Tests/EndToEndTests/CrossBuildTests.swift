@@ -179,15 +179,21 @@ final class CrossBuildTests: XCTestCase {
         // Every kernel a KernelTable level can select is linked in (the names edgerun info prints).
         let text = String(decoding: try Data(contentsOf: binary), as: UTF8.self)
         for kernel in ["ek_f32_conv2d_minmax_1x1__ref", "ek_qs8_dwconv2d_minmax_1x1__ref", "ek_f32_fc_minmax_1x4c4__neon",
-                       "ek_qs8_fc_minmax_1x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neondot", "ek_qs8_softmax_x1__ref",
+                       "ek_qs8_fc_minmax_1x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neondot", "ek_qs8_fc_minmax_2x4c16__neoni8mm",
+                       "ek_qs8_conv2d_minmax_4x4c16__neoni8mm", "ek_qs8_softmax_x1__ref",
                        "ek_xN_transpose__ref", "ek_qs8_hswish_x1__ref"] {
             XCTAssertTrue(text.contains(kernel), "\(kernel) is missing from \(binary.path)")
         }
     }
 
-    /// The qemu CPU models to run: every board's, plus the Armv8.0 and Armv8.2 extremes.
+    /// qemu's `max` CPU: FEAT_I8MM (and everything else qemu emulates), so `auto` runs the
+    /// neoni8mm kernels; pauth-impdef=on keeps pointer authentication from tripling run time.
+    static let qemuMax = "max,pauth-impdef=on"
+
+    /// The qemu CPU models to run: every board's, plus the Armv8.0 and Armv8.2 extremes and
+    /// `max` (i8mm, which no board core has).
     static func qemuCPUs() throws -> [String] {
-        var cpus: Set<String> = ["cortex-a53", "cortex-a76"]
+        var cpus: Set<String> = ["cortex-a53", "cortex-a76", qemuMax]
         for file in try boardFiles() { if let cpu = try load(file)["qemu_cpu"] as? String { cpus.insert(cpu) } }
         return cpus.sorted()
     }
@@ -200,6 +206,31 @@ final class CrossBuildTests: XCTestCase {
             XCTAssertEqual(r.status, 0, "qemu-aarch64 -cpu \(cpu) edgerun --version: \(r.stderr)")
             XCTAssertTrue(r.stdout.hasPrefix("edgerun "), "\(cpu): \(r.stdout)")
         }
+    }
+
+    /// `EDGE_KERNELS` and `edgerun info` on aarch64: `auto` takes neoni8mm only on a CPU with
+    /// i8mm (qemu max), where its SMMLA kernels serve the int8 Conv2D and FullyConnected ops;
+    /// forcing neoni8mm on a dotprod-only core (the Pi 5's A76) is a usage error.
+    func testAarch64KernelLevelsFollowTheCPU() throws {
+        let edgerun = try Tools.aarch64Edgerun().path
+        let qemu = try Tools.qemuAarch64()
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try XCTUnwrap(try Tools.packFirmwareModels(into: dir).first { $0.model == "digits_cnn" && $0.quantized }).bin
+        for (cpu, level) in [("cortex-a53", "neon"), ("cortex-a76", "neondot"), (Self.qemuMax, "neoni8mm")] {
+            let r = try Tools.run(qemu, ["-cpu", cpu, edgerun, "info", model], environment: ["EDGE_KERNELS": "auto"])
+            XCTAssertEqual(r.status, 0, "\(cpu): \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains("kernels: \(level)\n"), "\(cpu) should pick \(level): \(r.stdout)")
+        }
+        let forced = try Tools.run(qemu, ["-cpu", Self.qemuMax, edgerun, "info", model], environment: ["EDGE_KERNELS": "neoni8mm"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        for kernel in ["ek_qs8_conv2d_minmax_4x4c16__neoni8mm", "ek_qs8_fc_minmax_2x4c16__neoni8mm"] {
+            XCTAssertTrue(forced.stdout.contains("[\(kernel)]"), "EDGE_KERNELS=neoni8mm info lacks \(kernel): \(forced.stdout)")
+        }
+        let refused = try Tools.run(qemu, ["-cpu", "cortex-a76", edgerun, "info", model], environment: ["EDGE_KERNELS": "neoni8mm"])
+        XCTAssertEqual(refused.status, 2, "EDGE_KERNELS=neoni8mm on cortex-a76: \(refused.stdout)")
+        XCTAssertTrue(refused.stderr.contains("level 'neoni8mm' needs CPU features this CPU lacks; use one of the levels this CPU supports: auto, ref, neon, neondot"),
+                      refused.stderr)
     }
 
     func testAarch64AndHostEdgerunAgreeByteForByte() throws {
@@ -219,7 +250,7 @@ final class CrossBuildTests: XCTestCase {
         for c in try Tools.packFirmwareModels(into: dir) { cases.append((c.bin, c.input)) }
 
         // Every case with the reference kernels; int8 cases also with each machine's SIMD kernels
-        // (auto: avx2 here, neon or neondot by qemu CPU), which must stay bit-exact. Float SIMD
+        // (auto: avx2 here, neon, neondot or neoni8mm by qemu CPU), which must stay bit-exact. Float SIMD
         // kernels sum in an ISA-specific order, so float outputs agree across ISAs only with ref.
         for (index, c) in cases.enumerated() {
             var hostOutputs: [String: Data] = [:]
