@@ -5,6 +5,9 @@
 # Counts come from tools/qemu-insn-count (a TCG plugin) and are deterministic, so they show
 # kernel regressions without a board and whatever else the machine is doing.
 # Per inference = (count with 11 runs - count with 1 run) / 10, which cancels load and setup.
+# The `level` column is the kernel level `auto` picks on that CPU model (`edgerun info`); a
+# second table sets i8mm against dotprod on the same CPU model (max), so the SMMLA kernels'
+# effect is visible on its own. MODELS=<regex> keeps only matching models (default: all).
 set -euo pipefail
 export PATH=/opt/swift/usr/bin:$PATH
 cd "$(dirname "$0")/.."
@@ -32,26 +35,52 @@ for model in ad01_int8 kws_ref_model pretrainedResnet_quant vww_96_int8 str_ww_r
   fi
 done
 
+MODELS=${MODELS:-.}
+keep=()
+for entry in "${models[@]}"; do [[ ${entry%%:*} =~ $MODELS ]] && keep+=("$entry"); done
+models=("${keep[@]}")
+
+qemu_cpu() { echo "${1/max/max,pauth-impdef=on}"; }
+
+level() {  # level CPU MODEL -> the kernel level `auto` picks
+  EDGE_KERNELS=auto qemu-aarch64 -cpu "$(qemu_cpu "$1")" "$EDGERUN" info "$2" | sed -n 's/^kernels: //p'
+}
+
+per_inference() {  # per_inference CPU KERNELS MODEL INPUT
+  local one eleven
+  one=$(count "$(qemu_cpu "$1")" "$2" "$3" "$4" 1)
+  eleven=$(count "$(qemu_cpu "$1")" "$2" "$3" "$4" 11)
+  echo $(( (eleven - one) / 10 ))
+}
+
 count() {  # count CPU KERNELS MODEL INPUT RUNS -> instructions of the whole process
   EDGE_KERNELS=$2 qemu-aarch64 -cpu "$1" -plugin "$OUT/libinsn_count.so" -d plugin \
       "$EDGERUN" bench "$3" --input "$4" --runs "$5" --warmup 0 2>&1 >/dev/null |
     sed -n 's/^insns //p'
 }
 
-printf '%-24s %-11s %14s %14s %7s\n' model cpu "auto insn/inf" "ref insn/inf" ref/auto
+printf '%-24s %-11s %-9s %14s %14s %7s\n' model cpu level "auto insn/inf" "ref insn/inf" ref/auto
 for entry in "${models[@]}"; do
   model=${entry%%:*} input=${entry#*:}
   for cpu in $CPUS; do
-    per=()
-    for kernels in auto ref; do
-      one=$(count "${cpu/max/max,pauth-impdef=on}" "$kernels" "$OUT/$model.bin" "$input" 1)
-      eleven=$(count "${cpu/max/max,pauth-impdef=on}" "$kernels" "$OUT/$model.bin" "$input" 11)
-      per+=($(( (eleven - one) / 10 )))
-    done
-    printf '%-24s %-11s %14s %14s %7s\n' "$model" "$cpu" "${per[0]}" "${per[1]}" \
-        "$(awk -v r="${per[1]}" -v a="${per[0]}" 'BEGIN { printf "%.2f", r / a }')"
+    auto=$(per_inference "$cpu" auto "$OUT/$model.bin" "$input")
+    ref=$(per_inference "$cpu" ref "$OUT/$model.bin" "$input")
+    printf '%-24s %-11s %-9s %14s %14s %7s\n' "$model" "$cpu" "$(level "$cpu" "$OUT/$model.bin")" "$auto" "$ref" \
+        "$(awk -v r="$ref" -v a="$auto" 'BEGIN { printf "%.2f", r / a }')"
   done
 done
+if [[ " $CPUS " == *" max "* ]]; then
+  echo
+  echo "int8 models on qemu max: i8mm (SMMLA) kernels against the dotprod (SDOT) ones"
+  printf '%-24s %16s %16s %9s\n' model "neondot insn/inf" "neoni8mm insn/inf" dot/i8mm
+  for entry in "${models[@]}"; do
+    model=${entry%%:*} input=${entry#*:}
+    [[ $model == *-f32 ]] && continue
+    dot=$(per_inference max neondot "$OUT/$model.bin" "$input")
+    mm=$(per_inference max neoni8mm "$OUT/$model.bin" "$input")
+    printf '%-24s %16s %16s %9s\n' "$model" "$dot" "$mm" "$(awk -v d="$dot" -v m="$mm" 'BEGIN { printf "%.2f", d / m }')"
+  done
+fi
 echo
-echo "reproduce a row: EDGE_KERNELS=auto qemu-aarch64 -cpu <cpu> -plugin $OUT/libinsn_count.so -d plugin \\"
+echo "reproduce a row: EDGE_KERNELS=auto|ref|neondot|neoni8mm qemu-aarch64 -cpu <cpu> -plugin $OUT/libinsn_count.so -d plugin \\"
 echo "    $EDGERUN bench $OUT/<model>.bin --input <input.npy> --runs 11 --warmup 0   (minus the same with --runs 1, over 10)"
