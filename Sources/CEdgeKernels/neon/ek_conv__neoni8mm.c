@@ -56,6 +56,16 @@ EK_NEONI8MM_INLINE void ek_step_4x4(int32x4_t *acc, const int8x16_t *x, const in
   acc[3] = vmmlaq_s32(vmmlaq_s32(acc[3], x23l, w23l), x23h, w23h);
 }
 
+/* The low 8-byte halves only: a tail of at most 8 bytes needs half the SMMLA. */
+EK_NEONI8MM_INLINE void ek_step_4x4_lo(int32x4_t *acc, const int8x16_t *x, const int8x16_t *w) {
+  const int8x16_t x01l = ek_pair_lo(x[0], x[1]), x23l = ek_pair_lo(x[2], x[3]);
+  const int8x16_t w01l = ek_pair_lo(w[0], w[1]), w23l = ek_pair_lo(w[2], w[3]);
+  acc[0] = vmmlaq_s32(acc[0], x01l, w01l);
+  acc[1] = vmmlaq_s32(acc[1], x01l, w23l);
+  acc[2] = vmmlaq_s32(acc[2], x23l, w01l);
+  acc[3] = vmmlaq_s32(acc[3], x23l, w23l);
+}
+
 /* 4 rows x 4 weight rows. Full 16-byte steps load both sides as they are; the tail reads one
  * whole step (within the driver's 15-byte over-read) and clears the weight lanes past k, so
  * whatever the rows hold there multiplies zero. */
@@ -76,7 +86,11 @@ EK_NEONI8MM_INLINE void ek_qs8_conv_dot_4x4(size_t k, const int8_t *const *rows,
                             vld1q_s8(rows[3] + i)};
     const int8x16_t w[4] = {vandq_s8(keep, vld1q_s8(w4[0] + i)), vandq_s8(keep, vld1q_s8(w4[1] + i)),
                             vandq_s8(keep, vld1q_s8(w4[2] + i)), vandq_s8(keep, vld1q_s8(w4[3] + i))};
-    ek_step_4x4(acc, x, w);
+    if (k - i <= 8) {
+      ek_step_4x4_lo(acc, x, w);
+    } else {
+      ek_step_4x4(acc, x, w);
+    }
   }
   /* Row m's four sums: the matching 64-bit halves of its pair's two accumulators. */
   for (size_t pair = 0; pair < 2; ++pair) {

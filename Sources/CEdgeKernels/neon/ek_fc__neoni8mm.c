@@ -28,22 +28,36 @@ EK_NEONI8MM_INLINE void ek_load_w4(const int8_t *const *w, size_t i, int8x16_t k
   for (size_t j = 0; j < 4; ++j) out[j] = vandq_s8(keep, vld1q_s8(w[j] + i));
 }
 
+/* acc[0] += [x0.w0, x0.w1, x1.w0, x1.w1], acc[1] += the same for w2, w3, over one 16-byte step
+ * (over its low 8 bytes only when `low_only`). */
+EK_NEONI8MM_INLINE void ek_step_2x4(int32x4_t *acc, int8x16_t xa, int8x16_t xb,
+                                    const int8x16_t *wv, int low_only) {
+  const int8x16_t xl = ek_pair_lo(xa, xb);
+  acc[0] = vmmlaq_s32(acc[0], xl, ek_pair_lo(wv[0], wv[1]));
+  acc[1] = vmmlaq_s32(acc[1], xl, ek_pair_lo(wv[2], wv[3]));
+  if (!low_only) {
+    const int8x16_t xh = ek_pair_hi(xa, xb);
+    acc[0] = vmmlaq_s32(acc[0], xh, ek_pair_hi(wv[0], wv[1]));
+    acc[1] = vmmlaq_s32(acc[1], xh, ek_pair_hi(wv[2], wv[3]));
+  }
+}
+
 /* sums[b * 4 + j] = dot(x_b, w_j) for two input rows and four weight rows; the tail reads one
  * whole step (within EK_EXTRA_BYTES) and clears the weight lanes past k. */
 EK_NEONI8MM_INLINE void ek_qs8_dot_2x4(size_t k, const int8_t *x0, const int8_t *x1,
                                        const int8_t *const *w, int32_t *sums) {
-  int32x4_t a01 = vdupq_n_s32(0), a23 = vdupq_n_s32(0);
-  const int8x16_t all = vdupq_n_s8(-1);
-  for (size_t i = 0; i < k; i += 16) {
-    const int8x16_t keep = k - i >= 16 ? all : ek_keep_s8(k - i);
-    int8x16_t wv[4];
-    ek_load_w4(w, i, keep, wv);
-    const int8x16_t xa = vld1q_s8(x0 + i), xb = vld1q_s8(x1 + i);
-    const int8x16_t xl = ek_pair_lo(xa, xb), xh = ek_pair_hi(xa, xb);
-    a01 = vmmlaq_s32(vmmlaq_s32(a01, xl, ek_pair_lo(wv[0], wv[1])), xh, ek_pair_hi(wv[0], wv[1]));
-    a23 = vmmlaq_s32(vmmlaq_s32(a23, xl, ek_pair_lo(wv[2], wv[3])), xh, ek_pair_hi(wv[2], wv[3]));
+  int32x4_t acc[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+  int8x16_t wv[4];
+  size_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    ek_load_w4(w, i, vdupq_n_s8(-1), wv);
+    ek_step_2x4(acc, vld1q_s8(x0 + i), vld1q_s8(x1 + i), wv, 0);
   }
-  const int64x2_t p = vreinterpretq_s64_s32(a01), q = vreinterpretq_s64_s32(a23);
+  if (i < k) {
+    ek_load_w4(w, i, ek_keep_s8(k - i), wv);
+    ek_step_2x4(acc, vld1q_s8(x0 + i), vld1q_s8(x1 + i), wv, k - i <= 8);
+  }
+  const int64x2_t p = vreinterpretq_s64_s32(acc[0]), q = vreinterpretq_s64_s32(acc[1]);
   vst1q_s32(sums, vreinterpretq_s32_s64(vzip1q_s64(p, q)));
   vst1q_s32(sums + 4, vreinterpretq_s32_s64(vzip2q_s64(p, q)));
 }
