@@ -158,7 +158,7 @@ public struct KernelTable {
         var t = neondot
         t.isa = "neoni8mm"
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_2x4c16__neoni8mm, name: "ek_qs8_fc_minmax_2x4c16__neoni8mm")
-        t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neoni8mm, name: "ek_qs8_conv2d_minmax_4x4c16__neoni8mm")
+        t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x8c16__neoni8mm, name: "ek_qs8_conv2d_minmax_4x8c16__neoni8mm")
         return t
     }
     #endif

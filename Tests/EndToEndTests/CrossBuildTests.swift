@@ -180,7 +180,7 @@ final class CrossBuildTests: XCTestCase {
         let text = String(decoding: try Data(contentsOf: binary), as: UTF8.self)
         for kernel in ["ek_f32_conv2d_minmax_1x1__ref", "ek_qs8_dwconv2d_minmax_1x1__ref", "ek_f32_fc_minmax_1x4c4__neon",
                        "ek_qs8_fc_minmax_1x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neondot", "ek_qs8_fc_minmax_2x4c16__neoni8mm",
-                       "ek_qs8_conv2d_minmax_4x4c16__neoni8mm", "ek_qs8_softmax_x1__ref",
+                       "ek_qs8_conv2d_minmax_4x8c16__neoni8mm", "ek_qs8_softmax_x1__ref",
                        "ek_xN_transpose__ref", "ek_qs8_hswish_x1__ref"] {
             XCTAssertTrue(text.contains(kernel), "\(kernel) is missing from \(binary.path)")
         }
@@ -224,7 +224,7 @@ final class CrossBuildTests: XCTestCase {
         }
         let forced = try Tools.run(qemu, ["-cpu", Self.qemuMax, edgerun, "info", model], environment: ["EDGE_KERNELS": "neoni8mm"])
         XCTAssertEqual(forced.status, 0, forced.stderr)
-        for kernel in ["ek_qs8_conv2d_minmax_4x4c16__neoni8mm", "ek_qs8_fc_minmax_2x4c16__neoni8mm"] {
+        for kernel in ["ek_qs8_conv2d_minmax_4x8c16__neoni8mm", "ek_qs8_fc_minmax_2x4c16__neoni8mm"] {
             XCTAssertTrue(forced.stdout.contains("[\(kernel)]"), "EDGE_KERNELS=neoni8mm info lacks \(kernel): \(forced.stdout)")
         }
         let refused = try Tools.run(qemu, ["-cpu", "cortex-a76", edgerun, "info", model], environment: ["EDGE_KERNELS": "neoni8mm"])

@@ -46,7 +46,7 @@ static const impl kImpls[] = {
      ek_qs8_dwconv2d_minmax_1x16__neon, ek_qs8_fc_minmax_1x4c16__neon},
     {"neondot", EK_CPU_LEVEL_NEONDOT, ek_qs8_conv2d_minmax_4x4c16__neondot,
      ek_qs8_dwconv2d_minmax_1x16__neon, ek_qs8_fc_minmax_1x4c16__neondot},
-    {"neoni8mm", EK_CPU_LEVEL_NEONI8MM, ek_qs8_conv2d_minmax_4x4c16__neoni8mm,
+    {"neoni8mm", EK_CPU_LEVEL_NEONI8MM, ek_qs8_conv2d_minmax_4x8c16__neoni8mm,
      ek_qs8_dwconv2d_minmax_1x16__neon, ek_qs8_fc_minmax_2x4c16__neoni8mm},
 #endif
 };

@@ -12,8 +12,8 @@
  * f32: fused multiply-adds in another order, so results differ from __ref by rounding only:
  *   |opt - ref| <= 2 * gamma(taps + 1) * (sum |x * w| + |bias|), gamma as in ek_conv.h.
  *
- * Conv2D, tile MRx4cKR (MR output pixels x 4 output channels, KR K bytes per step): implicit
- *   GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
+ * Conv2D, tile MRxNRcKR (MR output pixels x NR output channels, KR K bytes per step):
+ *   implicit GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
  *   pixel's kernel_h * kernel_w * in_c window into a stack row (padded taps hold the input
  *   zero point, or 0.0f for f32: a padded tap then adds 0 * w, which differs from the
  *   reference's skipped tap only for infinite or NaN weights). Windows over 8 KiB
@@ -54,7 +54,7 @@ void ek_qs8_conv2d_minmax_4x4c16__neondot(const ek_conv2d_shape *shape,
                                           const ek_qs8_requant_params *params,
                                           const int8_t *input, const int8_t *weights,
                                           const int32_t *bias, int8_t *output);
-void ek_qs8_conv2d_minmax_4x4c16__neoni8mm(const ek_conv2d_shape *shape,
+void ek_qs8_conv2d_minmax_4x8c16__neoni8mm(const ek_conv2d_shape *shape,
                                            const ek_qs8_requant_params *params,
                                            const int8_t *input, const int8_t *weights,
                                            const int32_t *bias, int8_t *output);

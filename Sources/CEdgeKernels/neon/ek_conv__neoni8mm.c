@@ -3,9 +3,14 @@
  * SMMLA multiplies a 2x8 int8 matrix (the two 64-bit halves of one register) by the transpose
  * of another 2x8 one and adds the 2x2 int32 product: 32 exact multiply-adds per instruction,
  * twice SDOT's. Operands pair two rows' 8-byte K slices (ZIP1/ZIP2 on 64-bit lanes), so a
- * 4x4 tile takes 8 SMMLA per 16 K bytes where SDOT takes 16, and the 2x2 results already
- * sit in output-row order (no horizontal sums). FEAT_I8MM cores (Armv8.6, optional from
- * Armv8.2) all have FEAT_DotProd, which the level requires too and the weight sums use.
+ * 4x8 tile (4 pixels x 8 output channels) takes 16 SMMLA per 16 K bytes where SDOT would take
+ * 32, and the 2x2 results already sit in output-row order (no horizontal sums). FEAT_I8MM
+ * cores (Armv8.6, optional from Armv8.2) all have FEAT_DotProd, which the level requires too
+ * and the weight sums use.
+ *
+ * The outer loops are ek_qs8_conv_drive's (ek_conv_driver.h: the same rows, zero-point fold
+ * and output-channel blocks) with 8 weight rows per tile instead of 4 and the bias added in
+ * vector registers.
  */
 #include "ek_conv_simd.h"
 
@@ -42,80 +47,105 @@ EK_NEONI8MM_INLINE void ek_qs8_conv_wsum(size_t k, const int8_t *const *w4, int3
   vst1q_s32(out4, vpaddq_s32(vpaddq_s32(a[0], a[1]), vpaddq_s32(a[2], a[3])));
 }
 
-/* One 16-byte K step of the 4x4 tile: acc[0] = rows 0,1 x weights 0,1, acc[1] = rows 0,1 x
- * weights 2,3, acc[2] = rows 2,3 x weights 0,1, acc[3] = rows 2,3 x weights 2,3, each
- * [r0.w0, r0.w1, r1.w0, r1.w1]. */
-EK_NEONI8MM_INLINE void ek_step_4x4(int32x4_t *acc, const int8x16_t *x, const int8x16_t *w) {
-  const int8x16_t x01l = ek_pair_lo(x[0], x[1]), x01h = ek_pair_hi(x[0], x[1]);
-  const int8x16_t x23l = ek_pair_lo(x[2], x[3]), x23h = ek_pair_hi(x[2], x[3]);
-  const int8x16_t w01l = ek_pair_lo(w[0], w[1]), w01h = ek_pair_hi(w[0], w[1]);
-  const int8x16_t w23l = ek_pair_lo(w[2], w[3]), w23h = ek_pair_hi(w[2], w[3]);
-  acc[0] = vmmlaq_s32(vmmlaq_s32(acc[0], x01l, w01l), x01h, w01h);
-  acc[1] = vmmlaq_s32(vmmlaq_s32(acc[1], x01l, w23l), x01h, w23h);
-  acc[2] = vmmlaq_s32(vmmlaq_s32(acc[2], x23l, w01l), x23h, w01h);
-  acc[3] = vmmlaq_s32(vmmlaq_s32(acc[3], x23l, w23l), x23h, w23h);
+/* acc[p * 4 + q] += rows (2p, 2p+1) x weight rows (2q, 2q+1), from paired 8-byte slices. */
+EK_NEONI8MM_INLINE void ek_mm_4x8(int32x4_t *acc, const int8x16_t *xs, const int8x16_t *ws) {
+  for (size_t p = 0; p < 2; ++p) {
+    for (size_t q = 0; q < 4; ++q) acc[p * 4 + q] = vmmlaq_s32(acc[p * 4 + q], xs[p], ws[q]);
+  }
 }
 
-/* The low 8-byte halves only: a tail of at most 8 bytes needs half the SMMLA. */
-EK_NEONI8MM_INLINE void ek_step_4x4_lo(int32x4_t *acc, const int8x16_t *x, const int8x16_t *w) {
-  const int8x16_t x01l = ek_pair_lo(x[0], x[1]), x23l = ek_pair_lo(x[2], x[3]);
-  const int8x16_t w01l = ek_pair_lo(w[0], w[1]), w23l = ek_pair_lo(w[2], w[3]);
-  acc[0] = vmmlaq_s32(acc[0], x01l, w01l);
-  acc[1] = vmmlaq_s32(acc[1], x01l, w23l);
-  acc[2] = vmmlaq_s32(acc[2], x23l, w01l);
-  acc[3] = vmmlaq_s32(acc[3], x23l, w23l);
+/* One 16-byte K step at offset i (its low 8 bytes only when low_only); weight lanes outside
+ * `keep` are cleared, so whatever the rows hold there multiplies zero. */
+EK_NEONI8MM_INLINE void ek_step_4x8(int32x4_t *acc, const int8_t *const *rows,
+                                    const int8_t *const *w8, size_t i, int8x16_t keep,
+                                    int low_only) {
+  int8x16_t x[4], w[8], xs[2], ws[4];
+  for (size_t m = 0; m < 4; ++m) x[m] = vld1q_s8(rows[m] + i);
+  for (size_t j = 0; j < 8; ++j) w[j] = vandq_s8(keep, vld1q_s8(w8[j] + i));
+  for (size_t p = 0; p < 2; ++p) xs[p] = ek_pair_lo(x[2 * p], x[2 * p + 1]);
+  for (size_t q = 0; q < 4; ++q) ws[q] = ek_pair_lo(w[2 * q], w[2 * q + 1]);
+  ek_mm_4x8(acc, xs, ws);
+  if (!low_only) {
+    for (size_t p = 0; p < 2; ++p) xs[p] = ek_pair_hi(x[2 * p], x[2 * p + 1]);
+    for (size_t q = 0; q < 4; ++q) ws[q] = ek_pair_hi(w[2 * q], w[2 * q + 1]);
+    ek_mm_4x8(acc, xs, ws);
+  }
 }
 
-/* 4 rows x 4 weight rows. Full 16-byte steps load both sides as they are; the tail reads one
- * whole step (within the driver's 15-byte over-read) and clears the weight lanes past k, so
- * whatever the rows hold there multiplies zero. */
-EK_NEONI8MM_INLINE void ek_qs8_conv_dot_4x4(size_t k, const int8_t *const *rows,
-                                            const int8_t *const *w4, int32_t *sums) {
-  int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+/* out[m][0..8) = dot(rows[m], w8[0..8)) + base[0..8) modulo 2^32, m < 4. The tail reads one
+ * whole step (rows: within their 16 bytes of slack or EK_EXTRA_BYTES). */
+EK_NEONI8MM_INLINE void ek_qs8_conv_tile_4x8(size_t k, const int8_t *const *rows,
+                                             const int8_t *const *w8, const int32_t *base,
+                                             int32_t (*out)[EK_CONV_OC_BLOCK], size_t j) {
+  int32x4_t acc[8];
+  for (size_t t = 0; t < 8; ++t) acc[t] = vdupq_n_s32(0);
   size_t i = 0;
-  for (; i + 16 <= k; i += 16) {
-    const int8x16_t x[4] = {vld1q_s8(rows[0] + i), vld1q_s8(rows[1] + i), vld1q_s8(rows[2] + i),
-                            vld1q_s8(rows[3] + i)};
-    const int8x16_t w[4] = {vld1q_s8(w4[0] + i), vld1q_s8(w4[1] + i), vld1q_s8(w4[2] + i),
-                            vld1q_s8(w4[3] + i)};
-    ek_step_4x4(acc, x, w);
-  }
-  if (i < k) {
-    const int8x16_t keep = ek_keep_s8(k - i);
-    const int8x16_t x[4] = {vld1q_s8(rows[0] + i), vld1q_s8(rows[1] + i), vld1q_s8(rows[2] + i),
-                            vld1q_s8(rows[3] + i)};
-    const int8x16_t w[4] = {vandq_s8(keep, vld1q_s8(w4[0] + i)), vandq_s8(keep, vld1q_s8(w4[1] + i)),
-                            vandq_s8(keep, vld1q_s8(w4[2] + i)), vandq_s8(keep, vld1q_s8(w4[3] + i))};
-    if (k - i <= 8) {
-      ek_step_4x4_lo(acc, x, w);
-    } else {
-      ek_step_4x4(acc, x, w);
-    }
-  }
-  /* Row m's four sums: the matching 64-bit halves of its pair's two accumulators. */
-  for (size_t pair = 0; pair < 2; ++pair) {
-    const int64x2_t a = vreinterpretq_s64_s32(acc[2 * pair]);
-    const int64x2_t b = vreinterpretq_s64_s32(acc[2 * pair + 1]);
-    vst1q_s32(sums + 8 * pair, vreinterpretq_s32_s64(vzip1q_s64(a, b)));
-    vst1q_s32(sums + 8 * pair + 4, vreinterpretq_s32_s64(vzip2q_s64(a, b)));
+  for (; i + 16 <= k; i += 16) ek_step_4x8(acc, rows, w8, i, vdupq_n_s8(-1), 0);
+  if (i < k) ek_step_4x8(acc, rows, w8, i, ek_keep_s8(k - i), k - i <= 8);
+  const int32x4_t b0 = vld1q_s32(base + j), b1 = vld1q_s32(base + j + 4);
+  for (size_t p = 0; p < 2; ++p) {
+    const int64x2_t c0 = vreinterpretq_s64_s32(acc[p * 4]), c1 = vreinterpretq_s64_s32(acc[p * 4 + 1]);
+    const int64x2_t c2 = vreinterpretq_s64_s32(acc[p * 4 + 2]), c3 = vreinterpretq_s64_s32(acc[p * 4 + 3]);
+    vst1q_s32(out[2 * p] + j, vaddq_s32(vreinterpretq_s32_s64(vzip1q_s64(c0, c1)), b0));
+    vst1q_s32(out[2 * p] + j + 4, vaddq_s32(vreinterpretq_s32_s64(vzip1q_s64(c2, c3)), b1));
+    vst1q_s32(out[2 * p + 1] + j, vaddq_s32(vreinterpretq_s32_s64(vzip2q_s64(c0, c1)), b0));
+    vst1q_s32(out[2 * p + 1] + j + 4, vaddq_s32(vreinterpretq_s32_s64(vzip2q_s64(c2, c3)), b1));
   }
 }
 
-EK_NEONI8MM_INLINE void ek_qs8_requant(size_t n, const int32_t *acc, const int32_t *multiplier,
-                                       const int32_t *shift, const ek_qs8_requant_params *p,
-                                       int8_t *out) {
-  ek_qs8_requant_n__neon(n, acc, multiplier, shift, p, out);
-}
-
-EK_NEONI8MM void ek_qs8_conv2d_minmax_4x4c16__neoni8mm(const ek_conv2d_shape *shape,
-                                                       const ek_qs8_requant_params *params,
+EK_NEONI8MM void ek_qs8_conv2d_minmax_4x8c16__neoni8mm(const ek_conv2d_shape *s,
+                                                       const ek_qs8_requant_params *p,
                                                        const int8_t *input,
                                                        const int8_t *weights,
                                                        const int32_t *bias, int8_t *output) {
-  if (!ek_qs8_conv_drive(shape, params, input, weights, bias, output, 4,
-                         (uint32_t)params->input_zero_point, ek_qs8_conv_wsum,
-                         ek_qs8_conv_dot_4x4, ek_qs8_requant)) {
-    ek_qs8_conv2d_minmax_1x1__ref(shape, params, input, weights, bias, output);
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  const int gathers = !(s->kernel_h == 1 && s->kernel_w == 1) || s->pad_top > 0 ||
+                      s->pad_left > 0 || (s->out_h - 1) * s->stride_h >= s->in_h ||
+                      (s->out_w - 1) * s->stride_w >= s->in_w;
+  if (gathers && k > EK_CONV_MAX_GATHER_K) {
+    ek_qs8_conv2d_minmax_1x1__ref(s, p, input, weights, bias, output);
+    return;
+  }
+  int8_t buf[4][EK_CONV_MAX_GATHER_K + 16] __attribute__((aligned(64)));
+  /* Whole 8-channel tiles read base and fill acc past nb; those lanes are never requantized. */
+  int32_t base[EK_CONV_OC_BLOCK] = {0};
+  int32_t acc[4][EK_CONV_OC_BLOCK];
+  const int8_t zp = (int8_t)p->input_zero_point;
+  const uint32_t offset = (uint32_t)p->input_zero_point;
+  for (size_t oc0 = 0; oc0 < n; oc0 += EK_CONV_OC_BLOCK) {
+    const size_t nb = n - oc0 < EK_CONV_OC_BLOCK ? n - oc0 : EK_CONV_OC_BLOCK;
+    const int8_t *w_row[EK_CONV_OC_BLOCK + 8];
+    for (size_t j = 0; j < nb + 8; ++j) w_row[j] = weights + (oc0 + (j < nb ? j : nb - 1)) * k;
+    for (size_t j = 0; j < nb; j += 4) {
+      int32_t ws[4];
+      ek_qs8_conv_wsum(k, w_row + j, ws);
+      for (size_t t = 0; t < 4 && j + t < nb; ++t) {
+        const uint32_t b = bias != NULL ? (uint32_t)bias[oc0 + j + t] : 0u;
+        base[j + t] = (int32_t)(b - offset * (uint32_t)ws[t]);
+      }
+    }
+    for (size_t b = 0; b < (size_t)s->batch; ++b) {
+      const int8_t *image = input + b * image_bytes;
+      int8_t *out_image = output + b * pixels * n;
+      for (size_t p0 = 0; p0 < pixels; p0 += 4) {
+        const size_t mr = pixels - p0 < 4 ? pixels - p0 : 4;
+        const int8_t *rows[4];
+        for (size_t m = 0; m < 4; ++m) {
+          const size_t pix = p0 + (m < mr ? m : mr - 1);
+          rows[m] = m < mr ? ek_qs8_conv_row(s, image, (int32_t)(pix / (size_t)s->out_w),
+                                             (int32_t)(pix % (size_t)s->out_w), zp, buf[m])
+                           : rows[mr - 1];
+        }
+        for (size_t j = 0; j < nb; j += 8) ek_qs8_conv_tile_4x8(k, rows, w_row + j, base, acc, j);
+        for (size_t m = 0; m < mr; ++m) {
+          ek_qs8_requant_n__neon(nb, acc[m], p->multiplier + oc0, p->shift + oc0, p,
+                                 out_image + (p0 + m) * n + oc0);
+        }
+      }
+    }
   }
 }
 

@@ -80,7 +80,7 @@ public enum CostModel {
         ("neon", .conv2D, false, "ek_f32_conv2d_minmax_2x4c4__neon"),
         ("neon", .conv2D, true, "ek_qs8_conv2d_minmax_2x4c16__neon"),
         ("dotprod", .conv2D, true, "ek_qs8_conv2d_minmax_4x4c16__neondot"),
-        ("i8mm", .conv2D, true, "ek_qs8_conv2d_minmax_4x4c16__neoni8mm"),
+        ("i8mm", .conv2D, true, "ek_qs8_conv2d_minmax_4x8c16__neoni8mm"),
         ("neon", .depthwiseConv2D, false, "ek_f32_dwconv2d_minmax_1x16__neon"),
         ("neon", .depthwiseConv2D, true, "ek_qs8_dwconv2d_minmax_1x16__neon"),
         ("avx2", .conv2D, false, "ek_f32_conv2d_minmax_2x4c8__avx2"),
