@@ -62,16 +62,21 @@ EK_NEONI8MM_INLINE void ek_qs8_dot_2x4(size_t k, const int8_t *x0, const int8_t 
   vst1q_s32(sums + 4, vreinterpretq_s32_s64(vzip2q_s64(p, q)));
 }
 
-/* sums[j] = dot(x, w_j) with SDOT, for the unpaired row; wsum passes x = ones. */
+/* sums[j] = dot(x, w_j) with SDOT, for the unpaired row; wsum passes x = ones. Same tail
+ * contract as ek_qs8_dot_2x4. */
 EK_NEONI8MM_INLINE void ek_qs8_dot_1x4(size_t k, const int8_t *x, int x_is_ones,
                                        const int8_t *const *w, int32_t *sums) {
   int32x4_t a[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
-  const int8x16_t all = vdupq_n_s8(-1), ones = vdupq_n_s8(1);
-  for (size_t i = 0; i < k; i += 16) {
-    const int8x16_t keep = k - i >= 16 ? all : ek_keep_s8(k - i);
-    int8x16_t wv[4];
-    ek_load_w4(w, i, keep, wv);
-    const int8x16_t xv = x_is_ones ? ones : vld1q_s8(x + i);
+  int8x16_t wv[4];
+  size_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    ek_load_w4(w, i, vdupq_n_s8(-1), wv);
+    const int8x16_t xv = x_is_ones ? vdupq_n_s8(1) : vld1q_s8(x + i);
+    for (size_t j = 0; j < 4; ++j) a[j] = vdotq_s32(a[j], xv, wv[j]);
+  }
+  if (i < k) {
+    ek_load_w4(w, i, ek_keep_s8(k - i), wv);
+    const int8x16_t xv = x_is_ones ? vdupq_n_s8(1) : vld1q_s8(x + i);
     for (size_t j = 0; j < 4; ++j) a[j] = vdotq_s32(a[j], xv, wv[j]);
   }
   vst1q_s32(sums, vpaddq_s32(vpaddq_s32(a[0], a[1]), vpaddq_s32(a[2], a[3])));
