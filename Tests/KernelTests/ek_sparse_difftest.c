@@ -4,10 +4,10 @@
  *
  * Usage: ek_sparse_difftest [--seed N]
  *
- * Sweep per kernel: rows (batch or pixels) 1..5 (pixel-panel kernels: 1, 5, 8, 31, 32, 33, 63,
- * 70 around the EK_SPCONV_PX tile edges, with junk-filled scratch ending at a guard page), in_features W..10W and 256, out_features
- * 1..5 and 67, block densities 0, 10, 50, 80 and 100 %, and random, extreme and "exact" data
- * (as in ek_difftest.c). Input rows, row_ptr, block columns and values each end
+ * Sweep per kernel: rows (batch or pixels) 1..5, in_features W..10W and 256, out_features 1..5
+ * and 67, block densities 0, 10, 50, 80 and 100 %, and random, extreme and "exact" data (as in
+ * ek_difftest.c). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
+ * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page. Input rows, row_ptr, block columns and values each end
  * EK_EXTRA_BYTES before a PROT_NONE page and outputs end right at one, so an over-read past
  * the contract or any over-write crashes. A kernel the CPU cannot run prints
  * "SKIP <name>: cpu lacks <level>". Exit status 1 on any failure.
