@@ -86,4 +86,16 @@ for pct in 50 75 80 90; do
 done
 prune_row mlp512-p80-1x4 "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
     --prune 0.8 --prune-pattern block1x4 --prune-layer fc1=0.8 --prune-layer fc2=0.8 --prune-layer fc3=0
+# A MobileNet-style separable stack (scripts/make_bench_pointwise.py: 24x24 pixels, 64
+# channels, 4 x (3x3 depthwise + 1x1 conv)): its 1x1 convs pruned to 1x4 blocks run the
+# pixel-panel sparse kernel (ek_sparse_px.h) on arena scratch; the depthwise convs stay dense.
+python3 scripts/make_bench_pointwise.py "$OUT/pw24.onnx" "$OUT/pw24-calibration.npy" "$OUT/pw24-sample.npy" 24,24,64,4
+"$BIN/edgepack" pack "$OUT/pw24.onnx" -o "$OUT/pw24-f32.bin" >/dev/null
+printf '%-28s %10s\n' "pw24 float32" "$(wc -c <"$OUT/pw24-f32.bin")"
+prune_row pw24-int8 "$OUT/pw24.onnx" "$OUT/pw24-calibration.npy" "$OUT/pw24-sample.npy"
+for pct in 50 70 80 90; do
+  p=0.$pct
+  prune_row "pw24-p$pct-1x4" "$OUT/pw24.onnx" "$OUT/pw24-calibration.npy" "$OUT/pw24-sample.npy" \
+      --prune $p --prune-pattern block1x4 --prune-layer pw1=$p --prune-layer pw2=$p --prune-layer pw3=$p --prune-layer pw4=$p
+done
 echo "(edgepack's per-layer choice and reconstruction errors: $OUT/<model>.txt)"

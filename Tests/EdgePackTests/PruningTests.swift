@@ -79,8 +79,9 @@ final class PruningTests: XCTestCase {
         }
     }
 
-    /// The CNN's 1x1 conv pruned hard enough to be stored sparse runs the sparse conv kernel
-    /// and gives the same bytes as the dense conv on the same int8 weights.
+    /// The CNN's 1x1 conv pruned hard enough to be stored sparse runs the pixel-panel sparse
+    /// conv kernel on scratch planned in the arena (the op's second output, alive during that
+    /// op only) and gives the same bytes as the dense conv on the same int8 weights.
     func testDigitsCNNSparsePointwiseConvIsExact() throws {
         let d = try load("digits_cnn")
         let result = try pack(d, "digits_cnn", prune: PruneOptions(ratio: 0, pattern: .block1x4, layerRatios: ["pw1": 0.9],
@@ -89,7 +90,16 @@ final class PruningTests: XCTestCase {
         XCTAssertEqual(pw1.storage?.blockWidth, 4, "pw1 stored as 1x4 blocks")
         let interpreter = try result.final.interpreter()
         let kernels = (0..<result.final.opCount).map { "\(interpreter.kernelName($0))" }
-        XCTAssertTrue(kernels.contains { $0.hasPrefix("ek_qs8_spconv1x1_minmax_") }, "kernels: \(kernels)")
+        XCTAssertTrue(kernels.contains { $0.hasPrefix("ek_qs8_spconv1x1_minmax_px32__") }, "kernels: \(kernels)")
+        try result.final.bytes.withUnsafeBytes { raw in
+            let file = try ModelFile(validating: raw)
+            let pw1 = try XCTUnwrap((0..<file.opCount).first { file.string(file.op($0).name) == "pw1" })
+            let op = file.op(pw1)
+            XCTAssertEqual(op.outputCount, 2, "pw1 has its scratch output")
+            XCTAssertEqual(file.tensor(file.output(op, 1)).storage, .arena)
+            let entry = try XCTUnwrap((0..<file.planEntryCount).map { file.planEntry($0) }.first { $0.tensor == file.output(op, 1) })
+            XCTAssertEqual([entry.firstOp, entry.lastOp], [pw1, pw1], "scratch lives during its op only")
+        }
         var denseGraph = result.final.graph
         for v in denseGraph.valueIDs { denseGraph[v].sparseBlockWidth = nil }
         let dense = try Packer.build(denseGraph, name: "digits_cnn")

@@ -2,7 +2,7 @@
  * ek_sparse_bench: dense vs block-sparse int8 kernels, per layer shape and sparsity, on the
  * best kernel level of this CPU (`make bench` runs it; compare rows of one run only).
  *
- * Usage: ek_sparse_bench [--quick]
+ * Usage: ek_sparse_bench [--quick] [--pointwise]   (--pointwise: the second table only)
  *
  * Rows: fully connected (batch 1) and 1x1 convolution (pixels x in_c -> out_c) shapes at
  * 50/70/80/90 % block sparsity with blocks of 1x4 and 1x16. Columns: dense time, sparse
@@ -11,7 +11,9 @@
  * (ek_qs8_conv2d_minmax_1x1__ref, the only dense conv there is) and the level's SIMD fc
  * kernel run as a GEMM over the pixels (what an optimized dense 1x1 conv would do); the
  * speed-up column uses the stronger (SIMD GEMM) baseline. Dense and sparse are timed in
- * alternating batches (see time_pair_us).
+ * alternating batches (see time_pair_us). A second table times MobileNet-style pointwise
+ * convolutions: the level's dense SIMD conv kernel against the pixel-panel sparse kernel
+ * (ek_sparse_px.h) at the same sparsities.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "CEdgeKernels.h"
@@ -28,35 +30,44 @@ typedef void (*spfc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int
 typedef void (*spconv_fn)(const ek_fc_shape *, const ek_qs8_requant_params *, const int8_t *,
                           const ek_qs8_bsr *, const int32_t *, int8_t *);
 
+typedef void (*qs8_conv_fn)(const ek_conv2d_shape *, const ek_qs8_requant_params *,
+                            const int8_t *, const int8_t *, const int32_t *, int8_t *);
+
 typedef struct level_kernels {
   const char *isa;
   qs8_fc_fn dense_fc;
   spfc_fn spfc[2];      /* block 1x4, 1x16 */
   spconv_fn spconv[2];
+  qs8_conv_fn dense_conv;           /* the runtime's dense conv kernel of the level */
+  ek_qs8_spconv1x1_px_fn spconv_px; /* pixel panel, any block width */
 } level_kernels;
 
 static level_kernels pick(void) {
   level_kernels k = {"ref", ek_qs8_fc_minmax_1x1__ref,
                      {ek_qs8_spfc_minmax_1x1__ref, ek_qs8_spfc_minmax_1x1__ref},
-                     {ek_qs8_spconv1x1_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_1x1__ref}};
+                     {ek_qs8_spconv1x1_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_1x1__ref},
+                     ek_qs8_conv2d_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_px32__ref};
   const uint32_t f = ek_cpu_features();
   (void)f;
 #if defined(__x86_64__)
   if ((f & EK_CPU_LEVEL_AVX2) == EK_CPU_LEVEL_AVX2) {
     k = (level_kernels){"avx2", ek_qs8_fc_minmax_1x4c16__avx2,
                         {ek_qs8_spfc_minmax_b1x4__avx2, ek_qs8_spfc_minmax_b1x16__avx2},
-                        {ek_qs8_spconv1x1_minmax_b1x4__avx2, ek_qs8_spconv1x1_minmax_b1x16__avx2}};
+                        {ek_qs8_spconv1x1_minmax_b1x4__avx2, ek_qs8_spconv1x1_minmax_b1x16__avx2},
+                        ek_qs8_conv2d_minmax_2x4c16__avx2, ek_qs8_spconv1x1_minmax_px32__avx2};
   }
 #elif defined(__aarch64__)
   if ((f & EK_CPU_LEVEL_NEON) == EK_CPU_LEVEL_NEON) {
     k = (level_kernels){"neon", ek_qs8_fc_minmax_1x4c16__neon,
                         {ek_qs8_spfc_minmax_b1x4__neon, ek_qs8_spfc_minmax_b1x16__neon},
-                        {ek_qs8_spconv1x1_minmax_b1x4__neon, ek_qs8_spconv1x1_minmax_b1x16__neon}};
+                        {ek_qs8_spconv1x1_minmax_b1x4__neon, ek_qs8_spconv1x1_minmax_b1x16__neon},
+                        ek_qs8_conv2d_minmax_2x4c16__neon, ek_qs8_spconv1x1_minmax_px32__neon};
   }
   if ((f & EK_CPU_LEVEL_NEONDOT) == EK_CPU_LEVEL_NEONDOT) {
     k = (level_kernels){"neondot", ek_qs8_fc_minmax_1x4c16__neondot,
                         {ek_qs8_spfc_minmax_b1x4__neondot, ek_qs8_spfc_minmax_b1x16__neondot},
-                        {ek_qs8_spconv1x1_minmax_b1x4__neondot, ek_qs8_spconv1x1_minmax_b1x16__neondot}};
+                        {ek_qs8_spconv1x1_minmax_b1x4__neondot, ek_qs8_spconv1x1_minmax_b1x16__neondot},
+                        ek_qs8_conv2d_minmax_4x4c16__neondot, ek_qs8_spconv1x1_minmax_px32__neondot};
   }
 #endif
   return k;
@@ -69,10 +80,13 @@ static double now(void) {
 }
 
 typedef struct job {
-  int kind; /* 0 dense fc, 1 dense conv ref, 2 spfc, 3 spconv */
+  int kind; /* 0 dense fc, 1 dense conv ref, 2 spfc, 3 spconv, 4 dense conv SIMD, 5 spconv px */
   qs8_fc_fn dense_fc;
   spfc_fn spfc;
   spconv_fn spconv;
+  qs8_conv_fn dense_conv;
+  ek_qs8_spconv1x1_px_fn spconv_px;
+  void *scratch;
   ek_fc_shape shape;
   ek_conv2d_shape cshape;
   const ek_qs8_fc_params *fp;
@@ -88,6 +102,8 @@ static void call(const job *j) {
   case 0: j->dense_fc(&j->shape, j->fp, j->x, j->w, j->bias, j->y); break;
   case 1: ek_qs8_conv2d_minmax_1x1__ref(&j->cshape, j->cp, j->x, j->w, j->bias, j->y); break;
   case 2: j->spfc(&j->shape, j->fp, j->x, j->sw, j->bias, j->y); break;
+  case 4: j->dense_conv(&j->cshape, j->cp, j->x, j->w, j->bias, j->y); break;
+  case 5: j->spconv_px(&j->shape, j->cp, j->x, j->sw, j->bias, j->y, j->scratch); break;
   default: j->spconv(&j->shape, j->cp, j->x, j->sw, j->bias, j->y); break;
   }
 }
@@ -121,8 +137,80 @@ static int32_t rnd(int32_t lo, int32_t hi) {
   return lo + (int32_t)((rng >> 33) % (uint64_t)(hi - lo + 1));
 }
 
+/* Pointwise convolutions of MobileNet-like models (vww, kws, a 56x56 ResNet-style layer):
+ * the level's dense SIMD conv (what the runtime runs for dense weights) against the
+ * pixel-panel sparse kernel (ek_sparse_px.h). */
+static void bench_pointwise(const level_kernels *lk, int quick) {
+  static const struct { const char *name; int h, w, in, out; } shapes[] = {
+      {"pw 25x5 64->64 (kws)", 25, 5, 64, 64},     {"pw 48x48 32->64", 48, 48, 32, 64},
+      {"pw 24x24 64->64 (vww)", 24, 24, 64, 64},   {"pw 12x12 128->128 (vww)", 12, 12, 128, 128},
+      {"pw 6x6 256->256 (vww)", 6, 6, 256, 256},   {"pw 56x56 64->64", 56, 56, 64, 64},
+  };
+  static const int sparsities[] = {50, 70, 80, 90};
+  printf("\n%-26s %-5s %4s %11s %11s %8s  (dense: %s conv, sparse: pixel panel)\n", "layer", "block",
+         "sp%", "dense_simd", "sparse_px", "speedup", lk->isa);
+  for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); ++si) {
+    const int rows = shapes[si].h * shapes[si].w, k = shapes[si].in, n = shapes[si].out;
+    int8_t *x = aligned_alloc(64, (size_t)rows * k + 64);
+    int8_t *w = aligned_alloc(64, (size_t)n * k + 64);
+    int8_t *vals = aligned_alloc(64, (size_t)n * k + 64);
+    uint16_t *cols = malloc((size_t)n * k * sizeof(uint16_t) + 64);
+    uint32_t *row_ptr = malloc(((size_t)n + 1) * sizeof(uint32_t));
+    int32_t *bias = malloc((size_t)n * 4), *mult = malloc((size_t)n * 4), *shift = malloc((size_t)n * 4);
+    int8_t *y = malloc((size_t)rows * n + 64);
+    void *scratch = aligned_alloc(64, (ek_qs8_spconv1x1_px_scratch_bytes(k, n, (size_t)n * k) + 63) / 64 * 64);
+    for (int i = 0; i < rows * k; ++i) x[i] = (int8_t)rnd(-128, 127);
+    for (int j = 0; j < n; ++j) {
+      bias[j] = rnd(-1000, 1000);
+      ek_quantize_multiplier(1.0 / (64.0 * k), &mult[j], &shift[j]);
+    }
+    const ek_qs8_requant_params cp = {3, -5, -128, 127, mult, shift};
+    for (int bi = 0; bi < 2; ++bi) {
+      const int bw = bi == 0 ? 4 : 16;
+      for (size_t pi = 0; pi < sizeof(sparsities) / sizeof(sparsities[0]); ++pi) {
+        const int sp = sparsities[pi];
+        size_t nnz = 0;
+        memset(w, 0, (size_t)n * k);
+        for (int o = 0; o < n; ++o) {
+          row_ptr[o] = (uint32_t)nnz;
+          for (int c = 0; c < k / bw; ++c) {
+            if (rnd(0, 99) < sp) continue;
+            for (int i = 0; i < bw; ++i) {
+              const int8_t v = (int8_t)rnd(-127, 127);
+              w[(size_t)o * k + (size_t)c * bw + i] = v;
+              vals[nnz * bw + i] = v;
+            }
+            cols[nnz++] = (uint16_t)c;
+          }
+        }
+        row_ptr[n] = (uint32_t)nnz;
+        const ek_qs8_bsr sw = {bw, row_ptr, cols, vals};
+        job j = {0};
+        j.shape = (ek_fc_shape){rows, k, n};
+        j.cshape = (ek_conv2d_shape){1, shapes[si].h, shapes[si].w, k, shapes[si].h, shapes[si].w, n,
+                                     1, 1, 1, 1, 1, 1, 0, 0, 1};
+        j.cp = &cp; j.x = x; j.w = w; j.sw = &sw; j.bias = bias; j.y = y; j.scratch = scratch;
+        j.dense_conv = lk->dense_conv; j.spconv_px = lk->spconv_px;
+        job dense = j, sparse_job = j;
+        dense.kind = 4;
+        sparse_job.kind = 5;
+        double td = 0, ts = 0;
+        time_pair_us(&dense, &sparse_job, quick, &td, &ts);
+        printf("%-26s %-5s %4d %11.2f %11.2f %7.2fx\n", shapes[si].name, bw == 4 ? "1x4" : "1x16", sp, td, ts,
+               td / ts);
+      }
+    }
+    free(x); free(w); free(vals); free(cols); free(row_ptr); free(bias); free(mult); free(shift);
+    free(y); free(scratch);
+  }
+}
+
 int main(int argc, char **argv) {
-  const int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+  int quick = 0, pointwise_only = 0;
+  for (int i = 1; i < argc; ++i) {
+    quick |= strcmp(argv[i], "--quick") == 0;
+    pointwise_only |= strcmp(argv[i], "--pointwise") == 0;
+  }
   const level_kernels lk = pick();
   /* name, pixels (0 = fc batch 1), in, out */
   static const struct { const char *name; int pixels, in, out; } shapes[] = {
@@ -135,7 +223,7 @@ int main(int argc, char **argv) {
   printf("ek_sparse_bench: level %s; us per call, fastest of 15 alternating dense/sparse batches\n", lk.isa);
   printf("%-28s %-6s %5s %10s %10s %10s %8s\n", "layer", "block", "sp%", "dense_ref", "dense_simd",
          "sparse", "speedup");
-  for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); ++si) {
+  for (size_t si = 0; si < (pointwise_only ? 0 : sizeof(shapes) / sizeof(shapes[0])); ++si) {
     const int conv = shapes[si].pixels > 0, rows = conv ? shapes[si].pixels : 1;
     const int k = shapes[si].in, n = shapes[si].out;
     int8_t *x = aligned_alloc(64, (size_t)rows * k + 64);
@@ -195,5 +283,6 @@ int main(int argc, char **argv) {
     free(x); free(w); free(vals); free(cols); free(row_ptr); free(bias); free(mult); free(shift);
     free(scale); free(y);
   }
+  bench_pointwise(&lk, quick);
   return 0;
 }

@@ -4,9 +4,10 @@
  *
  * Usage: ek_sparse_difftest [--seed N]
  *
- * Sweep per kernel: rows (batch or pixels) 1..5, in_features W..10W and 256, out_features
- * 1..5 and 67, block densities 0, 10, 50, 80 and 100 %, and random, extreme and "exact" data
- * (as in ek_difftest.c). Input rows, row_ptr, block columns and values each end
+ * Sweep per kernel: rows (batch or pixels) 1..5, in_features W..10W and 256, out_features 1..5
+ * and 67, block densities 0, 10, 50, 80 and 100 %, and random, extreme and "exact" data (as in
+ * ek_difftest.c). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
+ * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page. Input rows, row_ptr, block columns and values each end
  * EK_EXTRA_BYTES before a PROT_NONE page and outputs end right at one, so an over-read past
  * the contract or any over-write crashes. A kernel the CPU cannot run prints
  * "SKIP <name>: cpu lacks <level>". Exit status 1 on any failure.
@@ -30,7 +31,7 @@ typedef void (*spconv_fn)(const ek_fc_shape *, const ek_qs8_requant_params *, co
 
 typedef struct sparse_entry {
   const char *name;
-  int conv; /* 0: spfc, 1: spconv1x1 */
+  int conv; /* 0: spfc, 1: spconv1x1, 2: spconv1x1 pixel panel (ek_sparse_px.h) */
   int block_w;
   uint32_t level; /* 0 = runs everywhere */
   const char *level_name;
@@ -44,11 +45,15 @@ static const sparse_entry kKernels[] = {
     SP(ek_qs8_spfc_minmax_1x1__ref, 0, 16, 0, "ref"),
     SP(ek_qs8_spconv1x1_minmax_1x1__ref, 1, 4, 0, "ref"),
     SP(ek_qs8_spconv1x1_minmax_1x1__ref, 1, 16, 0, "ref"),
+    SP(ek_qs8_spconv1x1_minmax_px32__ref, 2, 4, 0, "ref"),
+    SP(ek_qs8_spconv1x1_minmax_px32__ref, 2, 16, 0, "ref"),
 #if defined(__x86_64__)
     SP(ek_qs8_spfc_minmax_b1x4__avx2, 0, 4, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spfc_minmax_b1x16__avx2, 0, 16, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__avx2, 1, 4, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spconv1x1_minmax_b1x16__avx2, 1, 16, EK_CPU_LEVEL_AVX2, "avx2"),
+    SP(ek_qs8_spconv1x1_minmax_px32__avx2, 2, 4, EK_CPU_LEVEL_AVX2, "avx2"),
+    SP(ek_qs8_spconv1x1_minmax_px32__avx2, 2, 16, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spfc_minmax_b1x4__avx512vnni, 0, 4, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
     SP(ek_qs8_spfc_minmax_b1x16__avx512vnni, 0, 16, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__avx512vnni, 1, 4, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
@@ -59,10 +64,14 @@ static const sparse_entry kKernels[] = {
     SP(ek_qs8_spfc_minmax_b1x16__neon, 0, 16, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__neon, 1, 4, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spconv1x1_minmax_b1x16__neon, 1, 16, EK_CPU_LEVEL_NEON, "neon"),
+    SP(ek_qs8_spconv1x1_minmax_px32__neon, 2, 4, EK_CPU_LEVEL_NEON, "neon"),
+    SP(ek_qs8_spconv1x1_minmax_px32__neon, 2, 16, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spfc_minmax_b1x4__neondot, 0, 4, EK_CPU_LEVEL_NEONDOT, "neondot"),
     SP(ek_qs8_spfc_minmax_b1x16__neondot, 0, 16, EK_CPU_LEVEL_NEONDOT, "neondot"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__neondot, 1, 4, EK_CPU_LEVEL_NEONDOT, "neondot"),
     SP(ek_qs8_spconv1x1_minmax_b1x16__neondot, 1, 16, EK_CPU_LEVEL_NEONDOT, "neondot"),
+    SP(ek_qs8_spconv1x1_minmax_px32__neondot, 2, 4, EK_CPU_LEVEL_NEONDOT, "neondot"),
+    SP(ek_qs8_spconv1x1_minmax_px32__neondot, 2, 16, EK_CPU_LEVEL_NEONDOT, "neondot"),
 #endif
 };
 
@@ -76,12 +85,15 @@ static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_
 }
 
 enum { MAX_ROWS = 5, MAX_K = 256, MAX_N = 67 };
+/* Pixel counts for the pixel-panel kernels: around the EK_SPCONV_PX tile edges. */
+static const int kPanelRows[] = {1, 5, 8, 31, 32, 33, 63, 70};
+enum { MAX_PANEL_ROWS = 70 };
 enum { DATA_RANDOM, DATA_EXTREME, DATA_EXACT, DATA_COUNT };
 static const char *const kDataNames[DATA_COUNT] = {"random", "extreme", "exact"};
 static const int kDensity[] = {0, 10, 50, 80, 100};
 
 typedef struct bufs {
-  guarded input, row_ptr, cols, values, dense, bias, scale, mult, shift, out_ref, out_opt;
+  guarded input, row_ptr, cols, values, dense, bias, scale, mult, shift, out_ref, out_opt, scratch;
 } bufs;
 
 /* One case; returns 1 when the kernel's output equals the dense reference's. */
@@ -152,7 +164,13 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
     const ek_qs8_requant_params p = {zp, out_zp, out_min, out_max, mult, shift};
     const ek_conv2d_shape cs = {1, rows, 1, k, rows, 1, n, 1, 1, 1, 1, 1, 1, 0, 0, 1};
     ek_qs8_conv2d_minmax_1x1__ref(&cs, &p, x, dense, b, y_ref);
-    ((spconv_fn)e->fn)(&shape, &p, x, &w, b, y_opt);
+    if (e->conv == 2) {
+      /* Scratch ends at a guard page and starts full of junk. */
+      void *scratch = guarded_place(&buf->scratch, ek_qs8_spconv1x1_px_scratch_bytes(k, n, nnz * bw), 0, &rng);
+      ((ek_qs8_spconv1x1_px_fn)e->fn)(&shape, &p, x, &w, b, y_opt, scratch);
+    } else {
+      ((spconv_fn)e->fn)(&shape, &p, x, &w, b, y_opt);
+    }
   } else {
     const ek_qs8_fc_params p = {zp, out_zp, out_min, out_max, scale};
     ek_qs8_fc_minmax_1x1__ref(&shape, &p, x, dense, b, y_ref);
@@ -177,7 +195,10 @@ static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cas
   ks[kcount++] = MAX_K;
   const int ns[] = {1, 2, 3, 4, 5, MAX_N};
   *cases = 0;
-  for (int rows = 1; rows <= MAX_ROWS; ++rows) {
+  const int panel = e->conv == 2;
+  const int row_count = panel ? (int)(sizeof(kPanelRows) / sizeof(kPanelRows[0])) : MAX_ROWS;
+  for (int ri = 0; ri < row_count; ++ri) {
+    const int rows = panel ? kPanelRows[ri] : ri + 1;
     for (int ki = 0; ki < kcount; ++ki) {
       for (size_t ni = 0; ni < sizeof(ns) / sizeof(ns[0]); ++ni) {
         for (size_t di = 0; di < sizeof(kDensity) / sizeof(kDensity[0]); ++di) {
@@ -209,10 +230,10 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const uint32_t features = ek_cpu_features();
   printf("ek_sparse_difftest: seed %" PRIu64 ", cpu features 0x%08" PRIx32 "\n", seed, features);
-  const size_t big = (size_t)MAX_N * MAX_K * 4;
+  const size_t big = (size_t)MAX_PANEL_ROWS * MAX_K * 4;
   bufs buf = {guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
               guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
-              guarded_new(big), guarded_new(big), guarded_new(big)};
+              guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big)};
   int passed = 0, failed = 0, skipped = 0;
   for (size_t i = 0; i < sizeof(kKernels) / sizeof(kKernels[0]); ++i) {
     const sparse_entry *e = &kKernels[i];

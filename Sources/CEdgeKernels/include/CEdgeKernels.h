@@ -15,5 +15,6 @@
 #include "ek_cpu.h"
 #include "ek_conv_simd.h"
 #include "ek_sparse.h"
+#include "ek_sparse_px.h"
 
 #endif

@@ -1,4 +1,5 @@
 import EdgeFormat
+import EdgeRuntime
 
 /// A graph lowered to model.bin's description, with the tensor each graph value became.
 public struct LoweredModel {
@@ -47,7 +48,8 @@ public enum Lowering {
         }
 
         for v in g.inputs { model.inputs.append(try tensor(v)) }
-        for node in g.nodes {
+        var scratch: [(tensor: Int, op: Int)] = []
+        for (opIndex, node) in g.nodes.enumerated() {
             guard let kind = node.op.kind else { throw internalError("\(node.label) is an import-level op and cannot be lowered") }
             var inputs: [Int?] = []
             for v in node.inputs { inputs.append(try v.map { (v: ValueID) throws(EdgeError) in try tensor(v) }) }
@@ -61,6 +63,13 @@ public enum Lowering {
             }
             var outputs: [Int] = []
             for v in node.outputs { outputs.append(try tensor(v)) }
+            if let bytes = sparseConvScratchBytes(g, node) {
+                // Arena scratch of the pixel-panel sparse 1x1 kernel: a second output, alive
+                // during this op only (FORMAT.md, Conv2D).
+                model.tensors.append(ModelDescription.Tensor(name: "\(node.name)/scratch", dtype: .int8, shape: [bytes]))
+                outputs.append(model.tensors.count - 1)
+                scratch.append((model.tensors.count - 1, opIndex))
+            }
             model.ops.append(ModelDescription.Op(kind: kind, name: node.name, inputs: inputs, outputs: outputs,
                                                  params: try params(node)))
         }
@@ -68,7 +77,7 @@ public enum Lowering {
         for (v, i) in index where model.tensors[i].constantData == nil && g[v].isConstant {
             throw internalError("value '\(g[v].name)' is both constant and written")
         }
-        try plan(g, &model, index)
+        try plan(g, &model, index, scratch: scratch)
         model.labels = labels
         model.keyValues = keyValues
         return LoweredModel(description: model, tensorIndex: index, constantBytes: constantBytes)
@@ -118,7 +127,20 @@ public enum Lowering {
 
     /// Lifetimes and arena offsets of the arena tensors; Reshape outputs share their input's
     /// bytes (one buffer, merged lifetime) when the input is an arena tensor.
-    static func plan(_ g: Graph, _ model: inout ModelDescription, _ index: [ValueID: Int]) throws(EdgeError) {
+    /// Scratch bytes of a Conv2D whose int8 weights are stored block-sparse, else nil.
+    static func sparseConvScratchBytes(_ g: Graph, _ node: Node) -> Int? {
+        guard case .conv2D = node.op, node.inputs.count > 1, let w = node.inputs[1], let bw = g[w].sparseBlockWidth,
+              case .int8(let q)? = g[w].data else { return nil }
+        let rows = g[w].shape[0], columns = g[w].shape[g[w].rank - 1]
+        var values = 0
+        for r in 0..<rows {
+            for c in 0..<(columns / bw) where (0..<bw).contains(where: { q[r * columns + c * bw + $0] != 0 }) { values += bw }
+        }
+        return SparseKernels.panelScratchBytes(inFeatures: columns, outFeatures: rows, valueCount: values)
+    }
+
+    static func plan(_ g: Graph, _ model: inout ModelDescription, _ index: [ValueID: Int],
+                     scratch: [(tensor: Int, op: Int)] = []) throws(EdgeError) {
         let opCount = g.nodes.count
         let arena = index.filter { model.tensors[$0.value].constantData == nil }
         var first: [ValueID: Int] = [:], last: [ValueID: Int] = [:]
@@ -156,6 +178,8 @@ public enum Lowering {
             buffers.append(MemoryPlanner.Buffer(size: model.tensors[index[m[0]]!].byteSize, firstOp: f, lastOp: l))
             bufferMembers.append(m)
         }
+        let valueBuffers = buffers.count
+        for s in scratch { buffers.append(MemoryPlanner.Buffer(size: model.tensors[s.tensor].byteSize, firstOp: s.op, lastOp: s.op)) }
         let plan = MemoryPlanner.plan(buffers, alignment: FormatV1.tensorAlignment, overRead: FormatV1.overReadBytes)
         var entries: [PlanEntry] = []
         for (b, m) in bufferMembers.enumerated() {
@@ -163,6 +187,10 @@ public enum Lowering {
                 model.tensors[index[v]!].arenaOffset = plan.offsets[b]
                 entries.append(PlanEntry(tensor: index[v]!, firstOp: buffers[b].firstOp, lastOp: buffers[b].lastOp))
             }
+        }
+        for (k, s) in scratch.enumerated() {
+            model.tensors[s.tensor].arenaOffset = plan.offsets[valueBuffers + k]
+            entries.append(PlanEntry(tensor: s.tensor, firstOp: s.op, lastOp: s.op))
         }
         model.lifetimes = entries.sorted { $0.tensor < $1.tensor }
         model.arenaBytes = plan.arenaBytes

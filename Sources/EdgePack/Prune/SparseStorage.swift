@@ -21,8 +21,11 @@ public struct StorageChoice: Sendable {
 /// `Tests/KernelTests/ek_sparse_bench.c` (`make bench`, AVX2, AMD EPYC host, alternating timing; input features 64, 256, 512, 1024):
 /// the lowest of 50/70/80/90 % block sparsity at which the sparse kernel ran faster than the
 /// dense kernel the runtime would use, per input-feature class. For FullyConnected the dense
-/// kernel is the SIMD fc; for 1x1 Conv2D it is the runtime's dense conv (__ref on every
-/// level), which the sparse kernels beat at every measured sparsity.
+/// kernel is the SIMD fc. For 1x1 Conv2D it is the level's SIMD dense conv
+/// (ek_qs8_conv2d_minmax_2x4c16__avx2) against the pixel-panel sparse conv (ek_sparse_px.h,
+/// the bench's pointwise table: 25x5 to 56x56 pixels, 32 to 256 input channels), which was
+/// faster at every measured sparsity (1.3x at 50 % on 6x6 256->256, 2.1-2.6x at 50 % on the
+/// others, 2.7-4.1x at 80 %).
 public enum SparseStorage {
     /// (minimum input features, crossover) rows, ascending; 1.0 = never faster.
     static let fullyConnected4: [(Int, Double)] = [(0, 1.0), (256, 0.8), (512, 0.8), (1024, 0.7)]

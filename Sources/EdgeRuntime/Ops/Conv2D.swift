@@ -42,7 +42,7 @@ struct ConvCall {
 /// dilationH, dilationW, padTop, padLeft, padBottom, padRight, min, max.
 enum Conv2D {
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
-        try c.expectArity(inputs: 2...3, outputs: 1)
+        try c.expectArity(inputs: 2...3, outputs: SparseMatMul.conv2DOutputs(c))
         let input = try c.input(0), weights = try c.input(1), output = c.output(0)
         try c.require(weights, rank: 4, "weights")
         let outChannels = weights.dim(0)

@@ -13,6 +13,9 @@ struct SparseCall {
     var convRequant = ek_qs8_requant_params()
     var fc: SparseKernels.QS8FC?
     var conv: SparseKernels.QS8Conv1x1?
+    /// The pixel-panel conv and its arena scratch (the op's second output), when planned.
+    var panel: SparseKernels.QS8Conv1x1Panel?
+    var scratch: UnsafeMutableRawPointer?
     var kernelName: StaticString = ""
 
     func execute() {
@@ -20,6 +23,8 @@ struct SparseCall {
             withUnsafePointer(to: weights) { weights in
                 if let fc {
                     withUnsafePointer(to: fcRequant) { fc(shape, $0, input, weights, bias, output) }
+                } else if let panel {
+                    withUnsafePointer(to: convRequant) { panel(shape, $0, input, weights, bias, output, scratch) }
                 } else if let conv {
                     withUnsafePointer(to: convRequant) { conv(shape, $0, input, weights, bias, output) }
                 }
@@ -71,10 +76,31 @@ enum SparseMatMul {
         var call = SparseCall(shape: shape, input: UnsafePointer(input.i8()), weights: bsr,
                               bias: bias.map { UnsafePointer($0.i32()) }, output: output.i8())
         call.convRequant = dense.requant
+        if c.record.outputCount == 2 {
+            // The packer planned arena scratch for the pixel-panel kernel (FORMAT.md, Conv2D).
+            let scratch = c.output(1)
+            let need = SparseKernels.panelScratchBytes(inFeatures: Int(s.in_c), outFeatures: Int(s.out_c),
+                                                       valueCount: Int(bsr.row_ptr[Int(s.out_c)]) * blockWidth)
+            if scratch.dtype != .int8 || scratch.record.byteSize < need {
+                throw c.unsupported("scratch output '\(c.file.string(scratch.record.name))' holds \(scratch.record.byteSize) bytes of \(scratch.dtype.name), the sparse 1x1 kernel needs \(need) int8 bytes")
+            }
+            let entry = c.kernels.sparse.conv1x1Panel
+            call.panel = entry.function
+            call.scratch = UnsafeMutableRawPointer(scratch.data)
+            call.kernelName = entry.name
+            return .sparse(call)
+        }
         let entry = c.kernels.sparse.conv1x1(blockWidth: blockWidth)
         call.conv = entry.function
         call.kernelName = entry.name
         return .sparse(call)
+    }
+
+    /// Conv2D's output count: 2 when the weights are block-sparse and the packer gave the op
+    /// an arena scratch tensor as its second output, else 1.
+    static func conv2DOutputs(_ c: PrepareContext) -> Int {
+        guard c.record.outputCount == 2, c.record.inputCount >= 2, let w = c.file.input(c.record, 1) else { return 1 }
+        return c.file.tensor(w).layout == SparseWeights.layout ? 2 : 1
     }
 
     private static func requireInt8(_ c: PrepareContext, input: TensorInfo, output: TensorInfo, bias: TensorInfo?) throws(EdgeError) {
