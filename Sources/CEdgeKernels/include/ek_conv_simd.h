@@ -31,6 +31,10 @@
 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
+/* Tile 4x16c2: see ek_conv__avx2.c; stack use up to 82 KiB (repacked weights and rows). */
+void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);

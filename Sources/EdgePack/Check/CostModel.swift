@@ -82,7 +82,7 @@ public enum CostModel {
         ("neon", .depthwiseConv2D, false, "ek_f32_dwconv2d_minmax_1x16__neon"),
         ("neon", .depthwiseConv2D, true, "ek_qs8_dwconv2d_minmax_1x16__neon"),
         ("avx2", .conv2D, false, "ek_f32_conv2d_minmax_2x4c8__avx2"),
-        ("avx2", .conv2D, true, "ek_qs8_conv2d_minmax_2x4c16__avx2"),
+        ("avx2", .conv2D, true, "ek_qs8_conv2d_minmax_4x16c2__avx2"),
         ("avx2", .depthwiseConv2D, false, "ek_f32_dwconv2d_minmax_1x16__avx2"),
         ("avx2", .depthwiseConv2D, true, "ek_qs8_dwconv2d_minmax_1x16__avx2"),
     ]
