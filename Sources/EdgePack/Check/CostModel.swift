@@ -85,6 +85,8 @@ public enum CostModel {
         ("avx2", .conv2D, true, "ek_qs8_conv2d_minmax_4x16c2__avx2"),
         ("avx2", .depthwiseConv2D, false, "ek_f32_dwconv2d_minmax_1x16__avx2"),
         ("avx2", .depthwiseConv2D, true, "ek_qs8_dwconv2d_minmax_1x16__avx2"),
+        ("neon", .add, true, "ek_qs8_add_minmax_x8__neon"),
+        ("avx2", .add, true, "ek_qs8_add_minmax_x8__avx2"),
     ]
 
     /// The kernel names a CPU with `isa` features runs `model`'s ops with.
