@@ -109,7 +109,7 @@ public struct KernelTable {
         var t = reference
         t.isa = "avx2"
         t.f32FullyConnected = Entry(function: ek_f32_fc_minmax_1x4c8__avx2, name: "ek_f32_fc_minmax_1x4c8__avx2")
-        t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__avx2, name: "ek_qs8_fc_minmax_1x4c16__avx2")
+        t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x8c16__avx2, name: "ek_qs8_fc_minmax_1x8c16__avx2")
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x16c2__avx2, name: "ek_qs8_conv2d_minmax_4x16c2__avx2")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")

@@ -75,7 +75,7 @@ public enum CostModel {
         ("neon", .fullyConnected, true, "ek_qs8_fc_minmax_1x4c16__neon"),
         ("dotprod", .fullyConnected, true, "ek_qs8_fc_minmax_1x4c16__neondot"),
         ("avx2", .fullyConnected, false, "ek_f32_fc_minmax_1x4c8__avx2"),
-        ("avx2", .fullyConnected, true, "ek_qs8_fc_minmax_1x4c16__avx2"),
+        ("avx2", .fullyConnected, true, "ek_qs8_fc_minmax_1x8c16__avx2"),
         ("neon", .conv2D, false, "ek_f32_conv2d_minmax_2x4c4__neon"),
         ("neon", .conv2D, true, "ek_qs8_conv2d_minmax_2x4c16__neon"),
         ("dotprod", .conv2D, true, "ek_qs8_conv2d_minmax_4x4c16__neondot"),
