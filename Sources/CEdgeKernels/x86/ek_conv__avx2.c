@@ -146,36 +146,49 @@ EK_AVX2_INLINE void ek_qs8_conv_pack_c2(size_t k, size_t nr, const int8_t *w, in
   }
 }
 
+/* n int8 values from src to int16 x - zp at dst, 16 per step (writes up to 15 entries past n
+ * and reads up to 15 bytes past src + n, within EK_EXTRA_BYTES). */
+EK_AVX2_INLINE void ek_widen_s16(const int8_t *src, size_t n, __m256i vzp, int16_t *dst) {
+  for (size_t c = 0; c < n; c += 16) {
+    _mm256_storeu_si256((__m256i *)(dst + c), _mm256_sub_epi16(ek_load_s8_epi16(src + c), vzp));
+  }
+}
+
 /* Row of output pixel (oy, ox) as int16 x - zp, padded taps 0, k rounded up to even with 0.
- * dst holds k + 16 entries (the 16-wide steps write past a tap, the next tap overwrites). */
+ * dst holds k + 16 entries (the 16-wide steps write past a span, the next span overwrites).
+ * A window row inside the input with unit dilation is one contiguous span of kw * in_c
+ * bytes. */
 EK_AVX2_INLINE void ek_qs8_conv_row_s16(const ek_conv2d_shape *s, const int8_t *image,
                                         int32_t oy, int32_t ox, int16_t zp, int16_t *dst) {
   const size_t in_c = (size_t)s->in_c;
   const int32_t iy0 = oy * s->stride_h - s->pad_top;
   const int32_t ix0 = ox * s->stride_w - s->pad_left;
   const __m256i vzp = _mm256_set1_epi16(zp);
+  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + s->kernel_w <= s->in_w;
+  const size_t span_n = (size_t)s->kernel_w * in_c;
   int16_t *row = dst;
   for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
     const int32_t iy = iy0 + ky * s->dilation_h;
+    if (iy < 0 || iy >= s->in_h) {
+      memset(dst, 0, span_n * sizeof(int16_t));
+      dst += span_n;
+      continue;
+    }
+    const int8_t *line = image + (size_t)iy * (size_t)s->in_w * in_c;
+    if (span) {
+      ek_widen_s16(line + (size_t)ix0 * in_c, span_n, vzp, dst);
+      dst += span_n;
+      continue;
+    }
     for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
       const int32_t ix = ix0 + kx * s->dilation_w;
-      if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) {
+      if (ix < 0 || ix >= s->in_w) {
         memset(dst, 0, in_c * sizeof(int16_t));
+      } else if (in_c < 8) {
+        const int8_t *src = line + (size_t)ix * in_c;
+        for (size_t c = 0; c < in_c; ++c) dst[c] = (int16_t)(src[c] - zp);
       } else {
-        const int8_t *src = image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c;
-        if (in_c < 8) {
-          for (size_t c = 0; c < in_c; ++c) dst[c] = (int16_t)(src[c] - zp);
-        } else if (in_c < 16) {
-          for (size_t c = 0; c < in_c; c += 8) {
-            const __m128i v = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(src + c)));
-            _mm_storeu_si128((__m128i *)(dst + c), _mm_sub_epi16(v, _mm256_castsi256_si128(vzp)));
-          }
-        } else {
-          for (size_t c = 0; c < in_c; c += 16) {
-            _mm256_storeu_si256((__m256i *)(dst + c),
-                                _mm256_sub_epi16(ek_load_s8_epi16(src + c), vzp));
-          }
-        }
+        ek_widen_s16(line + (size_t)ix * in_c, in_c, vzp, dst);
       }
       dst += in_c;
     }
