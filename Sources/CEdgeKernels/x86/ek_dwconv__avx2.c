@@ -70,16 +70,22 @@ EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requa
         const int32_t ix0 = ox * sw - s->pad_left;
         __m256i acc_a = b_a, acc_b = b_b;
         const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
+        /* (ky, kx) of the next tap, stepped without a division (kw is not constant in the
+         * generic instance). */
+        int ky = 0, kx = 0;
         for (int t = 0; t < taps; t += 2) {
           __m256i xv[2];
           for (int u = 0; u < 2; ++u) {
-            const int tap = t + u;
-            const int32_t iy = iy0 + (tap / kw) * dh, ix = ix0 + (tap % kw) * dw;
-            if (tap >= taps || (!inside && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_wi))) {
+            const int32_t iy = iy0 + ky * dh, ix = ix0 + kx * dw;
+            if (t + u >= taps || (!inside && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_wi))) {
               xv[u] = _mm256_setzero_si256();
             } else {
               const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
               xv[u] = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)), zp);
+            }
+            if (++kx == kw) {
+              kx = 0;
+              ++ky;
             }
           }
           __m256i w_a, w_b;

@@ -200,12 +200,18 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
         }
       }
       int32_t bb[8] = {0};
-      double sc[8] = {0};
-      for (size_t j = 0; j < nr; ++j) {
-        bb[j] = bias != NULL ? bias[oc + j] : 0;
-        sc[j] = params->scale[oc + j];
+      double sc8[8] = {0};
+      const int32_t *bp = bias != NULL ? bias + oc : bb;
+      const double *sc = params->scale + oc;
+      if (nr < 8) {
+        for (size_t j = 0; j < nr; ++j) {
+          bb[j] = bias != NULL ? bias[oc + j] : 0;
+          sc8[j] = params->scale[oc + j];
+        }
+        bp = bb;
+        sc = sc8;
       }
-      const __m256i sums = _mm256_add_epi32(ek_hsum8_epi32(acc), _mm256_loadu_si256((const __m256i *)bb));
+      const __m256i sums = _mm256_add_epi32(ek_hsum8_epi32(acc), _mm256_loadu_si256((const __m256i *)bp));
       const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(sums, 1), sc + 4),
                                          ek_fc_scale4(_mm256_castsi256_si128(sums), sc));
       const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out_zp), out_min), out_max);
