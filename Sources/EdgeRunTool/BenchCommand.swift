@@ -66,12 +66,12 @@ enum BenchCommand {
             })
         }
         let all = max(totals.reduce(0, +), 1)
-        var out = "model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), per-op time over \(runs) runs\n"
-        out += "   op  kind                   us/run    share  kernel\n"
+        var out = "model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), time per op over \(runs) runs\n"
+        out += "op: kind, microseconds per run, share of the total, kernel\n"
         for k in 0..<f.opCount {
             let us = TextFormat.fixed(Double(totals[k]) / Double(runs) / 1e3, 2)
             let share = TextFormat.fixed(Double(totals[k]) * 100 / Double(all), 1)
-            out += "  \(k). \(f.op(k).kind.name) \(us) \(share)%  [\(s.interpreter.kernelName(k))]\n"
+            out += "  \(k). \(f.op(k).kind.name)  \(us) us  \(share)%  [\(s.interpreter.kernelName(k))]\n"
         }
         out += "total us/run: \(TextFormat.fixed(Double(all) / Double(runs) / 1e3, 2))\n"
         Platform.write(out, to: 1)

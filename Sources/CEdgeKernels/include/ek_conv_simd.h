@@ -5,13 +5,18 @@
  * level's EK_CPU_LEVEL_* bits. They over-read inputs, weights and biases by less than 16
  * elements' bytes (within EK_EXTRA_BYTES) and never over-write. Per-channel multiplier/shift
  * arrays are read exactly (they need no padding). They allocate nothing: gathered conv rows
- * live on the stack (at most 4 x (8 KiB + 16) bytes).
+ * live on the stack (at most 4 x (8 KiB + 16) bytes; the 4x16c2 tile uses about 82 KiB).
  *
  * qs8: bit-exact with the __ref twin (integer sums modulo 2^32, then ek_mbqm), provided every
  *   multiplier is >= 0, as ek_quantize_multiplier produces.
  * f32: fused multiply-adds in another order, so results differ from __ref by rounding only:
  *   |opt - ref| <= 2 * gamma(taps + 1) * (sum |x * w| + |bias|), gamma as in ek_conv.h.
  *
+ * Conv2D, tile 4x16c2 (x86 AVX2, the `auto` choice): 4 output pixels x 16 output channels,
+ *   K in pairs; per call, each 16-channel block's weights are widened and interleaved on the
+ *   stack (64 KiB at most: K <= 2048; larger K, or fewer than 16 output pixels, run 2x4c16),
+ *   rows are gathered as int16 x - zp, and each step broadcasts a row's K pair against 16
+ *   channels (vpmaddwd), so no horizontal sums are needed.
  * Conv2D, tile MRx4cKR (MR output pixels x 4 output channels, KR K bytes per step): implicit
  *   GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
  *   pixel's kernel_h * kernel_w * in_c window into a stack row (padded taps hold the input
