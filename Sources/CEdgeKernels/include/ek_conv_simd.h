@@ -14,7 +14,7 @@
  *
  * Conv2D, tile 4x16c2 (x86 AVX2, the `auto` choice): 4 output pixels x 16 output channels,
  *   K in pairs; per call, each 16-channel block's weights are widened and interleaved on the
- *   stack (64 KiB at most: K <= 2048; larger K, or fewer than 16 output pixels, run 2x4c16),
+ *   stack (64 KiB at most: K <= 2048; larger K, or fewer than 12 output pixels, run 2x4c16),
  *   rows are gathered as int16 x - zp, and each step broadcasts a row's K pair against 16
  *   channels (vpmaddwd), so no horizontal sums are needed.
  * Conv2D, tile MRx4cKR (MR output pixels x 4 output channels, KR K bytes per step): implicit

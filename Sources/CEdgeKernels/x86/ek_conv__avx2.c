@@ -92,11 +92,11 @@ EK_AVX2 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
  * with the zero point subtracted (x - zp fits int16, padded taps are 0), so each step is a
  * broadcast of one row's K pair and vpmaddwd against 16 channels' pairs: exact int32 sums of
  * products, accumulated modulo 2^32 like the reference. Repacking costs about K x 16 per
- * block, paid back when the image has EK_C2_MIN_PIXELS pixels or more; fewer pixels, or K
- * over EK_C2_MAX_K, run the 2x4c16 kernel.
+ * block, paid back from about 12 output pixels (EK_C2_MIN_PIXELS, measured with
+ * `make kernel-bench`); fewer pixels, or K over EK_C2_MAX_K, run the 2x4c16 kernel.
  */
 #define EK_C2_MAX_K 2048
-#define EK_C2_MIN_PIXELS 16
+#define EK_C2_MIN_PIXELS 12
 #define EK_C2_MR 4
 
 /* Transposes an 8x8 matrix of 32-bit units in place (r[i] lane j -> r[j] lane i). */

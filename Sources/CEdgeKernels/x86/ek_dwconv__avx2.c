@@ -144,6 +144,9 @@ EK_AVX2 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *s,
       ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 1, 1, 1, 1);
     } else if (k5 && s2) {
       ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 2, 2, 1, 1);
+    } else if (s->kernel_w == 1 && s1 && unit_dilation) {
+      /* 1-D kernels over time (audio models): kw, strides and dilations constant. */
+      ek_qs8_dw_image(s, p, x, weights, bias, y, s->kernel_h, 1, 1, 1, 1, 1);
     } else {
       ek_qs8_dw_image(s, p, x, weights, bias, y, s->kernel_h, s->kernel_w, s->stride_h,
                       s->stride_w, s->dilation_h, s->dilation_w);
