@@ -1,19 +1,20 @@
 import EdgeFormat
 import EdgeRuntime
 
-/// `edgerun bench MODEL.bin [--runs N] [--warmup N] [--input FILE] [--json]`.
+/// `edgerun bench MODEL.bin [--runs N] [--warmup N] [--input FILE] [--json] [--ops]`.
 enum BenchCommand {
     static func run(_ args: inout Arguments) throws(EdgeError) -> Int32 {
         var path: String? = nil
         var runs = 100, warmup = 10
         var inputs: [String] = []
-        var json = false
+        var json = false, perOp = false
         while let word = args.peek() {
             args.advance()
             if word.is("--runs") { runs = try args.integer(for: "--runs", in: 1...10_000_000) }
             else if word.is("--warmup") { warmup = try args.integer(for: "--warmup", in: 0...1_000_000) }
             else if word.is("--input") || word.is("-i") { inputs.append(try args.value(for: "--input")) }
             else if word.is("--json") { json = true }
+            else if word.is("--ops") { perOp = true }
             else if word.isOption { throw args.usage("unknown option \(word)") }
             else if path == nil { path = word }
             else { throw args.usage("unexpected argument \(word)") }
@@ -22,6 +23,7 @@ enum BenchCommand {
         let s = try ModelSession(path: path)
         if !inputs.isEmpty { try s.loadInputs(inputs) }
         for _ in 0..<warmup { s.interpreter.invoke() }
+        if perOp { return profile(s, runs: runs) }
         var samples = [UInt64](repeating: 0, count: runs)
         for r in 0..<runs {
             let start = Platform.nanoseconds()
@@ -47,6 +49,32 @@ enum BenchCommand {
                            + "arena bytes: \(f.arenaBytes)\nmapped bytes: \(s.model.mappedBytes)\n"
                            + "peak RSS bytes: \(Platform.peakResidentBytes())\n", to: 1)
         }
+        return 0
+    }
+
+    /// `--ops`: the total time of each op over `runs` inferences (the clock is read between
+    /// ops, so the sum is a little above `bench`'s latency), sorted by op index, with its share.
+    private static func profile(_ s: ModelSession, runs: Int) -> Int32 {
+        let f = s.model.file
+        var totals = [UInt64](repeating: 0, count: f.opCount)
+        for _ in 0..<runs {
+            var last = Platform.nanoseconds()
+            s.interpreter.invoke(observing: { i in
+                let now = Platform.nanoseconds()
+                totals[i] &+= now - last
+                last = now
+            })
+        }
+        let all = max(totals.reduce(0, +), 1)
+        var out = "model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), time per op over \(runs) runs\n"
+        out += "op: kind, microseconds per run, share of the total, kernel\n"
+        for k in 0..<f.opCount {
+            let us = TextFormat.fixed(Double(totals[k]) / Double(runs) / 1e3, 2)
+            let share = TextFormat.fixed(Double(totals[k]) * 100 / Double(all), 1)
+            out += "  \(k). \(f.op(k).kind.name)  \(us) us  \(share)%  [\(s.interpreter.kernelName(k))]\n"
+        }
+        out += "total us/run: \(TextFormat.fixed(Double(all) / Double(runs) / 1e3, 2))\n"
+        Platform.write(out, to: 1)
         return 0
     }
 }

@@ -14,9 +14,10 @@ enum Help {
           classes (with labels when the model has them) and the raw outputs.
       edgerun info MODEL.bin [--json]
           Show the model: inputs, outputs, ops and the kernel each runs, tensors, arena bytes.
-      edgerun bench MODEL.bin [--runs N] [--warmup N] [--input FILE] [--json]
+      edgerun bench MODEL.bin [--runs N] [--warmup N] [--input FILE] [--json] [--ops]
           Time N inferences (default 100 after 10 warm-up runs; zero input unless --input):
-          p50/p90/p99 latency, arena, mapped and peak resident bytes.
+          p50/p90/p99 latency, arena, mapped and peak resident bytes. --ops: time of each
+          op per run instead, with its share and kernel (where the time goes).
       edgerun watch MODEL.bin --chip CHIP --line N --edge rising|falling|both --input SOURCE
                     [--debounce-ms 20] [--min-interval-ms 100] [--top 3]
                     [--out-line N --out-when RULE [--out-hold-ms 500]] [--json-log FILE [--quiet]]

@@ -162,6 +162,14 @@ final class EdgerunCLITests: XCTestCase {
                 XCTAssertNotNil(bench?[key], "\(name) bench lacks \(key): \(r.stdout)")
             }
             XCTAssertLessThanOrEqual(bench?["p50_ms"] as? Double ?? 1, bench?["p99_ms"] as? Double ?? 0)
+            // --ops: one line per op with its kernel, then the total.
+            r = try Tools.run(tool, ["bench", model, "--runs", "20", "--ops"], environment: ["EDGE_KERNELS": "ref"])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+            let opLines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }
+            XCTAssertEqual(opLines.count, 5, "\(name) bench --ops:\n\(r.stdout)")
+            XCTAssertTrue(opLines.first?.contains("0. Conv2D ") == true && opLines.first?.contains("[ek_f32_conv2d_minmax_1x1__ref]") == true,
+                          "\(name) bench --ops:\n\(r.stdout)")
+            XCTAssertTrue(r.stdout.contains("total us/run: "), "\(name) bench --ops:\n\(r.stdout)")
         }
     }
 

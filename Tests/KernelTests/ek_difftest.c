@@ -51,6 +51,7 @@ typedef struct kernel_entry {
 static const kernel_entry kKernels[] = {
 #if defined(__x86_64__)
     QS8_FC(ek_qs8_fc_minmax_1x4c16__avx2, EK_CPU_LEVEL_AVX2),
+    QS8_FC(ek_qs8_fc_minmax_1x8c16__avx2, EK_CPU_LEVEL_AVX2),
     QS8_FC(ek_qs8_fc_minmax_1x4c64__avx512vnni, EK_CPU_LEVEL_AVX512VNNI),
     F32_FC(ek_f32_fc_minmax_1x4c8__avx2, EK_CPU_LEVEL_AVX2),
     F32_FC(ek_f32_fc_minmax_1x4c16__avx512vnni, EK_CPU_LEVEL_AVX512VNNI),
@@ -285,6 +286,7 @@ static int test_kernel(const kernel_entry *e, uint64_t seed, buffers *buf, int *
 /* ---- convolution kernels ---- */
 
 #include "ek_difftest_conv.inc"
+#include "ek_difftest_binary.inc"
 
 int main(int argc, char **argv) {
   uint64_t seed = UINT64_C(20240611);
@@ -344,6 +346,7 @@ int main(int argc, char **argv) {
     }
   }
   test_conv_kernels(seed, features, &passed, &failed, &skipped);
+  test_add_kernels(seed, features, &passed, &failed, &skipped);
   printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed == 0 ? 0 : 1;
 }

@@ -38,8 +38,8 @@ static const impl kImpls[] = {
     {"ref", 0, ek_qs8_conv2d_minmax_1x1__ref, ek_qs8_dwconv2d_minmax_1x1__ref,
      ek_qs8_fc_minmax_1x1__ref},
 #if defined(__x86_64__)
-    {"avx2", EK_CPU_LEVEL_AVX2, ek_qs8_conv2d_minmax_2x4c16__avx2,
-     ek_qs8_dwconv2d_minmax_1x16__avx2, ek_qs8_fc_minmax_1x4c16__avx2},
+    {"avx2", EK_CPU_LEVEL_AVX2, ek_qs8_conv2d_minmax_4x16c2__avx2,
+     ek_qs8_dwconv2d_minmax_1x16__avx2, ek_qs8_fc_minmax_1x8c16__avx2},
 #endif
 #if defined(__aarch64__)
     {"neon", EK_CPU_LEVEL_NEON, ek_qs8_conv2d_minmax_2x4c16__neon,

@@ -169,6 +169,10 @@ def check_bit_exact(args, case: Case) -> str:
     return "bit-exact" if diff == 0 else f"max |diff| {diff:.3g}"
 
 
+def wanted(args, name: str) -> bool:
+    return not args.only or any(word in name for word in args.only)
+
+
 def firmware_cases(args) -> List[Case]:
     cases = []
     for model in ("digits_mlp", "digits_cnn"):
@@ -176,6 +180,8 @@ def firmware_cases(args) -> List[Case]:
         sample = os.path.join(src, "sample_0.npy")
         for dtype in ("f32", "int8"):
             name = f"{model}-{dtype}"
+            if not wanted(args, name):
+                continue
             binary = os.path.join(args.out, name + ".bin")
             cmd = [args.edgepack, "pack", os.path.join(src, "model.onnx"), "-o", binary,
                    "--labels", os.path.join(src, "labels.txt")]
@@ -201,6 +207,8 @@ def mlperf_cases(args) -> List[Case]:
     for model in sorted(manifest):
         if not model.endswith("int8") and model not in ("kws_ref_model", "pretrainedResnet_quant",
                                                         "str_ww_ref_model"):
+            continue
+        if not wanted(args, model):
             continue
         tflite = os.path.join(args.mlperf, model + ".tflite")
         binary = os.path.join(args.out, model + ".bin")
@@ -233,6 +241,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2000, help="edgerun bench runs")
     parser.add_argument("--seconds", type=float, default=1.0, help="peer timing budget per model")
     parser.add_argument("--starts", type=int, default=5, help="cold starts per runtime and model")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="run only the models whose name contains NAME (repeatable)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 

@@ -61,4 +61,30 @@ void ek_qs8_add_minmax_x1__ref(const ek_binary_shape *shape, const ek_qs8_add_pa
 void ek_qs8_mul_minmax_x1__ref(const ek_binary_shape *shape, const ek_qs8_mul_params *params,
                                const int8_t *a, const int8_t *b, int8_t *output);
 
+/*
+ * SIMD qs8 Add: same signature and contract as ek_qs8_add_minmax_x1__ref, bit-exact with it
+ * (the multipliers of ek_qs8_add_prepare are >= 0), for any broadcast whose innermost strides
+ * are 0 or 1 (what ek_binary_shape describes; other strides run the __ref kernel); eight
+ * elements per step. They read and write nothing outside the tensors. Call them only when
+ * ek_cpu_features() has the level's EK_CPU_LEVEL_* bits.
+ */
+#if defined(__x86_64__)
+void ek_qs8_add_minmax_x8__avx2(const ek_binary_shape *shape, const ek_qs8_add_params *params,
+                                const int8_t *a, const int8_t *b, int8_t *output);
+#endif
+#if defined(__aarch64__)
+void ek_qs8_add_minmax_x8__neon(const ek_binary_shape *shape, const ek_qs8_add_params *params,
+                                const int8_t *a, const int8_t *b, int8_t *output);
+#endif
+
+/* Whether both inputs are dense in the output's order (no broadcast): one flat row. */
+static inline int ek_binary_dense_a_b(const ek_binary_shape *s) {
+  int32_t step = 1;
+  for (int i = 3; i >= 0; --i) {
+    if (s->dims[i] != 1 && (s->a_strides[i] != step || s->b_strides[i] != step)) return 0;
+    step *= s->dims[i];
+  }
+  return 1;
+}
+
 #endif

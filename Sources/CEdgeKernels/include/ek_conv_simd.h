@@ -5,13 +5,18 @@
  * level's EK_CPU_LEVEL_* bits. They over-read inputs, weights and biases by less than 16
  * elements' bytes (within EK_EXTRA_BYTES) and never over-write. Per-channel multiplier/shift
  * arrays are read exactly (they need no padding). They allocate nothing: gathered conv rows
- * live on the stack (at most 4 x (8 KiB + 16) bytes).
+ * live on the stack (at most 4 x (8 KiB + 16) bytes; the 4x16c2 tile uses about 82 KiB).
  *
  * qs8: bit-exact with the __ref twin (integer sums modulo 2^32, then ek_mbqm), provided every
  *   multiplier is >= 0, as ek_quantize_multiplier produces.
  * f32: fused multiply-adds in another order, so results differ from __ref by rounding only:
  *   |opt - ref| <= 2 * gamma(taps + 1) * (sum |x * w| + |bias|), gamma as in ek_conv.h.
  *
+ * Conv2D, tile 4x16c2 (x86 AVX2, the `auto` choice): 4 output pixels x 16 output channels,
+ *   K in pairs; per call, each 16-channel block's weights are widened and interleaved on the
+ *   stack (64 KiB at most: K <= 2048; larger K, or fewer than 12 output pixels, run 2x4c16),
+ *   rows are gathered as int16 x - zp, and each step broadcasts a row's K pair against 16
+ *   channels (vpmaddwd), so no horizontal sums are needed.
  * Conv2D, tile MRxNRcKR (MR output pixels x NR output channels, KR K bytes per step):
  *   implicit GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
  *   pixel's kernel_h * kernel_w * in_c window into a stack row (padded taps hold the input
@@ -29,6 +34,10 @@
 
 #if defined(__x86_64__)
 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
+/* Tile 4x16c2: see ek_conv__avx2.c; stack use up to 82 KiB (repacked weights and rows). */
+void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape,

@@ -85,6 +85,240 @@ EK_AVX2 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
   }
 }
 
+/*
+ * Conv2D tile 4x16c2: four output pixels x 16 output channels, two K values per step, with
+ * no horizontal sums. Per 16-channel block the weights are widened to int16 and interleaved
+ * on the stack ([K/2][16 channels][2]); per tile the four input rows are gathered as int16
+ * with the zero point subtracted (x - zp fits int16, padded taps are 0), so each step is a
+ * broadcast of one row's K pair and vpmaddwd against 16 channels' pairs: exact int32 sums of
+ * products, accumulated modulo 2^32 like the reference. Repacking costs about K x 16 per
+ * block, paid back from about 12 output pixels (EK_C2_MIN_PIXELS, measured with
+ * `make kernel-bench`); fewer pixels, or K over EK_C2_MAX_K, run the 2x4c16 kernel.
+ */
+#define EK_C2_MAX_K 2048
+#define EK_C2_MIN_PIXELS 12
+#define EK_C2_MR 4
+
+/* Transposes an 8x8 matrix of 32-bit units in place (r[i] lane j -> r[j] lane i). */
+EK_AVX2_INLINE void ek_transpose8x8_epi32(__m256i r[8]) {
+  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+/* Bytes [0, n) of 16 kept, the rest cleared (n <= 16). */
+EK_AVX2_INLINE __m128i ek_keep_bytes(__m128i v, size_t n) {
+  const __m128i lanes = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm_and_si128(v, _mm_cmpgt_epi8(_mm_set1_epi8((char)n), lanes));
+}
+
+/* wp[(p * 16 + j) * 2 + {0, 1}] = w[oc0 + j][2p + {0, 1}] as int16, 0 past k or past nr rows;
+ * kp = ceil(k / 2) pairs, written in groups of 8 (wp holds round_up(kp, 8) pairs). */
+EK_AVX2_INLINE void ek_qs8_conv_pack_c2(size_t k, size_t nr, const int8_t *w, int16_t *wp) {
+  for (size_t i = 0; i < k; i += 16) {
+    const size_t left = k - i < 16 ? k - i : 16;
+    __m256i r[16];
+    for (size_t j = 0; j < 16; ++j) {
+      /* Rows past nr repeat row 0 and are cleared: no read outside the weights. */
+      const __m128i bytes = _mm_loadu_si128((const __m128i *)(w + (j < nr ? j : 0) * k + i));
+      r[j] = j < nr ? _mm256_cvtepi8_epi16(ek_keep_bytes(bytes, left)) : _mm256_setzero_si256();
+    }
+    ek_transpose8x8_epi32(r);
+    ek_transpose8x8_epi32(r + 8);
+    int16_t *dst = wp + i * 16;
+    for (size_t p = 0; p < 8; ++p) {
+      _mm256_store_si256((__m256i *)(dst + p * 32), r[p]);
+      _mm256_store_si256((__m256i *)(dst + p * 32 + 16), r[8 + p]);
+    }
+  }
+}
+
+/* n int8 values from src to int16 x - zp at dst, 16 per step (writes up to 15 entries past n
+ * and reads up to 15 bytes past src + n, within EK_EXTRA_BYTES). */
+EK_AVX2_INLINE void ek_widen_s16(const int8_t *src, size_t n, __m256i vzp, int16_t *dst) {
+  for (size_t c = 0; c < n; c += 16) {
+    _mm256_storeu_si256((__m256i *)(dst + c), _mm256_sub_epi16(ek_load_s8_epi16(src + c), vzp));
+  }
+}
+
+/* Row of output pixel (oy, ox) as int16 x - zp, padded taps 0, k rounded up to even with 0.
+ * dst holds k + 16 entries (the 16-wide steps write past a span, the next span overwrites).
+ * A window row inside the input with unit dilation is one contiguous span of kw * in_c
+ * bytes. */
+EK_AVX2_INLINE void ek_qs8_conv_row_s16(const ek_conv2d_shape *s, const int8_t *image,
+                                        int32_t oy, int32_t ox, int16_t zp, int16_t *dst) {
+  const size_t in_c = (size_t)s->in_c;
+  const int32_t iy0 = oy * s->stride_h - s->pad_top;
+  const int32_t ix0 = ox * s->stride_w - s->pad_left;
+  const __m256i vzp = _mm256_set1_epi16(zp);
+  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + s->kernel_w <= s->in_w;
+  const size_t span_n = (size_t)s->kernel_w * in_c;
+  int16_t *row = dst;
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+    const int32_t iy = iy0 + ky * s->dilation_h;
+    if (iy < 0 || iy >= s->in_h) {
+      memset(dst, 0, span_n * sizeof(int16_t));
+      dst += span_n;
+      continue;
+    }
+    const int8_t *line = image + (size_t)iy * (size_t)s->in_w * in_c;
+    if (span) {
+      ek_widen_s16(line + (size_t)ix0 * in_c, span_n, vzp, dst);
+      dst += span_n;
+      continue;
+    }
+    for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
+      const int32_t ix = ix0 + kx * s->dilation_w;
+      if (ix < 0 || ix >= s->in_w) {
+        memset(dst, 0, in_c * sizeof(int16_t));
+      } else if (in_c < 8) {
+        const int8_t *src = line + (size_t)ix * in_c;
+        for (size_t c = 0; c < in_c; ++c) dst[c] = (int16_t)(src[c] - zp);
+      } else {
+        ek_widen_s16(line + (size_t)ix * in_c, in_c, vzp, dst);
+      }
+      dst += in_c;
+    }
+  }
+  row[dst - row] = 0;
+}
+
+EK_AVX2_INLINE __m256i ek_bcast_pair(const int16_t *x) {
+  int32_t pair;
+  memcpy(&pair, x, sizeof(pair));
+  return _mm256_set1_epi32(pair);
+}
+
+/* acc[m][h] += sum over pairs of rows[m] pair x weight pairs, h < halves (8 channels each). */
+EK_AVX2_INLINE void ek_qs8_conv_c2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                                      const int halves, __m256i acc[EK_C2_MR][2]) {
+  for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
+  const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+  for (size_t p = 0; p < kp; ++p, wp += 32) {
+    const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
+    const __m256i x0 = ek_bcast_pair(r0 + 2 * p), x1 = ek_bcast_pair(r1 + 2 * p);
+    const __m256i x2 = ek_bcast_pair(r2 + 2 * p), x3 = ek_bcast_pair(r3 + 2 * p);
+    acc[0][0] = _mm256_add_epi32(acc[0][0], _mm256_madd_epi16(x0, w0));
+    acc[1][0] = _mm256_add_epi32(acc[1][0], _mm256_madd_epi16(x1, w0));
+    acc[2][0] = _mm256_add_epi32(acc[2][0], _mm256_madd_epi16(x2, w0));
+    acc[3][0] = _mm256_add_epi32(acc[3][0], _mm256_madd_epi16(x3, w0));
+    if (halves == 2) {
+      const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
+      acc[0][1] = _mm256_add_epi32(acc[0][1], _mm256_madd_epi16(x0, w1));
+      acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(x1, w1));
+      acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(x2, w1));
+      acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(x3, w1));
+    }
+  }
+}
+
+/* Requantizes a 4x16 tile's first mr rows (channels [0, nr)) and stores them. */
+EK_AVX2_INLINE void ek_qs8_conv_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
+                                         const int32_t *b, const int32_t *m, const int32_t *sh,
+                                         const ek_qs8_requant_params *p, int8_t *dst,
+                                         size_t stride) {
+  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
+  const __m256i out_min = _mm256_set1_epi32(p->output_min);
+  const __m256i out_max = _mm256_set1_epi32(p->output_max);
+  const __m256i b0 = _mm256_loadu_si256((const __m256i *)b);
+  const __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + 8));
+  const ek_requant8 q0 = ek_requant8_load(m, sh), q1 = ek_requant8_load(m + 8, sh + 8);
+  for (size_t i = 0; i < mr; ++i, dst += stride) {
+    const __m256i y0 = ek_requant8_apply(_mm256_add_epi32(acc[i][0], b0), &q0, out_zp, out_min, out_max);
+    const __m256i y1 = ek_requant8_apply(_mm256_add_epi32(acc[i][1], b1), &q1, out_zp, out_min, out_max);
+    const __m128i h0 = _mm_packs_epi32(_mm256_castsi256_si128(y0), _mm256_extracti128_si256(y0, 1));
+    const __m128i h1 = _mm_packs_epi32(_mm256_castsi256_si128(y1), _mm256_extracti128_si256(y1, 1));
+    const __m128i y = _mm_packs_epi16(h0, h1);
+    if (nr == 16) {
+      _mm_storeu_si128((__m128i *)dst, y);
+    } else {
+      int8_t tmp[16];
+      _mm_storeu_si128((__m128i *)tmp, y);
+      memcpy(dst, tmp, nr);
+    }
+  }
+}
+
+/* Repacked weights on the stack, in int16 entries: 64 KiB. */
+#define EK_C2_WP (EK_C2_MAX_K * 16)
+/* 16-channel blocks packed at once (their rows are gathered once per pixel tile). */
+#define EK_C2_MAX_BLOCKS 16
+
+EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
+                                               const ek_qs8_requant_params *p,
+                                               const int8_t *input, const int8_t *weights,
+                                               const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  if (k > EK_C2_MAX_K || pixels * (size_t)s->batch < EK_C2_MIN_PIXELS) {
+    ek_qs8_conv2d_minmax_2x4c16__avx2(s, p, input, weights, bias, output);
+    return;
+  }
+  const size_t kp = (k + 1) / 2;
+  const size_t block = (k + 15) / 16 * 256; /* int16 entries of one packed block */
+  size_t group = EK_C2_WP / block;
+  group = group > EK_C2_MAX_BLOCKS ? EK_C2_MAX_BLOCKS : group;
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  const int16_t zp = (int16_t)p->input_zero_point;
+  int16_t wp[EK_C2_WP] __attribute__((aligned(32)));
+  int16_t rows[EK_C2_MR][EK_C2_MAX_K + 32] __attribute__((aligned(32)));
+  int32_t b[EK_C2_MAX_BLOCKS * 16], m[EK_C2_MAX_BLOCKS * 16], sh[EK_C2_MAX_BLOCKS * 16];
+  for (size_t g0 = 0; g0 < n; g0 += group * 16) {
+    const size_t gn = n - g0 < group * 16 ? n - g0 : group * 16;
+    for (size_t j = 0; j < (gn + 15) / 16 * 16; ++j) {
+      b[j] = j < gn && bias != NULL ? bias[g0 + j] : 0;
+      m[j] = j < gn ? p->multiplier[g0 + j] : 0;
+      sh[j] = j < gn ? p->shift[g0 + j] : 0;
+    }
+    for (size_t j = 0; j < gn; j += 16) {
+      ek_qs8_conv_pack_c2(k, gn - j < 16 ? gn - j : 16, weights + (g0 + j) * k, wp + j / 16 * block);
+    }
+    for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+      const int8_t *image = input + bi * image_bytes;
+      int8_t *out_image = output + bi * pixels * n;
+      for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
+        const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
+        const int16_t *r[EK_C2_MR];
+        for (size_t i = 0; i < EK_C2_MR; ++i) {
+          if (i < mr) {
+            const size_t pix = p0 + i;
+            ek_qs8_conv_row_s16(s, image, (int32_t)(pix / (size_t)s->out_w),
+                                (int32_t)(pix % (size_t)s->out_w), zp, rows[i]);
+            r[i] = rows[i];
+          } else {
+            r[i] = r[mr - 1];
+          }
+        }
+        for (size_t j = 0; j < gn; j += 16) {
+          const size_t nr = gn - j < 16 ? gn - j : 16;
+          __m256i acc[EK_C2_MR][2];
+          if (nr > 8) {
+            ek_qs8_conv_c2_mk(kp, r, wp + j / 16 * block, 2, acc);
+          } else {
+            ek_qs8_conv_c2_mk(kp, r, wp + j / 16 * block, 1, acc);
+          }
+          ek_qs8_conv_c2_store(acc, mr, nr, b + j, m + j, sh + j, p,
+                               out_image + p0 * n + g0 + j, n);
+        }
+      }
+    }
+  }
+}
+
 /* Lane mask with the first n (0..8) 32-bit lanes set. */
 EK_AVX2_INLINE __m256i ek_keep_epi32(size_t n) {
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);

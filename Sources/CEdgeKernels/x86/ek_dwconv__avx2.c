@@ -5,13 +5,25 @@
 #include "ek_requant_avx2.h"
 
 /* Channel blocks of 16 (outer) and output pixels (inner), so one block's weights and
- * requantization constants stay in registers over the whole image. Taps of pixels whose
- * window lies inside the input run unrolled (kh, kw, strides are constants in the fast
- * instances); border pixels test each tap. Inputs widen to int16 minus the zero point
- * (|x - zp| <= 255), so vpmullw's int16 products are exact (|w * (x - zp)| <= 32640). The
- * last block over-reads inputs and weights by less than 16 bytes (within EK_EXTRA_BYTES),
- * copies bias and per-channel constants through zero-padded locals, and stores only its
- * valid channels. */
+ * requantization constants stay in registers over the whole image. Taps run in pairs: each
+ * tap's inputs widen to int16 minus the zero point (|x - zp| <= 255; taps outside the input
+ * are 0), two taps interleave per channel (vpunpck{l,h}wd) and vpmaddwd adds both products
+ * into int32 exactly, against weights interleaved the same way once per block. The
+ * interleave works within 128-bit lanes, so one accumulator holds channels 0-3 and 8-11 and
+ * the other 4-7 and 12-15; bias and requantization constants are permuted to match, and
+ * vpackssdw of the two restores channel order. Pixels whose window lies inside the input
+ * skip the bounds tests (kh, kw, strides are constants in the fast instances). The last
+ * block over-reads inputs and weights by less than 16 bytes (within EK_EXTRA_BYTES), copies
+ * bias and per-channel constants through zero-padded locals, and stores only its valid
+ * channels. */
+#define EK_DW_MAX_PAIRS 13
+
+EK_AVX2_INLINE __m256i ek_qs8_dw_weights(const int8_t *weights, size_t c, size_t c0, int t,
+                                         int taps) {
+  return t < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(weights + (size_t)t * c + c0)))
+                  : _mm256_setzero_si256();
+}
+
 EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                     const int8_t *image, const int8_t *weights,
                                     const int32_t *bias, int8_t *out, const int kh, const int kw,
@@ -23,20 +35,32 @@ EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requa
   const __m256i out_min = _mm256_set1_epi32(p->output_min);
   const __m256i out_max = _mm256_set1_epi32(p->output_max);
   const int taps = kh * kw;
-  const int preload = taps <= 25;
+  const int pairs = (taps + 1) / 2;
+  const int preload = pairs <= EK_DW_MAX_PAIRS;
   for (size_t c0 = 0; c0 < c; c0 += 16) {
     const size_t cn = c - c0 < 16 ? c - c0 : 16;
     int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
     if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(int32_t));
     memcpy(m, p->multiplier + c0, cn * sizeof(int32_t));
     memcpy(sft, p->shift + c0, cn * sizeof(int32_t));
-    const __m256i b_lo = _mm256_loadu_si256((const __m256i *)b);
-    const __m256i b_hi = _mm256_loadu_si256((const __m256i *)(b + 8));
-    const ek_requant8 q_lo = ek_requant8_load(m, sft), q_hi = ek_requant8_load(m + 8, sft + 8);
-    __m256i wv[25];
+    /* Lane order of the two accumulators: channels 0-3, 8-11 and 4-7, 12-15. */
+    int32_t pb[16], pm[16], ps[16];
+    for (int i = 0; i < 16; ++i) {
+      const int ch = (i & 3) + ((i >> 2) & 1) * 8 + (i >> 3) * 4;
+      pb[i] = b[ch];
+      pm[i] = m[ch];
+      ps[i] = sft[ch];
+    }
+    const __m256i b_a = _mm256_loadu_si256((const __m256i *)pb);
+    const __m256i b_b = _mm256_loadu_si256((const __m256i *)(pb + 8));
+    const ek_requant8 q_a = ek_requant8_load(pm, ps), q_b = ek_requant8_load(pm + 8, ps + 8);
+    __m256i wa[EK_DW_MAX_PAIRS], wb[EK_DW_MAX_PAIRS];
     if (preload) {
-      for (int t = 0; t < taps; ++t) {
-        wv[t] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(weights + (size_t)t * c + c0)));
+      for (int t = 0; t < taps; t += 2) {
+        const __m256i w0 = ek_qs8_dw_weights(weights, c, c0, t, taps);
+        const __m256i w1 = ek_qs8_dw_weights(weights, c, c0, t + 1, taps);
+        wa[t / 2] = _mm256_unpacklo_epi16(w0, w1);
+        wb[t / 2] = _mm256_unpackhi_epi16(w0, w1);
       }
     }
     for (int32_t oy = 0; oy < s->out_h; ++oy) {
@@ -44,29 +68,44 @@ EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requa
       const int rows_inside = iy0 >= 0 && iy0 + (kh - 1) * dh < in_h;
       for (int32_t ox = 0; ox < s->out_w; ++ox) {
         const int32_t ix0 = ox * sw - s->pad_left;
-        __m256i acc_lo = b_lo, acc_hi = b_hi;
+        __m256i acc_a = b_a, acc_b = b_b;
         const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
-        for (int ky = 0; ky < kh; ++ky) {
-          const int32_t iy = iy0 + ky * dh;
-          if (!inside && (iy < 0 || iy >= in_h)) continue;
-          for (int kx = 0; kx < kw; ++kx) {
-            const int32_t ix = ix0 + kx * dw;
-            if (!inside && (ix < 0 || ix >= in_wi)) continue;
-            const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
-            const int t = ky * kw + kx;
-            const __m256i w = preload ? wv[t]
-                                      : _mm256_cvtepi8_epi16(
-                                            _mm_loadu_si128((const __m128i *)(weights + (size_t)t * c + c0)));
-            const __m256i xv = _mm256_sub_epi16(
-                _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)), zp);
-            const __m256i prod = _mm256_mullo_epi16(xv, w);
-            acc_lo = _mm256_add_epi32(acc_lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
-            acc_hi = _mm256_add_epi32(acc_hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
+        /* (ky, kx) of the next tap, stepped without a division (kw is not constant in the
+         * generic instance). */
+        int ky = 0, kx = 0;
+        for (int t = 0; t < taps; t += 2) {
+          __m256i xv[2];
+          for (int u = 0; u < 2; ++u) {
+            const int32_t iy = iy0 + ky * dh, ix = ix0 + kx * dw;
+            if (t + u >= taps || (!inside && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_wi))) {
+              xv[u] = _mm256_setzero_si256();
+            } else {
+              const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
+              xv[u] = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)), zp);
+            }
+            if (++kx == kw) {
+              kx = 0;
+              ++ky;
+            }
           }
+          __m256i w_a, w_b;
+          if (preload) {
+            w_a = wa[t / 2];
+            w_b = wb[t / 2];
+          } else {
+            const __m256i w0 = ek_qs8_dw_weights(weights, c, c0, t, taps);
+            const __m256i w1 = ek_qs8_dw_weights(weights, c, c0, t + 1, taps);
+            w_a = _mm256_unpacklo_epi16(w0, w1);
+            w_b = _mm256_unpackhi_epi16(w0, w1);
+          }
+          acc_a = _mm256_add_epi32(acc_a, _mm256_madd_epi16(_mm256_unpacklo_epi16(xv[0], xv[1]), w_a));
+          acc_b = _mm256_add_epi32(acc_b, _mm256_madd_epi16(_mm256_unpackhi_epi16(xv[0], xv[1]), w_b));
         }
-        const __m128i y = _mm_unpacklo_epi64(
-            ek_requant8_pack(ek_requant8_apply(acc_lo, &q_lo, out_zp, out_min, out_max)),
-            ek_requant8_pack(ek_requant8_apply(acc_hi, &q_hi, out_zp, out_min, out_max)));
+        const __m256i y_a = ek_requant8_apply(acc_a, &q_a, out_zp, out_min, out_max);
+        const __m256i y_b = ek_requant8_apply(acc_b, &q_b, out_zp, out_min, out_max);
+        const __m256i w16 = _mm256_packs_epi32(y_a, y_b); /* channels 0-7 | 8-15 */
+        const __m256i b8 = _mm256_packs_epi16(w16, w16);
+        const __m128i y = _mm_unpacklo_epi64(_mm256_castsi256_si128(b8), _mm256_extracti128_si256(b8, 1));
         int8_t *o = out + ((size_t)oy * (size_t)s->out_w + (size_t)ox) * c + c0;
         if (cn == 16) {
           _mm_storeu_si128((__m128i *)o, y);
@@ -105,6 +144,9 @@ EK_AVX2 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *s,
       ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 1, 1, 1, 1);
     } else if (k5 && s2) {
       ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 2, 2, 1, 1);
+    } else if (s->kernel_w == 1 && s1 && unit_dilation) {
+      /* 1-D kernels over time (audio models): kw, strides and dilations constant. */
+      ek_qs8_dw_image(s, p, x, weights, bias, y, s->kernel_h, 1, 1, 1, 1, 1);
     } else {
       ek_qs8_dw_image(s, p, x, weights, bias, y, s->kernel_h, s->kernel_w, s->stride_h,
                       s->stride_w, s->dilation_h, s->dilation_w);

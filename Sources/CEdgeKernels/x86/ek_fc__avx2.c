@@ -4,6 +4,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <string.h>
 
 #define EK_AVX2 EK_TARGET("avx2,fma")
 #define EK_AVX2_INLINE static inline __attribute__((always_inline)) EK_AVX2
@@ -13,6 +14,12 @@ EK_AVX2_INLINE float ek_hsum_ps(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+
+/* int16 lanes [0, n) set, n <= 16. */
+EK_AVX2_INLINE __m256i ek_keep_epi16_fc(size_t n) {
+  const __m256i lanes = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm256_cmpgt_epi16(_mm256_set1_epi16((short)n), lanes);
 }
 
 EK_AVX2_INLINE int32_t ek_hsum_epi32(__m256i v) {
@@ -115,6 +122,107 @@ EK_AVX2 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape,
         const int32_t acc =
             (int32_t)((uint32_t)sums[j] + (uint32_t)(bias != NULL ? bias[oc + j] : 0));
         y[oc + j] = ek_qs8_fc_requantize(acc, params->scale[oc + j], params);
+      }
+    }
+  }
+}
+
+/*
+ * Tile 1x8c16: the input row is widened once (int16 x - zp on the stack, zero past k up to
+ * the step), then eight weight rows at a time; their eight sums are reduced together into one
+ * vector and requantized as four doubles at a time: acc * scale is the same IEEE product as
+ * ek_qs8_fc_requantize's, rounded half away from zero by trunc plus a +-1 step when the exact
+ * remainder reaches 0.5, and clamped to +-1024 before the int32 conversion (beyond that the
+ * output clamps to the same bound either way, as |output_zero_point| <= 128). Rows longer
+ * than EK_FC_MAX_K run the 1x4c16 kernel.
+ */
+#define EK_FC_MAX_K 8192
+
+/* [sum a0, ..., sum a7]: one lane per input vector. */
+EK_AVX2_INLINE __m256i ek_hsum8_epi32(const __m256i a[8]) {
+  const __m256i t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[0], a[1]), _mm256_hadd_epi32(a[2], a[3]));
+  const __m256i t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[4], a[5]), _mm256_hadd_epi32(a[6], a[7]));
+  /* t0 = [s0 s1 s2 s3 | s0' s1' s2' s3'] (low and high halves' partial sums), same for t1. */
+  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20), _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
+/* Four accumulators to int32 outputs before the output zero point: round(acc * scale),
+ * clamped to +-1024. */
+EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale) {
+  const __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), _mm256_loadu_pd(scale));
+  const __m256d t = _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256d r = _mm256_sub_pd(x, t);
+  const __m256d up = _mm256_and_pd(_mm256_cmp_pd(r, _mm256_set1_pd(0.5), _CMP_GE_OQ), _mm256_set1_pd(1.0));
+  const __m256d down = _mm256_and_pd(_mm256_cmp_pd(r, _mm256_set1_pd(-0.5), _CMP_LE_OQ), _mm256_set1_pd(1.0));
+  __m256d y = _mm256_sub_pd(_mm256_add_pd(t, up), down);
+  y = _mm256_min_pd(_mm256_max_pd(y, _mm256_set1_pd(-1024.0)), _mm256_set1_pd(1024.0));
+  return _mm256_cvtpd_epi32(y);
+}
+
+EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
+                                           const ek_qs8_fc_params *params, const int8_t *input,
+                                           const int8_t *weights, const int32_t *bias,
+                                           int8_t *output) {
+  const size_t k = (size_t)shape->in_features;
+  const size_t n = (size_t)shape->out_features;
+  if (k > EK_FC_MAX_K) {
+    ek_qs8_fc_minmax_1x4c16__avx2(shape, params, input, weights, bias, output);
+    return;
+  }
+  int16_t xs[EK_FC_MAX_K + 16] __attribute__((aligned(32)));
+  const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
+  const __m256i out_zp = _mm256_set1_epi32(params->output_zero_point);
+  const __m256i out_min = _mm256_set1_epi32(params->output_min);
+  const __m256i out_max = _mm256_set1_epi32(params->output_max);
+  const size_t steps = (k + 15) / 16;
+  const __m256i keep = ek_keep_epi16_fc(k - (steps - 1) * 16);
+  for (size_t b = 0; b < (size_t)shape->batch; ++b) {
+    const int8_t *x = input + b * k;
+    int8_t *y = output + b * n;
+    for (size_t s = 0; s < steps; ++s) {
+      __m256i v = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + s * 16))), zp);
+      if (s + 1 == steps) v = _mm256_and_si256(v, keep);
+      _mm256_store_si256((__m256i *)(xs + s * 16), v);
+    }
+    for (size_t oc = 0; oc < n; oc += 8) {
+      const size_t nr = n - oc < 8 ? n - oc : 8;
+      const int8_t *w[8];
+      for (size_t j = 0; j < 8; ++j) w[j] = weights + (oc + (j < nr ? j : nr - 1)) * k;
+      __m256i acc[8];
+      for (size_t j = 0; j < 8; ++j) acc[j] = _mm256_setzero_si256();
+      /* Weight lanes past k meet zeroed input lanes (the step over-reads within
+       * EK_EXTRA_BYTES). */
+      for (size_t i = 0; i < steps * 16; i += 16) {
+        const __m256i xv = _mm256_load_si256((const __m256i *)(xs + i));
+        for (size_t j = 0; j < 8; ++j) {
+          const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[j] + i)));
+          acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
+        }
+      }
+      int32_t bb[8] = {0};
+      double sc8[8] = {0};
+      const int32_t *bp = bias != NULL ? bias + oc : bb;
+      const double *sc = params->scale + oc;
+      if (nr < 8) {
+        for (size_t j = 0; j < nr; ++j) {
+          bb[j] = bias != NULL ? bias[oc + j] : 0;
+          sc8[j] = params->scale[oc + j];
+        }
+        bp = bb;
+        sc = sc8;
+      }
+      const __m256i sums = _mm256_add_epi32(ek_hsum8_epi32(acc), _mm256_loadu_si256((const __m256i *)bp));
+      const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(sums, 1), sc + 4),
+                                         ek_fc_scale4(_mm256_castsi256_si128(sums), sc));
+      const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out_zp), out_min), out_max);
+      const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(o), _mm256_extracti128_si256(o, 1));
+      const __m128i bytes = _mm_packs_epi16(w16, w16);
+      if (nr == 8) {
+        _mm_storel_epi64((__m128i *)(y + oc), bytes);
+      } else {
+        int8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, bytes);
+        memcpy(y + oc, tmp, nr);
       }
     }
   }

@@ -15,7 +15,7 @@ enum Add {
             let (lo, hi) = c.quantizedRange(out, min: min, max: max)
             var p = ek_qs8_add_params()
             ek_qs8_add_prepare(a.scale, a.zeroPoint, b.scale, b.zeroPoint, out.scale, out.zeroPoint, lo, hi, &p)
-            kernel = .qs8Add(p)
+            kernel = .qs8Add(p, c.kernels.qs8Add)
         }
         return .binary(BinaryCall(shape: shape, a: UnsafeRawPointer(a.data), b: UnsafeRawPointer(b.data), output: out.data, kernel: kernel))
     }

@@ -7,7 +7,7 @@ struct BinaryCall {
         case f32Add(min: Float, max: Float)
         case f32Mul(min: Float, max: Float)
         case f32Div(min: Float, max: Float)
-        case qs8Add(ek_qs8_add_params)
+        case qs8Add(ek_qs8_add_params, KernelTable.Entry<KernelTable.QS8Add>)
         case qs8Mul(ek_qs8_mul_params)
     }
 
@@ -22,7 +22,7 @@ struct BinaryCall {
         case .f32Add: return "ek_f32_add_minmax_x1__ref"
         case .f32Mul: return "ek_f32_mul_minmax_x1__ref"
         case .f32Div: return "ek_f32_div_minmax_x1__ref"
-        case .qs8Add: return "ek_qs8_add_minmax_x1__ref"
+        case .qs8Add(_, let entry): return entry.name
         case .qs8Mul: return "ek_qs8_mul_minmax_x1__ref"
         }
     }
@@ -39,10 +39,10 @@ struct BinaryCall {
             case .f32Div(let min, let max):
                 ek_f32_div_minmax_x1__ref(s, a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self),
                                           output.assumingMemoryBound(to: Float.self), min, max)
-            case .qs8Add(let p):
+            case .qs8Add(let p, let entry):
                 withUnsafePointer(to: p) {
-                    ek_qs8_add_minmax_x1__ref(s, $0, a.assumingMemoryBound(to: Int8.self), b.assumingMemoryBound(to: Int8.self),
-                                              output.assumingMemoryBound(to: Int8.self))
+                    entry.function(s, $0, a.assumingMemoryBound(to: Int8.self), b.assumingMemoryBound(to: Int8.self),
+                                   output.assumingMemoryBound(to: Int8.self))
                 }
             case .qs8Mul(let p):
                 withUnsafePointer(to: p) {
