@@ -58,6 +58,9 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
     // Kinds 40... (ONNX importer additions).
     case gather = 40
     case div = 41
+    case sub = 42
+    case quantizeLinear = 43
+    case dequantizeLinear = 44
 
     public var name: String {
         switch self {
@@ -82,6 +85,9 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .transpose: return "Transpose"
         case .gather: return "Gather"
         case .div: return "Div"
+        case .sub: return "Sub"
+        case .quantizeLinear: return "QuantizeLinear"
+        case .dequantizeLinear: return "DequantizeLinear"
         }
     }
 
@@ -97,8 +103,8 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .pad: return 13 * 4
         case .transpose: return 6 * 4
         case .gather: return 4
-        case .div: return 2 * 4
-        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize: return 0
+        case .div, .sub: return 2 * 4
+        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear: return 0
         }
     }
 }

@@ -54,6 +54,15 @@ public enum Reference {
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 * $1) }]
         case .div(let act):
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 / $1) }]
+        case .sub(let act):
+            return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 - $1) }]
+        case .quantizeLinear(let to):
+            let range = Reference.integerRange(to)
+            let scaled = binary(x, shape(0), xs[1]!, shape(1), outShape) { ($0 / $1).rounded(.toNearestOrEven) }
+            return [binary(scaled, outShape, xs[2]!, shape(2), outShape) { Swift.min(Swift.max($0 + $1, range.0), range.1) }]
+        case .dequantizeLinear:
+            let shifted = binary(x, shape(0), xs[2]!, shape(2), outShape) { $0 - $1 }
+            return [binary(shifted, outShape, xs[1]!, shape(1), outShape) { $0 * $1 }]
         case .averagePool2D(let a):
             return [pool(x, shape(0), outShape, a, average: true)]
         case .maxPool2D(let a):
@@ -266,5 +275,18 @@ public enum Reference {
             }
         }
         return out
+    }
+}
+
+extension Reference {
+    /// The values an integer dtype holds, as floats.
+    static func integerRange(_ dtype: DType) -> (Float, Float) {
+        switch dtype {
+        case .int8: return (-128, 127)
+        case .uint8: return (0, 255)
+        case .int16: return (-32768, 32767)
+        case .int32: return (-2147483648, 2147483647)
+        case .float32: return (-.infinity, .infinity)
+        }
     }
 }

@@ -82,3 +82,32 @@ extension ONNXContext {
         define(node, try emit(.reshape(shape: final), [v], node, index: i))
     }
 }
+
+extension ONNXContext {
+    /// Pad in edge, reflect or wrap mode: one Gather per padded axis picks, for every output
+    /// position j (from -before to n + after), the input index ONNX copies (edge: the nearest
+    /// end; reflect: mirrored about the end elements, which are not repeated; wrap: j mod n).
+    /// A pure data move, so it is exact for every dtype.
+    mutating func padByGathers(_ node: Onnx_NodeProto, _ x: ValueID, before: [Int], after: [Int], mode: String,
+                               _ i: Int) throws(EdgeError) -> ValueID {
+        var v = x
+        let axes = before.indices.filter { before[$0] > 0 || after[$0] > 0 }
+        for (k, axis) in axes.enumerated() {
+            let n = shape(v)[axis]
+            let indices = (-before[axis]..<(n + after[axis])).map { j -> Int in
+                switch mode {
+                case "edge": return min(max(j, 0), n - 1)
+                case "wrap": return ((j % n) + n) % n
+                default:
+                    guard n > 1 else { return 0 }
+                    let period = 2 * (n - 1)
+                    let r = ((j % period) + period) % period
+                    return r < n ? r : period - r
+                }
+            }
+            let name = k == axes.count - 1 ? nil : "\(node.output[0])/padded_axis\(axis)"
+            v = try emit(.gather(axis: axis, indices: indices), [v], node, index: i, output: name)
+        }
+        return axes.isEmpty ? try emit(.reshape(shape: shape(x)), [x], node, index: i) : v
+    }
+}

@@ -57,6 +57,12 @@ extension ONNXContext {
         if hasInput(node, 1) { lo = try scalar(node, 1, "min") }
         if hasInput(node, 2) { hi = try scalar(node, 2, "max") }
         if !(lo <= hi) { throw unsupported(node, "clip range [\(lo), \(hi)] is empty") }
+        for k in [1, 2] where hasInput(node, k) {
+            // Integer bounds travel as float32 params: they must survive the conversion.
+            if let c = constant(node.input[k]), let v = c.ints?.first, Int64(exactly: Float(v)) != v {
+                throw unsupported(node, "bound \(v) (input \(k)) is not exactly representable as float32", fix: "use a bound below 2^24 in magnitude")
+            }
+        }
         define(node, try emit(.clamp(Activation(min: lo, max: hi)), [try input(node, 0)], node, index: i))
     }
 
@@ -70,6 +76,16 @@ extension ONNXContext {
         guard node.input.count == 2 else { throw unsupported(node, "has \(node.input.count) inputs, expected 2") }
         let a = try input(node, 0)
         var b = try input(node, 1)
+        if graph[a].dtype != .float32 || graph[b].dtype != .float32 {
+            // Integer arithmetic with ONNX's integer semantics (wraparound, truncating Div).
+            guard graph[a].dtype == graph[b].dtype, !graph[a].isConstant, !graph[b].isConstant else {
+                throw unsupported(node, "inputs '\(node.input[0])' (\(graph[a].dtype.name)\(graph[a].isConstant ? ", constant" : "")) and '\(node.input[1])' (\(graph[b].dtype.name)\(graph[b].isConstant ? ", constant" : "")): integer \(node.opType) needs two run-time inputs of one integer type",
+                                  fix: "feed both operands as inputs of the same integer type, or compute in float32")
+            }
+            let op: Op = node.opType == "Add" ? .add(.none) : node.opType == "Sub" ? .sub(.none) : node.opType == "Mul" ? .mul(.none) : .div(.none)
+            define(node, try emit(op, [a, b], node, index: i))
+            return
+        }
         switch node.opType {
         case "Add": define(node, try emit(.add(.none), [a, b], node, index: i))
         case "Mul": define(node, try emit(.mul(.none), [a, b], node, index: i))
@@ -266,7 +282,7 @@ extension ONNXContext {
         if let c = constant(node.input[0]) {
             define(node, constant: isFloat ? ONNXConstant(dims: c.dims, floats: c.asFloats)
                                            : ONNXConstant(dims: c.dims, ints: c.ints ?? c.asFloats.map { Int64($0) }))
-        } else if isFloat {
+        } else if isFloat, graph[try input(node, 0)].dtype == .float32 {
             define(node, try input(node, 0))
         } else {
             throw unsupported(node, "casts a run-time tensor to data type \(to); only float32 activations are supported")

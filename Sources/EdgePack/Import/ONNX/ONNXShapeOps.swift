@@ -109,8 +109,8 @@ extension ONNXContext {
 
     mutating func convertPad(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
         let mode = try attributes.string("mode", default: "constant")
-        guard mode == "constant" else {
-            throw unsupported(node, "attribute mode = '\(mode)'; only constant padding is supported")
+        guard ["constant", "edge", "reflect", "wrap"].contains(mode) else {
+            throw unsupported(node, "attribute mode = '\(mode)'; constant, edge, reflect and wrap padding are supported")
         }
         let x = try input(node, 0)
         let rank = shape(x).count
@@ -131,6 +131,10 @@ extension ONNXContext {
         }
         if (before + after).contains(where: { $0 < 0 }) {
             throw unsupported(node, "pads \(pads) are negative (cropping is not supported)")
+        }
+        if mode != "constant" {
+            define(node, try padByGathers(node, x, before: before, after: after, mode: mode, i))
+            return
         }
         define(node, try emit(.pad(before: before, after: after, value: value), [x], node, index: i))
     }

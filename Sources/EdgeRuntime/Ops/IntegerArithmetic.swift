@@ -1,0 +1,108 @@
+import CEdgeKernels
+import EdgeFormat
+
+/// Plain integer arithmetic (ONNX semantics) on tensors that carry no quantization: int8,
+/// uint8, int16 and int32 graph values of models whose inputs are integers. Add, Sub and Mul
+/// wrap around (two's complement, as numpy and ONNX Runtime compute uint8 + uint8); Div
+/// truncates toward zero and gives 0 for a zero divisor (ONNX leaves it undefined) and for the
+/// one overflowing quotient (min / -1 wraps to min). The fused clamp [min, max] applies after,
+/// rounded inward to integers.
+struct IntegerArithmetic {
+    enum Operation { case add, sub, mul, div, clamp }
+
+    var operation: Operation
+    var dtype: DType
+    /// Inclusive clamp bounds, already within the dtype's range.
+    var lo: Int32
+    var hi: Int32
+
+    func apply<T: FixedWidthInteger>(_ x: T, _ y: T) -> T {
+        let r: T
+        switch operation {
+        case .add: r = x &+ y
+        case .sub: r = x &- y
+        case .mul: r = x &* y
+        case .div: r = y == 0 ? 0 : x.dividedReportingOverflow(by: y).partialValue
+        case .clamp: r = x
+        }
+        return Swift.min(Swift.max(r, T(truncatingIfNeeded: lo)), T(truncatingIfNeeded: hi))
+    }
+
+    /// Runs on the broadcast shape of `BinaryCall` (the clamp passes `b` = `a`).
+    func execute(_ s: ek_binary_shape, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
+        switch dtype {
+        case .int8: run(s, a, b, out, Int8.self)
+        case .uint8: run(s, a, b, out, UInt8.self)
+        case .int16: run(s, a, b, out, Int16.self)
+        case .int32: run(s, a, b, out, Int32.self)
+        case .float32: break
+        }
+    }
+
+    private func run<T: FixedWidthInteger>(_ s: ek_binary_shape, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer,
+                                           _ out: UnsafeMutableRawPointer, _: T.Type) {
+        let x = a.assumingMemoryBound(to: T.self), y = b.assumingMemoryBound(to: T.self)
+        let o = out.assumingMemoryBound(to: T.self)
+        let (d0, d1, d2, d3) = (Int(s.dims.0), Int(s.dims.1), Int(s.dims.2), Int(s.dims.3))
+        let (a0, a1, a2, a3) = (Int(s.a_strides.0), Int(s.a_strides.1), Int(s.a_strides.2), Int(s.a_strides.3))
+        let (b0, b1, b2, b3) = (Int(s.b_strides.0), Int(s.b_strides.1), Int(s.b_strides.2), Int(s.b_strides.3))
+        var n = 0
+        for i0 in 0..<d0 {
+            for i1 in 0..<d1 {
+                for i2 in 0..<d2 {
+                    for i3 in 0..<d3 {
+                        let ia = i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3
+                        let ib = i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3
+                        o[n] = apply(x[ia], y[ib])
+                        n += 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+private extension Int32 {
+    /// A dtype bound as an integer (2^31 stands for Int32.max).
+    init(bound: Float) { self = bound >= 2147483648 ? .max : Int32(bound) }
+}
+
+extension PrepareContext {
+    /// The integer form of Add, Sub, Mul, Div or Clamp when input 0 is an unquantized integer
+    /// tensor; nil for float32 and quantized int8 (the op's own kernels).
+    func integerArithmetic(_ operation: IntegerArithmetic.Operation) throws(EdgeError) -> PreparedOp? {
+        let a = try input(0)
+        guard a.dtype != .float32 && !a.isQuantized else { return nil }
+        let min = params.f32(0), max = params.f32(1)
+        if !(min <= max) { throw unsupported("clamp range [\(min), \(max)] is empty") }
+        // The dtype's range as floats; bounds at or beyond it clamp nothing.
+        let (dlo, dhi): (Float, Float)
+        switch a.dtype {
+        case .int8: (dlo, dhi) = (-128, 127)
+        case .uint8: (dlo, dhi) = (0, 255)
+        case .int16: (dlo, dhi) = (-32768, 32767)
+        default: (dlo, dhi) = (-2147483648, 2147483648)
+        }
+        if min > dhi || max < dlo { throw unsupported("clamp range [\(min), \(max)] lies outside the \(a.dtype.name) range") }
+        let lo = min <= dlo ? Int32(bound: dlo) : Int32(min.rounded(.up))
+        let hi = max >= dhi ? Int32(bound: dhi) : Int32(max.rounded(.down))
+        let kernel = IntegerArithmetic(operation: operation, dtype: a.dtype, lo: lo, hi: hi)
+        if operation == .clamp {
+            try expectArity(inputs: 1...1, outputs: 1)
+            let out = output(0)
+            try requireSameShape(a, out)
+            try require(out, a.dtype, "output")
+            if out.isQuantized { throw unsupported("output tensor \(out.index) of an integer clamp must not be quantized") }
+            let n = Int32(a.shape.elementCount)
+            let shape = ek_binary_shape(dims: (1, 1, 1, n), a_strides: (0, 0, 0, 1), b_strides: (0, 0, 0, 1))
+            return .binary(BinaryCall(shape: shape, a: UnsafeRawPointer(a.data), b: UnsafeRawPointer(a.data), output: out.data,
+                                      kernel: .integer(kernel)))
+        }
+        let (x, y, out, shape) = try broadcastOperands()
+        try require(y, x.dtype, "second input")
+        try require(out, x.dtype, "output")
+        if y.isQuantized || out.isQuantized { throw unsupported("integer arithmetic tensors must not be quantized") }
+        return .binary(BinaryCall(shape: shape, a: UnsafeRawPointer(x.data), b: UnsafeRawPointer(y.data), output: out.data,
+                                  kernel: .integer(kernel)))
+    }
+}
