@@ -73,19 +73,7 @@ extension PrepareContext {
     func integerArithmetic(_ operation: IntegerArithmetic.Operation) throws(EdgeError) -> PreparedOp? {
         let a = try input(0)
         guard a.dtype != .float32 && !a.isQuantized else { return nil }
-        let min = params.f32(0), max = params.f32(1)
-        if !(min <= max) { throw unsupported("clamp range [\(min), \(max)] is empty") }
-        // The dtype's range as floats; bounds at or beyond it clamp nothing.
-        let (dlo, dhi): (Float, Float)
-        switch a.dtype {
-        case .int8: (dlo, dhi) = (-128, 127)
-        case .uint8: (dlo, dhi) = (0, 255)
-        case .int16: (dlo, dhi) = (-32768, 32767)
-        default: (dlo, dhi) = (-2147483648, 2147483648)
-        }
-        if min > dhi || max < dlo { throw unsupported("clamp range [\(min), \(max)] lies outside the \(a.dtype.name) range") }
-        let lo = min <= dlo ? Int32(bound: dlo) : Int32(min.rounded(.up))
-        let hi = max >= dhi ? Int32(bound: dhi) : Int32(max.rounded(.down))
+        let (lo, hi) = try integerBounds(a.dtype, min: params.f32(0), max: params.f32(1))
         let kernel = IntegerArithmetic(operation: operation, dtype: a.dtype, lo: lo, hi: hi)
         if operation == .clamp {
             try expectArity(inputs: 1...1, outputs: 1)
@@ -104,5 +92,22 @@ extension PrepareContext {
         if y.isQuantized || out.isQuantized { throw unsupported("integer arithmetic tensors must not be quantized") }
         return .binary(BinaryCall(shape: shape, a: UnsafeRawPointer(x.data), b: UnsafeRawPointer(y.data), output: out.data,
                                   kernel: .integer(kernel)))
+    }
+
+    /// A fused clamp [min, max] (float params) as inclusive bounds of `dtype`, rounded inward;
+    /// bounds at or beyond the dtype's range clamp nothing.
+    func integerBounds(_ dtype: DType, min: Float, max: Float) throws(EdgeError) -> (Int32, Int32) {
+        if !(min <= max) { throw unsupported("clamp range [\(min), \(max)] is empty") }
+        let (dlo, dhi): (Float, Float)
+        switch dtype {
+        case .int8: (dlo, dhi) = (-128, 127)
+        case .uint8: (dlo, dhi) = (0, 255)
+        case .int16: (dlo, dhi) = (-32768, 32767)
+        default: (dlo, dhi) = (-2147483648, 2147483648)
+        }
+        if min > dhi || max < dlo { throw unsupported("clamp range [\(min), \(max)] lies outside the \(dtype.name) range") }
+        let lo = min <= dlo ? Int32(bound: dlo) : Int32(min.rounded(.up))
+        let hi = max >= dhi ? Int32(bound: dhi) : Int32(max.rounded(.down))
+        return (lo, hi)
     }
 }

@@ -93,18 +93,21 @@ extension ONNXContext {
             total.bottom += ceilPadding.bottom
             total.right += ceilPadding.right
             return try dilatedPool(node, x, kernel: (kernel[0], kernel[1]), strides: strides, dilations: dilations,
-                                   padding: total, counted: countPad ? padding : .zero, i, output: output)
+                                   padding: total, counted: countPad ? total : .zero, i, output: output)
         }
         var source = x
-        if node.opType == "AveragePool", try attributes.int("count_include_pad", default: 0) != 0, padding != .zero {
-            // Padded taps count as zeros: pad with zeros first, then pool without padding.
-            if ceilPadding != .zero {
+        if node.opType == "AveragePool", try attributes.int("count_include_pad", default: 0) != 0, padding != .zero || ceilPadding != .zero {
+            // Padded taps count as zeros (ceil-mode extras too, as ONNX's reference counts
+            // them): pad with zeros first, then pool without padding.
+            if ceilPadding != .zero && padding != .zero {
                 throw unsupported(node, "attribute count_include_pad = 1 together with ceil_mode = 1 and padding is not supported",
                                   fix: "export with count_include_pad=0 or ceil_mode=0")
             }
-            source = try emit(.pad(before: [0, 0, padding.top, padding.left], after: [0, 0, padding.bottom, padding.right], value: 0),
+            source = try emit(.pad(before: [0, 0, padding.top, padding.left],
+                                   after: [0, 0, padding.bottom + ceilPadding.bottom, padding.right + ceilPadding.right], value: 0),
                               [x], node, index: i, output: "\(node.output[0])/zero_padded")
             padding = .zero
+            ceilPadding = .zero
         }
         padding.bottom += ceilPadding.bottom
         padding.right += ceilPadding.right
