@@ -5,13 +5,15 @@ public enum DType: UInt8, Sendable {
     case uint8 = 3
     case int16 = 4
     case int32 = 5
+    /// One byte per element, 0 (false) or 1 (true): ONNX bool tensors (Dropout masks).
+    case bool = 6
 
     /// Bytes per element.
     public var size: Int {
         switch self {
         case .float32, .int32: return 4
         case .int16: return 2
-        case .int8, .uint8: return 1
+        case .int8, .uint8, .bool: return 1
         }
     }
 
@@ -22,6 +24,7 @@ public enum DType: UInt8, Sendable {
         case .uint8: return "uint8"
         case .int16: return "int16"
         case .int32: return "int32"
+        case .bool: return "bool"
         }
     }
 }
@@ -61,6 +64,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
     case sub = 42
     case quantizeLinear = 43
     case dequantizeLinear = 44
+    case sqrt = 45
 
     public var name: String {
         switch self {
@@ -88,6 +92,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .sub: return "Sub"
         case .quantizeLinear: return "QuantizeLinear"
         case .dequantizeLinear: return "DequantizeLinear"
+        case .sqrt: return "Sqrt"
         }
     }
 
@@ -104,7 +109,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .transpose: return 6 * 4
         case .gather: return 4
         case .div, .sub: return 2 * 4
-        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear: return 0
+        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear, .sqrt: return 0
         }
     }
 }

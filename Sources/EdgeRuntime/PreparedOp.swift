@@ -41,6 +41,7 @@ enum PreparedOp {
         case .sub: return try Sub.prepare(&c)
         case .quantizeLinear: return try QuantizeLinear.prepare(&c)
         case .dequantizeLinear: return try DequantizeLinear.prepare(&c)
+        case .sqrt: return try Sqrt.prepare(&c)
         }
     }
 

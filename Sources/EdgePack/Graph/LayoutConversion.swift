@@ -131,7 +131,7 @@ public enum LayoutConversion {
             case .batchNormalization(let eps, .nchw) where rank == 4:
                 try emitSpatial(node, .batchNormalization(epsilon: eps, layout: .nhwc), weightPerm: nil)
 
-            case .clamp, .hardSwish, .logistic, .tanh, .quantize, .dequantize:
+            case .clamp, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .sqrt:
                 try emit(node, node.op, [try materialize(x, q)], outputPerm: q)
 
             case .add, .mul, .div, .sub:

@@ -143,6 +143,8 @@ public enum Op: Equatable, Sendable {
     /// ONNX DequantizeLinear: x (int8, uint8, int16, int32), scale, zero point as above ->
     /// float32 (x - zero point) x scale.
     case dequantizeLinear
+    /// Elementwise square root; float32 only.
+    case sqrt
 
     // Import-level ops: removed before lowering.
 
@@ -178,6 +180,7 @@ public enum Op: Equatable, Sendable {
         case .sub: return .sub
         case .quantizeLinear: return .quantizeLinear
         case .dequantizeLinear: return .dequantizeLinear
+        case .sqrt: return .sqrt
         case .batchNormalization: return nil
         }
     }

@@ -56,6 +56,8 @@ public enum Reference {
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 / $1) }]
         case .sub(let act):
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 - $1) }]
+        case .sqrt:
+            return [x.map { $0.squareRoot() }]
         case .quantizeLinear(let to):
             let range = Reference.integerRange(to)
             let scaled = binary(x, shape(0), xs[1]!, shape(1), outShape) { ($0 / $1).rounded(.toNearestOrEven) }
@@ -286,6 +288,7 @@ extension Reference {
         case .uint8: return (0, 255)
         case .int16: return (-32768, 32767)
         case .int32: return (-2147483648, 2147483647)
+        case .bool: return (0, 1)
         case .float32: return (-.infinity, .infinity)
         }
     }

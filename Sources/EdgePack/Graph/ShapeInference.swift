@@ -121,6 +121,10 @@ public enum ShapeInference {
         case .clamp, .hardSwish, .logistic, .tanh, .softmax:
             return [inputType]
 
+        case .sqrt:
+            guard x.dtype == .float32 else { throw fail("input is \(x.dtype.name), expected float32") }
+            return [inputType]
+
         case .quantize:
             guard x.dtype == .float32 || x.dtype == .int8 else { throw fail("input is \(x.dtype.name), expected float32 or int8") }
             return [TensorType(dtype: .int8, shape: x.shape)]

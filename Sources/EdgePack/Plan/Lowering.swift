@@ -108,7 +108,7 @@ public enum Lowering {
             for d in 0..<FormatV1.maxRank { w.int(d < perm.count ? perm[d] : d) }
         case .gather(let axis, _):
             w.int(axis)
-        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear:
+        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear, .sqrt:
             break
         case .batchNormalization:
             throw internalError("\(node.label) is an import-level op and cannot be lowered")

@@ -35,7 +35,7 @@ struct IntegerArithmetic {
         case .uint8: run(s, a, b, out, UInt8.self)
         case .int16: run(s, a, b, out, Int16.self)
         case .int32: run(s, a, b, out, Int32.self)
-        case .float32: break
+        case .float32, .bool: break
         }
     }
 
@@ -72,7 +72,7 @@ extension PrepareContext {
     /// tensor; nil for float32 and quantized int8 (the op's own kernels).
     func integerArithmetic(_ operation: IntegerArithmetic.Operation) throws(EdgeError) -> PreparedOp? {
         let a = try input(0)
-        guard a.dtype != .float32 && !a.isQuantized else { return nil }
+        guard a.dtype.isPlainInteger && !a.isQuantized else { return nil }
         let (lo, hi) = try integerBounds(a.dtype, min: params.f32(0), max: params.f32(1))
         let kernel = IntegerArithmetic(operation: operation, dtype: a.dtype, lo: lo, hi: hi)
         if operation == .clamp {
@@ -110,4 +110,9 @@ extension PrepareContext {
         let hi = max >= dhi ? Int32(bound: dhi) : Int32(max.rounded(.down))
         return (lo, hi)
     }
+}
+
+extension DType {
+    /// The dtypes `IntegerArithmetic` and `IntegerMaxPool` compute on.
+    var isPlainInteger: Bool { self == .int8 || self == .uint8 || self == .int16 || self == .int32 }
 }

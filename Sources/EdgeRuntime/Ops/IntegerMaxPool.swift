@@ -14,7 +14,7 @@ struct IntegerMaxPool {
         case .uint8: run(s, input, output, UInt8.self)
         case .int16: run(s, input, output, Int16.self)
         case .int32: run(s, input, output, Int32.self)
-        case .float32: break
+        case .float32, .bool: break
         }
     }
 

@@ -65,7 +65,7 @@ enum Pool2D {
                                     pad_top: pt, pad_left: pl)
         var call = PoolCall(shape: shape, input: UnsafeRawPointer(input.data), output: output.data, min: min, max: max,
                             qmin: -128, qmax: 127, kernel: average ? .f32Average : .f32Max)
-        if !average && input.dtype != .float32 && !input.isQuantized {
+        if !average && input.dtype.isPlainInteger && !input.isQuantized {
             try c.require(output, input.dtype, "output")
             if output.isQuantized { throw c.unsupported("output tensor \(output.index) of an integer MaxPool2D must not be quantized") }
             let (lo, hi) = try c.integerBounds(input.dtype, min: min, max: max)

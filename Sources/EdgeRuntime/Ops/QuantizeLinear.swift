@@ -24,7 +24,7 @@ struct LinearQuantization {
         case .uint8: run(s, a, b, out, UInt8.self)
         case .int16: run(s, a, b, out, Int16.self)
         case .int32: run(s, a, b, out, Int32.self)
-        case .float32: break
+        case .float32, .bool: break
         }
     }
 
@@ -69,7 +69,7 @@ extension PrepareContext {
         let (x, scale, out, shape) = try broadcastOperands(inputs: 3)
         let integer = quantize ? out : x
         try require(quantize ? x : out, .float32, quantize ? "input" : "output")
-        if integer.dtype == .float32 { throw unsupported("\(quantize ? "output" : "input") tensor \(integer.index) must be an integer tensor") }
+        if !integer.dtype.isPlainInteger { throw unsupported("\(quantize ? "output" : "input") tensor \(integer.index) must be an integer tensor") }
         try require(scale, .float32, "scale")
         try require(zeroPoint, .float32, "zero point")
         if out.shape != x.shape { throw unsupported("output shape \(out.shape.text) differs from input shape \(x.shape.text)") }

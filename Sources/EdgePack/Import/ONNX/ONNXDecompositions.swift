@@ -68,10 +68,15 @@ extension ONNXContext {
     /// the result as [1, reduced, 1, kept], take the runtime's spatial Mean, Reshape to the
     /// ONNX output shape (identity Transposes and Reshapes are removed by Simplify).
     mutating func meanOverAxes(_ node: Onnx_NodeProto, _ x: ValueID, axes: [Int], keepDims: Bool, _ i: Int) throws(EdgeError) {
+        define(node, try meanValue(node, x, axes: axes, keepDims: keepDims, i, output: node.output[0]))
+    }
+
+    /// The mean of `x` over `axes`, as the value named `output`.
+    mutating func meanValue(_ node: Onnx_NodeProto, _ x: ValueID, axes: [Int], keepDims: Bool, _ i: Int,
+                            output out: String) throws(EdgeError) -> ValueID {
         let s = shape(x)
         let kept = s.indices.filter { !axes.contains($0) }
         let reducedCount = axes.map { s[$0] }.reduce(1, *), keptCount = kept.map { s[$0] }.reduce(1, *)
-        let out = node.output[0]
         var v = x
         if axes + kept != Array(s.indices) {
             v = try emit(.transpose(perm: axes + kept), [v], node, index: i, output: "\(out)/reduced_first")
@@ -79,7 +84,7 @@ extension ONNXContext {
         v = try emit(.reshape(shape: [1, reducedCount, 1, keptCount]), [v], node, index: i, output: "\(out)/as_4d")
         v = try emit(.mean(axes: [1, 2], keepDims: true), [v], node, index: i, output: "\(out)/mean")
         let final = keepDims ? s.indices.map { axes.contains($0) ? 1 : s[$0] } : kept.map { s[$0] }
-        define(node, try emit(.reshape(shape: final), [v], node, index: i))
+        return try emit(.reshape(shape: final), [v], node, index: i, output: out)
     }
 }
 

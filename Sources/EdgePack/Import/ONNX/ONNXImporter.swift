@@ -203,6 +203,7 @@ struct ONNXContext {
             case .float32(let f)?: return ONNXConstant(dims: v.shape, floats: f)
             case .int32(let i)?: return ONNXConstant(dims: v.shape, ints: i.map { Int64($0) })
             case .int8(let i)?: return ONNXConstant(dims: v.shape, ints: i.map { Int64($0) })
+            case .bool(let b)?: return ONNXConstant(dims: v.shape, ints: b.map { $0 ? 1 : 0 })
             case nil: return nil
             }
         case nil: return nil

@@ -255,8 +255,19 @@ extension ONNXContext {
                 throw unsupported(node, "training_mode is true with ratio \(ratio) (random output)", fix: "export the model in eval mode (model.eval())")
             }
         }
-        try requireUnusedOutputs(node, from: 1)
-        define(node, try input(node, 0))
+        try requireUnusedOutputs(node, from: 2)
+        let x = try input(node, 0)
+        if node.output.count > 1 && !node.output[1].isEmpty {
+            // The mask keeps every element (inference, or ratio 0): a constant all-true tensor,
+            // copied into the arena so it can be a graph output.
+            let ones = graph.addConstant(node.output[1] + "/all_true", shape: shape(x), data: .bool([Bool](repeating: true, count: graph[x].elementCount)))
+            do {
+                define(node, try graph.append1(.reshape(shape: shape(x)), [ones], name: nodeName(node, 0), outputName: node.output[1]), output: 1)
+            } catch {
+                throw EdgeError(error.kind, object: nodeObject(node), problem: error.problem, fix: error.fix)
+            }
+        }
+        define(node, x)
     }
 
     mutating func convertConstant(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes) throws(EdgeError) {

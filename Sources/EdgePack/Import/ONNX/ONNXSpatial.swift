@@ -184,10 +184,11 @@ extension ONNXContext {
 
     mutating func convertBatchNorm(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
         let epsilon = try attributes.float("epsilon", default: 1e-5)
-        attributes.ignore("momentum")
         if try attributes.int("training_mode", default: 0) != 0 {
-            throw unsupported(node, "attribute training_mode = 1", fix: "export the model in eval mode (model.eval())")
+            try batchNormTraining(node, epsilon: epsilon, momentum: try attributes.float("momentum", default: 0.9), i)
+            return
         }
+        attributes.ignore("momentum")
         if try attributes.int("spatial", default: 1) != 1 { throw unsupported(node, "attribute spatial = 0 is not supported") }
         try requireUnusedOutputs(node, from: 1)
         var inputs: [ValueID?] = [try input(node, 0)]
