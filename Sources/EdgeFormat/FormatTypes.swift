@@ -7,12 +7,13 @@ public enum DType: UInt8, Sendable {
     case int32 = 5
     /// One byte per element, 0 (false) or 1 (true): ONNX bool tensors (Dropout masks).
     case bool = 6
+    case uint16 = 7
 
     /// Bytes per element.
     public var size: Int {
         switch self {
         case .float32, .int32: return 4
-        case .int16: return 2
+        case .int16, .uint16: return 2
         case .int8, .uint8, .bool: return 1
         }
     }
@@ -25,6 +26,7 @@ public enum DType: UInt8, Sendable {
         case .int16: return "int16"
         case .int32: return "int32"
         case .bool: return "bool"
+        case .uint16: return "uint16"
         }
     }
 }

@@ -56,6 +56,7 @@ enum RunCommand {
         case .int16: element = .int16
         case .int32: element = .int32
         case .bool: element = .bool
+        case .uint16: element = .uint16
         }
         let data = Array(UnsafeRawBufferPointer(start: t.data, count: t.byteCount))
         return NPYArray(element: element, shape: t.shape.dims, data: data)

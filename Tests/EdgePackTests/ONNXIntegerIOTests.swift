@@ -112,13 +112,27 @@ final class ONNXIntegerIOTests: XCTestCase {
         var b = ONNXBuilder()
         b.input("x", [3])
         b.constant("s", [], [0.01])
-        b.integers16("zp", [], [-300])
+        b.integers16("zp", [], [-300], type: .int16)
         b.node("QuantizeLinear", ["x", "s", "zp"], ["q"])
         b.node("DequantizeLinear", ["q", "s", "zp"], ["y"])
         b.output("y")
         let out = try run(b, [bytes([1.234, -400, 400])])
         // -400 / 0.01 - 300 saturates at -32768; 400 / 0.01 - 300 saturates at 32767.
         Harness.assertClose(floats(out[0].bytes), [1.23, (-32768 + 300) * 0.01, (32767 + 300) * 0.01], 1e-4)
+    }
+
+    func testUInt16QuantizeLinearSaturatesAtBothEnds() throws {
+        var b = ONNXBuilder()
+        b.input("x", [4])
+        b.constant("s", [], [2])
+        b.integers16("zp", [], [30000], type: .uint16)
+        b.node("QuantizeLinear", ["x", "s", "zp"], ["q"])
+        b.output("q")
+        typed(&b.outputs[0], .uint16)
+        let out = try run(b, [bytes([1, 3, -70000, 80000])])
+        XCTAssertEqual(out[0].dtype, .uint16)
+        let q = stride(from: 0, to: 8, by: 2).map { UInt16(out[0].bytes[$0]) | UInt16(out[0].bytes[$0 + 1]) << 8 }
+        XCTAssertEqual(q, [30000, 30002, 0, 65535])  // 0.5 and 1.5 round to even
     }
 
     func testThreeDimensionalPoolingMatchesADirectLoop() throws {

@@ -287,6 +287,7 @@ extension Reference {
         case .int8: return (-128, 127)
         case .uint8: return (0, 255)
         case .int16: return (-32768, 32767)
+        case .uint16: return (0, 65535)
         case .int32: return (-2147483648, 2147483647)
         case .bool: return (0, 1)
         case .float32: return (-.infinity, .infinity)

@@ -34,6 +34,7 @@ struct IntegerArithmetic {
         case .int8: run(s, a, b, out, Int8.self)
         case .uint8: run(s, a, b, out, UInt8.self)
         case .int16: run(s, a, b, out, Int16.self)
+        case .uint16: run(s, a, b, out, UInt16.self)
         case .int32: run(s, a, b, out, Int32.self)
         case .float32, .bool: break
         }
@@ -103,6 +104,7 @@ extension PrepareContext {
         case .int8: (dlo, dhi) = (-128, 127)
         case .uint8: (dlo, dhi) = (0, 255)
         case .int16: (dlo, dhi) = (-32768, 32767)
+        case .uint16: (dlo, dhi) = (0, 65535)
         default: (dlo, dhi) = (-2147483648, 2147483648)
         }
         if min > dhi || max < dlo { throw unsupported("clamp range [\(min), \(max)] lies outside the \(dtype.name) range") }
@@ -114,5 +116,5 @@ extension PrepareContext {
 
 extension DType {
     /// The dtypes `IntegerArithmetic` and `IntegerMaxPool` compute on.
-    var isPlainInteger: Bool { self == .int8 || self == .uint8 || self == .int16 || self == .int32 }
+    var isPlainInteger: Bool { self == .int8 || self == .uint8 || self == .int16 || self == .uint16 || self == .int32 }
 }

@@ -13,6 +13,7 @@ struct IntegerMaxPool {
         case .int8: run(s, input, output, Int8.self)
         case .uint8: run(s, input, output, UInt8.self)
         case .int16: run(s, input, output, Int16.self)
+        case .uint16: run(s, input, output, UInt16.self)
         case .int32: run(s, input, output, Int32.self)
         case .float32, .bool: break
         }

@@ -23,6 +23,7 @@ struct LinearQuantization {
         case .int8: run(s, a, b, out, Int8.self)
         case .uint8: run(s, a, b, out, UInt8.self)
         case .int16: run(s, a, b, out, Int16.self)
+        case .uint16: run(s, a, b, out, UInt16.self)
         case .int32: run(s, a, b, out, Int32.self)
         case .float32, .bool: break
         }

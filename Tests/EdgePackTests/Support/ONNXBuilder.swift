@@ -69,14 +69,14 @@ struct ONNXBuilder {
         initializers.append(t)
     }
 
-    /// An int16 initializer in raw_data.
-    mutating func integers16(_ name: String, _ dims: [Int], _ values: [Int]) {
+    /// An int16 or uint16 initializer in raw_data.
+    mutating func integers16(_ name: String, _ dims: [Int], _ values: [Int], type: Onnx_TensorProto.DataType) {
         var t = Onnx_TensorProto()
         t.name = name
         t.dims = dims.map { Int64($0) }
-        t.dataType = Int32(Onnx_TensorProto.DataType.int16.rawValue)
+        t.dataType = Int32(type.rawValue)
         var raw = Data()
-        for v in values { withUnsafeBytes(of: Int16(v).littleEndian) { raw.append(contentsOf: $0) } }
+        for v in values { withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { raw.append(contentsOf: $0) } }
         t.rawData = raw
         initializers.append(t)
     }

@@ -112,6 +112,7 @@ struct ONNXContext {
                                             Onnx_TensorProto.DataType.int8.rawValue: .int8,
                                             Onnx_TensorProto.DataType.uint8.rawValue: .uint8,
                                             Onnx_TensorProto.DataType.int16.rawValue: .int16,
+                                            Onnx_TensorProto.DataType.uint16.rawValue: .uint16,
                                             Onnx_TensorProto.DataType.int32.rawValue: .int32]
 
     private func inputType(_ input: Onnx_ValueInfoProto, override: [Int]?) throws(EdgeError) -> (DType, [Int]) {
@@ -121,7 +122,7 @@ struct ONNXContext {
         }
         guard let dtype = ONNXContext.inputDTypes[Int(tensorType.elemType)] else {
             let type = Onnx_TensorProto.DataType(rawValue: Int(tensorType.elemType)).map { "\($0)" } ?? "\(tensorType.elemType)"
-            throw EdgeError(.unsupported, object: object, problem: "has element type \(type); edgepack packs float32, int8, uint8, int16 and int32 inputs",
+            throw EdgeError(.unsupported, object: object, problem: "has element type \(type); edgepack packs float32, int8, uint8, int16, uint16 and int32 inputs",
                             fix: "export the model with a float32 input")
         }
         return (dtype, try inputShape(input, tensorType, override: override))

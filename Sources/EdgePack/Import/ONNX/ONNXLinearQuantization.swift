@@ -8,6 +8,7 @@ extension ONNXContext {
     static let linearQuantizationTypes: [Int: DType] = [Onnx_TensorProto.DataType.int8.rawValue: .int8,
                                                         Onnx_TensorProto.DataType.uint8.rawValue: .uint8,
                                                         Onnx_TensorProto.DataType.int16.rawValue: .int16,
+                                                        Onnx_TensorProto.DataType.uint16.rawValue: .uint16,
                                                         Onnx_TensorProto.DataType.int32.rawValue: .int32]
 
     mutating func quantizeStandalone(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
@@ -29,7 +30,7 @@ extension ONNXContext {
         if quantize {
             guard let t = ONNXContext.linearQuantizationTypes[type], t != .int32 else {
                 let name = Onnx_TensorProto.DataType(rawValue: type).map { "\($0)" } ?? "\(type)"
-                throw unsupported(node, "quantized type \(name) is not supported (int8, uint8, int16)")
+                throw unsupported(node, "quantized type \(name) is not supported (int8, uint8, int16, uint16)")
             }
             guard graph[x].dtype == .float32 else { throw unsupported(node, "input is \(graph[x].dtype.name), expected float32") }
             integer = t
