@@ -8,11 +8,13 @@ public enum DType: UInt8, Sendable {
     /// One byte per element, 0 (false) or 1 (true): ONNX bool tensors (Dropout masks).
     case bool = 6
     case uint16 = 7
+    case int64 = 8
 
     /// Bytes per element.
     public var size: Int {
         switch self {
         case .float32, .int32: return 4
+        case .int64: return 8
         case .int16, .uint16: return 2
         case .int8, .uint8, .bool: return 1
         }
@@ -27,6 +29,7 @@ public enum DType: UInt8, Sendable {
         case .int32: return "int32"
         case .bool: return "bool"
         case .uint16: return "uint16"
+        case .int64: return "int64"
         }
     }
 }
@@ -67,6 +70,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
     case quantizeLinear = 43
     case dequantizeLinear = 44
     case sqrt = 45
+    case maxPoolIndices = 46
 
     public var name: String {
         switch self {
@@ -95,6 +99,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .quantizeLinear: return "QuantizeLinear"
         case .dequantizeLinear: return "DequantizeLinear"
         case .sqrt: return "Sqrt"
+        case .maxPoolIndices: return "MaxPoolIndices"
         }
     }
 
@@ -105,6 +110,7 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .depthwiseConv2D: return 11 * 4
         case .fullyConnected, .add, .mul, .clamp: return 2 * 4
         case .averagePool2D, .maxPool2D: return 10 * 4
+        case .maxPoolIndices: return 9 * 4
         case .mean: return 2 * 4
         case .concatenation, .softmax: return 4
         case .pad: return 13 * 4

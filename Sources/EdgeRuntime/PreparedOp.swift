@@ -42,6 +42,7 @@ enum PreparedOp {
         case .quantizeLinear: return try QuantizeLinear.prepare(&c)
         case .dequantizeLinear: return try DequantizeLinear.prepare(&c)
         case .sqrt: return try Sqrt.prepare(&c)
+        case .maxPoolIndices: return try MaxPoolIndices.prepare(&c)
         }
     }
 

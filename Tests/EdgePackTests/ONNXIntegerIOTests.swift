@@ -167,6 +167,43 @@ final class ONNXIntegerIOTests: XCTestCase {
         }
     }
 
+    func testMaxPoolIndicesAreFlatNCHWPositionsInBothStorageOrders() throws {
+        for columnMajor in [false, true] {
+            var b = ONNXBuilder()
+            b.input("x", [1, 2, 4, 5])
+            b.node("MaxPool", ["x"], ["y", "i"], [Attr.ints("kernel_shape", [3, 2]), Attr.ints("strides", [2, 2]),
+                                                Attr.ints("pads", [1, 0, 1, 1]), Attr.int("storage_order", columnMajor ? 1 : 0)])
+            b.output("y")
+            b.output("i")
+            typed(&b.outputs[1], .int64)
+            let x = Harness.randomInput(40, seed: 11)
+            let out = try run(b, [bytes(x)])
+            XCTAssertEqual(out[1].dtype, .int64)
+            let got = stride(from: 0, to: out[1].bytes.count, by: 8).map { k in (0..<8).reduce(Int64(0)) { $0 | Int64(out[1].bytes[k + $1]) << (8 * $1) } }
+            var want: [Int64] = []
+            for plane in 0..<2 {
+                for oy in 0..<2 {
+                    for ox in 0..<3 {
+                        var best = -1
+                        for fy in 0..<3 { for fx in 0..<2 {
+                            let h = oy * 2 + fy - 1, w = ox * 2 + fx
+                            guard h >= 0 && h < 4 && w < 5 else { continue }
+                            if best < 0 || x[plane * 20 + h * 5 + w] > x[plane * 20 + best] { best = h * 5 + w }
+                        } }
+                        want.append(Int64(plane * 20 + (columnMajor ? best / 5 + (best % 5) * 4 : best)))
+                    }
+                }
+            }
+            XCTAssertEqual(got, want, "storage_order \(columnMajor ? 1 : 0)")
+            // The pooled values are the inputs at those indices.
+            let values = want.indices.map { k -> Float in
+                let plane = k / 6, flat = Int(want[k]) - plane * 20
+                return x[plane * 20 + (columnMajor ? (flat % 4) * 5 + flat / 4 : flat)]
+            }
+            XCTAssertEqual(floats(out[0].bytes), values)
+        }
+    }
+
     func testEdgeReflectAndWrapPadMoveInt32Values() throws {
         let expected: [String: [Int32]] = [
             "edge": [1, 1, 1, 2, 3, 3, 4, 4, 4, 5, 6, 6],

@@ -182,7 +182,7 @@ enum TFLiteOpMapping {
             p.i32(try c.int("axis"))
         case .hardSwish, .logistic, .tanh, .quantize, .dequantize:
             break
-        case .sub, .quantizeLinear, .dequantizeLinear, .sqrt:
+        case .sub, .quantizeLinear, .dequantizeLinear, .sqrt, .maxPoolIndices:
             throw GoldenError("\(c.name): no TFLite golden maps to \(kind.name)")
         }
         if p.bytes.count != kind.paramsSize {

@@ -182,7 +182,7 @@ public enum LayoutConversion {
                 perm[node.outputs[0]] = q.map { pInverse[$0] }
 
             case .conv2D, .depthwiseConv2D, .averagePool2D, .maxPool2D, .batchNormalization,
-                 .fullyConnected, .reshape, .quantizeLinear, .dequantizeLinear:
+                 .fullyConnected, .reshape, .quantizeLinear, .dequantizeLinear, .maxPoolIndices:
                 try emit(node, node.op, try logical(node), outputPerm: LayoutConversion.identity(source[node.outputs[0]].rank))
             }
         }

@@ -145,6 +145,9 @@ public enum Op: Equatable, Sendable {
     case dequantizeLinear
     /// Elementwise square root; float32 only.
     case sqrt
+    /// ONNX MaxPool's second output on an NCHW input: int64 flat indices of each window's first
+    /// largest tap (`columnMajor`: storage_order 1). `a.layout` stays `.nchw`.
+    case maxPoolIndices(PoolAttributes, columnMajor: Bool)
 
     // Import-level ops: removed before lowering.
 
@@ -181,6 +184,7 @@ public enum Op: Equatable, Sendable {
         case .quantizeLinear: return .quantizeLinear
         case .dequantizeLinear: return .dequantizeLinear
         case .sqrt: return .sqrt
+        case .maxPoolIndices: return .maxPoolIndices
         case .batchNormalization: return nil
         }
     }

@@ -121,6 +121,12 @@ public enum ShapeInference {
         case .clamp, .hardSwish, .logistic, .tanh, .softmax:
             return [inputType]
 
+        case .maxPoolIndices(let a, _):
+            guard x.rank == 4 else { throw fail("input \(shapeText(x.shape)) must be 4-D NCHW") }
+            let outH = try windowOutput(x.shape[2], a.filterH, a.strideH, 1, a.padding.top, a.padding.bottom, fail)
+            let outW = try windowOutput(x.shape[3], a.filterW, a.strideW, 1, a.padding.left, a.padding.right, fail)
+            return [TensorType(dtype: .int64, shape: [x.shape[0], x.shape[1], outH, outW])]
+
         case .sqrt:
             guard x.dtype == .float32 else { throw fail("input is \(x.dtype.name), expected float32") }
             return [inputType]

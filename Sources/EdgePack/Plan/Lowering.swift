@@ -93,6 +93,9 @@ public enum Lowering {
             try nhwc(a.layout)
             for v in [a.filterH, a.filterW, a.strideH, a.strideW, a.padding.top, a.padding.left, a.padding.bottom, a.padding.right] { w.int(v) }
             clamp(a.activation)
+        case .maxPoolIndices(let a, let columnMajor):
+            for v in [a.filterH, a.filterW, a.strideH, a.strideW, a.padding.top, a.padding.left, a.padding.bottom, a.padding.right] { w.int(v) }
+            w.int(columnMajor ? 1 : 0)
         case .mean(let axes, let keepDims):
             w.i32(Int32(bitPattern: axes.reduce(UInt32(0)) { $0 | 1 << UInt32($1) }))
             w.int(keepDims ? 1 : 0)

@@ -15,7 +15,7 @@ struct IntegerMaxPool {
         case .int16: run(s, input, output, Int16.self)
         case .uint16: run(s, input, output, UInt16.self)
         case .int32: run(s, input, output, Int32.self)
-        case .float32, .bool: break
+        case .float32, .bool, .int64: break
         }
     }
 

@@ -3,7 +3,7 @@ import EdgeFormat
 
 /// A prepared AveragePool2D or MaxPool2D.
 struct PoolCall {
-    enum Kernel { case f32Average, qs8Average, f32Max, qs8Max, integerMax(IntegerMaxPool) }
+    enum Kernel { case f32Average, qs8Average, f32Max, qs8Max, integerMax(IntegerMaxPool), indices(MaxPoolIndices) }
 
     var shape: ek_pool2d_shape
     var input: UnsafeRawPointer
@@ -21,6 +21,7 @@ struct PoolCall {
         case .f32Max: return "ek_f32_maxpool2d_minmax_1x1__ref"
         case .qs8Max: return "ek_qs8_maxpool2d_minmax_1x1__ref"
         case .integerMax: return "IntegerMaxPool (Swift)"
+        case .indices: return "MaxPoolIndices (Swift)"
         }
     }
 
@@ -34,6 +35,7 @@ struct PoolCall {
             case .f32Max: ek_f32_maxpool2d_minmax_1x1__ref(s, f32In, f32Out, min, max)
             case .qs8Max: ek_qs8_maxpool2d_minmax_1x1__ref(s, i8In, i8Out, qmin, qmax)
             case .integerMax(let k): k.execute(s.pointee, input, output)
+            case .indices(let k): k.execute(s.pointee, input, output)
             }
         }
     }

@@ -25,7 +25,7 @@ struct LinearQuantization {
         case .int16: run(s, a, b, out, Int16.self)
         case .uint16: run(s, a, b, out, UInt16.self)
         case .int32: run(s, a, b, out, Int32.self)
-        case .float32, .bool: break
+        case .float32, .bool, .int64: break
         }
     }
 

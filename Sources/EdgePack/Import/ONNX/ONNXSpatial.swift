@@ -115,8 +115,15 @@ extension ONNXContext {
                                    padding: padding, layout: .nchw)
         let op: Op
         if node.opType == "MaxPool" {
-            if try attributes.int("storage_order", default: 0) != 0 { throw unsupported(node, "attribute storage_order = 1 is not supported") }
-            try requireUnusedOutputs(node, from: 1)
+            let columnMajor = try attributes.int("storage_order", default: 0) != 0
+            if output == nil && node.output.count > 1 && !node.output[1].isEmpty && source == x {
+                // Indices: only for a direct 2-D pool (the 1-D and 3-D rewrites change the planes).
+                try requireUnusedOutputs(node, from: 2)
+                define(node, try emit(.maxPoolIndices(attrs, columnMajor: columnMajor), [x], node, index: i, output: node.output[1]), output: 1)
+            } else {
+                if columnMajor { throw unsupported(node, "attribute storage_order = 1 is not supported") }
+                try requireUnusedOutputs(node, from: 1)
+            }
             op = .maxPool2D(attrs)
         } else {
             op = .averagePool2D(attrs)
