@@ -242,5 +242,16 @@ final class ONNXIntegerIOTests: XCTestCase {
         c.output("y")
         let mixed = Harness.expectError { _ = try Harness.pack(c) }
         XCTAssertTrue(mixed?.problem.contains("two run-time inputs of one integer type") ?? false, mixed?.message ?? "no error")
+
+        // An int32 pad value float32 cannot hold would pad with a neighbouring value: refused.
+        var d = ONNXBuilder()
+        d.input("x", [2])
+        typed(&d.inputs[0], .int32)
+        d.ints("pads", [1, 1])
+        d.integers("value", [], [16_777_217], type: .int32)
+        d.node("Pad", ["x", "pads", "value"], ["y"])
+        d.output("y")
+        let inexact = Harness.expectError { _ = try Harness.pack(d) }
+        XCTAssertTrue(inexact?.problem.contains("16777217 is not exactly representable") ?? false, inexact?.message ?? "no error")
     }
 }

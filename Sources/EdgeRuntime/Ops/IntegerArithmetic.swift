@@ -2,11 +2,11 @@ import CEdgeKernels
 import EdgeFormat
 
 /// Plain integer arithmetic (ONNX semantics) on tensors that carry no quantization: int8,
-/// uint8, int16 and int32 graph values of models whose inputs are integers. Add, Sub and Mul
-/// wrap around (two's complement, as numpy and ONNX Runtime compute uint8 + uint8); Div
-/// truncates toward zero and gives 0 for a zero divisor (ONNX leaves it undefined) and for the
-/// one overflowing quotient (min / -1 wraps to min). The fused clamp [min, max] applies after,
-/// rounded inward to integers.
+/// uint8, int16, uint16 and int32 graph values of models whose inputs are integers. Add, Sub and
+/// Mul wrap around (two's complement, as numpy and ONNX Runtime compute uint8 + uint8); Div
+/// truncates toward zero, a zero divisor (undefined in ONNX) gives 0, and the one overflowing
+/// quotient, min / -1, wraps to min. The fused clamp [min, max] applies after, rounded inward
+/// to integers.
 struct IntegerArithmetic {
     enum Operation { case add, sub, mul, div, clamp }
 
