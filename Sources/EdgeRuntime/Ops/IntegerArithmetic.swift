@@ -16,45 +16,42 @@ struct IntegerArithmetic {
     var lo: Int32
     var hi: Int32
 
-    func apply<T: FixedWidthInteger>(_ x: T, _ y: T) -> T {
-        let r: T
+    /// One element: computed in Int64 (exact for every operand pair of a dtype up to 32 bits),
+    /// wrapped into the dtype, then clamped.
+    func apply(_ x: Int64, _ y: Int64) -> Int64 {
+        let r: Int64
         switch operation {
-        case .add: r = x &+ y
-        case .sub: r = x &- y
-        case .mul: r = x &* y
-        case .div: r = y == 0 ? 0 : x.dividedReportingOverflow(by: y).partialValue
+        case .add: r = x + y
+        case .sub: r = x - y
+        case .mul: r = x * y
+        // Int64 division truncates toward zero; min / -1 becomes -min, which wraps back to min.
+        case .div: r = y == 0 ? 0 : x / y
         case .clamp: r = x
         }
-        return Swift.min(Swift.max(r, T(truncatingIfNeeded: lo)), T(truncatingIfNeeded: hi))
+        return Swift.min(Swift.max(dtype.wrapInteger(r), Int64(lo)), Int64(hi))
     }
 
     /// Runs on the broadcast shape of `BinaryCall` (the clamp passes `b` = `a`).
     func execute(_ s: ek_binary_shape, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
-        switch dtype {
-        case .int8: run(s, a, b, out, Int8.self)
-        case .uint8: run(s, a, b, out, UInt8.self)
-        case .int16: run(s, a, b, out, Int16.self)
-        case .uint16: run(s, a, b, out, UInt16.self)
-        case .int32: run(s, a, b, out, Int32.self)
-        case .float32, .bool, .int64: break
+        s.forEach { n, ia, ib in
+            dtype.storeInteger(apply(dtype.loadInteger(a, ia), dtype.loadInteger(b, ib)), out, n)
         }
     }
+}
 
-    private func run<T: FixedWidthInteger>(_ s: ek_binary_shape, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer,
-                                           _ out: UnsafeMutableRawPointer, _: T.Type) {
-        let x = a.assumingMemoryBound(to: T.self), y = b.assumingMemoryBound(to: T.self)
-        let o = out.assumingMemoryBound(to: T.self)
-        let (d0, d1, d2, d3) = (Int(s.dims.0), Int(s.dims.1), Int(s.dims.2), Int(s.dims.3))
-        let (a0, a1, a2, a3) = (Int(s.a_strides.0), Int(s.a_strides.1), Int(s.a_strides.2), Int(s.a_strides.3))
-        let (b0, b1, b2, b3) = (Int(s.b_strides.0), Int(s.b_strides.1), Int(s.b_strides.2), Int(s.b_strides.3))
+extension ek_binary_shape {
+    /// Calls `body(n, ia, ib)` for every output element n in order, with the element indices
+    /// of both operands.
+    func forEach(_ body: (Int, Int, Int) -> Void) {
+        let (d0, d1, d2, d3) = (Int(dims.0), Int(dims.1), Int(dims.2), Int(dims.3))
+        let (a0, a1, a2, a3) = (Int(a_strides.0), Int(a_strides.1), Int(a_strides.2), Int(a_strides.3))
+        let (b0, b1, b2, b3) = (Int(b_strides.0), Int(b_strides.1), Int(b_strides.2), Int(b_strides.3))
         var n = 0
         for i0 in 0..<d0 {
             for i1 in 0..<d1 {
                 for i2 in 0..<d2 {
                     for i3 in 0..<d3 {
-                        let ia = i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3
-                        let ib = i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3
-                        o[n] = apply(x[ia], y[ib])
+                        body(n, i0 * a0 + i1 * a1 + i2 * a2 + i3 * a3, i0 * b0 + i1 * b1 + i2 * b2 + i3 * b3)
                         n += 1
                     }
                 }

@@ -9,33 +9,20 @@ struct IntegerMaxPool {
     var hi: Int32
 
     func execute(_ s: ek_pool2d_shape, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer) {
-        switch dtype {
-        case .int8: run(s, input, output, Int8.self)
-        case .uint8: run(s, input, output, UInt8.self)
-        case .int16: run(s, input, output, Int16.self)
-        case .uint16: run(s, input, output, UInt16.self)
-        case .int32: run(s, input, output, Int32.self)
-        case .float32, .bool, .int64: break
-        }
-    }
-
-    private func run<T: FixedWidthInteger>(_ s: ek_pool2d_shape, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _: T.Type) {
-        let x = input.assumingMemoryBound(to: T.self), y = output.assumingMemoryBound(to: T.self)
         let (inH, inW, channels) = (Int(s.in_h), Int(s.in_w), Int(s.channels))
-        let low = T(truncatingIfNeeded: lo), high = T(truncatingIfNeeded: hi)
         var n = 0
         for b in 0..<Int(s.batch) {
             for oy in 0..<Int(s.out_h) {
                 for ox in 0..<Int(s.out_w) {
                     let y0 = oy * Int(s.stride_h) - Int(s.pad_top), x0 = ox * Int(s.stride_w) - Int(s.pad_left)
                     for c in 0..<channels {
-                        var best = T.min
+                        var best = dtype.integerRange.min
                         for fy in 0..<Int(s.filter_h) where y0 + fy >= 0 && y0 + fy < inH {
                             for fx in 0..<Int(s.filter_w) where x0 + fx >= 0 && x0 + fx < inW {
-                                best = Swift.max(best, x[((b * inH + y0 + fy) * inW + x0 + fx) * channels + c])
+                                best = Swift.max(best, dtype.loadInteger(input, ((b * inH + y0 + fy) * inW + x0 + fx) * channels + c))
                             }
                         }
-                        y[n] = Swift.min(Swift.max(best, low), high)
+                        dtype.storeInteger(Swift.min(Swift.max(best, Int64(lo)), Int64(hi)), output, n)
                         n += 1
                     }
                 }

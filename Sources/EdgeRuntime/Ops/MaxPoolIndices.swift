@@ -36,20 +36,13 @@ struct MaxPoolIndices {
                               qmin: 0, qmax: 0, kernel: .indices(kernel)))
     }
 
-    func execute(_ s: ek_pool2d_shape, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer) {
-        switch dtype {
-        case .float32: run(s, input, output, Float.self)
-        case .int8: run(s, input, output, Int8.self)
-        case .uint8: run(s, input, output, UInt8.self)
-        case .int16: run(s, input, output, Int16.self)
-        case .uint16: run(s, input, output, UInt16.self)
-        case .int32: run(s, input, output, Int32.self)
-        case .bool, .int64: break
-        }
+    /// Element `i` of the input as Double (exact for float32 and every plain integer dtype).
+    private func load(_ p: UnsafeRawPointer, _ i: Int) -> Double {
+        dtype == .float32 ? Double(p.assumingMemoryBound(to: Float.self)[i]) : Double(dtype.loadInteger(p, i))
     }
 
-    private func run<T: Comparable>(_ s: ek_pool2d_shape, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, _: T.Type) {
-        let x = input.assumingMemoryBound(to: T.self), y = output.assumingMemoryBound(to: Int64.self)
+    func execute(_ s: ek_pool2d_shape, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer) {
+        let y = output.assumingMemoryBound(to: Int64.self)
         let (inH, inW) = (Int(s.in_h), Int(s.in_w))
         var n = 0
         for plane in 0..<Int(s.batch) {
@@ -60,7 +53,7 @@ struct MaxPoolIndices {
                     for fy in 0..<Int(s.filter_h) where y0 + fy >= 0 && y0 + fy < inH {
                         for fx in 0..<Int(s.filter_w) where x0 + fx >= 0 && x0 + fx < inW {
                             let k = (y0 + fy) * inW + x0 + fx
-                            if best < 0 || x[plane * inH * inW + k] > x[plane * inH * inW + best] { best = k }
+                            if best < 0 || load(input, plane * inH * inW + k) > load(input, plane * inH * inW + best) { best = k }
                         }
                     }
                     let within = columnMajor ? best / inW + (best % inW) * inH : best
