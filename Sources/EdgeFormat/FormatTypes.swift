@@ -5,13 +5,18 @@ public enum DType: UInt8, Sendable {
     case uint8 = 3
     case int16 = 4
     case int32 = 5
+    /// One byte per element, 0 (false) or 1 (true): ONNX bool tensors (Dropout masks).
+    case bool = 6
+    case uint16 = 7
+    case int64 = 8
 
     /// Bytes per element.
     public var size: Int {
         switch self {
         case .float32, .int32: return 4
-        case .int16: return 2
-        case .int8, .uint8: return 1
+        case .int64: return 8
+        case .int16, .uint16: return 2
+        case .int8, .uint8, .bool: return 1
         }
     }
 
@@ -22,6 +27,9 @@ public enum DType: UInt8, Sendable {
         case .uint8: return "uint8"
         case .int16: return "int16"
         case .int32: return "int32"
+        case .bool: return "bool"
+        case .uint16: return "uint16"
+        case .int64: return "int64"
         }
     }
 }
@@ -58,6 +66,11 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
     // Kinds 40... (ONNX importer additions).
     case gather = 40
     case div = 41
+    case sub = 42
+    case quantizeLinear = 43
+    case dequantizeLinear = 44
+    case sqrt = 45
+    case maxPoolIndices = 46
 
     public var name: String {
         switch self {
@@ -82,6 +95,11 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .transpose: return "Transpose"
         case .gather: return "Gather"
         case .div: return "Div"
+        case .sub: return "Sub"
+        case .quantizeLinear: return "QuantizeLinear"
+        case .dequantizeLinear: return "DequantizeLinear"
+        case .sqrt: return "Sqrt"
+        case .maxPoolIndices: return "MaxPoolIndices"
         }
     }
 
@@ -92,13 +110,14 @@ public enum OpKind: UInt16, CaseIterable, Sendable {
         case .depthwiseConv2D: return 11 * 4
         case .fullyConnected, .add, .mul, .clamp: return 2 * 4
         case .averagePool2D, .maxPool2D: return 10 * 4
+        case .maxPoolIndices: return 9 * 4
         case .mean: return 2 * 4
         case .concatenation, .softmax: return 4
         case .pad: return 13 * 4
         case .transpose: return 6 * 4
         case .gather: return 4
-        case .div: return 2 * 4
-        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize: return 0
+        case .div, .sub: return 2 * 4
+        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear, .sqrt: return 0
         }
     }
 }

@@ -107,6 +107,10 @@ public enum Packer {
         var keyValues = [("source", options.sourceName)]
         let float = try build(graph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")])
         guard let q = options.quantization else { return PackResult(float: float) }
+        if let v = graph.inputs.first(where: { graph[$0].dtype != .float32 }) {
+            throw EdgeError(.unsupported, object: "input '\(graph[v].name)'", problem: "is \(graph[v].dtype.name); int8 quantization needs float32 inputs",
+                            fix: "pack the model without quantization, or export it with float32 inputs")
+        }
 
         let samples = try CalibrationSet.samples(q.calibration, for: graph)
         // Pruning (with least-squares reconstruction) happens in float, before calibration.

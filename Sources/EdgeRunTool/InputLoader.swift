@@ -34,7 +34,7 @@ enum InputLoader {
                             fix: "reshape the array to \(tensor.shape.text)")
         }
         switch (tensor.dtype, array.element) {
-        case (.float32, .float32), (.int8, .int8), (.uint8, .uint8), (.int16, .int16), (.int32, .int32):
+        case (.float32, .float32), (.int8, .int8), (.uint8, .uint8), (.int16, .int16), (.int32, .int32), (.bool, .bool), (.uint16, .uint16), (.int64, .int64):
             array.data.withUnsafeBytes { tensor.data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         case (.float32, _):
             let out = tensor.data.assumingMemoryBound(to: Float.self)

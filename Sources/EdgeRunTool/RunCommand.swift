@@ -55,6 +55,9 @@ enum RunCommand {
         case .uint8: element = .uint8
         case .int16: element = .int16
         case .int32: element = .int32
+        case .bool: element = .bool
+        case .uint16: element = .uint16
+        case .int64: element = .int64
         }
         let data = Array(UnsafeRawBufferPointer(start: t.data, count: t.byteCount))
         return NPYArray(element: element, shape: t.shape.dims, data: data)

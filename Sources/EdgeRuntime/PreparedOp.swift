@@ -38,6 +38,11 @@ enum PreparedOp {
         case .transpose: return try Transpose.prepare(&c)
         case .gather: return try Gather.prepare(&c)
         case .div: return try Div.prepare(&c)
+        case .sub: return try Sub.prepare(&c)
+        case .quantizeLinear: return try QuantizeLinear.prepare(&c)
+        case .dequantizeLinear: return try DequantizeLinear.prepare(&c)
+        case .sqrt: return try Sqrt.prepare(&c)
+        case .maxPoolIndices: return try MaxPoolIndices.prepare(&c)
         }
     }
 

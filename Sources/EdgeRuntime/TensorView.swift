@@ -26,6 +26,9 @@ public struct TensorView {
         case .uint8: return q.scale * Float(Int32(data.load(fromByteOffset: i, as: UInt8.self)) - q.zeroPoint)
         case .int16: return q.scale * Float(Int32(data.load(fromByteOffset: 2 * i, as: Int16.self)) - q.zeroPoint)
         case .int32: return q.scale * Float(data.load(fromByteOffset: 4 * i, as: Int32.self) - q.zeroPoint)
+        case .bool: return Float(data.load(fromByteOffset: i, as: UInt8.self))
+        case .int64: return Float(data.load(fromByteOffset: 8 * i, as: Int64.self))
+        case .uint16: return q.scale * Float(Int32(data.load(fromByteOffset: 2 * i, as: UInt16.self)) - q.zeroPoint)
         }
     }
 }

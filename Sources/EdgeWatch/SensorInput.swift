@@ -46,6 +46,9 @@ public final class SensorInput {
         case .uint8: npyDescr = Array("|u1".utf8)
         case .int16: npyDescr = Array("<i2".utf8)
         case .int32: npyDescr = Array("<i4".utf8)
+        case .bool: npyDescr = Array("|b1".utf8)
+        case .uint16: npyDescr = Array("<u2".utf8)
+        case .int64: npyDescr = Array("<i8".utf8)
         }
     }
 

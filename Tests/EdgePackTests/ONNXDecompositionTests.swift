@@ -159,13 +159,30 @@ final class ONNXDecompositionTests: XCTestCase {
         XCTAssertEqual(r.y, want)
     }
 
-    func testDilatedPoolWithPaddingIsRejected() {
-        var b = ONNXBuilder()
-        b.input("x", [1, 1, 5, 5])
-        b.node("MaxPool", ["x"], ["y"], [Attr.ints("kernel_shape", [2, 2]), Attr.ints("dilations", [2, 2]), Attr.ints("pads", [1, 1, 1, 1])])
-        b.output("y")
-        let e = Harness.expectError { _ = try Harness.pack(b) }
-        XCTAssertTrue(e?.problem.contains("with padding is not supported") ?? false, e?.message ?? "")
+    /// Padded taps are skipped: MaxPool repeats an inside tap, AveragePool rescales the mean.
+    func testDilatedPoolWithPaddingMatchesADirectLoop() throws {
+        for op in ["MaxPool", "AveragePool"] {
+            var b = ONNXBuilder()
+            b.input("x", [1, 1, 5, 5])
+            b.node(op, ["x"], ["y"], [Attr.ints("kernel_shape", [2, 2]), Attr.ints("dilations", [2, 2]), Attr.ints("pads", [1, 1, 1, 1])])
+            b.output("y")
+            let x = Harness.randomInput(25, seed: 21)
+            let got = try Harness.run(try Harness.pack(b).float, x)
+            var want: [Float] = []
+            for oh in 0..<5 {
+                for ow in 0..<5 {
+                    var taps: [Float] = []
+                    for dh in [0, 2] {
+                        for dw in [0, 2] {
+                            let h = oh - 1 + dh, w = ow - 1 + dw
+                            if h >= 0 && h < 5 && w >= 0 && w < 5 { taps.append(x[h * 5 + w]) }
+                        }
+                    }
+                    want.append(op == "MaxPool" ? taps.max()! : taps.reduce(0, +) / Float(taps.count))
+                }
+            }
+            Harness.assertClose(got, want, 1e-5, op)
+        }
     }
 
     func testBatchedMatMulWithOneConstantMatrixPerBatch() throws {

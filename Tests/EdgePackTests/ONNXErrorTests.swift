@@ -70,6 +70,12 @@ final class ONNXErrorTests: XCTestCase {
         for opset in [11, 21, 22] { _ = try Harness.pack(reluModel(opset: opset)) }
     }
 
+    func testZeroSizedInputIsRefusedAsEmptyNotDynamic() {
+        let e = Harness.expectError { _ = try Harness.pack(reluModel(dims: [0, 3, 4, 4])) }
+        XCTAssertEqual(e?.kind, .input)
+        XCTAssertTrue(e?.problem.contains("dim 0 is 0: an empty tensor") ?? false, e?.message ?? "")
+    }
+
     func testDynamicInputNeedsAnInputShape() throws {
         let b = reluModel(dims: [nil, 3, 4, 4])
         let e = Harness.expectError { _ = try Harness.pack(b) }

@@ -182,6 +182,8 @@ enum TFLiteOpMapping {
             p.i32(try c.int("axis"))
         case .hardSwish, .logistic, .tanh, .quantize, .dequantize:
             break
+        case .sub, .quantizeLinear, .dequantizeLinear, .sqrt, .maxPoolIndices:
+            throw GoldenError("\(c.name): no TFLite golden maps to \(kind.name)")
         }
         if p.bytes.count != kind.paramsSize {
             throw GoldenError("\(c.name): built \(p.bytes.count) parameter bytes for \(kind.name), expected \(kind.paramsSize)")

@@ -38,25 +38,59 @@ DATA_INPUTS = {"Add": "all", "Sub": "all", "Mul": "all", "Div": "all", "Concat":
 
 RTOL, ATOL = 1e-3, 1e-5
 
+# Cases left out of the pass-rate denominator, each with its reason. They still run and their
+# outcome is listed; nothing else is excluded.
+EXCLUDED = {
+    "test_training_dropout": "training_mode = 1 with ratio 0.75: the output is a random sample (a Bernoulli mask drawn per run); no deterministic runtime reproduces the stored one",
+    "test_training_dropout_default": "training_mode = 1 with ratio 0.5: random output, as above",
+    "test_training_dropout_default_mask": "training_mode = 1 with ratio 0.5: random output and mask, as above",
+    "test_training_dropout_mask": "training_mode = 1 with ratio 0.75: random output and mask, as above",
+    "test_identity_opt": "the input is an optional(sequence(tensor)), not a tensor: model.bin values are tensors only",
+    "test_identity_sequence": "the input is a sequence of tensors, not a tensor: model.bin values are tensors only",
+}
+
 
 def node_dir() -> str:
     return os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "node")
 
 
-def load_tensors(folder: str, prefix: str) -> List[np.ndarray]:
+def load_protos(folder: str, prefix: str) -> List[onnx.TensorProto]:
     out = []
     j = 0
     while os.path.exists(os.path.join(folder, f"{prefix}_{j}.pb")):
         t = onnx.TensorProto()
         with open(os.path.join(folder, f"{prefix}_{j}.pb"), "rb") as f:
             t.ParseFromString(f.read())
-        out.append(numpy_helper.to_array(t))
+        out.append(t)
         j += 1
     return out
 
 
-def freeze(model: onnx.ModelProto, op_type: str, inputs: List[np.ndarray]) -> List[int]:
-    """Turns parameter inputs into initializers; returns the indices of the data inputs."""
+def to_array(t: onnx.TensorProto) -> np.ndarray:
+    """numpy_helper.to_array, except int4/uint4 (onnx 1.17 refuses odd element counts): the
+    packed bytes (element 2i in the low nibble of byte i, 2i + 1 in the high nibble) unpacked
+    to int8/uint8 values."""
+    if t.data_type not in (onnx.TensorProto.INT4, onnx.TensorProto.UINT4):
+        return numpy_helper.to_array(t)
+    signed = t.data_type == onnx.TensorProto.INT4
+    count = int(np.prod(t.dims, dtype=np.int64))
+    if t.raw_data:
+        packed = np.frombuffer(t.raw_data, dtype=np.uint8)
+    else:  # int32_data holds one packed byte per entry
+        packed = np.asarray(t.int32_data, dtype=np.int64).astype(np.uint8)
+    nibbles = np.stack([packed & 0x0F, packed >> 4], axis=-1).reshape(-1)[:count].astype(np.int16)
+    if signed:
+        nibbles = np.where(nibbles >= 8, nibbles - 16, nibbles)
+    return nibbles.astype(np.int8 if signed else np.uint8).reshape(tuple(t.dims))
+
+
+def load_tensors(folder: str, prefix: str) -> List[np.ndarray]:
+    return [to_array(t) for t in load_protos(folder, prefix)]
+
+
+def freeze(model: onnx.ModelProto, op_type: str, inputs: List[onnx.TensorProto]) -> List[int]:
+    """Turns parameter inputs into initializers (the case's own tensors, element type
+    included); returns the indices of the data inputs."""
     graph = model.graph
     names = [i.name for i in graph.input]
     rule = DATA_INPUTS.get(op_type, [0])
@@ -66,7 +100,10 @@ def freeze(model: onnx.ModelProto, op_type: str, inputs: List[np.ndarray]) -> Li
         if j in data:
             keep.append(graph.input[j])
         else:
-            graph.initializer.append(numpy_helper.from_array(inputs[j], name))
+            tensor = onnx.TensorProto()
+            tensor.CopyFrom(inputs[j])
+            tensor.name = name
+            graph.initializer.append(tensor)
     del graph.input[:]
     graph.input.extend(keep)
     return data
@@ -99,7 +136,7 @@ def run_case_unchecked(args, name: str, op_type: str, work: str) -> tuple[str, s
     folder = os.path.join(node_dir(), name)
     model = onnx.load(os.path.join(folder, "model.onnx"))
     sets = sorted(d for d in os.listdir(folder) if d.startswith("test_data_set"))
-    first = load_tensors(os.path.join(folder, sets[0]), "input")
+    first = load_protos(os.path.join(folder, sets[0]), "input")
     if len(first) != len(model.graph.input):
         return "rejected", "case feeds optional or sequence inputs this harness does not map"
     data = freeze(model, op_type, first)
@@ -155,7 +192,7 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="print every non-passing case")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
-    rows, details = [], []
+    rows, details, excluded = [], [], []
     totals = collections.Counter()
     with tempfile.TemporaryDirectory() as work:
         for op_type, names in sorted(cases().items()):
@@ -164,26 +201,34 @@ def main() -> int:
             count = collections.Counter()
             for name in names:
                 outcome, why = run_case(args, name, op_type, work)
+                if name in EXCLUDED:
+                    excluded.append(f"| {op_type} | `{name}` | {outcome} | {EXCLUDED[name]} |")
+                    count["excluded"] += 1
+                    continue
                 count[outcome] += 1
                 if outcome != "pass":
                     details.append(f"| {op_type} | `{name}` | {outcome} | {why.replace('|', '/')} |")
                     if args.verbose:
                         print(f"{outcome:8} {name}: {why}", file=sys.stderr)
             totals.update(count)
-            n = len(names)
-            rows.append(f"| {op_type} | {n} | {count['pass']} | {count['rejected']} | {count['wrong']} | "
-                        f"{count['error']} | {100 * count['pass'] / n:.0f} % |")
-    n = sum(totals.values())
-    rows.append(f"| **all** | {n} | {totals['pass']} | {totals['rejected']} | {totals['wrong']} | "
-                f"{totals['error']} | {100 * totals['pass'] / max(n, 1):.1f} % |")
-    table = "\n".join(["| op type | cases | pass | rejected at pack | wrong | error | pass rate |",
-                       "|---|---:|---:|---:|---:|---:|---:|"] + rows)
+            n = len(names) - count["excluded"]
+            rows.append(f"| {op_type} | {len(names)} | {count['excluded']} | {count['pass']} | {count['rejected']} | "
+                        f"{count['wrong']} | {count['error']} | {100 * count['pass'] / max(n, 1):.0f} % |")
+    n = sum(totals.values()) - totals["excluded"]
+    rows.append(f"| **all** | {n + totals['excluded']} | {totals['excluded']} | {totals['pass']} | {totals['rejected']} | "
+                f"{totals['wrong']} | {totals['error']} | {100 * totals['pass'] / max(n, 1):.1f} % |")
+    table = "\n".join(["| op type | cases | excluded | pass | rejected at pack | wrong | error | pass rate |",
+                       "|---|---:|---:|---:|---:|---:|---:|---:|"] + rows)
     print(table)
     if args.table:
         with open(args.table + ".tmp", "w") as f:
             f.write(HEADER.format(onnx=onnx.__version__))
             f.write(table + "\n\n## Cases that do not pass\n\n| op type | case | outcome | reason |\n|---|---|---|---|\n")
             f.write("\n".join(details) + "\n")
+            f.write("\n## Cases excluded from the pass rate\n\nThey run like the others (outcome as listed), "
+                    "but no runtime could pass them, for the reason given.\n\n"
+                    "| op type | case | outcome | reason |\n|---|---|---|---|\n")
+            f.write("\n".join(excluded) + "\n")
         os.replace(args.table + ".tmp", args.table)
     return 1 if totals["wrong"] or totals["error"] else 0
 
@@ -195,7 +240,13 @@ Each case is packed with `edgepack pack` and run with `edgerun run`; parameter i
 shapes, pads, axes, scales) are frozen into initializers with the case's values, data inputs are
 fed at run time. Float outputs match within rtol 1e-3 + atol 1e-5, integers exactly.
 *rejected* = refused at pack time with a message (unsupported attribute, dtype or rank), never a
-wrong answer; *wrong* and *error* are bugs and make the target fail.
+wrong answer; *wrong* and *error* are bugs and make the target fail. *excluded* cases (random
+training-mode outputs, non-tensor types) are listed at the end with their reasons and are not
+in the pass rate's denominator. Parameter initializers keep the case's element type (int4,
+float8 included); int4/uint4 test data is unpacked from the raw TensorProto bytes by the harness.
+Still rejected by design: empty tensors (a dimension of size 0; model.bin tensors hold at least
+one element, and supporting them would touch format validation, the planner and every op), and
+the float8/int4 element types, which model.bin does not have yet.
 
 """
 

@@ -131,10 +131,10 @@ public enum LayoutConversion {
             case .batchNormalization(let eps, .nchw) where rank == 4:
                 try emitSpatial(node, .batchNormalization(epsilon: eps, layout: .nhwc), weightPerm: nil)
 
-            case .clamp, .hardSwish, .logistic, .tanh, .quantize, .dequantize:
+            case .clamp, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .sqrt:
                 try emit(node, node.op, [try materialize(x, q)], outputPerm: q)
 
-            case .add, .mul, .div:
+            case .add, .mul, .div, .sub:
                 let outRank = source[node.outputs[0]].rank
                 var target = LayoutConversion.identity(outRank)
                 for case let v? in node.inputs where source[v].rank == outRank && !source[v].isConstant {
@@ -182,7 +182,7 @@ public enum LayoutConversion {
                 perm[node.outputs[0]] = q.map { pInverse[$0] }
 
             case .conv2D, .depthwiseConv2D, .averagePool2D, .maxPool2D, .batchNormalization,
-                 .fullyConnected, .reshape:
+                 .fullyConnected, .reshape, .quantizeLinear, .dequantizeLinear, .maxPoolIndices:
                 try emit(node, node.op, try logical(node), outputPerm: LayoutConversion.identity(source[node.outputs[0]].rank))
             }
         }

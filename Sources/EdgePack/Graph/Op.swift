@@ -133,6 +133,21 @@ public enum Op: Equatable, Sendable {
     case gather(axis: Int, indices: [Int])
     /// a / b with numpy broadcasting (rank <= 4); float32 only.
     case div(Activation)
+    /// a - b with numpy broadcasting (rank <= 4); integer tensors only (float32 Sub is Add of
+    /// a negated operand).
+    case sub(Activation)
+    /// ONNX QuantizeLinear: x (float32), scale, zero point (float32 constants of one shape that
+    /// broadcasts to x, rank <= 4; integral zero points) -> `to` (int8, uint8, int16, int32):
+    /// saturate(round_half_to_even(x / scale) + zero point).
+    case quantizeLinear(to: DType)
+    /// ONNX DequantizeLinear: x (int8, uint8, int16, int32), scale, zero point as above ->
+    /// float32 (x - zero point) x scale.
+    case dequantizeLinear
+    /// Elementwise square root; float32 only.
+    case sqrt
+    /// ONNX MaxPool's second output on an NCHW input: int64 flat indices of each window's first
+    /// largest tap (`columnMajor`: storage_order 1). `a.layout` stays `.nchw`.
+    case maxPoolIndices(PoolAttributes, columnMajor: Bool)
 
     // Import-level ops: removed before lowering.
 
@@ -165,6 +180,11 @@ public enum Op: Equatable, Sendable {
         case .transpose: return .transpose
         case .gather: return .gather
         case .div: return .div
+        case .sub: return .sub
+        case .quantizeLinear: return .quantizeLinear
+        case .dequantizeLinear: return .dequantizeLinear
+        case .sqrt: return .sqrt
+        case .maxPoolIndices: return .maxPoolIndices
         case .batchNormalization: return nil
         }
     }
@@ -182,7 +202,7 @@ public enum Op: Equatable, Sendable {
         switch self {
         case .conv2D(let a), .depthwiseConv2D(let a, _): return a.activation
         case .averagePool2D(let a), .maxPool2D(let a): return a.activation
-        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a), .div(let a): return a
+        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a), .div(let a), .sub(let a): return a
         default: return nil
         }
     }
@@ -198,6 +218,7 @@ public enum Op: Equatable, Sendable {
         case .add: return .add(act)
         case .mul: return .mul(act)
         case .div: return .div(act)
+        case .sub: return .sub(act)
         case .clamp: return .clamp(act)
         default: return nil
         }

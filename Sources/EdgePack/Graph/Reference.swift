@@ -54,6 +54,19 @@ public enum Reference {
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 * $1) }]
         case .div(let act):
             return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 / $1) }]
+        case .sub(let act):
+            return [binary(x, shape(0), xs[1]!, shape(1), outShape) { act.apply($0 - $1) }]
+        case .maxPoolIndices(let a, let columnMajor):
+            return [Reference.maxPoolIndices(x, shape(0), outShape, a, columnMajor: columnMajor)]
+        case .sqrt:
+            return [x.map { $0.squareRoot() }]
+        case .quantizeLinear(let to):
+            let range = Reference.integerRange(to)
+            let scaled = binary(x, shape(0), xs[1]!, shape(1), outShape) { ($0 / $1).rounded(.toNearestOrEven) }
+            return [binary(scaled, outShape, xs[2]!, shape(2), outShape) { Swift.min(Swift.max($0 + $1, range.0), range.1) }]
+        case .dequantizeLinear:
+            let shifted = binary(x, shape(0), xs[2]!, shape(2), outShape) { $0 - $1 }
+            return [binary(shifted, outShape, xs[1]!, shape(1), outShape) { $0 * $1 }]
         case .averagePool2D(let a):
             return [pool(x, shape(0), outShape, a, average: true)]
         case .maxPool2D(let a):
@@ -262,6 +275,46 @@ public enum Reference {
                         if average { acc = taps > 0 ? acc / Float(taps) : 0 }
                         out[index(a.layout, b, ch, oy, ox, C: c, H: outH, W: outW)] = a.activation.apply(acc)
                     }
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension Reference {
+    /// The values an integer dtype holds, as floats.
+    static func integerRange(_ dtype: DType) -> (Float, Float) {
+        switch dtype {
+        case .int8: return (-128, 127)
+        case .uint8: return (0, 255)
+        case .int16: return (-32768, 32767)
+        case .uint16: return (0, 65535)
+        case .int32: return (-2147483648, 2147483647)
+        case .bool: return (0, 1)
+        case .int64: return (-9.223372e18, 9.223372e18)
+        case .float32: return (-.infinity, .infinity)
+        }
+    }
+}
+
+extension Reference {
+    /// ONNX MaxPool's Indices (NCHW, first largest tap, flat index into x).
+    static func maxPoolIndices(_ x: [Float], _ s: [Int], _ o: [Int], _ a: PoolAttributes, columnMajor: Bool) -> [Float] {
+        var out: [Float] = []
+        for plane in 0..<(s[0] * s[1]) {
+            for oy in 0..<o[2] {
+                for ox in 0..<o[3] {
+                    var best = -Float.infinity, index = -1
+                    for fy in 0..<a.filterH {
+                        for fx in 0..<a.filterW {
+                            let h = oy * a.strideH + fy - a.padding.top, w = ox * a.strideW + fx - a.padding.left
+                            guard h >= 0 && h < s[2] && w >= 0 && w < s[3] else { continue }
+                            let v = x[(plane * s[2] + h) * s[3] + w]
+                            if index < 0 || v > best { best = v; index = columnMajor ? h + w * s[2] : h * s[3] + w }
+                        }
+                    }
+                    out.append(Float(plane * s[2] * s[3] + index))
                 }
             }
         }

@@ -62,8 +62,9 @@ public enum ShapeInference {
             }
             return [TensorType(dtype: x.dtype, shape: [x.shape[0], w.shape[0]])]
 
-        case .add, .mul, .div:
+        case .add, .mul, .div, .sub:
             let b = try input(1)
+            guard b.dtype == x.dtype else { throw fail("inputs are \(x.dtype.name) and \(b.dtype.name); both must have one dtype") }
             guard let shape = broadcast(x.shape, b.shape), shape.count <= 4 else {
                 throw fail("shapes \(shapeText(x.shape)) and \(shapeText(b.shape)) do not broadcast within rank 4")
             }
@@ -120,12 +121,35 @@ public enum ShapeInference {
         case .clamp, .hardSwish, .logistic, .tanh, .softmax:
             return [inputType]
 
+        case .maxPoolIndices(let a, _):
+            guard x.rank == 4 else { throw fail("input \(shapeText(x.shape)) must be 4-D NCHW") }
+            let outH = try windowOutput(x.shape[2], a.filterH, a.strideH, 1, a.padding.top, a.padding.bottom, fail)
+            let outW = try windowOutput(x.shape[3], a.filterW, a.strideW, 1, a.padding.left, a.padding.right, fail)
+            return [TensorType(dtype: .int64, shape: [x.shape[0], x.shape[1], outH, outW])]
+
+        case .sqrt:
+            guard x.dtype == .float32 else { throw fail("input is \(x.dtype.name), expected float32") }
+            return [inputType]
+
         case .quantize:
             guard x.dtype == .float32 || x.dtype == .int8 else { throw fail("input is \(x.dtype.name), expected float32 or int8") }
             return [TensorType(dtype: .int8, shape: x.shape)]
 
         case .dequantize:
             guard x.dtype == .int8 else { throw fail("input is \(x.dtype.name), expected int8") }
+            return [TensorType(dtype: .float32, shape: x.shape)]
+
+        case .quantizeLinear, .dequantizeLinear:
+            let scale = try input(1), zeroPoint = try input(2)
+            let isQuantize = node.op != .dequantizeLinear
+            guard (x.dtype == .float32) == isQuantize, scale.dtype == .float32, zeroPoint.dtype == .float32,
+                  scale.shape == zeroPoint.shape, broadcast(x.shape, scale.shape) == x.shape, x.rank <= 4 else {
+                throw fail("takes \(x.dtype.name) \(shapeText(x.shape)) with scale \(shapeText(scale.shape)) and zero point \(shapeText(zeroPoint.shape)): expected \(isQuantize ? "float32" : "integer") x of rank <= 4, float32 scale and zero point of one shape broadcasting to x")
+            }
+            if case .quantizeLinear(let to) = node.op {
+                guard to != .float32 else { throw fail("quantizes to float32") }
+                return [TensorType(dtype: to, shape: x.shape)]
+            }
             return [TensorType(dtype: .float32, shape: x.shape)]
 
         case .transpose(let perm):

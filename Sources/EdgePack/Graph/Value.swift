@@ -17,12 +17,14 @@ public enum TensorData: Equatable, Sendable {
     case float32([Float])
     case int8([Int8])
     case int32([Int32])
+    case bool([Bool])
 
     public var dtype: DType {
         switch self {
         case .float32: return .float32
         case .int8: return .int8
         case .int32: return .int32
+        case .bool: return .bool
         }
     }
 
@@ -31,6 +33,7 @@ public enum TensorData: Equatable, Sendable {
         case .float32(let v): return v.count
         case .int8(let v): return v.count
         case .int32(let v): return v.count
+        case .bool(let v): return v.count
         }
     }
 
@@ -52,6 +55,8 @@ public enum TensorData: Equatable, Sendable {
         case .int32(let v):
             out.reserveCapacity(4 * v.count)
             for x in v { appendLE(&out, UInt32(bitPattern: x)) }
+        case .bool(let v):
+            out = v.map { $0 ? 1 : 0 }
         }
         return out
     }

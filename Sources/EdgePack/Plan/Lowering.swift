@@ -96,12 +96,15 @@ public enum Lowering {
             for v in [a.strideH, a.strideW, a.dilationH, a.dilationW, a.padding.top, a.padding.left, a.padding.bottom, a.padding.right] { w.int(v) }
             clamp(a.activation)
             if case .depthwiseConv2D(_, let m) = node.op { w.int(m) }
-        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a), .div(let a):
+        case .fullyConnected(let a), .add(let a), .mul(let a), .clamp(let a), .div(let a), .sub(let a):
             clamp(a)
         case .averagePool2D(let a), .maxPool2D(let a):
             try nhwc(a.layout)
             for v in [a.filterH, a.filterW, a.strideH, a.strideW, a.padding.top, a.padding.left, a.padding.bottom, a.padding.right] { w.int(v) }
             clamp(a.activation)
+        case .maxPoolIndices(let a, let columnMajor):
+            for v in [a.filterH, a.filterW, a.strideH, a.strideW, a.padding.top, a.padding.left, a.padding.bottom, a.padding.right] { w.int(v) }
+            w.int(columnMajor ? 1 : 0)
         case .mean(let axes, let keepDims):
             w.i32(Int32(bitPattern: axes.reduce(UInt32(0)) { $0 | 1 << UInt32($1) }))
             w.int(keepDims ? 1 : 0)
@@ -117,7 +120,7 @@ public enum Lowering {
             for d in 0..<FormatV1.maxRank { w.int(d < perm.count ? perm[d] : d) }
         case .gather(let axis, _):
             w.int(axis)
-        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize:
+        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear, .sqrt:
             break
         case .batchNormalization:
             throw internalError("\(node.label) is an import-level op and cannot be lowered")

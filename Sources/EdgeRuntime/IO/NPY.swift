@@ -4,12 +4,12 @@ import EdgeFormat
 /// i2, i4 and i8/f8 on read (converted by the caller), which is what `numpy.save` writes.
 public struct NPYArray {
     public enum Element: Equatable {
-        case float32, float64, int8, uint8, int16, int32, int64
+        case float32, float64, int8, uint8, int16, int32, int64, bool, uint16
 
         public var size: Int {
             switch self {
-            case .int8, .uint8: return 1
-            case .int16: return 2
+            case .int8, .uint8, .bool: return 1
+            case .int16, .uint16: return 2
             case .float32, .int32: return 4
             case .float64, .int64: return 8
             }
@@ -25,6 +25,8 @@ public struct NPYArray {
             case .int16: return "<i2"
             case .int32: return "<i4"
             case .int64: return "<i8"
+            case .bool: return "|b1"
+            case .uint16: return "<u2"
             }
         }
     }
@@ -68,7 +70,7 @@ public struct NPYArray {
         guard let fortran = NPYArray.field(header, "fortran_order") else { throw bad("header has no 'fortran_order'") }
         guard let shapeText = NPYArray.field(header, "shape") else { throw bad("header has no 'shape'") }
         if fortran.first == UInt8(ascii: "T") { throw bad("Fortran-order arrays are not supported") }
-        let descrs: [(String, Element)] = [("<f4", .float32), ("<f8", .float64), ("|i1", .int8), ("<i1", .int8),
+        let descrs: [(String, Element)] = [("<f4", .float32), ("|b1", .bool), ("<u2", .uint16), ("<f8", .float64), ("|i1", .int8), ("<i1", .int8),
                                            ("|u1", .uint8), ("<u1", .uint8), ("<i2", .int16), ("<i4", .int32), ("<i8", .int64)]
         var found: Element? = nil
         for (text, e) in descrs where NPYArray.equals(descr, text) { found = e }
@@ -128,8 +130,9 @@ public struct NPYArray {
             case .float32: return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
             case .float64: return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
             case .int8: return Float(Int8(bitPattern: raw[i]))
-            case .uint8: return Float(raw[i])
+            case .uint8, .bool: return Float(raw[i])
             case .int16: return Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
+            case .uint16: return Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
             case .int32: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
             case .int64: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
             }

@@ -9,6 +9,8 @@ struct BinaryCall {
         case f32Div(min: Float, max: Float)
         case qs8Add(ek_qs8_add_params, KernelTable.Entry<KernelTable.QS8Add>)
         case qs8Mul(ek_qs8_mul_params)
+        case integer(IntegerArithmetic)
+        case linear(LinearQuantization)
     }
 
     var shape: ek_binary_shape
@@ -24,6 +26,8 @@ struct BinaryCall {
         case .f32Div: return "ek_f32_div_minmax_x1__ref"
         case .qs8Add(_, let entry): return entry.name
         case .qs8Mul: return "ek_qs8_mul_minmax_x1__ref"
+        case .integer: return "IntegerArithmetic (Swift)"
+        case .linear: return "LinearQuantization (Swift)"
         }
     }
 
@@ -49,6 +53,10 @@ struct BinaryCall {
                     ek_qs8_mul_minmax_x1__ref(s, $0, a.assumingMemoryBound(to: Int8.self), b.assumingMemoryBound(to: Int8.self),
                                               output.assumingMemoryBound(to: Int8.self))
                 }
+            case .integer(let k):
+                k.execute(s.pointee, a, b, output)
+            case .linear(let k):
+                k.execute(s.pointee, a, b, output)
             }
         }
     }
@@ -58,7 +66,23 @@ extension PrepareContext {
     /// Checks a binary op's operands (numpy broadcasting, rank <= 4) and returns the kernel
     /// shape: output dims left-padded to 4 and element strides with 0 on broadcast axes.
     func binaryOperands() throws(EdgeError) -> (TensorInfo, TensorInfo, TensorInfo, ek_binary_shape, Mode) {
-        try expectArity(inputs: 2...2, outputs: 1)
+        let (a, b, out, shape) = try broadcastOperands()
+        let mode = try mode(of: a)
+        let dtype: DType = mode == .f32 ? .float32 : .int8
+        try require(b, dtype, "second input")
+        try require(out, dtype, "output")
+        if mode == .qs8 {
+            try requirePerTensor(a, "first input")
+            try requirePerTensor(b, "second input")
+            try requirePerTensor(out, "output")
+        }
+        return (a, b, out, shape, mode)
+    }
+
+    /// The operands and kernel shape of a binary op (inputs 0 and 1 of `inputs`), before any
+    /// dtype check.
+    func broadcastOperands(inputs: Int = 2) throws(EdgeError) -> (TensorInfo, TensorInfo, TensorInfo, ek_binary_shape) {
+        try expectArity(inputs: inputs...inputs, outputs: 1)
         let a = try input(0), b = try input(1), out = output(0)
         if a.rank > 4 || b.rank > 4 || out.rank > 4 {
             throw unsupported("broadcasting is supported up to rank 4, got \(a.shape.text) and \(b.shape.text)")
@@ -88,15 +112,6 @@ extension PrepareContext {
             return (s[0], s[1], s[2], s[3])
         }
         let shape = ek_binary_shape(dims: (dims[0], dims[1], dims[2], dims[3]), a_strides: strides(da), b_strides: strides(db))
-        let mode = try mode(of: a)
-        let dtype: DType = mode == .f32 ? .float32 : .int8
-        try require(b, dtype, "second input")
-        try require(out, dtype, "output")
-        if mode == .qs8 {
-            try requirePerTensor(a, "first input")
-            try requirePerTensor(b, "second input")
-            try requirePerTensor(out, "output")
-        }
-        return (a, b, out, shape, mode)
+        return (a, b, out, shape)
     }
 }

@@ -5,6 +5,7 @@ import EdgeFormat
 /// int8 requantizes from input to output parameters first, as TFLite's ReluX.
 enum Clamp {
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
+        if let op = try c.integerArithmetic(.clamp) { return op }
         let (input, output, mode) = try c.elementwiseOperands()
         let min = c.params.f32(0), max = c.params.f32(1)
         if !(min <= max) { throw c.unsupported("clamp range [\(min), \(max)] is empty") }

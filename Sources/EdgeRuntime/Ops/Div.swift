@@ -4,6 +4,7 @@ import EdgeFormat
 /// Div (a / b) with numpy broadcasting; params min, max (fused activation). float32 only.
 enum Div {
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
+        if let op = try c.integerArithmetic(.div) { return op }
         let (a, b, out, shape, mode) = try c.binaryOperands()
         let min = c.params.f32(0), max = c.params.f32(1)
         if !(min <= max) { throw c.unsupported("activation range [\(min), \(max)] is empty") }

@@ -16,6 +16,7 @@ struct ElementwiseCall {
         case quantize(scale: Float, zeroPoint: Int32)
         case dequantize(scale: Float, zeroPoint: Int32)
         case requantize(ek_qs8_requantize_params)
+        case f32Sqrt
     }
 
     var count: Int
@@ -36,6 +37,7 @@ struct ElementwiseCall {
         case .quantize: return "ek_f32_qs8_cvt_x1__ref"
         case .dequantize: return "ek_qs8_f32_cvt_x1__ref"
         case .requantize: return "ek_qs8_requantize_x1__ref"
+        case .f32Sqrt: return "Sqrt (Swift)"
         }
     }
 
@@ -54,6 +56,7 @@ struct ElementwiseCall {
         case .quantize(let scale, let zeroPoint): ek_f32_qs8_cvt_x1__ref(count, f32In, i8Out, scale, zeroPoint)
         case .dequantize(let scale, let zeroPoint): ek_qs8_f32_cvt_x1__ref(count, i8In, f32Out, scale, zeroPoint)
         case .requantize(let p): withUnsafePointer(to: p) { ek_qs8_requantize_x1__ref(count, $0, i8In, i8Out) }
+        case .f32Sqrt: for i in 0..<count { f32Out[i] = f32In[i].squareRoot() }
         }
     }
 }

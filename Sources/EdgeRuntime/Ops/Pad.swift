@@ -31,6 +31,13 @@ enum Pad {
         shape.pad_after = after.cDims
         let value = p.f32(12)
         var bits: UInt32
+        if input.dtype.isPlainInteger && !input.isQuantized {
+            // Plain integers: the value itself, which must be one of the dtype's.
+            let (lo, hi) = try c.integerBounds(input.dtype, min: value, max: value)
+            if lo != hi { throw c.unsupported("pad value \(value) is not an integer of \(input.dtype.name)") }
+            return .copy(CopyCall(input: UnsafeRawPointer(input.data), output: output.data, elementSize: input.dtype.size,
+                                  kernel: .pad(shape, value: UInt32(bitPattern: lo))))
+        }
         switch try c.mode(of: input) {
         case .f32:
             bits = value.bitPattern

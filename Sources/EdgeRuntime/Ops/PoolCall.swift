@@ -3,7 +3,7 @@ import EdgeFormat
 
 /// A prepared AveragePool2D or MaxPool2D.
 struct PoolCall {
-    enum Kernel { case f32Average, qs8Average, f32Max, qs8Max }
+    enum Kernel { case f32Average, qs8Average, f32Max, qs8Max, integerMax(IntegerMaxPool), indices(MaxPoolIndices) }
 
     var shape: ek_pool2d_shape
     var input: UnsafeRawPointer
@@ -20,6 +20,8 @@ struct PoolCall {
         case .qs8Average: return "ek_qs8_avgpool2d_minmax_1x1__ref"
         case .f32Max: return "ek_f32_maxpool2d_minmax_1x1__ref"
         case .qs8Max: return "ek_qs8_maxpool2d_minmax_1x1__ref"
+        case .integerMax: return "IntegerMaxPool (Swift)"
+        case .indices: return "MaxPoolIndices (Swift)"
         }
     }
 
@@ -32,6 +34,8 @@ struct PoolCall {
             case .qs8Average: ek_qs8_avgpool2d_minmax_1x1__ref(s, i8In, i8Out, qmin, qmax)
             case .f32Max: ek_f32_maxpool2d_minmax_1x1__ref(s, f32In, f32Out, min, max)
             case .qs8Max: ek_qs8_maxpool2d_minmax_1x1__ref(s, i8In, i8Out, qmin, qmax)
+            case .integerMax(let k): k.execute(s.pointee, input, output)
+            case .indices(let k): k.execute(s.pointee, input, output)
             }
         }
     }
@@ -63,6 +67,13 @@ enum Pool2D {
                                     pad_top: pt, pad_left: pl)
         var call = PoolCall(shape: shape, input: UnsafeRawPointer(input.data), output: output.data, min: min, max: max,
                             qmin: -128, qmax: 127, kernel: average ? .f32Average : .f32Max)
+        if !average && input.dtype.isPlainInteger && !input.isQuantized {
+            try c.require(output, input.dtype, "output")
+            if output.isQuantized { throw c.unsupported("output tensor \(output.index) of an integer MaxPool2D must not be quantized") }
+            let (lo, hi) = try c.integerBounds(input.dtype, min: min, max: max)
+            call.kernel = .integerMax(IntegerMaxPool(dtype: input.dtype, lo: lo, hi: hi))
+            return .pool(call)
+        }
         switch try c.mode(of: input) {
         case .f32:
             try c.require(output, .float32, "output")

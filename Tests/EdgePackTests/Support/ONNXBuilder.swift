@@ -69,6 +69,18 @@ struct ONNXBuilder {
         initializers.append(t)
     }
 
+    /// An int16 or uint16 initializer in raw_data.
+    mutating func integers16(_ name: String, _ dims: [Int], _ values: [Int], type: Onnx_TensorProto.DataType) {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dims = dims.map { Int64($0) }
+        t.dataType = Int32(type.rawValue)
+        var raw = Data()
+        for v in values { withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { raw.append(contentsOf: $0) } }
+        t.rawData = raw
+        initializers.append(t)
+    }
+
     mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String? = nil,
                        _ attributes: [Onnx_AttributeProto] = []) {
         var n = Onnx_NodeProto()

@@ -98,6 +98,16 @@ struct ONNXConstant {
                 try checkCount(t.int32Data.count)
                 ints = t.int32Data.map { Int64($0) }
             }
+        case .int16, .uint16:
+            if let r = try rawElements(2) {
+                ints = stride(from: 0, to: r.count, by: 2).map { k in
+                    let u = UInt16(r[k]) | UInt16(r[k + 1]) << 8
+                    return type == .int16 ? Int64(Int16(bitPattern: u)) : Int64(u)
+                }
+            } else {
+                try checkCount(t.int32Data.count)
+                ints = t.int32Data.map { Int64($0) }
+            }
         default:
             throw fail("tensor '\(t.name)' has data type \(type) (\(t.dataType))", "use float32 weights and int64 shapes")
         }

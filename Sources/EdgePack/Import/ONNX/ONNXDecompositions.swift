@@ -68,10 +68,15 @@ extension ONNXContext {
     /// the result as [1, reduced, 1, kept], take the runtime's spatial Mean, Reshape to the
     /// ONNX output shape (identity Transposes and Reshapes are removed by Simplify).
     mutating func meanOverAxes(_ node: Onnx_NodeProto, _ x: ValueID, axes: [Int], keepDims: Bool, _ i: Int) throws(EdgeError) {
+        define(node, try meanValue(node, x, axes: axes, keepDims: keepDims, i, output: node.output[0]))
+    }
+
+    /// The mean of `x` over `axes`, as the value named `output`.
+    mutating func meanValue(_ node: Onnx_NodeProto, _ x: ValueID, axes: [Int], keepDims: Bool, _ i: Int,
+                            output out: String) throws(EdgeError) -> ValueID {
         let s = shape(x)
         let kept = s.indices.filter { !axes.contains($0) }
         let reducedCount = axes.map { s[$0] }.reduce(1, *), keptCount = kept.map { s[$0] }.reduce(1, *)
-        let out = node.output[0]
         var v = x
         if axes + kept != Array(s.indices) {
             v = try emit(.transpose(perm: axes + kept), [v], node, index: i, output: "\(out)/reduced_first")
@@ -79,6 +84,35 @@ extension ONNXContext {
         v = try emit(.reshape(shape: [1, reducedCount, 1, keptCount]), [v], node, index: i, output: "\(out)/as_4d")
         v = try emit(.mean(axes: [1, 2], keepDims: true), [v], node, index: i, output: "\(out)/mean")
         let final = keepDims ? s.indices.map { axes.contains($0) ? 1 : s[$0] } : kept.map { s[$0] }
-        define(node, try emit(.reshape(shape: final), [v], node, index: i))
+        return try emit(.reshape(shape: final), [v], node, index: i, output: out)
+    }
+}
+
+extension ONNXContext {
+    /// Pad in edge, reflect or wrap mode: one Gather per padded axis picks, for every output
+    /// position j (from -before to n + after), the input index ONNX copies (edge: the nearest
+    /// end; reflect: mirrored about the end elements, which are not repeated; wrap: j mod n).
+    /// A pure data move, so it is exact for every dtype.
+    mutating func padByGathers(_ node: Onnx_NodeProto, _ x: ValueID, before: [Int], after: [Int], mode: String,
+                               _ i: Int) throws(EdgeError) -> ValueID {
+        var v = x
+        let axes = before.indices.filter { before[$0] > 0 || after[$0] > 0 }
+        for (k, axis) in axes.enumerated() {
+            let n = shape(v)[axis]
+            let indices = (-before[axis]..<(n + after[axis])).map { j -> Int in
+                switch mode {
+                case "edge": return min(max(j, 0), n - 1)
+                case "wrap": return ((j % n) + n) % n
+                default:
+                    guard n > 1 else { return 0 }
+                    let period = 2 * (n - 1)
+                    let r = ((j % period) + period) % period
+                    return r < n ? r : period - r
+                }
+            }
+            let name = k == axes.count - 1 ? nil : "\(node.output[0])/padded_axis\(axis)"
+            v = try emit(.gather(axis: axis, indices: indices), [v], node, index: i, output: name)
+        }
+        return axes.isEmpty ? try emit(.reshape(shape: shape(x)), [x], node, index: i) : v
     }
 }

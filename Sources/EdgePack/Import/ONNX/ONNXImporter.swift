@@ -63,6 +63,9 @@ struct ONNXContext {
     /// Outputs of QuantizeLinear on activations: the float value and its int8 range, usable
     /// only by a DequantizeLinear (QDQ models).
     var quantizedOutputs: [String: (id: ValueID, range: ValueRange)] = [:]
+    /// The QuantizeLinear nodes behind `quantizedOutputs`, run as standalone ops when their
+    /// output is used other than by a DequantizeLinear.
+    var pendingQuantize: [String: (node: Onnx_NodeProto, index: Int)] = [:]
 
     init(opset: Int, source: String) {
         self.opset = opset
@@ -83,8 +86,8 @@ struct ONNXContext {
                             fix: "use one of: \(declared.map { $0.name }.joined(separator: ", "))")
         }
         for input in declared {
-            let shape = try inputShape(input, override: inputShapes[input.name])
-            let id = graph.addValue(Value(name: input.name, dtype: .float32, shape: shape))
+            let (dtype, shape) = try inputType(input, override: inputShapes[input.name])
+            let id = graph.addValue(Value(name: input.name, dtype: dtype, shape: shape))
             graph.inputs.append(id)
             tensors[input.name] = .value(id)
         }
@@ -104,16 +107,29 @@ struct ONNXContext {
         try graph.verify()
     }
 
-    private func inputShape(_ input: Onnx_ValueInfoProto, override: [Int]?) throws(EdgeError) -> [Int] {
+    /// ONNX element types a graph input may have, and their model.bin dtypes.
+    static let inputDTypes: [Int: DType] = [Onnx_TensorProto.DataType.float.rawValue: .float32,
+                                            Onnx_TensorProto.DataType.int8.rawValue: .int8,
+                                            Onnx_TensorProto.DataType.uint8.rawValue: .uint8,
+                                            Onnx_TensorProto.DataType.int16.rawValue: .int16,
+                                            Onnx_TensorProto.DataType.uint16.rawValue: .uint16,
+                                            Onnx_TensorProto.DataType.int32.rawValue: .int32]
+
+    private func inputType(_ input: Onnx_ValueInfoProto, override: [Int]?) throws(EdgeError) -> (DType, [Int]) {
         let object = "\(source) input '\(input.name)'"
         guard case .tensorType(let tensorType)? = input.type.value else {
             throw EdgeError(.unsupported, object: object, problem: "is not a tensor", fix: "use a float32 tensor input")
         }
-        if tensorType.elemType != Onnx_TensorProto.DataType.float.rawValue {
+        guard let dtype = ONNXContext.inputDTypes[Int(tensorType.elemType)] else {
             let type = Onnx_TensorProto.DataType(rawValue: Int(tensorType.elemType)).map { "\($0)" } ?? "\(tensorType.elemType)"
-            throw EdgeError(.unsupported, object: object, problem: "has element type \(type); edgepack packs float32 inputs",
+            throw EdgeError(.unsupported, object: object, problem: "has element type \(type); edgepack packs float32, int8, uint8, int16, uint16 and int32 inputs",
                             fix: "export the model with a float32 input")
         }
+        return (dtype, try inputShape(input, tensorType, override: override))
+    }
+
+    private func inputShape(_ input: Onnx_ValueInfoProto, _ tensorType: Onnx_TypeProto.Tensor, override: [Int]?) throws(EdgeError) -> [Int] {
+        let object = "\(source) input '\(input.name)'"
         let dims = tensorType.shape.dim
         if let override {
             if tensorType.hasShape && override.count != dims.count {
@@ -135,6 +151,9 @@ struct ONNXContext {
         for (i, d) in dims.enumerated() {
             if case .dimValue(let v)? = d.value, v > 0 {
                 shape.append(Int(v))
+            } else if case .dimValue(0)? = d.value {
+                throw EdgeError(.input, object: object, problem: "dim \(i) is 0: an empty tensor; model.bin tensors hold at least one element",
+                                fix: "give the input a non-empty shape, or report it as an issue")
             } else {
                 let what = d.dimParam.isEmpty ? "unknown" : "'\(d.dimParam)'"
                 let example = dims.map { $0.dimValue > 0 ? "\($0.dimValue)" : "1" }.joined(separator: "x")
@@ -147,6 +166,7 @@ struct ONNXContext {
 
     private mutating func addGraphOutput(_ name: String) throws(EdgeError) {
         let object = "\(source) output '\(name)'"
+        if tensors[name] == nil, let pending = pendingQuantize[name] { try quantizeStandalone(pending.node, pending.index) }
         guard let t = tensors[name] else {
             if quantizedOutputs[name] != nil { throw quantizedUse(name, object) }
             throw EdgeError(.format, object: object, problem: "is not produced by any node", fix: "fix the model (onnx.checker.check_model)")
@@ -187,6 +207,7 @@ struct ONNXContext {
             case .float32(let f)?: return ONNXConstant(dims: v.shape, floats: f)
             case .int32(let i)?: return ONNXConstant(dims: v.shape, ints: i.map { Int64($0) })
             case .int8(let i)?: return ONNXConstant(dims: v.shape, ints: i.map { Int64($0) })
+            case .bool(let b)?: return ONNXConstant(dims: v.shape, ints: b.map { $0 ? 1 : 0 })
             case nil: return nil
             }
         case nil: return nil
@@ -203,6 +224,10 @@ struct ONNXContext {
             materialized[name] = id
             return id
         case nil:
+            if let pending = pendingQuantize[name] {
+                try quantizeStandalone(pending.node, pending.index)
+                return try value(name, node)
+            }
             if quantizedOutputs[name] != nil { throw quantizedUse(name, nodeObject(node)) }
             throw EdgeError(.format, object: nodeObject(node), problem: "reads '\(name)', which no earlier node produces",
                             fix: "the nodes must be in topological order (onnx.checker.check_model)")

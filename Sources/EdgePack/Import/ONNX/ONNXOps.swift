@@ -57,6 +57,12 @@ extension ONNXContext {
         if hasInput(node, 1) { lo = try scalar(node, 1, "min") }
         if hasInput(node, 2) { hi = try scalar(node, 2, "max") }
         if !(lo <= hi) { throw unsupported(node, "clip range [\(lo), \(hi)] is empty") }
+        for k in [1, 2] where hasInput(node, k) {
+            // Integer bounds travel as float32 params: they must survive the conversion.
+            if let c = constant(node.input[k]), let v = c.ints?.first, Int64(exactly: Float(v)) != v {
+                throw unsupported(node, "bound \(v) (input \(k)) is not exactly representable as float32", fix: "use a bound below 2^24 in magnitude")
+            }
+        }
         define(node, try emit(.clamp(Activation(min: lo, max: hi)), [try input(node, 0)], node, index: i))
     }
 
@@ -70,6 +76,16 @@ extension ONNXContext {
         guard node.input.count == 2 else { throw unsupported(node, "has \(node.input.count) inputs, expected 2") }
         let a = try input(node, 0)
         var b = try input(node, 1)
+        if graph[a].dtype != .float32 || graph[b].dtype != .float32 {
+            // Integer arithmetic with ONNX's integer semantics (wraparound, truncating Div).
+            guard graph[a].dtype == graph[b].dtype, !graph[a].isConstant, !graph[b].isConstant else {
+                throw unsupported(node, "inputs '\(node.input[0])' (\(graph[a].dtype.name)\(graph[a].isConstant ? ", constant" : "")) and '\(node.input[1])' (\(graph[b].dtype.name)\(graph[b].isConstant ? ", constant" : "")): integer \(node.opType) needs two run-time inputs of one integer type",
+                                  fix: "feed both operands as inputs of the same integer type, or compute in float32")
+            }
+            let op: Op = node.opType == "Add" ? .add(.none) : node.opType == "Sub" ? .sub(.none) : node.opType == "Mul" ? .mul(.none) : .div(.none)
+            define(node, try emit(op, [a, b], node, index: i))
+            return
+        }
         switch node.opType {
         case "Add": define(node, try emit(.add(.none), [a, b], node, index: i))
         case "Mul": define(node, try emit(.mul(.none), [a, b], node, index: i))
@@ -239,8 +255,19 @@ extension ONNXContext {
                 throw unsupported(node, "training_mode is true with ratio \(ratio) (random output)", fix: "export the model in eval mode (model.eval())")
             }
         }
-        try requireUnusedOutputs(node, from: 1)
-        define(node, try input(node, 0))
+        try requireUnusedOutputs(node, from: 2)
+        let x = try input(node, 0)
+        if node.output.count > 1 && !node.output[1].isEmpty {
+            // The mask keeps every element (inference, or ratio 0): a constant all-true tensor,
+            // copied into the arena so it can be a graph output.
+            let ones = graph.addConstant(node.output[1] + "/all_true", shape: shape(x), data: .bool([Bool](repeating: true, count: graph[x].elementCount)))
+            do {
+                define(node, try graph.append1(.reshape(shape: shape(x)), [ones], name: nodeName(node, 0), outputName: node.output[1]), output: 1)
+            } catch {
+                throw EdgeError(error.kind, object: nodeObject(node), problem: error.problem, fix: error.fix)
+            }
+        }
+        define(node, x)
     }
 
     mutating func convertConstant(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes) throws(EdgeError) {
@@ -266,7 +293,7 @@ extension ONNXContext {
         if let c = constant(node.input[0]) {
             define(node, constant: isFloat ? ONNXConstant(dims: c.dims, floats: c.asFloats)
                                            : ONNXConstant(dims: c.dims, ints: c.ints ?? c.asFloats.map { Int64($0) }))
-        } else if isFloat {
+        } else if isFloat, graph[try input(node, 0)].dtype == .float32 {
             define(node, try input(node, 0))
         } else {
             throw unsupported(node, "casts a run-time tensor to data type \(to); only float32 activations are supported")

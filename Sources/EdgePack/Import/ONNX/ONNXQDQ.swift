@@ -65,13 +65,17 @@ extension ONNXContext {
 
     mutating func convertQuantizeLinear(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
         let x = try input(node, 0)
-        let p = try qdqParameters(node, attributes, rank: shape(x).count)
-        guard p.scales.count == 1 else {
-            throw unsupported(node, "per-axis quantization of an activation is not supported", fix: "quantize activations per tensor")
-        }
         if graph[x].isConstant {
             throw unsupported(node, "quantizes a constant at run time", fix: "store the weights quantized (QDQ: DequantizeLinear of an int8 initializer)")
         }
+        // Per-tensor int8/uint8: a QDQ pair when a DequantizeLinear reads it (else standalone,
+        // on first other use); anything else runs standalone now.
+        guard let p = try? qdqParameters(node, attributes, rank: shape(x).count), p.scales.count == 1 else {
+            attributes.ignore("axis", "block_size", "saturate", "output_dtype")
+            try quantizeStandalone(node, i)
+            return
+        }
+        pendingQuantize[node.output[0]] = (node, i)
         let s = p.scales[0], z = Float(p.zeroPoints[0])
         quantizedOutputs[node.output[0]] = (x, ValueRange(min: (Float(p.qmin) - z) * s, max: (Float(p.qmax) - z) * s))
     }
@@ -99,7 +103,12 @@ extension ONNXContext {
             return
         }
         guard let c = constant(name) else {
-            throw unsupported(node, "dequantizes '\(name)', which is neither a constant nor a QuantizeLinear output")
+            if case .value(let id)? = tensors[name], graph[id].dtype != .float32 {
+                attributes.ignore("axis", "block_size", "saturate", "output_dtype")
+                define(node, try linearQuantization(node, id, quantize: false, i))
+                return
+            }
+            throw unsupported(node, "dequantizes '\(name)', which is neither a constant, an integer input nor a QuantizeLinear output")
         }
         let p = try qdqParameters(node, attributes, rank: c.dims.count)
         let q = c.asInts

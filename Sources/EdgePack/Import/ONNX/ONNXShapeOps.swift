@@ -109,15 +109,22 @@ extension ONNXContext {
 
     mutating func convertPad(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
         let mode = try attributes.string("mode", default: "constant")
-        guard mode == "constant" else {
-            throw unsupported(node, "attribute mode = '\(mode)'; only constant padding is supported")
+        guard ["constant", "edge", "reflect", "wrap"].contains(mode) else {
+            throw unsupported(node, "attribute mode = '\(mode)'; constant, edge, reflect and wrap padding are supported")
         }
         let x = try input(node, 0)
         let rank = shape(x).count
         var pads = try attributes.ints("pads") ?? []
         var value = try attributes.float("value", default: 0)
         if hasInput(node, 1) { pads = try constantInput(node, 1, "pads").asInts }
-        if hasInput(node, 2) { value = try constantInput(node, 2, "constant_value").asFloats.first ?? 0 }
+        if hasInput(node, 2) {
+            let c = try constantInput(node, 2, "constant_value")
+            value = c.asFloats.first ?? 0
+            // Integer pad values travel as a float32 param: they must survive the conversion.
+            if let v = c.ints?.first, Int64(exactly: Float(v)) != v {
+                throw unsupported(node, "constant_value \(v) is not exactly representable as float32", fix: "use a pad value below 2^24 in magnitude")
+            }
+        }
         var axes = Array(0..<rank)
         if hasInput(node, 3) { axes = try constantInput(node, 3, "axes").asInts.map { $0 < 0 ? $0 + rank : $0 } }
         guard pads.count == 2 * axes.count else {
@@ -131,6 +138,10 @@ extension ONNXContext {
         }
         if (before + after).contains(where: { $0 < 0 }) {
             throw unsupported(node, "pads \(pads) are negative (cropping is not supported)")
+        }
+        if mode != "constant" {
+            define(node, try padByGathers(node, x, before: before, after: after, mode: mode, i))
+            return
         }
         define(node, try emit(.pad(before: before, after: after, value: value), [x], node, index: i))
     }

@@ -49,8 +49,12 @@ extension ONNXContext {
             define(node, try emit(.reshape(shape: [s[0], s[1], shape(y)[3]]), [y], node, index: i))
             return
         }
+        if s.count == 5 {
+            define(node, try pool3D(node, attributes, x, i))
+            return
+        }
         guard s.count == 4 else {
-            throw unsupported(node, "input has shape \(shapeText(s)); only 1-D and 2-D pooling (3-D or 4-D NCHW input) are supported")
+            throw unsupported(node, "input has shape \(shapeText(s)); only 1-D, 2-D and 3-D pooling (3-D, 4-D or 5-D NCHW input) are supported")
         }
         define(node, try pool2D(node, attributes, x, i, output: nil))
     }
@@ -74,28 +78,36 @@ extension ONNXContext {
             ceilPadding.right = ceilExtra(s[3], effective.1, strides.1, padding.left, padding.right)
         }
         if dilations != (1, 1) {
-            guard padding == .zero && ceilPadding == .zero else {
-                throw unsupported(node, "attribute dilations = [\(dilations.0), \(dilations.1)] with padding is not supported",
-                                  fix: "export dilated pooling without padding")
-            }
+            var countPad = false
             if node.opType == "MaxPool" {
                 if try attributes.int("storage_order", default: 0) != 0 { throw unsupported(node, "attribute storage_order = 1 is not supported") }
                 try requireUnusedOutputs(node, from: 1)
             } else {
-                _ = try attributes.int("count_include_pad", default: 0)
+                countPad = try attributes.int("count_include_pad", default: 0) != 0
+                if countPad && ceilPadding != .zero && padding != .zero {
+                    throw unsupported(node, "attribute count_include_pad = 1 together with ceil_mode = 1 and padding is not supported",
+                                      fix: "export with count_include_pad=0 or ceil_mode=0")
+                }
             }
-            return try dilatedPool(node, x, kernel: (kernel[0], kernel[1]), strides: strides, dilations: dilations, i, output: output)
+            var total = padding
+            total.bottom += ceilPadding.bottom
+            total.right += ceilPadding.right
+            return try dilatedPool(node, x, kernel: (kernel[0], kernel[1]), strides: strides, dilations: dilations,
+                                   padding: total, counted: countPad ? total : .zero, i, output: output)
         }
         var source = x
-        if node.opType == "AveragePool", try attributes.int("count_include_pad", default: 0) != 0, padding != .zero {
-            // Padded taps count as zeros: pad with zeros first, then pool without padding.
-            if ceilPadding != .zero {
+        if node.opType == "AveragePool", try attributes.int("count_include_pad", default: 0) != 0, padding != .zero || ceilPadding != .zero {
+            // Padded taps count as zeros (ceil-mode extras too, as ONNX's reference counts
+            // them): pad with zeros first, then pool without padding.
+            if ceilPadding != .zero && padding != .zero {
                 throw unsupported(node, "attribute count_include_pad = 1 together with ceil_mode = 1 and padding is not supported",
                                   fix: "export with count_include_pad=0 or ceil_mode=0")
             }
-            source = try emit(.pad(before: [0, 0, padding.top, padding.left], after: [0, 0, padding.bottom, padding.right], value: 0),
+            source = try emit(.pad(before: [0, 0, padding.top, padding.left],
+                                   after: [0, 0, padding.bottom + ceilPadding.bottom, padding.right + ceilPadding.right], value: 0),
                               [x], node, index: i, output: "\(node.output[0])/zero_padded")
             padding = .zero
+            ceilPadding = .zero
         }
         padding.bottom += ceilPadding.bottom
         padding.right += ceilPadding.right
@@ -103,8 +115,15 @@ extension ONNXContext {
                                    padding: padding, layout: .nchw)
         let op: Op
         if node.opType == "MaxPool" {
-            if try attributes.int("storage_order", default: 0) != 0 { throw unsupported(node, "attribute storage_order = 1 is not supported") }
-            try requireUnusedOutputs(node, from: 1)
+            let columnMajor = try attributes.int("storage_order", default: 0) != 0
+            if output == nil && node.output.count > 1 && !node.output[1].isEmpty && source == x {
+                // Indices: only for a direct 2-D pool (the 1-D and 3-D rewrites change the planes).
+                try requireUnusedOutputs(node, from: 2)
+                define(node, try emit(.maxPoolIndices(attrs, columnMajor: columnMajor), [x], node, index: i, output: node.output[1]), output: 1)
+            } else {
+                if columnMajor { throw unsupported(node, "attribute storage_order = 1 is not supported") }
+                try requireUnusedOutputs(node, from: 1)
+            }
             op = .maxPool2D(attrs)
         } else {
             op = .averagePool2D(attrs)
@@ -112,22 +131,50 @@ extension ONNXContext {
         return try emit(op, [source], node, index: i, output: output)
     }
 
-    /// Dilated pooling without padding: Gathers lay each window's taps out side by side
-    /// (output row o, tap j -> input row o * stride + j * dilation), then a plain pool with
-    /// stride = kernel reduces them.
+    /// Dilated pooling: Gathers lay each window's taps out side by side (output row o, tap j
+    /// -> input row o * stride + j * dilation - padTop), then a plain pool with stride = kernel
+    /// reduces them. `padding` includes ceil-mode extras; `counted` is the part of it whose taps
+    /// an average counts (count_include_pad = 1), zero otherwise.
+    /// MaxPool: a tap outside the input repeats the window's first inside tap (a max ignores
+    /// repeats). AveragePool: the input is zero-padded, the pool averages all kernel taps, and a
+    /// constant Mul rescales each output by taps / counted taps.
     mutating func dilatedPool(_ node: Onnx_NodeProto, _ x: ValueID, kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int),
-                              _ i: Int, output: String?) throws(EdgeError) -> ValueID {
+                              padding: Padding2D, counted: Padding2D, _ i: Int, output: String?) throws(EdgeError) -> ValueID {
         let s = shape(x)
-        let outH = (s[2] - ((kernel.0 - 1) * dilations.0 + 1)) / strides.0 + 1
-        let outW = (s[3] - ((kernel.1 - 1) * dilations.1 + 1)) / strides.1 + 1
-        guard outH >= 1 && outW >= 1 else { throw unsupported(node, "the dilated window does not fit the input \(shapeText(s))") }
-        let rows = (0..<outH).flatMap { o in (0..<kernel.0).map { o * strides.0 + $0 * dilations.0 } }
-        let cols = (0..<outW).flatMap { o in (0..<kernel.1).map { o * strides.1 + $0 * dilations.1 } }
+        let isMax = node.opType == "MaxPool"
+        /// Per output position along one axis: its taps' input positions and how many count.
+        func windows(_ n: Int, _ k: Int, _ st: Int, _ d: Int, _ before: Int, _ after: Int,
+                     _ countBefore: Int, _ countAfter: Int) throws(EdgeError) -> (taps: [Int], counts: [Int]) {
+            let out = (n + before + after - ((k - 1) * d + 1)) / st + 1
+            guard out >= 1 else { throw unsupported(node, "the dilated window does not fit the input \(shapeText(s))") }
+            var taps: [Int] = [], counts: [Int] = []
+            for o in 0..<out {
+                let window = (0..<k).map { o * st + $0 * d - before }
+                let inside = window.filter { $0 >= 0 && $0 < n }
+                guard let first = inside.first else { throw unsupported(node, "a pooling window lies entirely in the padding") }
+                taps += isMax ? window.map { $0 >= 0 && $0 < n ? $0 : first } : window.map { $0 + before }
+                counts.append(window.filter { $0 >= -countBefore && $0 < n + countAfter }.count)
+            }
+            return (taps, counts)
+        }
+        let rows = try windows(s[2], kernel.0, strides.0, dilations.0, padding.top, padding.bottom, counted.top, counted.bottom)
+        let cols = try windows(s[3], kernel.1, strides.1, dilations.1, padding.left, padding.right, counted.left, counted.right)
         let name = output ?? node.output[0]
-        let h = try emit(.gather(axis: 2, indices: rows), [x], node, index: i, output: "\(name)/window_rows")
-        let w = try emit(.gather(axis: 3, indices: cols), [h], node, index: i, output: "\(name)/windows")
+        var source = x
+        if !isMax && padding != .zero {
+            let bottom = max(0, (rows.taps.max() ?? 0) + 1 - padding.top - s[2]), right = max(0, (cols.taps.max() ?? 0) + 1 - padding.left - s[3])
+            source = try emit(.pad(before: [0, 0, padding.top, padding.left], after: [0, 0, bottom, right], value: 0),
+                              [x], node, index: i, output: "\(name)/zero_padded")
+        }
+        let h = try emit(.gather(axis: 2, indices: rows.taps), [source], node, index: i, output: "\(name)/window_rows")
+        let w = try emit(.gather(axis: 3, indices: cols.taps), [h], node, index: i, output: "\(name)/windows")
         let attrs = PoolAttributes(filterH: kernel.0, filterW: kernel.1, strideH: kernel.0, strideW: kernel.1, layout: .nchw)
-        return try emit(node.opType == "MaxPool" ? .maxPool2D(attrs) : .averagePool2D(attrs), [w], node, index: i, output: output)
+        if isMax { return try emit(.maxPool2D(attrs), [w], node, index: i, output: output) }
+        let factors = rows.counts.flatMap { r in cols.counts.map { c in Float(kernel.0 * kernel.1) / Float(r * c) } }
+        if factors.allSatisfy({ $0 == 1 }) { return try emit(.averagePool2D(attrs), [w], node, index: i, output: output) }
+        let mean = try emit(.averagePool2D(attrs), [w], node, index: i, output: "\(name)/mean_of_taps")
+        let scale = graph.addConstant("\(name)/tap_count_scale", shape: [1, 1, rows.counts.count, cols.counts.count], floats: factors)
+        return try emit(.mul(.none), [mean, scale], node, index: i, output: output)
     }
 
     mutating func convertGlobalPool(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
@@ -144,10 +191,11 @@ extension ONNXContext {
 
     mutating func convertBatchNorm(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ i: Int) throws(EdgeError) {
         let epsilon = try attributes.float("epsilon", default: 1e-5)
-        attributes.ignore("momentum")
         if try attributes.int("training_mode", default: 0) != 0 {
-            throw unsupported(node, "attribute training_mode = 1", fix: "export the model in eval mode (model.eval())")
+            try batchNormTraining(node, epsilon: epsilon, momentum: try attributes.float("momentum", default: 0.9), i)
+            return
         }
+        attributes.ignore("momentum")
         if try attributes.int("spatial", default: 1) != 1 { throw unsupported(node, "attribute spatial = 0 is not supported") }
         try requireUnusedOutputs(node, from: 1)
         var inputs: [ValueID?] = [try input(node, 0)]

@@ -1,0 +1,66 @@
+import CEdgeKernels
+import EdgeFormat
+
+/// MaxPoolIndices: ONNX MaxPool's second output. Input NCHW (float32 or plain integers), output
+/// int64 NCHW: for each window, the flat NCHW index of its first largest tap inside the input
+/// (row-major within the plane, or h + w x H with `columnMajor`). Params filterH, filterW,
+/// strideH, strideW, padTop, padLeft, padBottom, padRight, columnMajor. The planes run as
+/// single-channel NHWC images (batch = N x C).
+struct MaxPoolIndices {
+    var dtype: DType
+    var columnMajor: Bool
+
+    static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
+        try c.expectArity(inputs: 1...1, outputs: 1)
+        let input = try c.input(0), output = c.output(0)
+        if input.rank != 4 || output.rank != 4 { throw c.unsupported("input \(input.shape.text) and output \(output.shape.text) must be 4-D NCHW") }
+        if !(input.dtype == .float32 || input.dtype.isPlainInteger) || input.isQuantized {
+            throw c.unsupported("input is \(input.dtype.name)\(input.isQuantized ? " (quantized)" : ""), expected float32 or plain integers")
+        }
+        try c.require(output, .int64, "output")
+        let p = c.params
+        let fh = p.i32(0), fw = p.i32(1), sh = p.i32(2), sw = p.i32(3), pt = p.i32(4), pl = p.i32(5), pb = p.i32(6), pr = p.i32(7)
+        if fh < 1 || fw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || pb < 0 || pr < 0 || pt >= fh || pl >= fw {
+            throw c.unsupported("filter \(fh)x\(fw), strides \(sh)x\(sw) or pads (\(pt),\(pl),\(pb),\(pr)) are invalid")
+        }
+        let outH = try Conv2D.outputExtent(c, input.dim(2), fh, sh, 1, pt, pb)
+        let outW = try Conv2D.outputExtent(c, input.dim(3), fw, sw, 1, pl, pr)
+        if output.dim(0) != input.dim(0) || output.dim(1) != input.dim(1) || output.dim(2) != outH || output.dim(3) != outW {
+            throw c.unsupported("output shape \(output.shape.text) should be \(input.dim(0))x\(input.dim(1))x\(outH)x\(outW)")
+        }
+        let shape = ek_pool2d_shape(batch: input.dim(0) * input.dim(1), in_h: input.dim(2), in_w: input.dim(3), channels: 1,
+                                    out_h: outH, out_w: outW, filter_h: fh, filter_w: fw, stride_h: sh, stride_w: sw,
+                                    pad_top: pt, pad_left: pl)
+        let kernel = MaxPoolIndices(dtype: input.dtype, columnMajor: p.i32(8) != 0)
+        return .pool(PoolCall(shape: shape, input: UnsafeRawPointer(input.data), output: output.data, min: 0, max: 0,
+                              qmin: 0, qmax: 0, kernel: .indices(kernel)))
+    }
+
+    /// Element `i` of the input as Double (exact for float32 and every plain integer dtype).
+    private func load(_ p: UnsafeRawPointer, _ i: Int) -> Double {
+        dtype == .float32 ? Double(p.assumingMemoryBound(to: Float.self)[i]) : Double(dtype.loadInteger(p, i))
+    }
+
+    func execute(_ s: ek_pool2d_shape, _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer) {
+        let y = output.assumingMemoryBound(to: Int64.self)
+        let (inH, inW) = (Int(s.in_h), Int(s.in_w))
+        var n = 0
+        for plane in 0..<Int(s.batch) {
+            for oy in 0..<Int(s.out_h) {
+                for ox in 0..<Int(s.out_w) {
+                    let y0 = oy * Int(s.stride_h) - Int(s.pad_top), x0 = ox * Int(s.stride_w) - Int(s.pad_left)
+                    var best = -1
+                    for fy in 0..<Int(s.filter_h) where y0 + fy >= 0 && y0 + fy < inH {
+                        for fx in 0..<Int(s.filter_w) where x0 + fx >= 0 && x0 + fx < inW {
+                            let k = (y0 + fy) * inW + x0 + fx
+                            if best < 0 || load(input, plane * inH * inW + k) > load(input, plane * inH * inW + best) { best = k }
+                        }
+                    }
+                    let within = columnMajor ? best / inW + (best % inW) * inH : best
+                    y[n] = Int64(plane * inH * inW + within)
+                    n += 1
+                }
+            }
+        }
+    }
+}
