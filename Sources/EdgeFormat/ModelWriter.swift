@@ -72,10 +72,15 @@ public struct ModelDescription {
 public enum ModelWriter {
     public static func serialize(_ model: ModelDescription) -> [UInt8] {
         var strings = ByteBuffer()
+        // Equal strings (an op and its output tensor often share a name) are stored once;
+        // keyed by bytes, which hash without Unicode tables (Embedded Swift).
+        var written: [[UInt8]: StringRef] = [:]
         func ref(_ s: String) -> StringRef {
             let utf8 = Array(s.utf8)
+            if let r = written[utf8] { return r }
             let r = StringRef(offset: UInt32(strings.count), length: UInt32(utf8.count))
             strings.append(utf8)
+            written[utf8] = r
             return r
         }
 

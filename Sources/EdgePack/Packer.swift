@@ -15,6 +15,8 @@ public struct PackOptions {
     public var sourceName = "model.onnx"
     /// Pruning before int8 quantization (needs `quantization` for its calibration data).
     public var pruning: PruneOptions?
+    /// Weight-only int8 (dynamic-range) quantization; exclusive with `quantization`.
+    public var dynamic: DynamicOptions?
 
     public init() {}
 }
@@ -24,7 +26,7 @@ public struct QuantizationOptions {
     /// Calibration inputs, in order: each `[N, *input shape]` or `[N, *input shape without
     /// the batch of 1]` (one .npy, or every .npy of a directory).
     public var calibration: [(array: NPYArray, name: String)]
-    /// The file or directory the calibration data came from, for METADATA and messages.
+    /// The file or directory the calibration data came from, for messages.
     public var calibrationName: String
     /// Whether graph inputs and outputs stay float (Quantize/Dequantize inside) or are int8.
     public var io: IOType
@@ -52,6 +54,17 @@ public struct QuantizationOptions {
         self.calibrationName = calibrationName
         self.io = io
     }
+}
+
+/// Weight-only int8 settings (`edgepack pack --dynamic`).
+public struct DynamicOptions {
+    /// Inputs to compare the float and dynamic-range models on (optional: without them the
+    /// report gives each layer's weight SQNR and cosine).
+    public var calibration: [(array: NPYArray, name: String)] = []
+    /// Node names whose weights stay float32.
+    public var keepFloat: Set<String> = []
+
+    public init() {}
 }
 
 /// One packed model: the graph it came from, its model.bin description and bytes. The bytes
@@ -104,8 +117,16 @@ public enum Packer {
             throw EdgeError(.usage, object: "--labels", problem: "has \(options.labels.count) labels, the first output has \(graph[graph.outputs[0]].shape.last ?? 1) classes",
                             fix: "give one label per class, one per line")
         }
-        var keyValues = [("source", options.sourceName)]
+        // The file name only: the packing host's directories mean nothing on the device.
+        var keyValues = [("source", fileName(options.sourceName))]
         let float = try build(graph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")])
+        if let d = options.dynamic {
+            if options.quantization != nil || options.pruning != nil {
+                throw EdgeError(.usage, object: "--dynamic", problem: "cannot be combined with --quantize int8 or pruning (weight-only int8 keeps float activations)",
+                                fix: "use either --dynamic, or --quantize int8 --calibration data.npy")
+            }
+            return try packDynamic(float, name: name, labels: options.labels, keyValues: keyValues, options: d)
+        }
         guard let q = options.quantization else { return PackResult(float: float) }
         if let v = graph.inputs.first(where: { graph[$0].dtype != .float32 }) {
             throw EdgeError(.unsupported, object: "input '\(graph[v].name)'", problem: "is \(graph[v].dtype.name); int8 quantization needs float32 inputs",
@@ -133,10 +154,11 @@ public enum Packer {
         var settings = Quantizer.Settings(io: q.io)
         settings.floatNodes = q.keepFloat
         settings.channelMeans = q.biasCorrection ? stats.channelMeans : nil
-        var method = "post-training, per-channel symmetric weights, asymmetric activations, \(q.method.rawValue) ranges"
+        // One compact pair: the calibration file and the int8 scheme (FORMAT.md) are the
+        // packing host's business; METADATA strings cost bytes on the device.
+        var method = "post-training \(q.method.rawValue)"
         if q.biasCorrection { method += ", bias correction" }
-        keyValues += [("precision", "int8"), ("quantization", method),
-                      ("calibration", "\(q.calibrationName) (\(samples.count) samples)")]
+        keyValues += [("precision", "int8"), ("quantization", method + ", \(samples.count) samples")]
         while true {
             var quantized = try Quantizer.quantize(base, ranges: stats.ranges, settings: settings)
             var kv = keyValues
@@ -181,6 +203,11 @@ public enum Packer {
     /// Writes `bytes` to `path` through a temporary file and a rename: no partial file on error.
     public static func write(_ bytes: [UInt8], to path: String) throws(EdgeError) {
         try Platform.writeAtomically(bytes, to: path)
+    }
+
+    /// "models/digits_cnn.onnx" -> "digits_cnn.onnx".
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// "models/digits_cnn.onnx" -> "digits_cnn"; "digits_cnn/model.onnx" -> "digits_cnn".

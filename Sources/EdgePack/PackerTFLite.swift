@@ -31,9 +31,9 @@ extension Packer {
         guard imported.isQuantized else {
             return try pack(graph: try Optimizer.prepareForRuntime(imported.graph), options: options)
         }
-        if options.quantization != nil {
+        if options.quantization != nil || options.dynamic != nil {
             throw EdgeError(.usage, object: options.sourceName, problem: "is already quantized to int8 (its tensors carry scales and zero points)",
-                            fix: "drop --quantize and --calibration: edgepack keeps the model's own int8 parameters")
+                            fix: "drop --quantize, --dynamic and --calibration: edgepack keeps the model's own int8 parameters")
         }
         let name = options.name ?? modelName(fromPath: options.sourceName)
         let graph = imported.graph
@@ -41,7 +41,7 @@ extension Packer {
             throw EdgeError(.usage, object: "--labels", problem: "has \(options.labels.count) labels, the first output has \(graph[first].shape.last ?? 1) classes",
                             fix: "give one label per class, one per line")
         }
-        let keyValues = [("source", options.sourceName), ("precision", "int8"),
+        let keyValues = [("source", fileName(options.sourceName)), ("precision", "int8"),
                          ("quantization", "from the TFLite file (per-channel symmetric weights, asymmetric activations)")]
         return PackResult(float: try build(graph, name: name, labels: options.labels, keyValues: keyValues))
     }

@@ -49,6 +49,12 @@ struct Pack: ParsableCommand {
                     --calibration-method entropy --bias-correction \\
                     --keep-float fc --report report.json
 
+              Weight-only int8 (dynamic-range): int8 Conv2D and FullyConnected
+              weights, float32 activations; --calibration is optional and adds
+              top-1 agreement and output error to the report:
+                edgepack pack model.onnx -o model_dynamic.bin --dynamic \\
+                    --calibration calib.npy --report report.json
+
               Fail fast when the model does not fit a board (see `edgepack check`):
                 edgepack pack model.onnx -o model.bin --board rpi-zero-2w \\
                     --max-latency-ms 10
@@ -84,6 +90,9 @@ struct Pack: ParsableCommand {
 
     @Option(help: ArgumentHelp("Quantize weights and activations to int8 (needs --calibration).", valueName: "int8"))
     var quantize: Precision?
+
+    @Flag(help: "Weight-only int8 (dynamic-range): per-channel symmetric int8 Conv2D and FullyConnected weights, float32 activations; no calibration needed (--calibration adds accuracy figures).")
+    var dynamic = false
 
     @Option(help: ArgumentHelp("Calibration inputs for --quantize int8: an .npy of shape [N, ...input shape], or a directory of such .npy files.", valueName: "data.npy|dir"))
     var calibration: String?
@@ -122,6 +131,16 @@ struct Pack: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
+        if dynamic {
+            let conflicts: [(String, Bool)] = [("--quantize int8", quantize != nil), ("--io", io != .float),
+                                               ("--calibration-method", calibrationMethod != .minmax), ("--bias-correction", biasCorrection),
+                                               ("--keep-float-below", keepFloatBelow != nil), ("--prune", pruning.prune != nil)]
+            for (flag, used) in conflicts where used {
+                throw ValidationError("--dynamic (int8 weights, float32 activations) cannot be combined with \(flag), which configures full int8 quantization: drop \(flag), or drop --dynamic")
+            }
+            _ = try Pack.parseInputShapes(inputShapes)
+            return
+        }
         if quantize == .int8 && calibration == nil {
             throw ValidationError("--quantize int8 needs calibration inputs: add --calibration data.npy (an .npy of shape [N, ...input shape])")
         }
@@ -187,6 +206,12 @@ struct Pack: ParsableCommand {
             q.floatBelowSQNR = keepFloatBelow
             if !common.quiet && isatty(2) != 0 { q.progress = ProgressBar.draw }
             options.quantization = q
+        }
+        if dynamic {
+            var d = DynamicOptions()
+            if let calibration { d.calibration = try Pack.loadCalibration(calibration) }
+            d.keepFloat = Set(keepFloat)
+            options.dynamic = d
         }
         options.pruning = try pruning.options()
         let source = try Platform.readAll(path: model)

@@ -64,11 +64,30 @@ final class EdgePackCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("top-1 agreement with float"), r.stdout)
     }
 
+    func testDynamicPackWritesHybridLayersAndTheReport() throws {
+        let output = temporary("cnn-dynamic.bin"), json = temporary("dynamic.json")
+        defer { for f in [output, json] { try? FileManager.default.removeItem(atPath: f) } }
+        let r = try run(["pack", cnn, "-o", output, "--dynamic", "--calibration", calibration, "--report", json])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("dynamic-range int8 report"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("top-1 agreement with float"), r.stdout)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        XCTAssertEqual(report["mode"] as? String, "dynamic-range")
+        let sizes = try XCTUnwrap(report["sizes"] as? [String: Int])
+        XCTAssertLessThan(try XCTUnwrap(sizes["int8_weight_bytes"]), try XCTUnwrap(sizes["float_weight_bytes"]) / 3)
+        let inspect = try run(["inspect", output])
+        XCTAssertTrue(inspect.stdout.contains("ek_qd8_f32_qc8w_conv2d_minmax_1x1__ref"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("ek_qd8_f32_qc8w_fc_minmax_1x1__ref"), inspect.stdout)
+    }
+
     func testUsageErrorsExitWithTwoAndOneLine() throws {
         let output = temporary("never.bin")
         let cases: [([String], String)] = [
             (["pack", cnn, "-o", output, "--quantize", "int8"], "--quantize int8 needs calibration inputs"),
             (["pack", cnn, "-o", output, "--io", "int8"], "--io int8 needs an int8 model"),
+            (["pack", cnn, "-o", output, "--dynamic", "--quantize", "int8", "--calibration", calibration],
+             "--dynamic (int8 weights, float32 activations) cannot be combined with --quantize int8"),
+            (["pack", cnn, "-o", output, "--dynamic", "--bias-correction"], "cannot be combined with --bias-correction"),
             (["pack", cnn, "-o", output, "--input-shape", "image=1x1x8"], "dims"),
             (["pack", cnn, "-o", output, "--input-shape", "image"], "is not NAME=DIMS"),
             (["pack", cnn], "Missing expected argument"),

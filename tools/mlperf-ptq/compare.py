@@ -105,7 +105,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200, help="test inputs per task")
     parser.add_argument("--calibration-count", type=int, default=100)
     parser.add_argument("--method", default="minmax", help="edgepack --calibration-method")
-    parser.add_argument("--extra", default="", help="more edgepack options, e.g. '--bias-correction'")
+    parser.add_argument("--extra", default="--bias-correction", help="more edgepack options (default: --bias-correction)")
     args = parser.parse_args()
     print(f"{'task':<24} {'official int8':>14} {'edgepack int8':>14} {'official B':>11} {'edgepack B':>11}   "
           f"(top-1 agreement with float, or output SQNR; {args.count} synthetic inputs; "

@@ -36,4 +36,19 @@ void ek_qd8_f32_qs8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, float filter_s
                                         const float *bias, int8_t *quantized_input,
                                         float *output, float output_min, float output_max);
 
+/*
+ * Per-channel weights (edgepack --dynamic): as above with filter_scales[oc], one per output
+ * channel, in place of filter_scale (scale = s * filter_scales[oc]); with every entry equal to
+ * filter_scale the results are bit-identical to the per-tensor functions.
+ */
+void ek_qd8_f32_qc8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape,
+                                            const float *filter_scales, const float *input,
+                                            const int8_t *weights, const float *bias,
+                                            int8_t *quantized_input, float *output,
+                                            float output_min, float output_max);
+void ek_qd8_f32_qc8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, const float *filter_scales,
+                                        const float *input, const int8_t *weights,
+                                        const float *bias, int8_t *quantized_input,
+                                        float *output, float output_min, float output_max);
+
 #endif

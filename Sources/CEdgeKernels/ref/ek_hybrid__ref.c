@@ -30,17 +30,18 @@ static float ek_symmetric_quantize(const float *x, size_t n, int8_t *q) {
   return range / 127.0f;
 }
 
-void ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape, float filter_scale,
-                                            const float *input, const int8_t *weights,
-                                            const float *bias, int8_t *quantized_input,
-                                            float *output, float output_min, float output_max) {
+/* filter_scales[oc * scale_step]: step 0 for one scale, 1 for one per output channel. */
+static void ek_hybrid_conv2d(const ek_conv2d_shape *shape, const float *filter_scales,
+                             size_t scale_step, const float *input, const int8_t *weights,
+                             const float *bias, int8_t *quantized_input, float *output,
+                             float output_min, float output_max) {
   const int32_t in_h = shape->in_h, in_w = shape->in_w, in_c = shape->in_c;
   const int32_t out_c = shape->out_c;
   const size_t batch_size = (size_t)in_h * (size_t)in_w * (size_t)in_c;
   for (int32_t b = 0; b < shape->batch; ++b) {
     int8_t *xq = quantized_input + (size_t)b * batch_size;
-    const float scale = ek_symmetric_quantize(input + (size_t)b * batch_size, batch_size, xq) *
-                        filter_scale;
+    const float input_scale =
+        ek_symmetric_quantize(input + (size_t)b * batch_size, batch_size, xq);
     for (int32_t oy = 0; oy < shape->out_h; ++oy) {
       const int32_t iy0 = oy * shape->stride_h - shape->pad_top;
       for (int32_t ox = 0; ox < shape->out_w; ++ox) {
@@ -66,6 +67,7 @@ void ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape, float 
               }
             }
           }
+          const float scale = input_scale * filter_scales[(size_t)oc * scale_step];
           float value = 0.0f;
           value += (float)acc * scale;
           if (bias != NULL) {
@@ -86,10 +88,27 @@ static inline float ek_hybrid_clamp(float x, float lo, float hi) {
   return hi < x ? hi : x;
 }
 
-void ek_qd8_f32_qs8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, float filter_scale,
-                                        const float *input, const int8_t *weights,
-                                        const float *bias, int8_t *quantized_input,
-                                        float *output, float output_min, float output_max) {
+void ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape, float filter_scale,
+                                            const float *input, const int8_t *weights,
+                                            const float *bias, int8_t *quantized_input,
+                                            float *output, float output_min, float output_max) {
+  ek_hybrid_conv2d(shape, &filter_scale, 0, input, weights, bias, quantized_input, output,
+                   output_min, output_max);
+}
+
+void ek_qd8_f32_qc8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape,
+                                            const float *filter_scales, const float *input,
+                                            const int8_t *weights, const float *bias,
+                                            int8_t *quantized_input, float *output,
+                                            float output_min, float output_max) {
+  ek_hybrid_conv2d(shape, filter_scales, 1, input, weights, bias, quantized_input, output,
+                   output_min, output_max);
+}
+
+static void ek_hybrid_fc(const ek_fc_shape *shape, const float *filter_scales, size_t scale_step,
+                         const float *input, const int8_t *weights, const float *bias,
+                         int8_t *quantized_input, float *output, float output_min,
+                         float output_max) {
   const size_t in_features = (size_t)shape->in_features;
   const size_t out_features = (size_t)shape->out_features;
   const size_t batch = (size_t)shape->batch;
@@ -99,9 +118,9 @@ void ek_qd8_f32_qs8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, float filter_s
   }
   for (size_t b = 0; b < batch; ++b) {
     int8_t *xq = quantized_input + b * in_features;
-    float scale = 0.0f;
+    float input_scale = 0.0f;
     if (!all_zero) {
-      scale = ek_symmetric_quantize(input + b * in_features, in_features, xq) * filter_scale;
+      input_scale = ek_symmetric_quantize(input + b * in_features, in_features, xq);
     }
     for (size_t oc = 0; oc < out_features; ++oc) {
       float value = bias != NULL ? bias[oc] : 0.0f;
@@ -111,9 +130,25 @@ void ek_qd8_f32_qs8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, float filter_s
         for (size_t i = 0; i < in_features; ++i) {
           acc += (int32_t)xq[i] * (int32_t)w[i];
         }
-        value += (float)acc * scale;
+        value += (float)acc * (input_scale * filter_scales[oc * scale_step]);
       }
       output[b * out_features + oc] = ek_hybrid_clamp(value, output_min, output_max);
     }
   }
+}
+
+void ek_qd8_f32_qs8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, float filter_scale,
+                                        const float *input, const int8_t *weights,
+                                        const float *bias, int8_t *quantized_input,
+                                        float *output, float output_min, float output_max) {
+  ek_hybrid_fc(shape, &filter_scale, 0, input, weights, bias, quantized_input, output,
+               output_min, output_max);
+}
+
+void ek_qd8_f32_qc8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, const float *filter_scales,
+                                        const float *input, const int8_t *weights,
+                                        const float *bias, int8_t *quantized_input,
+                                        float *output, float output_min, float output_max) {
+  ek_hybrid_fc(shape, filter_scales, 1, input, weights, bias, quantized_input, output,
+               output_min, output_max);
 }

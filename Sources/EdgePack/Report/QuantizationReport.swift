@@ -32,6 +32,9 @@ public struct QuantizationReport {
     public var biasCorrection = false
     /// Layers kept in float32 (by --keep-float or automatic mixed precision).
     public var floatLayers: [String] = []
+    /// Weight-only int8 (`--dynamic`): activations stay float32. Without samples, `layers`
+    /// holds the converted layers' weight SQNR and cosine.
+    public var dynamicRange = false
 
     /// Runs both models on every sample, comparing each int8 op output (dequantized) with
     /// the float value it stands for.
@@ -95,6 +98,10 @@ public struct QuantizationReport {
     public var text: String {
         var lines = ["int8 quantization report (\(samples) calibration samples, \(calibrationMethod) ranges" +
                      (biasCorrection ? ", bias correction" : "") + "; runtime float vs int8):"]
+        if dynamicRange {
+            lines = [samples > 0 ? "dynamic-range int8 report (int8 weights, float32 activations; \(samples) calibration samples, runtime float vs dynamic):"
+                                 : "dynamic-range int8 report (int8 weights, float32 activations; no --calibration: weight SQNR per layer):"]
+        }
         let width = max(5, layers.map { $0.name.count }.max() ?? 5)
         lines.append("  " + pad("layer", width) + "  " + pad("op", 16) + "  SQNR (dB)    cosine")
         for l in layers {
@@ -103,8 +110,10 @@ public struct QuantizationReport {
                          (l.isFloat ? "  float32" : ""))
         }
         if !floatLayers.isEmpty { lines.append("  float32 layers (mixed precision): " + floatLayers.joined(separator: ", ")) }
-        lines.append(String(format: "  top-1 agreement with float: %.2f %% (%d/%d); max |output error| %.4g", 100 * top1Agreement,
-                            Int((top1Agreement * Double(samples)).rounded()), samples, maxOutputError))
+        if samples > 0 || !dynamicRange {
+            lines.append(String(format: "  top-1 agreement with float: %.2f %% (%d/%d); max |output error| %.4g", 100 * top1Agreement,
+                                Int((top1Agreement * Double(samples)).rounded()), samples, maxOutputError))
+        }
         lines.append("  model.bin: \(formatBytes(floatFileBytes)) float -> \(formatBytes(int8FileBytes)) int8 (" +
                      String(format: "%.2fx smaller", Double(floatFileBytes) / Double(max(int8FileBytes, 1))) + ")")
         lines.append("  weights:   \(formatBytes(floatConstantBytes)) float -> \(formatBytes(int8ConstantBytes)) int8")
@@ -119,11 +128,12 @@ extension QuantizationReport {
         func number(_ x: Double) -> Any { x.isFinite ? x : (x > 0 ? "inf" : "-inf") }
         let object: [String: Any] = [
             "samples": samples,
-            "calibration_method": calibrationMethod,
+            "calibration_method": dynamicRange ? "dynamic" : calibrationMethod,
+            "mode": dynamicRange ? (samples > 0 ? "dynamic-range" : "dynamic-range, weight SQNR") : "int8",
             "bias_correction": biasCorrection,
             "float_layers": floatLayers,
-            "top1_agreement": top1Agreement,
-            "max_output_error": maxOutputError,
+            "top1_agreement": samples > 0 || !dynamicRange ? top1Agreement as Any : NSNull(),
+            "max_output_error": samples > 0 || !dynamicRange ? maxOutputError as Any : NSNull(),
             "layers": layers.map { ["name": $0.name, "op": $0.op, "sqnr_db": number($0.sqnr), "cosine": $0.cosine,
                                     "precision": $0.isFloat ? "float32" : "int8"] as [String: Any] },
             "sizes": ["float_file_bytes": floatFileBytes, "int8_file_bytes": int8FileBytes,

@@ -18,10 +18,16 @@ struct ConvCall {
     /// the scratch for the quantized input.
     var hybridScale: Float = 0
     var hybridScratch: UnsafeMutablePointer<Int8>? = nil
+    /// Per-output-channel weight scales (edgepack --dynamic); nil: `hybridScale` for all.
+    var hybridScales: UnsafeMutablePointer<Float>? = nil
 
     func execute() {
         withUnsafePointer(to: shape) { shape in
-            if let hybridScratch {
+            if let hybridScratch, let hybridScales {
+                ek_qd8_f32_qc8w_conv2d_minmax_1x1__ref(shape, hybridScales, input.assumingMemoryBound(to: Float.self),
+                                                       weights.assumingMemoryBound(to: Int8.self), bias?.assumingMemoryBound(to: Float.self),
+                                                       hybridScratch, output.assumingMemoryBound(to: Float.self), min, max)
+            } else if let hybridScratch {
                 ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref(shape, hybridScale, input.assumingMemoryBound(to: Float.self),
                                                        weights.assumingMemoryBound(to: Int8.self), bias?.assumingMemoryBound(to: Float.self),
                                                        hybridScratch, output.assumingMemoryBound(to: Float.self), min, max)
@@ -114,22 +120,21 @@ enum Conv2D {
         return call
     }
 
-    /// float32 input and output with int8 weights of one scale: TFLite's dynamic-range
-    /// ("hybrid") Conv2D, which quantizes the input per batch at run time (ek_hybrid.h).
+    /// float32 input and output with symmetric int8 weights (one scale, or one per output
+    /// channel): TFLite's dynamic-range ("hybrid") Conv2D, which quantizes the input per batch
+    /// at run time (ek_hybrid.h).
     static func prepareHybrid(_ c: inout PrepareContext, _ call: inout ConvCall, weights: TensorInfo, bias: TensorInfo?,
                               output: TensorInfo) throws(EdgeError) {
         try c.require(output, .float32, "output")
         if let bias { try c.require(bias, .float32, "bias") }
-        if weights.quant.count != 1 || weights.zeroPoint != 0 {
-            throw c.unsupported("dynamic-range int8 weights need one scale and zero point 0, found \(weights.quant.count) scales, zero point \(weights.zeroPoint)")
-        }
         if call.shape.dilation_h != 1 || call.shape.dilation_w != 1 {
             throw c.unsupported("dynamic-range convolution runs without dilation, found \(call.shape.dilation_h)x\(call.shape.dilation_w)")
         }
+        call.hybridScales = try c.hybridScales(weights, channels: Int(call.shape.out_c))
         call.hybridScale = weights.scale
         let inputElements = Int(call.shape.batch) * Int(call.shape.in_h) * Int(call.shape.in_w) * Int(call.shape.in_c)
         call.hybridScratch = try c.allocate(Int8.self, count: inputElements)
-        call.kernelName = "ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref"
+        call.kernelName = call.hybridScales == nil ? "ek_qd8_f32_qs8w_conv2d_minmax_1x1__ref" : "ek_qd8_f32_qc8w_conv2d_minmax_1x1__ref"
     }
 
     /// TFLite's output size for explicit padding; throws when the window does not fit.

@@ -17,10 +17,16 @@ struct FullyConnectedCall {
     /// scratch for the quantized input.
     var hybridScale: Float = 0
     var hybridScratch: UnsafeMutablePointer<Int8>? = nil
+    /// Per-output-feature weight scales (edgepack --dynamic); nil: `hybridScale` for all.
+    var hybridScales: UnsafeMutablePointer<Float>? = nil
 
     func execute() {
         withUnsafePointer(to: shape) { shape in
-            if let hybridScratch {
+            if let hybridScratch, let hybridScales {
+                ek_qd8_f32_qc8w_fc_minmax_1x1__ref(shape, hybridScales, input.assumingMemoryBound(to: Float.self),
+                                                   weights.assumingMemoryBound(to: Int8.self), bias?.assumingMemoryBound(to: Float.self),
+                                                   hybridScratch, output.assumingMemoryBound(to: Float.self), min, max)
+            } else if let hybridScratch {
                 ek_qd8_f32_qs8w_fc_minmax_1x1__ref(shape, hybridScale, input.assumingMemoryBound(to: Float.self),
                                                    weights.assumingMemoryBound(to: Int8.self), bias?.assumingMemoryBound(to: Float.self),
                                                    hybridScratch, output.assumingMemoryBound(to: Float.self), min, max)
@@ -73,12 +79,10 @@ enum FullyConnected {
             // TFLite's dynamic-range FULLY_CONNECTED (symmetric input quantization, ek_hybrid.h).
             try c.require(output, .float32, "output")
             if let bias { try c.require(bias, .float32, "bias") }
-            if weights.quant.count != 1 || weights.zeroPoint != 0 {
-                throw c.unsupported("dynamic-range int8 weights need one scale and zero point 0, found \(weights.quant.count) scales, zero point \(weights.zeroPoint)")
-            }
+            call.hybridScales = try c.hybridScales(weights, channels: outFeatures)
             call.hybridScale = weights.scale
             call.hybridScratch = try c.allocate(Int8.self, count: elements)
-            call.kernelName = "ek_qd8_f32_qs8w_fc_minmax_1x1__ref"
+            call.kernelName = call.hybridScales == nil ? "ek_qd8_f32_qs8w_fc_minmax_1x1__ref" : "ek_qd8_f32_qc8w_fc_minmax_1x1__ref"
         case .f32:
             try c.require(weights, .float32, "weights")
             try c.require(output, .float32, "output")
@@ -125,5 +129,23 @@ extension PrepareContext {
         let (lo, hi) = quantizedRange(output, min: min, max: max)
         return ek_qs8_fc_params(input_zero_point: input.zeroPoint, output_zero_point: output.zeroPoint,
                                 output_min: lo, output_max: hi, scale: UnsafePointer(scales))
+    }
+}
+
+extension PrepareContext {
+    /// Checks dynamic-range weights (symmetric int8, one scale or one per output channel along
+    /// axis 0) and returns the per-channel scales as the kernel reads them, or nil for one scale.
+    mutating func hybridScales(_ weights: TensorInfo, channels: Int) throws(EdgeError) -> UnsafeMutablePointer<Float>? {
+        let count = weights.quant.count
+        if count != 1 && (count != channels || weights.record.quantizedDimension != 0) {
+            throw unsupported("dynamic-range int8 weights need one scale or one per output channel on axis 0, found \(count) scales on axis \(weights.record.quantizedDimension)")
+        }
+        for q in weights.quant where q.zeroPoint != 0 {
+            throw unsupported("dynamic-range int8 weights need zero point 0, found \(q.zeroPoint)")
+        }
+        if count == 1 { return nil }
+        let scales = try allocate(Float.self, count: count)
+        for (i, q) in weights.quant.enumerated() { scales[i] = q.scale }
+        return scales
     }
 }
