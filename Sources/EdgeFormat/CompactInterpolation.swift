@@ -42,3 +42,17 @@ extension DefaultStringInterpolation {
     @inline(never)
     public mutating func appendInterpolation(_ value: Double) { value.write(to: &self) }
 }
+
+/// Out-of-line concatenation, for the same reason: the standard library's `+` and `+=` on
+/// strings inline their small-string and growth paths at every use.
+extension String {
+    @inline(never)
+    public static func + (lhs: String, rhs: String) -> String {
+        var result = lhs
+        result.append(rhs)
+        return result
+    }
+
+    @inline(never)
+    public static func += (lhs: inout String, rhs: String) { lhs.append(rhs) }
+}
