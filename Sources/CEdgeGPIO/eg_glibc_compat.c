@@ -5,27 +5,84 @@
 #if defined(EG_GLIBC_COMPAT)
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 // The fortified variants only add a buffer-size check, which the callers' own sizes satisfy.
+// They format with eg_format, not musl's vsnprintf: printf_core brings about 25 KB of
+// floating-point and long-double code into edgerun for the four format strings libgpiod 1.6's
+// core and helpers pass here: "/sys/bus/gpio/devices/%s/dev", "%u:%u", "/dev/%s" and
+// "/dev/gpiochip%u" (Tests/KernelTests/eg_format_test.c compares them with the C library's).
+
+// vsnprintf for %s, %u and %% without flags, width or precision (musl's output for these,
+// "(null)" for a null string included); any other conversion fails with EINVAL. Writes at most
+// `cap` bytes including the terminating NUL and returns the full length.
+static int eg_format(char *out, size_t cap, const char *format, va_list args) {
+  size_t n = 0;
+  for (const char *p = format; *p; p++) {
+    char digits[3 * sizeof(unsigned)];
+    const char *s = p;
+    size_t len = 1;
+    if (*p == '%') {
+      p++;
+      if (*p == 's') {
+        s = va_arg(args, const char *);
+        if (!s) s = "(null)";
+        len = strlen(s);
+      } else if (*p == 'u') {
+        unsigned v = va_arg(args, unsigned);
+        char *end = digits + sizeof digits;
+        char *d = end;
+        do { *--d = (char)('0' + v % 10); v /= 10; } while (v);
+        s = d;
+        len = (size_t)(end - d);
+      } else if (*p == '%') {
+        s = p;
+      } else {
+        errno = EINVAL;
+        return -1;
+      }
+    }
+    for (size_t i = 0; i < len; i++, n++) {
+      if (n + 1 < cap) out[n] = s[i];
+    }
+  }
+  if (cap > 0) out[n < cap ? n : cap - 1] = 0;
+  if (n > INT_MAX) {
+    errno = EOVERFLOW;
+    return -1;
+  }
+  return (int)n;
+}
+
 int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *format, ...) {
   (void)flag;
   (void)slen;
   va_list args;
   va_start(args, format);
-  const int n = vsnprintf(s, maxlen, format, args);
+  const int n = eg_format(s, maxlen, format, args);
   va_end(args);
   return n;
 }
 
 int __asprintf_chk(char **result, int flag, const char *format, ...) {
   (void)flag;
-  va_list args;
+  va_list args, again;
   va_start(args, format);
-  const int n = vasprintf(result, format, args);
+  va_copy(again, args);
+  int n = eg_format(NULL, 0, format, args);
   va_end(args);
+  char *buffer = n < 0 ? NULL : malloc((size_t)n + 1);
+  if (buffer) {
+    eg_format(buffer, (size_t)n + 1, format, again);
+  } else {
+    n = -1;
+  }
+  va_end(again);
+  *result = buffer;
   return n;
 }
 

@@ -139,7 +139,8 @@ extension ModelFile {
         }
         // Overlap check: sort by offset so each tensor is compared only with the ones that
         // start inside its bytes.
-        spans.sort { $0.start < $1.start }
+        let order = sortedIndices(spans.count) { spans[$0].start < spans[$1].start }
+        spans = order.map { spans[$0] }
         for i in 0..<spans.count {
             var j = i + 1
             while j < spans.count && spans[j].start < spans[i].end {

@@ -89,7 +89,15 @@ extension ModelFile {
             case .operands: operands = try recordArray(operands, region, FormatV1.operandRecordSize, name)
             }
         }
-        ranges.sort { $0.start < $1.start }
+        // Insertion sort (stable, as `sort` is): at most `maxSections` + 1 entries, and the
+        // standard library's sort would add a specialization of its merge sort for this tuple.
+        for i in 1..<ranges.count {
+            var j = i
+            while j > 0 && ranges[j].start < ranges[j - 1].start {
+                ranges.swapAt(j, j - 1)
+                j -= 1
+            }
+        }
         for i in 1..<ranges.count where ranges[i].start < ranges[i - 1].end {
             throw .format(ranges[i].name, "starts at \(ranges[i].start), inside \(ranges[i - 1].name) (which ends at \(ranges[i - 1].end))")
         }

@@ -30,7 +30,8 @@ enum BenchCommand {
             s.interpreter.invoke()
             samples[r] = Platform.nanoseconds() - start
         }
-        samples.sort()
+        let unsorted = samples
+        for (r, i) in sortedIndices(runs, by: { unsorted[$0] < unsorted[$1] }).enumerated() { samples[r] = unsorted[i] }
         let total = samples.reduce(0, +)
         func ms(_ ns: UInt64) -> String { TextFormat.fixed(Double(ns) / 1e6, 4) }
         func percentile(_ p: Int) -> UInt64 { samples[max(0, (runs * p + 99) / 100 - 1)] }

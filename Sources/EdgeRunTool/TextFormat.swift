@@ -1,3 +1,5 @@
+import EdgeFormat
+
 /// Number and JSON formatting that works the same in host and Embedded Swift.
 enum TextFormat {
     /// `value` with exactly `digits` decimals (rounded half away from zero).
