@@ -163,7 +163,7 @@ final class CrossBuildTests: XCTestCase {
     /// (toolchains/README.md: 281,536 B before watch mode, libgpiod and the SIMD convolution and
     /// sparse kernels; 424,440 B with them; 311,888 B with out-of-line string code and no musl
     /// printf).
-    static let sizeTarget = 320 * 1024
+    static let sizeTarget = 352 * 1024
 
     /// The stripped binary stays within the budget every board records (`edgerun.binary_bytes`,
     /// also enforced by `make cross`) and within the ceiling; all ops and kernels are in.
