@@ -9,16 +9,31 @@ public enum DType: UInt8, Sendable {
     case bool = 6
     case uint16 = 7
     case int64 = 8
+    /// IEEE-754 binary16.
+    case float16 = 9
+    /// 8-bit float, 1 sign, 4 exponent (bias 7), 3 mantissa bits; no infinities, NaN is
+    /// S.1111.111, largest value 448 (ONNX FLOAT8E4M3FN).
+    case float8E4M3FN = 10
+    /// 8-bit float, 1 sign, 5 exponent (bias 15), 2 mantissa bits; IEEE-like with infinities
+    /// and NaNs, largest value 57344 (ONNX FLOAT8E5M2).
+    case float8E5M2 = 11
+    /// 4-bit signed integer, stored one per byte (sign-extended, -8...7).
+    case int4 = 12
+    /// 4-bit unsigned integer, stored one per byte (0...15).
+    case uint4 = 13
 
     /// Bytes per element.
     public var size: Int {
         switch self {
         case .float32, .int32: return 4
         case .int64: return 8
-        case .int16, .uint16: return 2
-        case .int8, .uint8, .bool: return 1
+        case .int16, .uint16, .float16: return 2
+        case .int8, .uint8, .bool, .float8E4M3FN, .float8E5M2, .int4, .uint4: return 1
         }
     }
+
+    /// float16 or one of the float8 types: stored narrow, computed in float32.
+    public var isNarrowFloat: Bool { self == .float16 || self == .float8E4M3FN || self == .float8E5M2 }
 
     public var name: String {
         switch self {
@@ -30,6 +45,11 @@ public enum DType: UInt8, Sendable {
         case .bool: return "bool"
         case .uint16: return "uint16"
         case .int64: return "int64"
+        case .float16: return "float16"
+        case .float8E4M3FN: return "float8e4m3fn"
+        case .float8E5M2: return "float8e5m2"
+        case .int4: return "int4"
+        case .uint4: return "uint4"
         }
     }
 }

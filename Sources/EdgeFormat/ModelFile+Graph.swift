@@ -17,7 +17,7 @@ extension ModelFile {
             let object = tensorName(i)
             try checkString(StringRef(offset: r.le32(32), length: r.le32(36)), object)
             guard let dtype = DType(rawValue: r[0]) else {
-                throw EdgeError(.unsupported, object: object, problem: "dtype \(r[0]) is not known to this edgerun (1...5)",
+                throw EdgeError(.unsupported, object: object, problem: "dtype \(r[0]) is not known to this edgerun (1...13)",
                                 fix: "update edgerun or re-pack with a matching edgepack")
             }
             let rank = Int(r[1])

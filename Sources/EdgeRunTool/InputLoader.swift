@@ -34,11 +34,26 @@ enum InputLoader {
                             fix: "reshape the array to \(tensor.shape.text)")
         }
         switch (tensor.dtype, array.element) {
-        case (.float32, .float32), (.int8, .int8), (.uint8, .uint8), (.int16, .int16), (.int32, .int32), (.bool, .bool), (.uint16, .uint16), (.int64, .int64):
+        case (.float32, .float32), (.int8, .int8), (.uint8, .uint8), (.int16, .int16), (.int32, .int32), (.bool, .bool), (.uint16, .uint16),
+             (.int64, .int64), (.float16, .float16), (.float8E4M3FN, .uint8), (.float8E5M2, .uint8):
+            // float8 inputs arrive as their bit patterns in uint8 arrays (.npy has no float8 type).
             array.data.withUnsafeBytes { tensor.data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        case (.int4, .int8), (.uint4, .uint8):
+            let range: ClosedRange<Int> = tensor.dtype == .int4 ? -8...7 : 0...15
+            for i in 0..<array.elementCount {
+                let v = tensor.dtype == .int4 ? Int(Int8(bitPattern: array.data[i])) : Int(array.data[i])
+                if !range.contains(v) {
+                    throw EdgeError(.input, object: object, problem: "element \(i) is \(v), outside the \(tensor.dtype.name) range \(range.lowerBound)...\(range.upperBound)",
+                                    fix: "clip the values to the \(tensor.dtype.name) range")
+                }
+                tensor.data.storeBytes(of: array.data[i], toByteOffset: i, as: UInt8.self)
+            }
         case (.float32, _):
             let out = tensor.data.assumingMemoryBound(to: Float.self)
             for i in 0..<array.elementCount { out[i] = array.float(at: i) }
+        case (.float16, .float32), (.float16, .float64):
+            let out = tensor.data.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<array.elementCount { out[i] = NarrowFloat.encode(array.float(at: i), .float16, saturate: false) }
         default:
             throw EdgeError(.input, object: object,
                             problem: "array dtype \(array.element.descr) cannot feed the model's \(tensor.dtype.name) input",
@@ -47,10 +62,9 @@ enum InputLoader {
     }
 
     private static func checkFinite(_ tensor: TensorView, object: String) throws(EdgeError) {
-        guard tensor.dtype == .float32 else { return }
-        let values = tensor.data.assumingMemoryBound(to: Float.self)
-        for i in 0..<tensor.elementCount where !values[i].isFinite {
-            throw EdgeError(.input, object: object, problem: "element \(i) is \(values[i])",
+        guard tensor.dtype == .float32 || tensor.dtype.isNarrowFloat else { return }
+        for i in 0..<tensor.elementCount where !tensor.value(at: i).isFinite {
+            throw EdgeError(.input, object: object, problem: "element \(i) is \(tensor.value(at: i))",
                             fix: "replace NaN and infinite values before inference")
         }
     }

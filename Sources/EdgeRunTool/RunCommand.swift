@@ -58,6 +58,11 @@ enum RunCommand {
         case .bool: element = .bool
         case .uint16: element = .uint16
         case .int64: element = .int64
+        case .float16: element = .float16
+        // .npy has no float8 or 4-bit types: float8 elements are written as their bit patterns
+        // (uint8), int4/uint4 one value per byte.
+        case .float8E4M3FN, .float8E5M2, .uint4: element = .uint8
+        case .int4: element = .int8
         }
         let data = Array(UnsafeRawBufferPointer(start: t.data, count: t.byteCount))
         return NPYArray(element: element, shape: t.shape.dims, data: data)

@@ -29,6 +29,10 @@ public struct TensorView {
         case .bool: return Float(data.load(fromByteOffset: i, as: UInt8.self))
         case .int64: return Float(data.load(fromByteOffset: 8 * i, as: Int64.self))
         case .uint16: return q.scale * Float(Int32(data.load(fromByteOffset: 2 * i, as: UInt16.self)) - q.zeroPoint)
+        case .float16: return NarrowFloat.decode(data.load(fromByteOffset: 2 * i, as: UInt16.self), dtype)
+        case .float8E4M3FN, .float8E5M2: return NarrowFloat.decode(UInt16(data.load(fromByteOffset: i, as: UInt8.self)), dtype)
+        case .int4: return Float(data.load(fromByteOffset: i, as: Int8.self))
+        case .uint4: return Float(data.load(fromByteOffset: i, as: UInt8.self))
         }
     }
 }

@@ -49,6 +49,10 @@ public final class SensorInput {
         case .bool: npyDescr = Array("|b1".utf8)
         case .uint16: npyDescr = Array("<u2".utf8)
         case .int64: npyDescr = Array("<i8".utf8)
+        case .float16: npyDescr = Array("<f2".utf8)
+        // float8 as bit patterns, 4-bit integers one per byte, as `edgerun run` reads them.
+        case .float8E4M3FN, .float8E5M2, .uint4: npyDescr = Array("|u1".utf8)
+        case .int4: npyDescr = Array("|i1".utf8)
         }
     }
 

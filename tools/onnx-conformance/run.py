@@ -66,10 +66,17 @@ def load_protos(folder: str, prefix: str) -> List[onnx.TensorProto]:
     return out
 
 
+FLOAT8 = (onnx.TensorProto.FLOAT8E4M3FN, onnx.TensorProto.FLOAT8E4M3FNUZ, onnx.TensorProto.FLOAT8E5M2,
+          onnx.TensorProto.FLOAT8E5M2FNUZ)
+
+
 def to_array(t: onnx.TensorProto) -> np.ndarray:
     """numpy_helper.to_array, except int4/uint4 (onnx 1.17 refuses odd element counts): the
     packed bytes (element 2i in the low nibble of byte i, 2i + 1 in the high nibble) unpacked
-    to int8/uint8 values."""
+    to int8/uint8 values; and float8, which .npy has no type for: its bit patterns as uint8
+    (what edgerun reads and writes for float8 tensors)."""
+    if t.data_type in FLOAT8:
+        return np.ascontiguousarray(numpy_helper.to_array(t)).view(np.uint8)
     if t.data_type not in (onnx.TensorProto.INT4, onnx.TensorProto.UINT4):
         return numpy_helper.to_array(t)
     signed = t.data_type == onnx.TensorProto.INT4

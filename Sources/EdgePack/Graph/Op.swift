@@ -136,13 +136,14 @@ public enum Op: Equatable, Sendable {
     /// a - b with numpy broadcasting (rank <= 4); integer tensors only (float32 Sub is Add of
     /// a negated operand).
     case sub(Activation)
-    /// ONNX QuantizeLinear: x (float32), scale, zero point (float32 constants of one shape that
-    /// broadcasts to x, rank <= 4; integral zero points) -> `to` (int8, uint8, int16, int32):
-    /// saturate(round_half_to_even(x / scale) + zero point).
+    /// ONNX QuantizeLinear: x (float32 or float16), scale, zero point (float32 constants of one
+    /// shape that broadcasts to x, rank <= 4; integral zero points) -> `to` (int4, uint4, int8,
+    /// uint8, int16, uint16: saturate(round_half_to_even(x / scale) + zero point); float8e4m3fn,
+    /// float8e5m2: x / scale rounded to nearest-even, saturating, zero point 0).
     case quantizeLinear(to: DType)
-    /// ONNX DequantizeLinear: x (int8, uint8, int16, int32), scale, zero point as above ->
-    /// float32 (x - zero point) x scale.
-    case dequantizeLinear
+    /// ONNX DequantizeLinear: x (int4, uint4, int8, uint8, int16, uint16, int32, float8),
+    /// scale, zero point as above -> `to` (float32 or float16) (x - zero point) x scale.
+    case dequantizeLinear(to: DType)
     /// Elementwise square root; float32 only.
     case sqrt
     /// ONNX MaxPool's second output on an NCHW input: int64 flat indices of each window's first

@@ -61,12 +61,15 @@ public enum Reference {
         case .sqrt:
             return [x.map { $0.squareRoot() }]
         case .quantizeLinear(let to):
+            let half = node.inputs[0].map { graph[$0].dtype == .float16 } ?? false
+            let quotient = binary(x, shape(0), xs[1]!, shape(1), outShape) { half ? Reference.narrow($0 / $1, .float16) : $0 / $1 }
+            if to.isNarrowFloat { return [quotient.map { Reference.narrow($0, to) }] }
             let range = Reference.integerRange(to)
-            let scaled = binary(x, shape(0), xs[1]!, shape(1), outShape) { ($0 / $1).rounded(.toNearestOrEven) }
-            return [binary(scaled, outShape, xs[2]!, shape(2), outShape) { Swift.min(Swift.max($0 + $1, range.0), range.1) }]
-        case .dequantizeLinear:
+            return [binary(quotient, outShape, xs[2]!, shape(2), outShape) { Swift.min(Swift.max($0.rounded(.toNearestOrEven) + $1, range.0), range.1) }]
+        case .dequantizeLinear(let to):
             let shifted = binary(x, shape(0), xs[2]!, shape(2), outShape) { $0 - $1 }
-            return [binary(shifted, outShape, xs[1]!, shape(1), outShape) { $0 * $1 }]
+            let y = binary(shifted, outShape, xs[1]!, shape(1), outShape) { $0 * $1 }
+            return [to == .float16 ? y.map { Reference.narrow($0, .float16) } : y]
         case .averagePool2D(let a):
             return [pool(x, shape(0), outShape, a, average: true)]
         case .maxPool2D(let a):
@@ -283,6 +286,11 @@ public enum Reference {
 }
 
 extension Reference {
+    /// `x` rounded to a narrow float dtype (float8 saturating, as QuantizeLinear does).
+    static func narrow(_ x: Float, _ dtype: DType) -> Float {
+        NarrowFloat.decode(NarrowFloat.encode(x, dtype, saturate: true), dtype)
+    }
+
     /// The values an integer dtype holds, as floats.
     static func integerRange(_ dtype: DType) -> (Float, Float) {
         switch dtype {
@@ -293,7 +301,9 @@ extension Reference {
         case .int32: return (-2147483648, 2147483647)
         case .bool: return (0, 1)
         case .int64: return (-9.223372e18, 9.223372e18)
-        case .float32: return (-.infinity, .infinity)
+        case .int4: return (-8, 7)
+        case .uint4: return (0, 15)
+        case .float32, .float16, .float8E4M3FN, .float8E5M2: return (-.infinity, .infinity)
         }
     }
 }

@@ -141,13 +141,18 @@ public enum ShapeInference {
 
         case .quantizeLinear, .dequantizeLinear:
             let scale = try input(1), zeroPoint = try input(2)
-            let isQuantize = node.op != .dequantizeLinear
-            guard (x.dtype == .float32) == isQuantize, scale.dtype == .float32, zeroPoint.dtype == .float32,
+            var isQuantize = true
+            if case .dequantizeLinear = node.op { isQuantize = false }
+            guard (x.dtype == .float32 || x.dtype == .float16) == isQuantize, scale.dtype == .float32, zeroPoint.dtype == .float32,
                   scale.shape == zeroPoint.shape, broadcast(x.shape, scale.shape) == x.shape, x.rank <= 4 else {
-                throw fail("takes \(x.dtype.name) \(shapeText(x.shape)) with scale \(shapeText(scale.shape)) and zero point \(shapeText(zeroPoint.shape)): expected \(isQuantize ? "float32" : "integer") x of rank <= 4, float32 scale and zero point of one shape broadcasting to x")
+                throw fail("takes \(x.dtype.name) \(shapeText(x.shape)) with scale \(shapeText(scale.shape)) and zero point \(shapeText(zeroPoint.shape)): expected \(isQuantize ? "float32 or float16" : "integer or float8") x of rank <= 4, float32 scale and zero point of one shape broadcasting to x")
             }
             if case .quantizeLinear(let to) = node.op {
-                guard to != .float32 else { throw fail("quantizes to float32") }
+                guard to != .float32 && to != .float16 else { throw fail("quantizes to \(to.name)") }
+                return [TensorType(dtype: to, shape: x.shape)]
+            }
+            if case .dequantizeLinear(let to) = node.op {
+                guard to == .float32 || to == .float16 else { throw fail("dequantizes to \(to.name)") }
                 return [TensorType(dtype: to, shape: x.shape)]
             }
             return [TensorType(dtype: .float32, shape: x.shape)]

@@ -1,15 +1,15 @@
 import EdgeFormat
 
-/// NumPy `.npy` files (format versions 1.0-3.0): little-endian, C order, dtypes f4, i1, u1,
+/// NumPy `.npy` files (format versions 1.0-3.0): little-endian, C order, dtypes f4, f2, i1, u1,
 /// i2, i4 and i8/f8 on read (converted by the caller), which is what `numpy.save` writes.
 public struct NPYArray {
     public enum Element: Equatable {
-        case float32, float64, int8, uint8, int16, int32, int64, bool, uint16
+        case float32, float64, int8, uint8, int16, int32, int64, bool, uint16, float16
 
         public var size: Int {
             switch self {
             case .int8, .uint8, .bool: return 1
-            case .int16, .uint16: return 2
+            case .int16, .uint16, .float16: return 2
             case .float32, .int32: return 4
             case .float64, .int64: return 8
             }
@@ -27,6 +27,7 @@ public struct NPYArray {
             case .int64: return "<i8"
             case .bool: return "|b1"
             case .uint16: return "<u2"
+            case .float16: return "<f2"
             }
         }
     }
@@ -70,12 +71,12 @@ public struct NPYArray {
         guard let fortran = NPYArray.field(header, "fortran_order") else { throw bad("header has no 'fortran_order'") }
         guard let shapeText = NPYArray.field(header, "shape") else { throw bad("header has no 'shape'") }
         if fortran.first == UInt8(ascii: "T") { throw bad("Fortran-order arrays are not supported") }
-        let descrs: [(String, Element)] = [("<f4", .float32), ("|b1", .bool), ("<u2", .uint16), ("<f8", .float64), ("|i1", .int8), ("<i1", .int8),
+        let descrs: [(String, Element)] = [("<f4", .float32), ("<f2", .float16), ("|b1", .bool), ("<u2", .uint16), ("<f8", .float64), ("|i1", .int8), ("<i1", .int8),
                                            ("|u1", .uint8), ("<u1", .uint8), ("<i2", .int16), ("<i4", .int32), ("<i8", .int64)]
         var found: Element? = nil
         for (text, e) in descrs where NPYArray.equals(descr, text) { found = e }
         guard let element = found else {
-            throw bad("dtype '\(String(decoding: descr, as: UTF8.self))' is not supported (use float32, int8, uint8, int16, int32 or int64, little-endian)")
+            throw bad("dtype '\(String(decoding: descr, as: UTF8.self))' is not supported (use float32, float16, int8, uint8, int16, uint16, int32 or int64, little-endian)")
         }
         var dims: [Int] = []
         var current = -1
@@ -135,6 +136,7 @@ public struct NPYArray {
             case .uint16: return Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
             case .int32: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
             case .int64: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+            case .float16: return NarrowFloat.decode(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)), .float16)
             }
         }
     }

@@ -108,6 +108,34 @@ struct ONNXConstant {
                 try checkCount(t.int32Data.count)
                 ints = t.int32Data.map { Int64($0) }
             }
+        case .float8E4M3Fn, .float8E5M2:
+            // One byte per element, the float8 bit pattern (int32_data: one pattern per entry).
+            let dtype: DType = type == .float8E4M3Fn ? .float8E4M3FN : .float8E5M2
+            let bits: [UInt8]
+            if let r = try rawElements(1) {
+                bits = r
+            } else {
+                try checkCount(t.int32Data.count)
+                bits = t.int32Data.map { UInt8(truncatingIfNeeded: $0) }
+            }
+            floats = bits.map { NarrowFloat.decode(UInt16($0), dtype) }
+        case .int4, .uint4:
+            // Two elements per byte, element 2i in the low nibble (int32_data: one packed byte
+            // per entry); an odd count leaves the last high nibble unused.
+            let packed: [UInt8]
+            if let raw {
+                packed = raw
+            } else {
+                packed = t.int32Data.map { UInt8(truncatingIfNeeded: $0) }
+            }
+            if packed.count != (count + 1) / 2 {
+                throw fail("tensor '\(t.name)' holds \(packed.count) bytes of 4-bit values for dims \(t.dims), expected \((count + 1) / 2)",
+                           "the model file is damaged; re-export it")
+            }
+            ints = (0..<count).map { k in
+                let nibble = Int64(k % 2 == 0 ? packed[k / 2] & 0x0F : packed[k / 2] >> 4)
+                return type == .int4 && nibble >= 8 ? nibble - 16 : nibble
+            }
         default:
             throw fail("tensor '\(t.name)' has data type \(type) (\(t.dataType))", "use float32 weights and int64 shapes")
         }

@@ -113,7 +113,12 @@ struct ONNXContext {
                                             Onnx_TensorProto.DataType.uint8.rawValue: .uint8,
                                             Onnx_TensorProto.DataType.int16.rawValue: .int16,
                                             Onnx_TensorProto.DataType.uint16.rawValue: .uint16,
-                                            Onnx_TensorProto.DataType.int32.rawValue: .int32]
+                                            Onnx_TensorProto.DataType.int32.rawValue: .int32,
+                                            Onnx_TensorProto.DataType.float16.rawValue: .float16,
+                                            Onnx_TensorProto.DataType.float8E4M3Fn.rawValue: .float8E4M3FN,
+                                            Onnx_TensorProto.DataType.float8E5M2.rawValue: .float8E5M2,
+                                            Onnx_TensorProto.DataType.int4.rawValue: .int4,
+                                            Onnx_TensorProto.DataType.uint4.rawValue: .uint4]
 
     private func inputType(_ input: Onnx_ValueInfoProto, override: [Int]?) throws(EdgeError) -> (DType, [Int]) {
         let object = "\(source) input '\(input.name)'"
@@ -122,7 +127,7 @@ struct ONNXContext {
         }
         guard let dtype = ONNXContext.inputDTypes[Int(tensorType.elemType)] else {
             let type = Onnx_TensorProto.DataType(rawValue: Int(tensorType.elemType)).map { "\($0)" } ?? "\(tensorType.elemType)"
-            throw EdgeError(.unsupported, object: object, problem: "has element type \(type); edgepack packs float32, int8, uint8, int16, uint16 and int32 inputs",
+            throw EdgeError(.unsupported, object: object, problem: "has element type \(type); edgepack packs float32, float16, float8e4m3fn, float8e5m2, int4, uint4, int8, uint8, int16, uint16 and int32 inputs",
                             fix: "export the model with a float32 input")
         }
         return (dtype, try inputShape(input, tensorType, override: override))

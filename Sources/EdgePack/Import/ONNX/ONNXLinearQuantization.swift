@@ -9,7 +9,11 @@ extension ONNXContext {
                                                         Onnx_TensorProto.DataType.uint8.rawValue: .uint8,
                                                         Onnx_TensorProto.DataType.int16.rawValue: .int16,
                                                         Onnx_TensorProto.DataType.uint16.rawValue: .uint16,
-                                                        Onnx_TensorProto.DataType.int32.rawValue: .int32]
+                                                        Onnx_TensorProto.DataType.int32.rawValue: .int32,
+                                                        Onnx_TensorProto.DataType.int4.rawValue: .int4,
+                                                        Onnx_TensorProto.DataType.uint4.rawValue: .uint4,
+                                                        Onnx_TensorProto.DataType.float8E4M3Fn.rawValue: .float8E4M3FN,
+                                                        Onnx_TensorProto.DataType.float8E5M2.rawValue: .float8E5M2]
 
     mutating func quantizeStandalone(_ node: Onnx_NodeProto, _ i: Int) throws(EdgeError) {
         pendingQuantize[node.output[0]] = nil
@@ -30,9 +34,14 @@ extension ONNXContext {
         if quantize {
             guard let t = ONNXContext.linearQuantizationTypes[type], t != .int32 else {
                 let name = Onnx_TensorProto.DataType(rawValue: type).map { "\($0)" } ?? "\(type)"
-                throw unsupported(node, "quantized type \(name) is not supported (int8, uint8, int16, uint16)")
+                throw unsupported(node, "quantized type \(name) is not supported (int4, uint4, int8, uint8, int16, uint16, float8e4m3fn, float8e5m2)")
             }
-            guard graph[x].dtype == .float32 else { throw unsupported(node, "input is \(graph[x].dtype.name), expected float32") }
+            guard graph[x].dtype == .float32 || graph[x].dtype == .float16 else {
+                throw unsupported(node, "input is \(graph[x].dtype.name), expected float32 or float16")
+            }
+            if graph[x].dtype == .float16 && scale.dataType != Int32(Onnx_TensorProto.DataType.float16.rawValue) {
+                throw unsupported(node, "input is float16 but the scale is not", fix: "give x and the scale one type (ONNX requires it)")
+            }
             integer = t
         } else {
             integer = graph[x].dtype
@@ -40,12 +49,20 @@ extension ONNXContext {
                 throw unsupported(node, "zero point type \(type) differs from the input's \(integer.name)")
             }
         }
-        if try attributes.int("saturate", default: 1) != 1 { throw unsupported(node, "attribute saturate = 0 is not supported (it applies to float8 only)") }
+        if try attributes.int("saturate", default: 1) != 1 && integer.isNarrowFloat {
+            throw unsupported(node, "attribute saturate = 0 (overflow to NaN or infinity) is not supported", fix: "use saturate = 1")
+        }
+        let float8 = integer.isNarrowFloat
+        // ONNX DequantizeLinear's output has the scale's type; QuantizeLinear's x has it too.
+        let real: DType = scale.dataType == Int32(Onnx_TensorProto.DataType.float16.rawValue) ? .float16 : .float32
         attributes.ignore("output_dtype")
         var axis = try attributes.int("axis", default: 1)
         if axis < 0 { axis += rank }
         let block = try attributes.int("block_size", default: 0)
         let scales = scale.asFloats
+        if float8, let z = zeroPoint?.asFloats, z.contains(where: { $0 != 0 }) {
+            throw unsupported(node, "float8 zero point \(z.prefix(8)) is not 0", fix: "float8 quantization has no zero point: use 0")
+        }
         let zeros = zeroPoint?.asInts ?? [Int](repeating: 0, count: scales.count)
         guard zeros.count == scales.count else { throw unsupported(node, "zero point has \(zeros.count) values for \(scales.count) scales") }
         guard scales.allSatisfy({ $0.isFinite && $0 != 0 }) else { throw unsupported(node, "scales \(scales.prefix(8)) must be finite and non-zero") }
@@ -87,7 +104,7 @@ extension ONNXContext {
         let out = node.output[0]
         let scaleID = graph.addConstant("\(out)/scale", shape: paramShape, floats: expandedScales)
         let zeroID = graph.addConstant("\(out)/zero_point", shape: paramShape, floats: expandedZeros)
-        let op: Op = quantize ? .quantizeLinear(to: integer) : .dequantizeLinear
+        let op: Op = quantize ? .quantizeLinear(to: integer) : .dequantizeLinear(to: real)
         return try emit(op, [x, scaleID, zeroID], node, index: i)
     }
 }

@@ -111,12 +111,15 @@ extension ONNXContext {
             throw unsupported(node, "dequantizes '\(name)', which is neither a constant, an integer input nor a QuantizeLinear output")
         }
         let p = try qdqParameters(node, attributes, rank: c.dims.count)
-        let q = c.asInts
-        var real = [Float](repeating: 0, count: q.count)
+        // float8 constants decode to their values (zero point 0); integers subtract in integers.
+        let float8 = c.dataType == Int32(Onnx_TensorProto.DataType.float8E4M3Fn.rawValue) || c.dataType == Int32(Onnx_TensorProto.DataType.float8E5M2.rawValue)
+        if float8 && p.zeroPoints.contains(where: { $0 != 0 }) { throw unsupported(node, "float8 zero point is not 0", fix: "use 0") }
+        let q = float8 ? [] : c.asInts
+        var real = [Float](repeating: 0, count: c.count)
         let inner = p.scales.count > 1 ? c.dims[(p.axis + 1)...].reduce(1, *) : 1
-        for k in q.indices {
+        for k in real.indices {
             let ch = p.scales.count > 1 ? (k / inner) % c.dims[p.axis] : 0
-            real[k] = Float(q[k] - p.zeroPoints[ch]) * p.scales[ch]
+            real[k] = float8 ? c.floats![k] * p.scales[ch] : Float(q[k] - p.zeroPoints[ch]) * p.scales[ch]
         }
         define(node, constant: ONNXConstant(dims: c.dims, floats: real))
     }
