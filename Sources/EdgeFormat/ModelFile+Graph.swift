@@ -34,7 +34,7 @@ extension ModelFile {
             for d in 0..<FormatV1.maxRank {
                 let dim = Int(r.le32(8 + 4 * d))
                 if d < rank {
-                    if dim < 1 { throw .format(object, "dims[\(d)] = \(dim), must be >= 1") }
+                    if dim > Int(Int32.max) { throw .format(object, "dims[\(d)] = \(dim) is above 2^31 - 1") }
                     let (n, overflow) = elements.multipliedReportingOverflow(by: dim)
                     if overflow || n > Int(Int32.max) { throw .format(object, "element count overflows at dims[\(d)] = \(dim)") }
                     elements = n
@@ -138,14 +138,14 @@ extension ModelFile {
             throw .format(view.name, "arena tensor \(i) has no plan entry")
         }
         // Overlap check: sort by offset so each tensor is compared only with the ones that
-        // start inside its bytes.
+        // start inside its bytes. Empty tensors hold no bytes and overlap nothing.
         let order = sortedIndices(spans.count) { spans[$0].start < spans[$1].start }
         spans = order.map { spans[$0] }
         for i in 0..<spans.count {
             var j = i + 1
             while j < spans.count && spans[j].start < spans[i].end {
                 let a = spans[i], b = spans[j]
-                if a.first <= b.last && b.first <= a.last && !isAlias(a.tensor, b.tensor) {
+                if a.first <= b.last && b.first <= a.last && b.start < b.end && !isAlias(a.tensor, b.tensor) {
                     throw .format(view.name, "tensors \(a.tensor) and \(b.tensor) are alive at the same time and share arena bytes \(b.start)..<\(min(a.end, b.end))")
                 }
                 j += 1

@@ -115,7 +115,8 @@ public enum ModelWriter {
             }
             quantCount += t.quantization.count
         }
-        if constants.count > 0 { constants.append([UInt8](repeating: 0, count: FormatV1.overReadBytes)) }
+        // Every constant, an empty one too, is followed by the over-read padding.
+        if model.tensors.contains(where: { $0.constantData != nil }) { constants.append([UInt8](repeating: 0, count: FormatV1.overReadBytes)) }
         constants.pad(to: FormatV1.tensorAlignment)
 
         var ops = ByteBuffer()

@@ -22,7 +22,7 @@ enum InputLoader {
                                 problem: "raw input has \(bytes.count) bytes, the model expects \(tensor.byteCount) (\(tensor.shape.text) \(tensor.dtype.name))",
                                 fix: "pass exactly one tensor of that size, or an .npy file")
             }
-            bytes.withUnsafeBytes { tensor.data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            bytes.withUnsafeBytes { if let base = $0.baseAddress { tensor.data.copyMemory(from: base, byteCount: $0.count) } }
         }
         try checkFinite(tensor, object: object)
     }
@@ -37,7 +37,7 @@ enum InputLoader {
         case (.float32, .float32), (.int8, .int8), (.uint8, .uint8), (.int16, .int16), (.int32, .int32), (.bool, .bool), (.uint16, .uint16),
              (.int64, .int64), (.float16, .float16), (.float8E4M3FN, .uint8), (.float8E5M2, .uint8):
             // float8 inputs arrive as their bit patterns in uint8 arrays (.npy has no float8 type).
-            array.data.withUnsafeBytes { tensor.data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            array.data.withUnsafeBytes { if let base = $0.baseAddress { tensor.data.copyMemory(from: base, byteCount: $0.count) } }
         case (.int4, .int8), (.uint4, .uint8):
             let range: ClosedRange<Int> = tensor.dtype == .int4 ? -8...7 : 0...15
             for i in 0..<array.elementCount {

@@ -13,9 +13,12 @@ enum PreparedOp {
     case softmax(SoftmaxCall)
     case copy(CopyCall)
     case sparse(SparseCall)
+    /// An op whose outputs hold no elements (a dimension of size 0): nothing to compute.
+    case empty
 
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.checkSparseOperands()
+        if try c.hasOnlyEmptyOutputs() { return .empty }
         switch c.record.kind {
         case .conv2D: return try Conv2D.prepare(&c)
         case .depthwiseConv2D: return try DepthwiseConv2D.prepare(&c)
@@ -57,6 +60,7 @@ enum PreparedOp {
         case .softmax(let call): call.execute()
         case .copy(let call): call.execute()
         case .sparse(let call): call.execute()
+        case .empty: break
         }
     }
 
@@ -71,6 +75,24 @@ enum PreparedOp {
         case .softmax(let call): return call.kernelName
         case .copy(let call): return call.kernelName
         case .sparse(let call): return call.kernelName
+        case .empty: return "none (empty output)"
         }
+    }
+}
+
+extension PrepareContext {
+    /// Empty tensors (an element count of 0): an op whose outputs are all empty writes nothing
+    /// and runs as `.empty`; an empty input feeding a non-empty output is refused, so op kernels
+    /// never see a zero-sized dimension.
+    func hasOnlyEmptyOutputs() throws(EdgeError) -> Bool {
+        var outputsEmpty = record.outputCount > 0
+        for o in 0..<record.outputCount where output(o).shape.elementCount != 0 { outputsEmpty = false }
+        if outputsEmpty { return true }
+        for i in 0..<record.inputCount {
+            if let t = optionalInput(i), t.shape.elementCount == 0 {
+                throw unsupported("input \(i) (tensor \(t.index) \(t.shape.text)) has no elements but the output does; empty inputs are supported only where the output is empty too")
+            }
+        }
+        return false
     }
 }

@@ -142,6 +142,35 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    func testUnknownDTypeNamesTheValue() throws {
+        let bytes = Resealer.patch(SampleModel.bytes, .tensors, record: 0, with: [14])
+        try withFile(bytes) { raw in
+            XCTAssertThrowsError(try ModelFile(validating: raw)) { error in
+                let e = error as! EdgeError
+                XCTAssertEqual(e.kind, .unsupported)
+                XCTAssertTrue(e.message.contains("dtype 14 is not known to this edgerun (1...13)"), e.message)
+            }
+        }
+    }
+
+    /// Tensors of the new dtypes load with their element sizes; an empty tensor (a dimension
+    /// of 0) holds no bytes and overlaps nothing in the plan.
+    func testNarrowDTypesAndEmptyTensorsLoad() throws {
+        var d = SampleModel.description()
+        d.tensors.append(.init(name: "half", dtype: .float16, shape: [3], constantData: [0, 0x3C, 0, 0x40, 0, 0xC0]))
+        d.tensors.append(.init(name: "e4m3", dtype: .float8E4M3FN, shape: [2], constantData: [0x7E, 0x38]))
+        d.tensors.append(.init(name: "e5m2", dtype: .float8E5M2, shape: [1], constantData: [0x7B]))
+        d.tensors.append(.init(name: "nibbles", dtype: .int4, shape: [2], constantData: [0xF8, 0x07]))
+        d.tensors.append(.init(name: "unsigned nibbles", dtype: .uint4, shape: [1], constantData: [15]))
+        d.tensors.append(.init(name: "nothing", dtype: .float32, shape: [2, 0], constantData: []))
+        try withFile(ModelWriter.serialize(d)) { raw in
+            let file = try ModelFile(validating: raw)
+            XCTAssertEqual((10..<16).map { file.tensor($0).dtype }, [.float16, .float8E4M3FN, .float8E5M2, .int4, .uint4, .float32])
+            XCTAssertEqual((10..<16).map { file.tensor($0).byteSize }, [6, 2, 1, 2, 1, 0])
+            XCTAssertEqual(file.tensor(15).shape.dims, [2, 0])
+        }
+    }
+
     func testCRC32MatchesZlib() {
         let text = Array("123456789".utf8)
         XCTAssertEqual(text.withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
@@ -151,16 +180,20 @@ final class ModelFileTests: XCTestCase {
 /// Edits a valid file and recomputes its checksums, to test semantic checks behind the CRCs.
 enum Resealer {
     static func patchOpKind(_ bytes: [UInt8], op: Int, kind: UInt16) -> [UInt8] {
+        patch(bytes, .ops, record: op, with: [UInt8(kind & 0xFF), UInt8(kind >> 8)])
+    }
+
+    /// Overwrites the first bytes of record `index` of a record-array section, re-sealing the CRCs.
+    static func patch(_ bytes: [UInt8], _ section: SectionKind, record index: Int, with patch: [UInt8]) -> [UInt8] {
         var out = bytes
         let sections = Int(le32(out, 20))
         for i in 0..<sections {
             let entry = 64 + 32 * i
-            guard le32(out, entry) == SectionKind.ops.rawValue else { continue }
+            guard le32(out, entry) == section.rawValue else { continue }
             let offset = Int(le64(out, entry + 8)), size = Int(le64(out, entry + 16))
             let stride = Int(le32(out, offset + 4))
-            let record = offset + 16 + op * stride
-            out[record] = UInt8(kind & 0xFF)
-            out[record + 1] = UInt8(kind >> 8)
+            let record = offset + 16 + index * stride
+            for (k, byte) in patch.enumerated() { out[record + k] = byte }
             let crc = out[offset..<(offset + size)].withUnsafeBytes { CRC32.checksum($0) }
             put32(&out, entry + 24, crc)
         }

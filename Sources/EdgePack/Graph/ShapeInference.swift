@@ -10,6 +10,20 @@ public enum ShapeInference {
     }
 
     public static func outputs(of node: Node, in graph: Graph) throws(EdgeError) -> [TensorType] {
+        let types = try opOutputs(of: node, in: graph)
+        // Empty tensors (a dimension of size 0, FORMAT.md): an op with only empty outputs
+        // computes nothing; an empty input cannot produce a non-empty output.
+        if types.contains(where: { $0.shape.reduce(1, *) != 0 }) {
+            for case let id? in node.inputs where graph[id].shape.reduce(1, *) == 0 {
+                throw EdgeError(.unsupported, object: node.label,
+                                problem: "input '\(graph[id].name)' of shape \(shapeText(graph[id].shape)) is empty but the output is not; empty tensors are supported only where the output is empty too",
+                                fix: "change the model, or report it")
+            }
+        }
+        return types
+    }
+
+    private static func opOutputs(of node: Node, in graph: Graph) throws(EdgeError) -> [TensorType] {
         func fail(_ problem: String) -> EdgeError {
             EdgeError(.unsupported, object: node.label, problem: problem,
                       fix: "change the model so the layer fits, or report the model if it is valid ONNX")
@@ -91,7 +105,7 @@ public enum ShapeInference {
             return [TensorType(dtype: x.dtype, shape: shape)]
 
         case .reshape(let shape):
-            if shape.reduce(1, *) != x.elementCount || shape.contains(where: { $0 < 1 }) {
+            if shape.reduce(1, *) != x.elementCount || shape.contains(where: { $0 < 0 }) {
                 throw fail("cannot reshape \(shapeText(x.shape)) into \(shapeText(shape))")
             }
             return [TensorType(dtype: x.dtype, shape: shape)]
@@ -164,7 +178,7 @@ public enum ShapeInference {
             return [TensorType(dtype: x.dtype, shape: perm.map { x.shape[$0] })]
 
         case .gather(let axis, let indices):
-            guard axis >= 0 && axis < x.rank, !indices.isEmpty, indices.allSatisfy({ $0 >= 0 && $0 < x.shape[axis] }) else {
+            guard axis >= 0 && axis < x.rank, indices.allSatisfy({ $0 >= 0 && $0 < x.shape[axis] }) else {
                 throw fail("gather of \(indices.count) indices along axis \(axis) does not fit \(shapeText(x.shape))")
             }
             var shape = x.shape

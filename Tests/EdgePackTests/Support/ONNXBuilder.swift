@@ -81,6 +81,16 @@ struct ONNXBuilder {
         initializers.append(t)
     }
 
+    /// An initializer of any ONNX data type from its raw_data bytes (float16, float8, packed int4).
+    mutating func raw(_ name: String, _ dims: [Int], _ bytes: [UInt8], type: Onnx_TensorProto.DataType) {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dims = dims.map { Int64($0) }
+        t.dataType = Int32(type.rawValue)
+        t.rawData = Data(bytes)
+        initializers.append(t)
+    }
+
     mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], name: String? = nil,
                        _ attributes: [Onnx_AttributeProto] = []) {
         var n = Onnx_NodeProto()

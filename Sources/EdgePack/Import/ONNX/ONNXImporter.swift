@@ -154,11 +154,8 @@ struct ONNXContext {
         }
         var shape: [Int] = []
         for (i, d) in dims.enumerated() {
-            if case .dimValue(let v)? = d.value, v > 0 {
-                shape.append(Int(v))
-            } else if case .dimValue(0)? = d.value {
-                throw EdgeError(.input, object: object, problem: "dim \(i) is 0: an empty tensor; model.bin tensors hold at least one element",
-                                fix: "give the input a non-empty shape, or report it as an issue")
+            if case .dimValue(let v)? = d.value, v >= 0 {
+                shape.append(Int(v)) // 0: an empty tensor (FORMAT.md, "Empty tensors")
             } else {
                 let what = d.dimParam.isEmpty ? "unknown" : "'\(d.dimParam)'"
                 let example = dims.map { $0.dimValue > 0 ? "\($0.dimValue)" : "1" }.joined(separator: "x")

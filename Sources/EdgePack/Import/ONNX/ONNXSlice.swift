@@ -62,9 +62,6 @@ extension ONNXContext {
             indices.append(k)
             k += step
         }
-        if indices.isEmpty {
-            throw context.unsupported(node, "slice [\(start), \(end)) step \(step) of an axis of size \(n) is empty; empty tensors are not supported")
-        }
         return indices
     }
 
