@@ -139,6 +139,10 @@ public struct ParamsReader {
 
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    /// Number of 4-byte fields in the blob (at least the kind's `paramsSize` / 4; optional
+    /// trailing fields may follow).
+    public var count: Int { bytes.count / 4 }
+
     /// Field `index` as i32. Precondition: the blob was validated to hold it.
     public func i32(_ index: Int) -> Int32 { Int32(bitPattern: bytes.le32(index * 4)) }
     public func int(_ index: Int) -> Int { Int(i32(index)) }

@@ -135,7 +135,7 @@ final class ONNXNarrowTypeTests: XCTestCase {
         XCTAssertTrue(e?.problem.contains("float16") ?? false, e?.message ?? "no error")
     }
 
-    func testFloat8ZeroPointMustBeZeroAndSaturateZeroIsRefused() {
+    func testFloat8ZeroPointMustBeZero() {
         var b = ONNXBuilder()
         b.opset = 21
         b.input("x", [2])
@@ -146,12 +146,23 @@ final class ONNXNarrowTypeTests: XCTestCase {
         typed(&b.outputs[0], .float8E4M3Fn)
         let e = Harness.expectError { _ = try Harness.pack(b) }
         XCTAssertTrue(e?.problem.contains("float8 zero point [1.0] is not 0") ?? false, e?.message ?? "no error")
+    }
 
-        var c = b
-        c.initializers[1].rawData = Data([0])
-        c.nodes[0].attribute = [Attr.int("saturate", 0)]
-        let s = Harness.expectError { _ = try Harness.pack(c) }
-        XCTAssertTrue(s?.problem.contains("saturate = 0") ?? false, s?.message ?? "no error")
+    func testSaturateZeroOverflowsToNaNOrInfinity() throws {
+        for (type, expected) in [(Onnx_TensorProto.DataType.float8E4M3Fn, [UInt8]([0x7E, 0x7F, 0xFF, 0x7F, 0x7F])),
+                                 (.float8E5M2, [0x5F, 0x7C, 0xFC, 0x7C, 0x7F])] {
+            var b = ONNXBuilder()
+            b.opset = 21
+            b.input("x", [5])
+            b.constant("s", [], [1])
+            b.raw("zp", [1], [0], type: type)
+            b.node("QuantizeLinear", ["x", "s", "zp"], ["q"], [Attr.int("saturate", 0)])
+            b.output("q")
+            typed(&b.outputs[0], type)
+            // 448 fits both; 1e5 and -1e5 overflow, so does +inf; NaN stays NaN.
+            let out = try run(b, [bytes([448, 1e5, -1e5, .infinity, .nan])])
+            XCTAssertEqual(out[0].bytes, expected, "\(type)")
+        }
     }
 
     func testEmptyTensorsThroughReshapeAndSlice() throws {

@@ -139,8 +139,9 @@ public enum Op: Equatable, Sendable {
     /// ONNX QuantizeLinear: x (float32 or float16), scale, zero point (float32 constants of one
     /// shape that broadcasts to x, rank <= 4; integral zero points) -> `to` (int4, uint4, int8,
     /// uint8, int16, uint16: saturate(round_half_to_even(x / scale) + zero point); float8e4m3fn,
-    /// float8e5m2: x / scale rounded to nearest-even, saturating, zero point 0).
-    case quantizeLinear(to: DType)
+    /// float8e5m2: x / scale rounded to nearest-even, zero point 0; beyond the largest finite
+    /// value `saturate` clamps to it, else gives NaN (e4m3fn) or infinity (e5m2)).
+    case quantizeLinear(to: DType, saturate: Bool)
     /// ONNX DequantizeLinear: x (int4, uint4, int8, uint8, int16, uint16, int32, float8),
     /// scale, zero point as above -> `to` (float32 or float16) (x - zero point) x scale.
     case dequantizeLinear(to: DType)

@@ -60,10 +60,10 @@ public enum Reference {
             return [Reference.maxPoolIndices(x, shape(0), outShape, a, columnMajor: columnMajor)]
         case .sqrt:
             return [x.map { $0.squareRoot() }]
-        case .quantizeLinear(let to):
+        case .quantizeLinear(let to, let saturate):
             let half = node.inputs[0].map { graph[$0].dtype == .float16 } ?? false
             let quotient = binary(x, shape(0), xs[1]!, shape(1), outShape) { half ? Reference.narrow($0 / $1, .float16) : $0 / $1 }
-            if to.isNarrowFloat { return [quotient.map { Reference.narrow($0, to) }] }
+            if to.isNarrowFloat { return [quotient.map { Reference.narrow($0, to, saturate: saturate) }] }
             let range = Reference.integerRange(to)
             return [binary(quotient, outShape, xs[2]!, shape(2), outShape) { Swift.min(Swift.max($0.rounded(.toNearestOrEven) + $1, range.0), range.1) }]
         case .dequantizeLinear(let to):
@@ -286,9 +286,9 @@ public enum Reference {
 }
 
 extension Reference {
-    /// `x` rounded to a narrow float dtype (float8 saturating, as QuantizeLinear does).
-    static func narrow(_ x: Float, _ dtype: DType) -> Float {
-        NarrowFloat.decode(NarrowFloat.encode(x, dtype, saturate: true), dtype)
+    /// `x` rounded to a narrow float dtype (float8 saturating unless told otherwise).
+    static func narrow(_ x: Float, _ dtype: DType, saturate: Bool = true) -> Float {
+        NarrowFloat.decode(NarrowFloat.encode(x, dtype, saturate: saturate), dtype)
     }
 
     /// The values an integer dtype holds, as floats.

@@ -161,7 +161,7 @@ public enum ShapeInference {
                   scale.shape == zeroPoint.shape, broadcast(x.shape, scale.shape) == x.shape, x.rank <= 4 else {
                 throw fail("takes \(x.dtype.name) \(shapeText(x.shape)) with scale \(shapeText(scale.shape)) and zero point \(shapeText(zeroPoint.shape)): expected \(isQuantize ? "float32 or float16" : "integer or float8") x of rank <= 4, float32 scale and zero point of one shape broadcasting to x")
             }
-            if case .quantizeLinear(let to) = node.op {
+            if case .quantizeLinear(let to, _) = node.op {
                 guard to != .float32 && to != .float16 else { throw fail("quantizes to \(to.name)") }
                 return [TensorType(dtype: to, shape: x.shape)]
             }

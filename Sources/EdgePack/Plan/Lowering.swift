@@ -120,7 +120,10 @@ public enum Lowering {
             for d in 0..<FormatV1.maxRank { w.int(d < perm.count ? perm[d] : d) }
         case .gather(let axis, _):
             w.int(axis)
-        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .quantizeLinear, .dequantizeLinear, .sqrt:
+        case .quantizeLinear(_, let saturate):
+            // The optional flags field (FORMAT.md, kind 43), written only when it is not 0.
+            if !saturate { w.int(1) }
+        case .reshape, .hardSwish, .logistic, .tanh, .quantize, .dequantize, .dequantizeLinear, .sqrt:
             break
         case .batchNormalization:
             throw internalError("\(node.label) is an import-level op and cannot be lowered")

@@ -5,10 +5,13 @@ import EdgeFormat
 /// of one shape broadcasting to x, rank <= 4); output int4, uint4, int8, uint8, int16, uint16
 /// (saturate(round_half_to_even(x / scale) + zero point)) or float8e4m3fn, float8e5m2
 /// (x / scale rounded to nearest-even, saturating to the largest finite value; zero point 0).
-/// A float16 x is divided in float16 precision, as ONNX does. No params.
+/// A float16 x is divided in float16 precision, as ONNX does. Optional params: flags (bit 0:
+/// float8 without saturation, overflow gives NaN for e4m3fn and infinity for e5m2).
 enum QuantizeLinear {
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
-        try c.linearQuantization(quantize: true)
+        let flags = c.params.count > 0 ? c.params.int(0) : 0
+        if flags & ~1 != 0 { throw c.unsupported("flags \(flags) has unknown bits (known: 1, no saturation)") }
+        return try c.linearQuantization(quantize: true, saturate: flags & 1 == 0)
     }
 }
 
@@ -21,6 +24,8 @@ struct LinearQuantization {
     /// The real side's dtype (float32 or float16).
     var real: DType
     var zeroPoint: UnsafePointer<Float>
+    /// float8 outputs: clamp overflow to the largest finite value (ONNX saturate = 1).
+    var saturate: Bool
 
     func execute(_ s: ek_binary_shape, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
         let scale = b.assumingMemoryBound(to: Float.self)
@@ -35,7 +40,7 @@ struct LinearQuantization {
                 x /= scale[ib]
                 if real == .float16 { x = NarrowFloat.decode(NarrowFloat.encode(x, .float16, saturate: false), .float16) }
                 if float8 {
-                    out.assumingMemoryBound(to: UInt8.self)[n] = UInt8(truncatingIfNeeded: NarrowFloat.encode(x, dtype, saturate: true))
+                    out.assumingMemoryBound(to: UInt8.self)[n] = UInt8(truncatingIfNeeded: NarrowFloat.encode(x, dtype, saturate: saturate))
                     return
                 }
                 let v = Double(x.rounded(.toNearestOrEven)) + Double(zeroPoint[ib])
@@ -61,7 +66,7 @@ struct LinearQuantization {
 
 extension PrepareContext {
     /// Checks QuantizeLinear / DequantizeLinear operands and returns the prepared op.
-    func linearQuantization(quantize: Bool) throws(EdgeError) -> PreparedOp {
+    func linearQuantization(quantize: Bool, saturate: Bool = true) throws(EdgeError) -> PreparedOp {
         let zeroPoint = try input(2)
         let (x, scale, out, shape) = try broadcastOperands(inputs: 3)
         let integer = quantize ? out : x, real = quantize ? x : out
@@ -73,6 +78,7 @@ extension PrepareContext {
             throw unsupported("\(quantize ? "output" : "input") tensor \(integer.index) is \(integer.dtype.name), expected an integer or float8 tensor")
         }
         if quantize && integer.dtype == .int32 { throw unsupported("QuantizeLinear to int32 is not defined by ONNX") }
+        if !saturate && !float8 { throw unsupported("no-saturation flag on a \(integer.dtype.name) output; it applies to float8 only") }
         try require(scale, .float32, "scale")
         try require(zeroPoint, .float32, "zero point")
         if out.shape != x.shape { throw unsupported("output shape \(out.shape.text) differs from input shape \(x.shape.text)") }
@@ -85,6 +91,6 @@ extension PrepareContext {
             throw unsupported("zero point element \(i) is \(zp[i]), expected \(float8 ? "0 (float8 has no zero point)" : "an integer")")
         }
         return .binary(BinaryCall(shape: shape, a: UnsafeRawPointer(x.data), b: UnsafeRawPointer(scale.data), output: out.data,
-                                  kernel: .linear(LinearQuantization(quantize: quantize, dtype: integer.dtype, real: real.dtype, zeroPoint: zp))))
+                                  kernel: .linear(LinearQuantization(quantize: quantize, dtype: integer.dtype, real: real.dtype, zeroPoint: zp, saturate: saturate))))
     }
 }

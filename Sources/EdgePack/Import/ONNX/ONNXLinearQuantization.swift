@@ -49,10 +49,9 @@ extension ONNXContext {
                 throw unsupported(node, "zero point type \(type) differs from the input's \(integer.name)")
             }
         }
-        if try attributes.int("saturate", default: 1) != 1 && integer.isNarrowFloat {
-            throw unsupported(node, "attribute saturate = 0 (overflow to NaN or infinity) is not supported", fix: "use saturate = 1")
-        }
+        // saturate applies to float8 outputs only (ONNX QuantizeLinear-19).
         let float8 = integer.isNarrowFloat
+        let saturate = try attributes.int("saturate", default: 1) != 0 || !float8
         // ONNX DequantizeLinear's output has the scale's type; QuantizeLinear's x has it too.
         let real: DType = scale.dataType == Int32(Onnx_TensorProto.DataType.float16.rawValue) ? .float16 : .float32
         attributes.ignore("output_dtype")
@@ -104,7 +103,7 @@ extension ONNXContext {
         let out = node.output[0]
         let scaleID = graph.addConstant("\(out)/scale", shape: paramShape, floats: expandedScales)
         let zeroID = graph.addConstant("\(out)/zero_point", shape: paramShape, floats: expandedZeros)
-        let op: Op = quantize ? .quantizeLinear(to: integer) : .dequantizeLinear(to: real)
+        let op: Op = quantize ? .quantizeLinear(to: integer, saturate: saturate) : .dequantizeLinear(to: real)
         return try emit(op, [x, scaleID, zeroID], node, index: i)
     }
 }
