@@ -52,7 +52,10 @@ public enum NarrowFloat {
     /// `x` rounded to nearest-even in `dtype`. NaN gives NaN. A magnitude above the largest
     /// finite value after rounding (infinity included) gives, with `saturate`, the largest
     /// finite value of that sign; without it infinity (float16, float8E5M2) or NaN
-    /// (float8E4M3FN). float16 ignores `saturate` (IEEE conversion: overflow to infinity).
+    /// (float8E4M3FN), as ONNX Cast's saturate = 0 table says. float16 ignores `saturate` (IEEE
+    /// conversion: overflow to infinity). onnx 1.17's Python reference agrees everywhere except
+    /// two overflow bands without saturation, where its bit arithmetic slips: e4m3fn
+    /// [480, 512) gives 448 there (NaN here), e5m2 [61440, 65536) gives NaN (infinity here).
     public static func encode(_ x: Float, _ dtype: DType, saturate: Bool) -> UInt16 {
         let l = layout(dtype)
         let saturating = saturate && dtype != .float16

@@ -57,7 +57,9 @@ enum InputLoader {
         default:
             throw EdgeError(.input, object: object,
                             problem: "array dtype \(array.element.descr) cannot feed the model's \(tensor.dtype.name) input",
-                            fix: "save the array as \(tensor.dtype.name)")
+                            fix: tensor.dtype == .float8E4M3FN || tensor.dtype == .float8E5M2
+                                ? "save the float8 bit patterns as a uint8 array (.npy has no float8 type)"
+                                : "save the array as \(tensor.dtype.name)")
         }
     }
 

@@ -19,6 +19,8 @@ final class NarrowFloatTests: XCTestCase {
         XCTAssertEqual(e4m3(464), 0x7E)         // the tie between 448 and (nonexistent) 480 goes to even 448
         XCTAssertEqual(e4m3(470), 0x7E)         // rounds to 480: saturates
         XCTAssertEqual(e4m3(470, saturate: false), 0x7F)
+        XCTAssertEqual(e4m3(480, saturate: false), 0x7F)
+        XCTAssertEqual(e4m3(463.9, saturate: false), 0x7E)  // rounds down to 448: no overflow
         XCTAssertEqual(e4m3(-1e9), 0xFE)
         XCTAssertEqual(e4m3(-1e9, saturate: false), 0xFF)
         XCTAssertEqual(e4m3(.infinity), 0x7E)
