@@ -114,7 +114,7 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x16c2__avx2, name: "ek_qs8_conv2d_minmax_4x16c2__avx2")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")
-        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c8__avx2, name: "ek_f32_conv2d_minmax_2x4c8__avx2")
+        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__avx2, name: "ek_f32_conv2d_minmax_4x16__avx2")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__avx2, name: "ek_f32_dwconv2d_minmax_1x16__avx2")
         t.qs8Add = Entry(function: ek_qs8_add_minmax_x8__avx2, name: "ek_qs8_add_minmax_x8__avx2")
         t.sparse = .avx2
@@ -139,7 +139,7 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__neon, name: "ek_qs8_conv2d_minmax_2x4c16__neon")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")
-        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c4__neon, name: "ek_f32_conv2d_minmax_2x4c4__neon")
+        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__neon, name: "ek_f32_conv2d_minmax_4x16__neon")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
         t.qs8Add = Entry(function: ek_qs8_add_minmax_x8__neon, name: "ek_qs8_add_minmax_x8__neon")
         t.sparse = .neon

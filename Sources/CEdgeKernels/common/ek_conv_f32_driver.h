@@ -105,4 +105,97 @@ EK_CONV_INLINE int ek_f32_conv_drive(const ek_conv2d_shape *s, const float *inpu
   return 1;
 }
 
+/*
+ * Output channels in lanes (the "c16" tiles): weights repacked per call, per 16-channel block,
+ * from OHWI [out_c][K] to [K][16] on the stack (channels past out_c are 0.0f), so each K step
+ * broadcasts one input value per pixel and multiply-adds it into 16 channels' accumulators:
+ * no horizontal sums. EK_F32_C16_MAX_WP floats (64 KiB) of packed blocks, so K <= 1024; the
+ * kernel falls back to its dot-product twin beyond that. The [K][16] layout is meant to move
+ * to pack time (weights stored pre-packed in model.bin), which removes the repack and the K
+ * limit; until then the repack costs about K x 16 loads and stores per block per call.
+ */
+#define EK_F32_C16_NR 16
+#define EK_F32_C16_MAX_WP 16384
+/* Blocks packed at once: a pixel tile's rows are gathered once per group. */
+#define EK_F32_C16_MAX_BLOCKS 16
+
+/* The ISA tile: mr (1..MR) rows x one packed block wp ([k][16]) plus bias16 (16 floats,
+ * 0.0f past nr), clamped, stored to the first nr (1..16) channels of mr output pixels
+ * (out + m * stride). Rows past mr repeat row mr - 1. */
+typedef void (*ek_f32_conv_c16_fn)(size_t k, const float *const *rows, const float *wp,
+                                   const float *bias16, size_t mr, size_t nr, float *out,
+                                   size_t stride, float output_min, float output_max);
+
+/* wp[i * 16 + j] = w[j][i] for j < nr, 0.0f for nr <= j < 16 (w: nr rows of k floats; wp
+ * 64-byte aligned, k * 16 floats). An ISA may supply a faster one with the same result. */
+typedef void (*ek_f32_conv_pack_c16_fn)(size_t k, size_t nr, const float *w, float *wp);
+
+EK_CONV_INLINE void ek_f32_conv_pack_c16(size_t k, size_t nr, const float *w, float *wp) {
+  for (size_t j = 0; j < EK_F32_C16_NR; ++j) {
+    if (j < nr) {
+      const float *src = w + j * k;
+      for (size_t i = 0; i < k; ++i) wp[i * EK_F32_C16_NR + j] = src[i];
+    } else {
+      for (size_t i = 0; i < k; ++i) wp[i * EK_F32_C16_NR + j] = 0.0f;
+    }
+  }
+}
+
+_Static_assert(EK_F32_C16_MAX_WP / EK_F32_C16_NR <= EK_CONV_MAX_GATHER_K_F32,
+               "every K that packs also gathers");
+
+/* Returns 0 (and does nothing) when one block's packed weights would not fit (K > 1024). */
+EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *input,
+                                         const float *weights, const float *bias,
+                                         float *output, float output_min, float output_max,
+                                         const size_t MR, ek_f32_conv_pack_c16_fn pack,
+                                         ek_f32_conv_c16_fn tile) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_elems = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  const size_t block = k * EK_F32_C16_NR;
+  if (k == 0 || block > EK_F32_C16_MAX_WP) {
+    return 0;
+  }
+  size_t group = EK_F32_C16_MAX_WP / block;
+  group = group > EK_F32_C16_MAX_BLOCKS ? EK_F32_C16_MAX_BLOCKS : group;
+  float wp[EK_F32_C16_MAX_WP] __attribute__((aligned(64)));
+  float b16[EK_F32_C16_MAX_BLOCKS * EK_F32_C16_NR] __attribute__((aligned(64)));
+  float buf[EK_CONV_MAX_MR][EK_CONV_MAX_GATHER_K_F32 + 4] __attribute__((aligned(64)));
+  for (size_t g0 = 0; g0 < n; g0 += group * EK_F32_C16_NR) {
+    const size_t gn = n - g0 < group * EK_F32_C16_NR ? n - g0 : group * EK_F32_C16_NR;
+    for (size_t j = 0; j < (gn + EK_F32_C16_NR - 1) / EK_F32_C16_NR * EK_F32_C16_NR; ++j) {
+      b16[j] = j < gn && bias != NULL ? bias[g0 + j] : 0.0f;
+    }
+    for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
+      const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
+      pack(k, nr, weights + (g0 + j) * k, wp + j / EK_F32_C16_NR * block);
+    }
+    for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+      const float *image = input + bi * image_elems;
+      float *out_image = output + bi * pixels * n;
+      for (size_t p0 = 0; p0 < pixels; p0 += MR) {
+        const size_t mr = pixels - p0 < MR ? pixels - p0 : MR;
+        const float *rows[EK_CONV_MAX_MR];
+        for (size_t m = 0; m < MR; ++m) {
+          if (m < mr) {
+            const size_t pix = p0 + m;
+            rows[m] = ek_f32_conv_row(s, image, (int32_t)(pix / (size_t)s->out_w),
+                                      (int32_t)(pix % (size_t)s->out_w), buf[m]);
+          } else {
+            rows[m] = rows[mr - 1];
+          }
+        }
+        for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
+          const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
+          tile(k, rows, wp + j / EK_F32_C16_NR * block, b16 + j, mr, nr,
+               out_image + p0 * n + g0 + j, n, output_min, output_max);
+        }
+      }
+    }
+  }
+  return 1;
+}
+
 #endif
