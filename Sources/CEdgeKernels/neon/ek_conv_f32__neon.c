@@ -24,40 +24,44 @@
     }                                                                 \
   } while (0)
 
-/* 4 pixels x 4 * quads channels, bias-initialized: 4 K steps per pass (one 4-float load
- * per row, vfmaq_laneq_f32 per step), single steps with a broadcast in the tail, so nothing
- * past k floats of a row is read. */
-EK_NEON_INLINE void ek_f32c16_mk(size_t k, const float *const *rows, const float *wp,
-                                 const float *bias16, const size_t quads, float32x4_t a[4][4]) {
+/* 4 pixels x 4 * quads channels, bias-initialized; per tap, 4 channels per pass (one
+ * 4-float load per pixel, vfmaq_laneq_f32 per channel), single channels with a broadcast in
+ * the tail, so nothing past in_c floats of a tap is read. */
+EK_NEON_INLINE void ek_f32c16_mk(size_t taps, size_t in_c, const float *const *ptrs,
+                                 const float *wp, const float *bias16, const size_t quads,
+                                 float32x4_t a[4][4]) {
   for (size_t q = 0; q < 4; ++q) {
     const float32x4_t b = vld1q_f32(bias16 + 4 * q);
     a[0][q] = a[1][q] = a[2][q] = a[3][q] = b;
   }
-  const float *r[4] = {rows[0], rows[1], rows[2], rows[3]};
-  size_t i = 0;
-  for (; i + 4 <= k; i += 4) {
-    const float32x4_t x[4] = {vld1q_f32(r[0] + i), vld1q_f32(r[1] + i), vld1q_f32(r[2] + i),
-                              vld1q_f32(r[3] + i)};
-    EK_F32C16_FMA_LANE(0);
-    EK_F32C16_FMA_LANE(1);
-    EK_F32C16_FMA_LANE(2);
-    EK_F32C16_FMA_LANE(3);
-  }
-  for (; i < k; ++i) {
-    const float32x4_t x[4] = {vld1q_dup_f32(r[0] + i), vld1q_dup_f32(r[1] + i),
-                              vld1q_dup_f32(r[2] + i), vld1q_dup_f32(r[3] + i)};
-    EK_F32C16_FMA_LANE(0);
+  for (size_t t = 0; t < taps; ++t, ptrs += EK_F32_C16_MR) {
+    const float *r[4] = {ptrs[0], ptrs[1], ptrs[2], ptrs[3]};
+    size_t i = 0;
+    for (; i + 4 <= in_c; i += 4) {
+      const float32x4_t x[4] = {vld1q_f32(r[0] + i), vld1q_f32(r[1] + i), vld1q_f32(r[2] + i),
+                                vld1q_f32(r[3] + i)};
+      EK_F32C16_FMA_LANE(0);
+      EK_F32C16_FMA_LANE(1);
+      EK_F32C16_FMA_LANE(2);
+      EK_F32C16_FMA_LANE(3);
+    }
+    for (; i < in_c; ++i) {
+      const float32x4_t x[4] = {vld1q_dup_f32(r[0] + i), vld1q_dup_f32(r[1] + i),
+                                vld1q_dup_f32(r[2] + i), vld1q_dup_f32(r[3] + i)};
+      EK_F32C16_FMA_LANE(0);
+    }
   }
 }
 
-EK_NEON_INLINE void ek_f32c16_tile_4x16(size_t k, const float *const *rows, const float *wp,
-                                        const float *bias16, size_t mr, size_t nr, float *out,
-                                        size_t stride, float output_min, float output_max) {
+EK_NEON_INLINE void ek_f32c16_tile_4x16(size_t taps, size_t in_c, const float *const *ptrs,
+                                        const float *wp, const float *bias16, size_t mr,
+                                        size_t nr, float *out, size_t stride, float output_min,
+                                        float output_max) {
   float32x4_t a[4][4];
   if (nr > 8) {
-    ek_f32c16_mk(k, rows, wp, bias16, 4, a);
+    ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 4, a);
   } else {
-    ek_f32c16_mk(k, rows, wp, bias16, 2, a);
+    ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 2, a);
   }
   const float32x4_t lo = vdupq_n_f32(output_min), hi = vdupq_n_f32(output_max);
   for (size_t m = 0; m < mr; ++m, out += stride) {
@@ -84,7 +88,7 @@ void ek_f32_conv2d_minmax_4x16__neon(const ek_conv2d_shape *shape, const float *
                                      float output_min, float output_max) {
   const size_t pixels = (size_t)shape->out_h * (size_t)shape->out_w * (size_t)shape->batch;
   if (pixels < EK_F32_C16_MIN_PIXELS ||
-      !ek_f32_conv_drive_c16(shape, input, weights, bias, output, output_min, output_max, 4,
+      !ek_f32_conv_drive_c16(shape, input, weights, bias, output, output_min, output_max,
                              ek_f32_conv_pack_c16, ek_f32c16_tile_4x16)) {
     ek_f32_conv2d_minmax_2x4c4__neon(shape, input, weights, bias, output, output_min,
                                      output_max);

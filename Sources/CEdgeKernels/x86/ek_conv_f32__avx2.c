@@ -68,41 +68,46 @@ EK_AVX2_INLINE void ek_f32c16_pack(size_t k, size_t nr, const float *w, float *w
   }
 }
 
-/* 4 pixels x 8 * halves channels: acc[m][h] = bias + sum_i rows[m][i] * wp[i][8h..8h+7]. */
-EK_AVX2_INLINE void ek_f32c16_mk(size_t k, const float *const *rows, const float *wp,
-                                 const float *bias16, const int halves, __m256 acc[4][2]) {
+/* 4 pixels x 8 * halves channels: acc[m][h] = bias + sum over taps t and channels c of
+ * ptrs[t][m][c] * wp[t * in_c + c][8h..8h+7]. */
+EK_AVX2_INLINE void ek_f32c16_mk(size_t taps, size_t in_c, const float *const *ptrs,
+                                 const float *wp, const float *bias16, const int halves,
+                                 __m256 acc[4][2]) {
   const __m256 b0 = _mm256_load_ps(bias16), b1 = _mm256_load_ps(bias16 + 8);
   __m256 a00 = b0, a10 = b0, a20 = b0, a30 = b0;
   __m256 a01 = b1, a11 = b1, a21 = b1, a31 = b1;
-  const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
-  for (size_t i = 0; i < k; ++i, wp += EK_F32_C16_NR) {
-    const __m256 w0 = _mm256_load_ps(wp);
-    const __m256 x0 = _mm256_broadcast_ss(r0 + i), x1 = _mm256_broadcast_ss(r1 + i);
-    const __m256 x2 = _mm256_broadcast_ss(r2 + i), x3 = _mm256_broadcast_ss(r3 + i);
-    a00 = _mm256_fmadd_ps(x0, w0, a00);
-    a10 = _mm256_fmadd_ps(x1, w0, a10);
-    a20 = _mm256_fmadd_ps(x2, w0, a20);
-    a30 = _mm256_fmadd_ps(x3, w0, a30);
-    if (halves == 2) {
-      const __m256 w1 = _mm256_load_ps(wp + 8);
-      a01 = _mm256_fmadd_ps(x0, w1, a01);
-      a11 = _mm256_fmadd_ps(x1, w1, a11);
-      a21 = _mm256_fmadd_ps(x2, w1, a21);
-      a31 = _mm256_fmadd_ps(x3, w1, a31);
+  for (size_t t = 0; t < taps; ++t, ptrs += EK_F32_C16_MR) {
+    const float *r0 = ptrs[0], *r1 = ptrs[1], *r2 = ptrs[2], *r3 = ptrs[3];
+    for (size_t i = 0; i < in_c; ++i, wp += EK_F32_C16_NR) {
+      const __m256 w0 = _mm256_load_ps(wp);
+      const __m256 x0 = _mm256_broadcast_ss(r0 + i), x1 = _mm256_broadcast_ss(r1 + i);
+      const __m256 x2 = _mm256_broadcast_ss(r2 + i), x3 = _mm256_broadcast_ss(r3 + i);
+      a00 = _mm256_fmadd_ps(x0, w0, a00);
+      a10 = _mm256_fmadd_ps(x1, w0, a10);
+      a20 = _mm256_fmadd_ps(x2, w0, a20);
+      a30 = _mm256_fmadd_ps(x3, w0, a30);
+      if (halves == 2) {
+        const __m256 w1 = _mm256_load_ps(wp + 8);
+        a01 = _mm256_fmadd_ps(x0, w1, a01);
+        a11 = _mm256_fmadd_ps(x1, w1, a11);
+        a21 = _mm256_fmadd_ps(x2, w1, a21);
+        a31 = _mm256_fmadd_ps(x3, w1, a31);
+      }
     }
   }
   acc[0][0] = a00, acc[1][0] = a10, acc[2][0] = a20, acc[3][0] = a30;
   acc[0][1] = a01, acc[1][1] = a11, acc[2][1] = a21, acc[3][1] = a31;
 }
 
-EK_AVX2_INLINE void ek_f32c16_tile_4x16(size_t k, const float *const *rows, const float *wp,
-                                        const float *bias16, size_t mr, size_t nr, float *out,
-                                        size_t stride, float output_min, float output_max) {
+EK_AVX2_INLINE void ek_f32c16_tile_4x16(size_t taps, size_t in_c, const float *const *ptrs,
+                                        const float *wp, const float *bias16, size_t mr,
+                                        size_t nr, float *out, size_t stride, float output_min,
+                                        float output_max) {
   __m256 acc[4][2];
   if (nr > 8) {
-    ek_f32c16_mk(k, rows, wp, bias16, 2, acc);
+    ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 2, acc);
   } else {
-    ek_f32c16_mk(k, rows, wp, bias16, 1, acc);
+    ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 1, acc);
   }
   const __m256 lo = _mm256_set1_ps(output_min), hi = _mm256_set1_ps(output_max);
   const __m256i keep = ek_f32c16_keep(nr > 8 ? nr - 8 : nr);
@@ -127,7 +132,7 @@ EK_AVX2 void ek_f32_conv2d_minmax_4x16__avx2(const ek_conv2d_shape *shape, const
                                              float output_max) {
   const size_t pixels = (size_t)shape->out_h * (size_t)shape->out_w * (size_t)shape->batch;
   if (pixels < EK_F32_C16_MIN_PIXELS ||
-      !ek_f32_conv_drive_c16(shape, input, weights, bias, output, output_min, output_max, 4,
+      !ek_f32_conv_drive_c16(shape, input, weights, bias, output, output_min, output_max,
                              ek_f32c16_pack, ek_f32c16_tile_4x16)) {
     ek_f32_conv2d_minmax_2x4c8__avx2(shape, input, weights, bias, output, output_min,
                                      output_max);
