@@ -104,10 +104,19 @@ EK_AVX2_INLINE void ek_f32c16_tile_4x16(size_t taps, size_t in_c, const float *c
                                         size_t nr, float *out, size_t stride, float output_min,
                                         float output_max) {
   __m256 acc[4][2];
+  /* One input channel (image stems) gets its own copy without the channel loop. */
   if (nr > 8) {
-    ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 2, acc);
+    if (in_c == 1) {
+      ek_f32c16_mk(taps, 1, ptrs, wp, bias16, 2, acc);
+    } else {
+      ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 2, acc);
+    }
   } else {
-    ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 1, acc);
+    if (in_c == 1) {
+      ek_f32c16_mk(taps, 1, ptrs, wp, bias16, 1, acc);
+    } else {
+      ek_f32c16_mk(taps, in_c, ptrs, wp, bias16, 1, acc);
+    }
   }
   const __m256 lo = _mm256_set1_ps(output_min), hi = _mm256_set1_ps(output_max);
   const __m256i keep = ek_f32c16_keep(nr > 8 ? nr - 8 : nr);
@@ -120,6 +129,8 @@ EK_AVX2_INLINE void ek_f32c16_tile_4x16(size_t taps, size_t in_c, const float *c
     } else if (nr > 8) {
       _mm256_storeu_ps(out, y0);
       _mm256_maskstore_ps(out + 8, keep, y1);
+    } else if (nr == 8) {
+      _mm256_storeu_ps(out, y0); /* vmaskmovps stores are slow on some cores */
     } else {
       _mm256_maskstore_ps(out, keep, y0);
     }
