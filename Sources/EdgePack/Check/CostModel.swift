@@ -89,6 +89,8 @@ public enum CostModel {
         ("avx2", .depthwiseConv2D, true, "ek_qs8_dwconv2d_minmax_1x16__avx2"),
         ("neon", .add, true, "ek_qs8_add_minmax_x8__neon"),
         ("avx2", .add, true, "ek_qs8_add_minmax_x8__avx2"),
+        ("neon", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x4__neon"),
+        ("avx2", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x8__avx2"),
     ]
 
     /// The kernel names a CPU with `isa` features runs `model`'s ops with.
