@@ -13,6 +13,7 @@ public struct KernelTable {
     public typealias QS8Conv = @convention(c) (UnsafePointer<ek_conv2d_shape>?, UnsafePointer<ek_qs8_requant_params>?, UnsafePointer<Int8>?, UnsafePointer<Int8>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>?) -> Void
     public typealias F32FC = @convention(c) (UnsafePointer<ek_fc_shape>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Float, Float) -> Void
     public typealias QS8Add = @convention(c) (UnsafePointer<ek_binary_shape>?, UnsafePointer<ek_qs8_add_params>?, UnsafePointer<Int8>?, UnsafePointer<Int8>?, UnsafeMutablePointer<Int8>?) -> Void
+    public typealias F32Pool = @convention(c) (UnsafePointer<ek_pool2d_shape>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Float, Float) -> Void
     public typealias QS8FC = @convention(c) (UnsafePointer<ek_fc_shape>?, UnsafePointer<ek_qs8_fc_params>?, UnsafePointer<Int8>?, UnsafePointer<Int8>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>?) -> Void
 
     /// A kernel pointer with the name `edgerun info` prints.
@@ -31,6 +32,8 @@ public struct KernelTable {
     public var qs8FullyConnected: Entry<QS8FC>
     /// Elementwise int8 Add (with broadcasting).
     public var qs8Add = Entry<QS8Add>(function: ek_qs8_add_minmax_x1__ref, name: "ek_qs8_add_minmax_x1__ref")
+    /// float32 MaxPool2D (ek_pool.h).
+    public var f32MaxPool2D = Entry<F32Pool>(function: ek_f32_maxpool2d_minmax_1x1__ref, name: "ek_f32_maxpool2d_minmax_1x1__ref")
     /// Block-sparse int8 fully connected and 1x1 conv kernels.
     public var sparse = SparseKernels.reference
 
@@ -114,9 +117,10 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x16c2__avx2, name: "ek_qs8_conv2d_minmax_4x16c2__avx2")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")
-        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c8__avx2, name: "ek_f32_conv2d_minmax_2x4c8__avx2")
+        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__avx2, name: "ek_f32_conv2d_minmax_4x16__avx2")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__avx2, name: "ek_f32_dwconv2d_minmax_1x16__avx2")
         t.qs8Add = Entry(function: ek_qs8_add_minmax_x8__avx2, name: "ek_qs8_add_minmax_x8__avx2")
+        t.f32MaxPool2D = Entry(function: ek_f32_maxpool2d_minmax_1x8__avx2, name: "ek_f32_maxpool2d_minmax_1x8__avx2")
         t.sparse = .avx2
         return t
     }
@@ -139,9 +143,10 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__neon, name: "ek_qs8_conv2d_minmax_2x4c16__neon")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")
-        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_2x4c4__neon, name: "ek_f32_conv2d_minmax_2x4c4__neon")
+        t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__neon, name: "ek_f32_conv2d_minmax_4x16__neon")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
         t.qs8Add = Entry(function: ek_qs8_add_minmax_x8__neon, name: "ek_qs8_add_minmax_x8__neon")
+        t.f32MaxPool2D = Entry(function: ek_f32_maxpool2d_minmax_1x4__neon, name: "ek_f32_maxpool2d_minmax_1x4__neon")
         t.sparse = .neon
         return t
     }

@@ -24,6 +24,15 @@ EK_CONV_INLINE float ek_conv_clamp_f32(float x, float lo, float hi) {
   return hi < x ? hi : x;
 }
 
+/* Short copies (stems: 1..15 floats) by a loop; a library call per tap costs more. */
+EK_CONV_INLINE void ek_f32_conv_copy(float *dst, const float *src, size_t n) {
+  if (n < 16) {
+    for (size_t c = 0; c < n; ++c) dst[c] = src[c];
+  } else {
+    memcpy(dst, src, n * sizeof(float));
+  }
+}
+
 EK_CONV_INLINE const float *ek_f32_conv_row(const ek_conv2d_shape *s, const float *image,
                                             int32_t oy, int32_t ox, float *buf) {
   const size_t in_c = (size_t)s->in_c;
@@ -33,21 +42,29 @@ EK_CONV_INLINE const float *ek_f32_conv_row(const ek_conv2d_shape *s, const floa
       ix0 < s->in_w) {
     return image + ((size_t)iy0 * (size_t)s->in_w + (size_t)ix0) * in_c;
   }
+  /* A window row inside the input with unit dilation is one contiguous span of
+   * kernel_w * in_c floats; rows above or below the input are one span of zeros. */
+  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + s->kernel_w <= s->in_w;
+  const size_t span_n = (size_t)s->kernel_w * in_c;
   float *dst = buf;
-  for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky, dst += span_n) {
     const int32_t iy = iy0 + ky * s->dilation_h;
+    if (iy < 0 || iy >= s->in_h) {
+      for (size_t c = 0; c < span_n; ++c) dst[c] = 0.0f;
+      continue;
+    }
+    const float *line = image + (size_t)iy * (size_t)s->in_w * in_c;
+    if (span) {
+      ek_f32_conv_copy(dst, line + (size_t)ix0 * in_c, span_n);
+      continue;
+    }
     for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
       const int32_t ix = ix0 + kx * s->dilation_w;
-      const int outside = iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w;
-      const float *src =
-          outside ? image : image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c;
-      if (outside || in_c < 16) {
-        /* Padding, and stems (1..15 channels): a loop beats a library call per tap. */
-        for (size_t c = 0; c < in_c; ++c) dst[c] = outside ? 0.0f : src[c];
+      if (ix < 0 || ix >= s->in_w) {
+        for (size_t c = 0; c < in_c; ++c) dst[(size_t)kx * in_c + c] = 0.0f;
       } else {
-        memcpy(dst, src, in_c * sizeof(float));
+        ek_f32_conv_copy(dst + (size_t)kx * in_c, line + (size_t)ix * in_c, in_c);
       }
-      dst += in_c;
     }
   }
   return buf;
@@ -98,6 +115,130 @@ EK_CONV_INLINE int ek_f32_conv_drive(const ek_conv2d_shape *s, const float *inpu
             out_image[(p0 + m) * n + oc + t] =
                 ek_conv_clamp_f32(sums[m * 4 + t] + bias_value, output_min, output_max);
           }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+/*
+ * Output channels in lanes (the "c16" tiles): weights repacked per call, per 16-channel block,
+ * from OHWI [out_c][K] to [K][16] on the stack (channels past out_c are 0.0f), so each K step
+ * broadcasts one input value per pixel and multiply-adds it into 16 channels' accumulators:
+ * no horizontal sums. Inputs are read in place through an indirection table (per pixel tile:
+ * one pointer per kernel tap and pixel, padded taps point at in_c zeros on the stack), so
+ * nothing is gathered. EK_F32_C16_MAX_WP floats (64 KiB) of packed blocks, so K <= 1024, and
+ * at most EK_F32_C16_MAX_TAPS taps; the kernel falls back to its dot-product twin beyond
+ * that. The [K][16] layout is meant to move to pack time (weights stored pre-packed in
+ * model.bin), which removes the repack and the K limit; until then the repack costs about
+ * K x 16 loads and stores per block per call.
+ */
+#define EK_F32_C16_NR 16
+#define EK_F32_C16_MR 4
+#define EK_F32_C16_MAX_WP 16384
+#define EK_F32_C16_MAX_K (EK_F32_C16_MAX_WP / EK_F32_C16_NR)
+#define EK_F32_C16_MAX_TAPS 256
+/* Blocks packed at once: a pixel tile's pointers are built once per group. */
+#define EK_F32_C16_MAX_BLOCKS 16
+
+/* The ISA tile: MR pixels x one packed block wp ([taps * in_c][16]) plus bias16 (16 floats,
+ * 0.0f past nr), clamped, stored to the first nr (1..16) channels of the first mr (1..MR)
+ * output pixels (out + m * stride). ptrs[t * MR + m] is pixel m's tap t: in_c floats, read
+ * exactly (pixels past mr repeat pixel mr - 1). */
+typedef void (*ek_f32_conv_c16_fn)(size_t taps, size_t in_c, const float *const *ptrs,
+                                   const float *wp, const float *bias16, size_t mr, size_t nr,
+                                   float *out, size_t stride, float output_min,
+                                   float output_max);
+
+/* wp[i * 16 + j] = w[j][i] for j < nr, 0.0f for nr <= j < 16 (w: nr rows of k floats; wp
+ * 64-byte aligned, k * 16 floats). An ISA may supply a faster one with the same result. */
+typedef void (*ek_f32_conv_pack_c16_fn)(size_t k, size_t nr, const float *w, float *wp);
+
+EK_CONV_INLINE void ek_f32_conv_pack_c16(size_t k, size_t nr, const float *w, float *wp) {
+  for (size_t j = 0; j < EK_F32_C16_NR; ++j) {
+    if (j < nr) {
+      const float *src = w + j * k;
+      for (size_t i = 0; i < k; ++i) wp[i * EK_F32_C16_NR + j] = src[i];
+    } else {
+      for (size_t i = 0; i < k; ++i) wp[i * EK_F32_C16_NR + j] = 0.0f;
+    }
+  }
+}
+
+/* Returns 0 (and does nothing) when one block's packed weights would not fit (K > 1024) or
+ * the kernel has more than EK_F32_C16_MAX_TAPS taps. */
+EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *input,
+                                         const float *weights, const float *bias,
+                                         float *output, float output_min, float output_max,
+                                         ek_f32_conv_pack_c16_fn pack,
+                                         ek_f32_conv_c16_fn tile) {
+  const size_t MR = EK_F32_C16_MR;
+  const size_t in_c = (size_t)s->in_c;
+  const size_t taps = (size_t)s->kernel_h * (size_t)s->kernel_w;
+  const size_t k = taps * in_c;
+  const size_t n = (size_t)s->out_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_elems = (size_t)s->in_h * (size_t)s->in_w * in_c;
+  const size_t block = k * EK_F32_C16_NR;
+  if (k == 0 || k > EK_F32_C16_MAX_K || taps > EK_F32_C16_MAX_TAPS) {
+    return 0;
+  }
+  size_t group = EK_F32_C16_MAX_WP / block;
+  group = group > EK_F32_C16_MAX_BLOCKS ? EK_F32_C16_MAX_BLOCKS : group;
+  float wp[EK_F32_C16_MAX_WP] __attribute__((aligned(64)));
+  float b16[EK_F32_C16_MAX_BLOCKS * EK_F32_C16_NR] __attribute__((aligned(64)));
+  float zero[EK_F32_C16_MAX_K];
+  const float *ptrs[EK_F32_C16_MAX_TAPS * EK_F32_C16_MR];
+  for (size_t c = 0; c < in_c; ++c) zero[c] = 0.0f;
+  /* Element offsets of the taps from a window's first input pixel, for windows inside. */
+  size_t tap_offset[EK_F32_C16_MAX_TAPS];
+  for (int32_t ky = 0, t = 0; ky < s->kernel_h; ++ky) {
+    for (int32_t kx = 0; kx < s->kernel_w; ++kx, ++t) {
+      tap_offset[t] = ((size_t)(ky * s->dilation_h) * (size_t)s->in_w +
+                       (size_t)(kx * s->dilation_w)) * in_c;
+    }
+  }
+  const int32_t span_h = (s->kernel_h - 1) * s->dilation_h;
+  const int32_t span_w = (s->kernel_w - 1) * s->dilation_w;
+  for (size_t g0 = 0; g0 < n; g0 += group * EK_F32_C16_NR) {
+    const size_t gn = n - g0 < group * EK_F32_C16_NR ? n - g0 : group * EK_F32_C16_NR;
+    for (size_t j = 0; j < (gn + EK_F32_C16_NR - 1) / EK_F32_C16_NR * EK_F32_C16_NR; ++j) {
+      b16[j] = j < gn && bias != NULL ? bias[g0 + j] : 0.0f;
+    }
+    for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
+      const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
+      pack(k, nr, weights + (g0 + j) * k, wp + j / EK_F32_C16_NR * block);
+    }
+    for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+      const float *image = input + bi * image_elems;
+      float *out_image = output + bi * pixels * n;
+      for (size_t p0 = 0; p0 < pixels; p0 += MR) {
+        const size_t mr = pixels - p0 < MR ? pixels - p0 : MR;
+        for (size_t m = 0; m < MR; ++m) {
+          const size_t pix = p0 + (m < mr ? m : mr - 1);
+          const int32_t iy0 = (int32_t)(pix / (size_t)s->out_w) * s->stride_h - s->pad_top;
+          const int32_t ix0 = (int32_t)(pix % (size_t)s->out_w) * s->stride_w - s->pad_left;
+          const float **p = ptrs + m;
+          if (iy0 >= 0 && iy0 + span_h < s->in_h && ix0 >= 0 && ix0 + span_w < s->in_w) {
+            const float *base = image + ((size_t)iy0 * (size_t)s->in_w + (size_t)ix0) * in_c;
+            for (size_t t = 0; t < taps; ++t) p[t * MR] = base + tap_offset[t];
+            continue;
+          }
+          for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+            const int32_t iy = iy0 + ky * s->dilation_h;
+            const int row_in = iy >= 0 && iy < s->in_h;
+            const float *line = image + (size_t)(row_in ? iy : 0) * (size_t)s->in_w * in_c;
+            for (int32_t kx = 0; kx < s->kernel_w; ++kx, p += MR) {
+              const int32_t ix = ix0 + kx * s->dilation_w;
+              *p = row_in && ix >= 0 && ix < s->in_w ? line + (size_t)ix * in_c : zero;
+            }
+          }
+        }
+        for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
+          const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
+          tile(taps, in_c, ptrs, wp + j / EK_F32_C16_NR * block, b16 + j, mr, nr,
+               out_image + p0 * n + g0 + j, n, output_min, output_max);
         }
       }
     }

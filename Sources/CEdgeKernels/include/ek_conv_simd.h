@@ -17,6 +17,15 @@
  *   stack (64 KiB at most: K <= 2048; larger K, or fewer than 12 output pixels, run 2x4c16),
  *   rows are gathered as int16 x - zp, and each step broadcasts a row's K pair against 16
  *   channels (vpmaddwd), so no horizontal sums are needed.
+ * f32 Conv2D, tile 4x16 (x86 AVX2+FMA and AArch64 NEON, the `auto` choice): 4 output pixels x
+ *   16 output channels in vector lanes; each K step broadcasts one input value per pixel and
+ *   multiply-adds it into 16 channels (no horizontal sums). Inputs are read in place through a
+ *   per-tile table of tap pointers (padded taps point at zeros), nothing is gathered. Per call,
+ *   each 16-channel block's weights are repacked from OHWI [out_c][K] to [K][16] on the stack
+ *   (64 KiB at most, so K <= 1024; stack use about 80 KiB in all). The layout is meant to move
+ *   to pack time (pre-packed weights in model.bin), which removes the repack and the K limit.
+ *   K > 1024, more than 256 kernel taps, or fewer than 4 output pixels run the 2x4c8 (AVX2) /
+ *   2x4c4 (NEON) kernel.
  * Conv2D, tile MRxNRcKR (MR output pixels x NR output channels, KR K bytes per step):
  *   implicit GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
  *   pixel's kernel_h * kernel_w * in_c window into a stack row (padded taps hold the input
@@ -46,6 +55,10 @@ void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape,
 void ek_f32_conv2d_minmax_2x4c8__avx2(const ek_conv2d_shape *shape, const float *input,
                                       const float *weights, const float *bias, float *output,
                                       float output_min, float output_max);
+/* Tile 4x16: see above and x86/ek_conv_f32__avx2.c; stack use up to about 80 KiB. */
+void ek_f32_conv2d_minmax_4x16__avx2(const ek_conv2d_shape *shape, const float *input,
+                                     const float *weights, const float *bias, float *output,
+                                     float output_min, float output_max);
 void ek_f32_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape, const float *input,
                                        const float *weights, const float *bias, float *output,
                                        float output_min, float output_max);
@@ -73,6 +86,10 @@ void ek_qs8_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape,
 void ek_f32_conv2d_minmax_2x4c4__neon(const ek_conv2d_shape *shape, const float *input,
                                       const float *weights, const float *bias, float *output,
                                       float output_min, float output_max);
+/* Tile 4x16: see above and neon/ek_conv_f32__neon.c; stack use up to about 80 KiB. */
+void ek_f32_conv2d_minmax_4x16__neon(const ek_conv2d_shape *shape, const float *input,
+                                     const float *weights, const float *bias, float *output,
+                                     float output_min, float output_max);
 void ek_f32_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape, const float *input,
                                        const float *weights, const float *bias, float *output,
                                        float output_min, float output_max);

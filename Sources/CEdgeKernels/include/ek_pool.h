@@ -35,6 +35,19 @@ void ek_f32_maxpool2d_minmax_1x1__ref(const ek_pool2d_shape *shape, const float 
 void ek_qs8_maxpool2d_minmax_1x1__ref(const ek_pool2d_shape *shape, const int8_t *input,
                                       int8_t *output, int32_t output_min, int32_t output_max);
 
+/* SIMD f32 MaxPool2D: same signature and contract as the __ref twin, bit-exact with it (a
+ * maximum selects one of its inputs; NaN taps and the clamp follow the reference). Channels
+ * in vector lanes (8 AVX2, 4 NEON), the channel tail scalar; reads only taps inside the input,
+ * no over-read. Call only when ek_cpu_features() has the level's EK_CPU_LEVEL_* bits. */
+#if defined(__x86_64__)
+void ek_f32_maxpool2d_minmax_1x8__avx2(const ek_pool2d_shape *shape, const float *input,
+                                       float *output, float output_min, float output_max);
+#endif
+#if defined(__aarch64__)
+void ek_f32_maxpool2d_minmax_1x4__neon(const ek_pool2d_shape *shape, const float *input,
+                                       float *output, float output_min, float output_max);
+#endif
+
 typedef struct ek_mean_shape {
   int32_t batch;
   int32_t in_h, in_w, channels;

@@ -157,64 +157,85 @@ EK_AVX2 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *s,
 /* Float twin of ek_qs8_dw_image: 16 channels as two vectors, fused multiply-adds over the
  * taps, then + bias and the clamp. Lanes past the last channel read junk (within
  * EK_EXTRA_BYTES) that only reaches discarded lanes. */
-EK_AVX2_INLINE void ek_f32_dw_image(const ek_conv2d_shape *s, const float *image,
+/* Channels [c0, c0 + cn) of one image, cn <= 8 * halves: the second 8-lane half is computed
+ * only when halves == 2, so 1..8 channels cost one vector per tap. */
+EK_AVX2_INLINE void ek_f32_dw_block(const ek_conv2d_shape *s, const float *image,
                                     const float *weights, const float *bias, float *out,
                                     float output_min, float output_max, const int kh,
                                     const int kw, const int sh, const int sw, const int dh,
-                                    const int dw) {
+                                    const int dw, size_t c0, size_t cn, const int halves) {
   const size_t c = (size_t)s->in_c, in_w = (size_t)s->in_w;
   const int32_t in_h = s->in_h, in_wi = s->in_w;
   const __m256 lo = _mm256_set1_ps(output_min), hi = _mm256_set1_ps(output_max);
   const int taps = kh * kw;
   const int preload = taps <= 25;
-  for (size_t c0 = 0; c0 < c; c0 += 16) {
-    const size_t cn = c - c0 < 16 ? c - c0 : 16;
-    float b[16] = {0};
-    if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(float));
-    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-    __m256 w0v[25], w1v[25];
-    if (preload) {
-      for (int t = 0; t < taps; ++t) {
-        w0v[t] = _mm256_loadu_ps(weights + (size_t)t * c + c0);
-        w1v[t] = _mm256_loadu_ps(weights + (size_t)t * c + c0 + 8);
-      }
+  float b[16] = {0};
+  if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(float));
+  const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(cn > 8 ? cn - 8 : cn)), lanes);
+  __m256 w0v[25], w1v[25];
+  if (preload) {
+    for (int t = 0; t < taps; ++t) {
+      w0v[t] = _mm256_loadu_ps(weights + (size_t)t * c + c0);
+      if (halves == 2) w1v[t] = _mm256_loadu_ps(weights + (size_t)t * c + c0 + 8);
     }
-    for (int32_t oy = 0; oy < s->out_h; ++oy) {
-      const int32_t iy0 = oy * sh - s->pad_top;
-      const int rows_inside = iy0 >= 0 && iy0 + (kh - 1) * dh < in_h;
-      for (int32_t ox = 0; ox < s->out_w; ++ox) {
-        const int32_t ix0 = ox * sw - s->pad_left;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-        const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
-        for (int ky = 0; ky < kh; ++ky) {
-          const int32_t iy = iy0 + ky * dh;
-          if (!inside && (iy < 0 || iy >= in_h)) continue;
-          for (int kx = 0; kx < kw; ++kx) {
-            const int32_t ix = ix0 + kx * dw;
-            if (!inside && (ix < 0 || ix >= in_wi)) continue;
-            const int t = ky * kw + kx;
-            const float *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
-            const float *wp = weights + (size_t)t * c + c0;
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x), preload ? w0v[t] : _mm256_loadu_ps(wp), a0);
+  }
+  for (int32_t oy = 0; oy < s->out_h; ++oy) {
+    const int32_t iy0 = oy * sh - s->pad_top;
+    const int rows_inside = iy0 >= 0 && iy0 + (kh - 1) * dh < in_h;
+    for (int32_t ox = 0; ox < s->out_w; ++ox) {
+      const int32_t ix0 = ox * sw - s->pad_left;
+      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+      const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
+      for (int ky = 0; ky < kh; ++ky) {
+        const int32_t iy = iy0 + ky * dh;
+        if (!inside && (iy < 0 || iy >= in_h)) continue;
+        for (int kx = 0; kx < kw; ++kx) {
+          const int32_t ix = ix0 + kx * dw;
+          if (!inside && (ix < 0 || ix >= in_wi)) continue;
+          const int t = ky * kw + kx;
+          const float *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
+          const float *wp = weights + (size_t)t * c + c0;
+          a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x), preload ? w0v[t] : _mm256_loadu_ps(wp), a0);
+          if (halves == 2) {
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), preload ? w1v[t] : _mm256_loadu_ps(wp + 8), a1);
           }
         }
-        /* min(max(x, lo), hi) with NaN passing through, as ek_clamp_f32. */
-        a0 = _mm256_add_ps(a0, b0);
-        a1 = _mm256_add_ps(a1, b1);
-        a0 = _mm256_min_ps(hi, _mm256_max_ps(lo, a0));
-        a1 = _mm256_min_ps(hi, _mm256_max_ps(lo, a1));
-        float *o = out + ((size_t)oy * (size_t)s->out_w + (size_t)ox) * c + c0;
-        if (cn == 16) {
-          _mm256_storeu_ps(o, a0);
-          _mm256_storeu_ps(o + 8, a1);
-        } else {
-          float tmp[16];
-          _mm256_storeu_ps(tmp, a0);
-          _mm256_storeu_ps(tmp + 8, a1);
-          memcpy(o, tmp, cn * sizeof(float));
-        }
       }
+      /* min(max(x, lo), hi) with NaN passing through, as ek_clamp_f32. */
+      a0 = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(a0, b0)));
+      a1 = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(a1, b1)));
+      float *o = out + ((size_t)oy * (size_t)s->out_w + (size_t)ox) * c + c0;
+      if (cn == 16) {
+        _mm256_storeu_ps(o, a0);
+        _mm256_storeu_ps(o + 8, a1);
+      } else if (cn > 8) {
+        _mm256_storeu_ps(o, a0);
+        _mm256_maskstore_ps(o + 8, keep, a1);
+      } else if (cn == 8) {
+        _mm256_storeu_ps(o, a0);
+      } else {
+        _mm256_maskstore_ps(o, keep, a0);
+      }
+    }
+  }
+}
+
+EK_AVX2_INLINE void ek_f32_dw_image(const ek_conv2d_shape *s, const float *image,
+                                    const float *weights, const float *bias, float *out,
+                                    float output_min, float output_max, const int kh,
+                                    const int kw, const int sh, const int sw, const int dh,
+                                    const int dw) {
+  const size_t c = (size_t)s->in_c;
+  for (size_t c0 = 0; c0 < c; c0 += 16) {
+    const size_t cn = c - c0 < 16 ? c - c0 : 16;
+    if (cn > 8) {
+      ek_f32_dw_block(s, image, weights, bias, out, output_min, output_max, kh, kw, sh, sw,
+                      dh, dw, c0, cn, 2);
+    } else {
+      ek_f32_dw_block(s, image, weights, bias, out, output_min, output_max, kh, kw, sh, sw,
+                      dh, dw, c0, cn, 1);
     }
   }
 }

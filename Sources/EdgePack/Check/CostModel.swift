@@ -77,18 +77,20 @@ public enum CostModel {
         ("i8mm", .fullyConnected, true, "ek_qs8_fc_minmax_2x4c16__neoni8mm"),
         ("avx2", .fullyConnected, false, "ek_f32_fc_minmax_1x4c8__avx2"),
         ("avx2", .fullyConnected, true, "ek_qs8_fc_minmax_1x8c16__avx2"),
-        ("neon", .conv2D, false, "ek_f32_conv2d_minmax_2x4c4__neon"),
+        ("neon", .conv2D, false, "ek_f32_conv2d_minmax_4x16__neon"),
         ("neon", .conv2D, true, "ek_qs8_conv2d_minmax_2x4c16__neon"),
         ("dotprod", .conv2D, true, "ek_qs8_conv2d_minmax_4x4c16__neondot"),
         ("i8mm", .conv2D, true, "ek_qs8_conv2d_minmax_4x8c16__neoni8mm"),
         ("neon", .depthwiseConv2D, false, "ek_f32_dwconv2d_minmax_1x16__neon"),
         ("neon", .depthwiseConv2D, true, "ek_qs8_dwconv2d_minmax_1x16__neon"),
-        ("avx2", .conv2D, false, "ek_f32_conv2d_minmax_2x4c8__avx2"),
+        ("avx2", .conv2D, false, "ek_f32_conv2d_minmax_4x16__avx2"),
         ("avx2", .conv2D, true, "ek_qs8_conv2d_minmax_4x16c2__avx2"),
         ("avx2", .depthwiseConv2D, false, "ek_f32_dwconv2d_minmax_1x16__avx2"),
         ("avx2", .depthwiseConv2D, true, "ek_qs8_dwconv2d_minmax_1x16__avx2"),
         ("neon", .add, true, "ek_qs8_add_minmax_x8__neon"),
         ("avx2", .add, true, "ek_qs8_add_minmax_x8__avx2"),
+        ("neon", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x4__neon"),
+        ("avx2", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x8__avx2"),
     ]
 
     /// The kernel names a CPU with `isa` features runs `model`'s ops with.

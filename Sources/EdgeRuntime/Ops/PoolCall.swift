@@ -3,7 +3,7 @@ import EdgeFormat
 
 /// A prepared AveragePool2D or MaxPool2D.
 struct PoolCall {
-    enum Kernel { case f32Average, qs8Average, f32Max, qs8Max, integerMax(IntegerMaxPool), indices(MaxPoolIndices) }
+    enum Kernel { case f32Average, qs8Average, f32Max(KernelTable.Entry<KernelTable.F32Pool>), qs8Max, integerMax(IntegerMaxPool), indices(MaxPoolIndices) }
 
     var shape: ek_pool2d_shape
     var input: UnsafeRawPointer
@@ -18,7 +18,7 @@ struct PoolCall {
         switch kernel {
         case .f32Average: return "ek_f32_avgpool2d_minmax_1x1__ref"
         case .qs8Average: return "ek_qs8_avgpool2d_minmax_1x1__ref"
-        case .f32Max: return "ek_f32_maxpool2d_minmax_1x1__ref"
+        case .f32Max(let entry): return entry.name
         case .qs8Max: return "ek_qs8_maxpool2d_minmax_1x1__ref"
         case .integerMax: return "IntegerMaxPool (Swift)"
         case .indices: return "MaxPoolIndices (Swift)"
@@ -32,7 +32,7 @@ struct PoolCall {
             switch kernel {
             case .f32Average: ek_f32_avgpool2d_minmax_1x1__ref(s, f32In, f32Out, min, max)
             case .qs8Average: ek_qs8_avgpool2d_minmax_1x1__ref(s, i8In, i8Out, qmin, qmax)
-            case .f32Max: ek_f32_maxpool2d_minmax_1x1__ref(s, f32In, f32Out, min, max)
+            case .f32Max(let entry): entry.function(s, f32In, f32Out, min, max)
             case .qs8Max: ek_qs8_maxpool2d_minmax_1x1__ref(s, i8In, i8Out, qmin, qmax)
             case .integerMax(let k): k.execute(s.pointee, input, output)
             case .indices(let k): k.execute(s.pointee, input, output)
@@ -66,7 +66,7 @@ enum Pool2D {
                                     out_h: outH, out_w: outW, filter_h: fh, filter_w: fw, stride_h: sh, stride_w: sw,
                                     pad_top: pt, pad_left: pl)
         var call = PoolCall(shape: shape, input: UnsafeRawPointer(input.data), output: output.data, min: min, max: max,
-                            qmin: -128, qmax: 127, kernel: average ? .f32Average : .f32Max)
+                            qmin: -128, qmax: 127, kernel: average ? .f32Average : .f32Max(c.kernels.f32MaxPool2D))
         if !average && input.dtype.isPlainInteger && !input.isQuantized {
             try c.require(output, input.dtype, "output")
             if output.isQuantized { throw c.unsupported("output tensor \(output.index) of an integer MaxPool2D must not be quantized") }

@@ -1,0 +1,57 @@
+/* AVX2 pooling kernels (see ek_pool.h). */
+#include "ek_pool.h"
+
+#if defined(__x86_64__)
+#include <float.h>
+#include <immintrin.h>
+
+#define EK_AVX2 EK_TARGET("avx2,fma")
+
+EK_AVX2 void ek_f32_maxpool2d_minmax_1x8__avx2(const ek_pool2d_shape *s, const float *input,
+                                               float *output, float output_min,
+                                               float output_max) {
+  const size_t c = (size_t)s->channels;
+  const __m256 lo = _mm256_set1_ps(output_min), hi = _mm256_set1_ps(output_max);
+  for (int32_t b = 0; b < s->batch; ++b) {
+    const float *image = input + (size_t)b * (size_t)s->in_h * (size_t)s->in_w * c;
+    for (int32_t oy = 0; oy < s->out_h; ++oy) {
+      const int32_t iy0 = oy * s->stride_h - s->pad_top;
+      const int32_t fy0 = iy0 < 0 ? -iy0 : 0;
+      const int32_t fy1 = s->filter_h < s->in_h - iy0 ? s->filter_h : s->in_h - iy0;
+      for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        const int32_t ix0 = ox * s->stride_w - s->pad_left;
+        const int32_t fx0 = ix0 < 0 ? -ix0 : 0;
+        const int32_t fx1 = s->filter_w < s->in_w - ix0 ? s->filter_w : s->in_w - ix0;
+        float *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
+                               (size_t)ox) * c;
+        size_t c0 = 0;
+        for (; c0 + 8 <= c; c0 += 8) {
+          /* maxps(v, m) = v > m ? v : m: a NaN tap never replaces the running maximum. */
+          __m256 m = _mm256_set1_ps(-FLT_MAX);
+          for (int32_t fy = fy0; fy < fy1; ++fy) {
+            const float *row = image + ((size_t)(iy0 + fy) * (size_t)s->in_w + (size_t)(ix0 + fx0)) * c + c0;
+            for (int32_t fx = 0; fx < fx1 - fx0; ++fx) {
+              m = _mm256_max_ps(_mm256_loadu_ps(row + (size_t)fx * c), m);
+            }
+          }
+          /* min(max(x, lo), hi) with NaN passing through, as ek_clamp_f32. */
+          _mm256_storeu_ps(out + c0, _mm256_min_ps(hi, _mm256_max_ps(lo, m)));
+        }
+        for (; c0 < c; ++c0) {
+          float m = -FLT_MAX;
+          for (int32_t fy = fy0; fy < fy1; ++fy) {
+            const float *row = image + ((size_t)(iy0 + fy) * (size_t)s->in_w + (size_t)(ix0 + fx0)) * c + c0;
+            for (int32_t fx = 0; fx < fx1 - fx0; ++fx) {
+              const float v = row[(size_t)fx * c];
+              m = m < v ? v : m;
+            }
+          }
+          m = m < output_min ? output_min : m;
+          out[c0] = output_max < m ? output_max : m;
+        }
+      }
+    }
+  }
+}
+
+#endif
