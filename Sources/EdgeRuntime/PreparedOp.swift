@@ -46,6 +46,9 @@ enum PreparedOp {
         }
     }
 
+    /// Not inlined: `invoke` and `invoke(observing:)` share one copy of the dispatch and of the
+    /// kernels LTO inlines into it (an inlined copy per caller cost about 6 KB of aarch64 code).
+    @inline(never)
     func execute() {
         switch self {
         case .conv(let call): call.execute()
