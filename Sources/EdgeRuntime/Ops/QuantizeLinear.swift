@@ -5,6 +5,7 @@ import EdgeFormat
 /// shape broadcasting to x, rank <= 4); output int8, uint8, int16 or int32:
 /// saturate(round_half_to_even(x / scale) + zero point). No params.
 enum QuantizeLinear {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.linearQuantization(quantize: true)
     }
