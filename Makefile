@@ -18,6 +18,10 @@ CROSS_TRIPLE  = $(call board_field,triple)
 CROSS_TOOLSET = $(call board_field,toolset)
 CROSS_DIR     = .build-cross-$(basename $(notdir $(CROSS_TOOLSET)))
 CROSS_OUT    := $(OUT)/$(BOARD)/edgerun
+# 32-bit Arm (armv7-A + NEON, hard float, glibc): Raspberry Pi OS 32-bit on a Pi 2/3/4/Zero 2 W.
+ARMV7_TOOLSET := toolchains/armv7-linux-gnueabihf-embedded.json
+ARMV7_DIR     := .build-cross-armv7-linux-gnueabihf-embedded
+ARMV7_OUT     := $(OUT)/armv7/edgerun
 # Size budget of the stripped binary: the board's recorded edgerun.binary_bytes (boards/SCHEMA.md).
 board_number  = $(shell sed -n 's/^ *"$(1)": *\([0-9]*\).*/\1/p' $(BOARD_FILE) 2>/dev/null)
 CROSS_BUDGET  = $(call board_number,binary_bytes)
@@ -46,7 +50,7 @@ KTEST_CFLAGS   := -std=c11 -O2 -Wall -Wextra -Werror -I$(KERNEL_DIR)/include
 A64_CC         := clang --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -static -fuse-ld=lld \
                   -B/usr/lib/gcc-cross/aarch64-linux-gnu/12 -L/usr/lib/gcc-cross/aarch64-linux-gnu/12
 
-.PHONY: help deps cross-deps board-deps check-board build embedded cross cross-test kernel-test board-test test demo bench onnx-conformance mlperf-ptq calibrate-cost clean
+.PHONY: help deps cross-deps cross-armv7-deps board-deps check-board build embedded cross cross-armv7 cross-test kernel-test board-test test demo bench onnx-conformance mlperf-ptq calibrate-cost clean
 
 help:
 	@echo "make deps      install Debian packages the build needs"
@@ -55,6 +59,8 @@ help:
 	@echo "make cross BOARD=rpi4"
 	@echo "               cross-build the static edgerun for a board into out/BOARD/edgerun"
 	@echo "               (boards: $(BOARDS))"
+	@echo "make cross-armv7"
+	@echo "               cross-build the static 32-bit armv7 edgerun (Pi OS 32-bit) into out/armv7/edgerun"
 	@echo "make kernel-test"
 	@echo "               differential tests of the SIMD kernels against __ref: host, and aarch64"
 	@echo "               under qemu as cortex-a53 (no dotprod), cortex-a76 (dotprod) and max (i8mm)"
@@ -83,6 +89,10 @@ cross-deps:
 	@echo "== installing cross-compilation dependencies"
 	@scripts/install-deps.sh --cross
 
+cross-armv7-deps:
+	@echo "== installing armv7 cross-compilation dependencies"
+	@scripts/install-deps.sh --cross-armv7
+
 board-deps:
 	@scripts/install-deps.sh --board
 
@@ -110,6 +120,18 @@ cross: check-board deps cross-deps
 	@test "$$(wc -c < $(CROSS_OUT))" -le "$(CROSS_BUDGET)" || { echo "make: $(CROSS_OUT) is over the size budget" \
 	    "edgerun.binary_bytes = $(CROSS_BUDGET) of $(BOARD_FILE): find what grew" \
 	    "(llvm-nm --size-sort -S $(CROSS_DIR)/release/edgerun) or raise the budget knowingly" >&2; exit 1; }
+
+cross-armv7: deps cross-armv7-deps
+	@echo "== cross-building static edgerun for armv7 Linux ($(ARMV7_TOOLSET))"
+	@# lld warns once per Swift object that its triple (armv7-unknown-linux-gnueabihf) differs from
+	@# the C objects' (armv7-none-none-eabihf); the code is the same ABI, so the log hides those lines.
+	@mkdir -p $(ARMV7_DIR)
+	@$(SWIFT_RELEASE) --product edgerun --triple armv7-none-none-eabi --toolset $(ARMV7_TOOLSET) --scratch-path $(ARMV7_DIR) \
+	    --experimental-lto-mode=full > $(ARMV7_DIR)/build.log 2>&1; status=$$?; \
+	    grep -v 'Linking two modules of different target triples' $(ARMV7_DIR)/build.log; exit $$status
+	@mkdir -p $(dir $(ARMV7_OUT))
+	@$(STRIP) $(ARMV7_DIR)/release/edgerun $(ARMV7_OUT)
+	@echo "$(ARMV7_OUT): $$(wc -c < $(ARMV7_OUT)) bytes (unstripped $$(wc -c < $(ARMV7_DIR)/release/edgerun))"
 
 cross-test:
 	@$(MAKE) --no-print-directory cross BOARD=$(TEST_BOARD)
@@ -192,12 +214,13 @@ board-test: cross-test board-deps
 # Builds the two CLIs the tests run and lets `swift test` build the test bundle: only what the
 # tests need (`swift build --build-tests` builds every target of the package graph, which can
 # include the dependencies' plugin tools, protoc among them).
-test: deps embedded cross-test kernel-test board-test
+test: deps embedded cross-test cross-armv7 kernel-test board-test
 	@echo "== building tests"
 	@swift build --product edgepack
 	@swift build --product edgerun
 	@echo "== running tests"
-	@EDGERUN_EMBEDDED=$(CURDIR)/$(EMBEDDED_BIN) EDGERUN_AARCH64=$(CURDIR)/$(OUT)/$(TEST_BOARD)/edgerun swift test --disable-swift-testing
+	@EDGERUN_EMBEDDED=$(CURDIR)/$(EMBEDDED_BIN) EDGERUN_AARCH64=$(CURDIR)/$(OUT)/$(TEST_BOARD)/edgerun \
+	    EDGERUN_ARMV7=$(CURDIR)/$(ARMV7_OUT) swift test --disable-swift-testing
 
 demo: build embedded
 	@mkdir -p $(OUT)

@@ -22,8 +22,9 @@ set -euo pipefail
 case "${1:-}" in
   "") name=install-deps; packages=(libc6-dev libgpiod-dev make) ;;
   --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user musl-dev:arm64 libgpiod-dev:arm64) ;;
+  --cross-armv7) name=install-cross-armv7-deps; packages=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user libgpiod-dev:armhf) ;;
   --board) name=install-board-deps; packages=(qemu-system-arm cpio xz-utils) ;;
-  *) echo "usage: $0 [--cross|--board]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--cross|--cross-armv7|--board]" >&2; exit 2 ;;
 esac
 
 sudo=""
@@ -32,6 +33,13 @@ sudo=""
 if [ "${1:-}" = --cross ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
   echo "$name: adding dpkg architecture arm64"
   $sudo dpkg --add-architecture arm64
+  $sudo apt-get update -qq
+fi
+
+# The 32-bit armv7 edgerun links Debian's armhf libgpiod.a, from the armhf lists.
+if [ "${1:-}" = --cross-armv7 ] && ! dpkg --print-foreign-architectures | grep -qx armhf; then
+  echo "$name: adding dpkg architecture armhf"
+  $sudo dpkg --add-architecture armhf
   $sudo apt-get update -qq
 fi
 

@@ -68,15 +68,19 @@ public final class Interpreter {
     public func invoke() {
         // An index loop, not `for op in ops`: unspecialized iterator code (debug builds) moves
         // each large enum through a heap buffer.
-        for i in 0..<ops.count { ops[i].execute() }
+        ops.withUnsafeBufferPointer { ops in
+            for i in 0..<ops.count { PreparedOp.execute(ops.baseAddress! + i) }
+        }
     }
 
     /// Runs all ops, calling `observe(opIndex)` after each one; the packer uses this to read
     /// every intermediate tensor while it is alive (calibration, per-layer error).
     public func invoke(observing observe: (Int) -> Void) {
-        for i in 0..<ops.count {
-            ops[i].execute()
-            observe(i)
+        ops.withUnsafeBufferPointer { ops in
+            for i in 0..<ops.count {
+                PreparedOp.execute(ops.baseAddress! + i)
+                observe(i)
+            }
         }
     }
 

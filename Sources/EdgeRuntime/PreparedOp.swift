@@ -49,8 +49,13 @@ enum PreparedOp {
         }
     }
 
-    func execute() {
-        switch self {
+    /// Runs the op at `op`. Not inlined: `invoke` and `invoke(observing:)` share one copy of the
+    /// dispatch and of the kernels LTO inlines into it (a copy per caller cost about 6 KB of
+    /// aarch64 code). It takes a pointer into the interpreter's op array so that calling it does
+    /// not first copy the whole enum (about 200 bytes) per op and inference.
+    @inline(never)
+    static func execute(_ op: UnsafePointer<PreparedOp>) {
+        switch op.pointee {
         case .conv(let call): call.execute()
         case .fullyConnected(let call): call.execute()
         case .binary(let call): call.execute()

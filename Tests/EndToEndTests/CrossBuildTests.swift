@@ -162,8 +162,9 @@ final class CrossBuildTests: XCTestCase {
     /// The ceiling for the stripped aarch64 edgerun with every op, kernel and `edgerun watch`
     /// (toolchains/README.md: 281,536 B before watch mode, libgpiod and the SIMD convolution and
     /// sparse kernels; 424,440 B with them; 311,888 B with out-of-line string code and no musl
-    /// printf).
-    static let sizeTarget = 352 * 1024
+    /// printf; 345,672 B with the i8mm kernels and integer I/O; 331,704 B with per-op prepare
+    /// functions, less SIL inlining and no frame pointers).
+    static let sizeTarget = 332 * 1024
 
     /// The stripped binary stays within the budget every board records (`edgerun.binary_bytes`,
     /// also enforced by `make cross`) and within the ceiling; all ops and kernels are in.

@@ -33,14 +33,27 @@ enum Tools {
         return URL(fileURLWithPath: path)
     }
 
+    /// The static 32-bit armv7 edgerun that `make test` cross-builds and passes in EDGERUN_ARMV7.
+    static func armv7Edgerun() throws -> URL {
+        guard let path = ProcessInfo.processInfo.environment["EDGERUN_ARMV7"], FileManager.default.isExecutableFile(atPath: path) else {
+            throw MissingPrerequisite("EDGERUN_ARMV7 does not name the cross-built armv7 edgerun: run `make test`, which builds it (`make cross-armv7`)")
+        }
+        return URL(fileURLWithPath: path)
+    }
+
     /// `qemu-aarch64` from PATH (Debian package qemu-user, installed by `scripts/install-deps.sh --cross`).
-    static func qemuAarch64() throws -> URL {
+    static func qemuAarch64() throws -> URL { try qemu("qemu-aarch64") }
+
+    /// `qemu-arm` (32-bit Arm) from PATH (Debian package qemu-user).
+    static func qemuArm() throws -> URL { try qemu("qemu-arm") }
+
+    private static func qemu(_ name: String) throws -> URL {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
         for dir in path.split(separator: ":") {
-            let url = URL(fileURLWithPath: String(dir)).appendingPathComponent("qemu-aarch64")
+            let url = URL(fileURLWithPath: String(dir)).appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        throw MissingPrerequisite("qemu-aarch64 is not on PATH: run `make test`, which installs qemu-user")
+        throw MissingPrerequisite("\(name) is not on PATH: run `make test`, which installs qemu-user")
     }
 
     /// A little-endian float32 .npy file (version 1.0, data 64-byte aligned) with `values` in `shape`.

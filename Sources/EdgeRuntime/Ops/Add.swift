@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// Add with numpy broadcasting; params min, max (fused activation).
 enum Add {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         if let op = try c.integerArithmetic(.add) { return op }
         let (a, b, out, shape, mode) = try c.binaryOperands()

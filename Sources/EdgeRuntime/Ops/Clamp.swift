@@ -4,6 +4,7 @@ import EdgeFormat
 /// Clamp (Relu = [0, +inf], Relu6 = [0, 6], ReluN1To1 = [-1, 1]); params min, max.
 /// int8 requantizes from input to output parameters first, as TFLite's ReluX.
 enum Clamp {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         if let op = try c.integerArithmetic(.clamp) { return op }
         let (input, output, mode) = try c.elementwiseOperands()

@@ -3,6 +3,7 @@ import EdgeFormat
 /// Concatenation along `axis` (param; negative counts from the end). int8 inputs must share
 /// the output's quantization (TFLite's rule; the packer arranges it).
 enum Concatenation {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         if c.record.inputCount < 1 || c.record.outputCount != 1 { throw c.unsupported("needs inputs and one output") }
         let output = c.output(0)

@@ -47,6 +47,7 @@ struct ConvCall {
 /// Conv2D: input NHWC, weights OHWI, optional bias [out_c]; params strideH, strideW,
 /// dilationH, dilationW, padTop, padLeft, padBottom, padRight, min, max.
 enum Conv2D {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 2...3, outputs: SparseMatMul.conv2DOutputs(c))
         let input = try c.input(0), weights = try c.input(1), output = c.output(0)

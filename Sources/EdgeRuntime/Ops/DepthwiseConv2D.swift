@@ -4,6 +4,7 @@ import EdgeFormat
 /// DepthwiseConv2D: input NHWC, weights [1, kh, kw, in_c x multiplier], optional bias; params as
 /// Conv2D followed by depthMultiplier.
 enum DepthwiseConv2D {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 2...3, outputs: 1)
         let input = try c.input(0), weights = try c.input(1), output = c.output(0)

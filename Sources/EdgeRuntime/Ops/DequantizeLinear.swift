@@ -5,6 +5,7 @@ import EdgeFormat
 /// (float32 constants of one shape broadcasting to x, rank <= 4); output float32 or float16
 /// (x - zero point) x scale, the difference taken in integers. No params.
 enum DequantizeLinear {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.linearQuantization(quantize: false)
     }

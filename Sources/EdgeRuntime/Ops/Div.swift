@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// Div (a / b) with numpy broadcasting; params min, max (fused activation). float32 only.
 enum Div {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         if let op = try c.integerArithmetic(.div) { return op }
         let (a, b, out, shape, mode) = try c.binaryOperands()

@@ -46,6 +46,7 @@ struct FullyConnectedCall {
 /// FullyConnected: input [..., in] (all leading dims are the batch), weights [out, in],
 /// optional bias [out]; params min, max. Output [batch, out] (or any shape of that size).
 enum FullyConnected {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 2...3, outputs: 1)
         let input = try c.input(0), weights = try c.input(1), output = c.output(0), bias = c.optionalInput(2)

@@ -4,6 +4,7 @@ import EdgeFormat
 /// Gather: picks entries of one axis by constant int32 indices (params axis). Runs ONNX Slice
 /// and nearest-neighbour Resize, TFLite GATHER; any dtype, int8 keeps its parameters.
 enum Gather {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 2...2, outputs: 1)
         let input = try c.input(0), indices = try c.input(1), output = c.output(0)

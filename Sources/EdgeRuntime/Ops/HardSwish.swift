@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// HardSwish: x * relu6(x + 3) / 6.
 enum HardSwish {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         let (input, output, mode) = try c.elementwiseOperands()
         switch mode {

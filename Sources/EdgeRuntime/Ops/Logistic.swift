@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// Logistic (sigmoid). int8 output is fixed at scale 1/256, zero point -128.
 enum Logistic {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         let (input, output, mode) = try c.elementwiseOperands()
         switch mode {

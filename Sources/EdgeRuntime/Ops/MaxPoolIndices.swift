@@ -10,6 +10,8 @@ struct MaxPoolIndices {
     var dtype: DType
     var columnMajor: Bool
 
+    @inline(never)
+
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)

@@ -26,6 +26,7 @@ struct MeanCall {
 /// Mean over the spatial axes of an NHWC tensor (axis mask 0b0110); params axis mask,
 /// keepDims. Output [N, 1, 1, C] with keepDims, [N, C] without.
 enum Mean {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)

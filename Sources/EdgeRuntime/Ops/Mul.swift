@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// Mul with numpy broadcasting; params min, max (fused activation).
 enum Mul {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         if let op = try c.integerArithmetic(.mul) { return op }
         let (a, b, out, shape, mode) = try c.binaryOperands()

@@ -4,6 +4,7 @@ import EdgeFormat
 /// Pad with a constant; params before[6], after[6], value (real units; int8 stores
 /// round(value / scale) + zero point, which is the zero point for 0).
 enum Pad {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)

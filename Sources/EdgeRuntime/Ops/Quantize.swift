@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// Quantize: float32 -> int8 (TFLite AffineQuantize) or int8 -> int8 (Requantize).
 enum Quantize {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)

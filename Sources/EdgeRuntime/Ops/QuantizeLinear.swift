@@ -8,6 +8,7 @@ import EdgeFormat
 /// A float16 x is divided in float16 precision, as ONNX does. Optional params: flags (bit 0:
 /// float8 without saturation, overflow gives NaN for e4m3fn and infinity for e5m2).
 enum QuantizeLinear {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         let flags = c.params.count > 0 ? c.params.int(0) : 0
         if flags & ~1 != 0 { throw c.unsupported("flags \(flags) has unknown bits (known: 1, no saturation)") }

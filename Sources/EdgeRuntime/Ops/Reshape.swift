@@ -3,6 +3,7 @@ import EdgeFormat
 /// Reshape: same elements, new shape (the output tensor's). The planner normally gives input
 /// and output the same arena bytes, making this free; otherwise it copies.
 enum Reshape {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)

@@ -25,6 +25,7 @@ struct SoftmaxCall {
 
 /// Softmax over the last axis; param beta. int8 output is fixed at scale 1/256, zero point -128.
 enum Softmax {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         let (input, output, mode) = try c.elementwiseOperands()
         let beta = c.params.f32(0)

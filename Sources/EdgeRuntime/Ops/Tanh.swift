@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// Tanh. int8 output is fixed at scale 1/128, zero point 0.
 enum Tanh {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         let (input, output, mode) = try c.elementwiseOperands()
         switch mode {

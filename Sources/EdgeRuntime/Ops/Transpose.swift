@@ -3,6 +3,7 @@ import EdgeFormat
 
 /// Transpose: output dim i is input dim perm[i]; params perm[6] (first rank entries used).
 enum Transpose {
+    @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)
