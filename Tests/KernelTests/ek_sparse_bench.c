@@ -11,9 +11,9 @@
  * picks on this level (KernelTable.swift: on AVX2 ek_qs8_fc_minmax_1x8c16__avx2 for fc and
  * ek_qs8_conv2d_minmax_4x16c2__avx2 for conv); for conv 1x1 the scalar dense reference
  * (ek_qs8_conv2d_minmax_1x1__ref) is shown too. Dense and sparse are timed in 15
- * alternating batches (see time_pair_us): times are medians, the speed-up is the median of
- * the 15 per-batch dense/sparse ratios, so load from other processes, which hits both halves
- * of a batch alike, mostly cancels. A second table times MobileNet-style pointwise
+ * alternating batches of the thread's CPU time (see time_pair_us): times are medians, the
+ * speed-up is the median of the 15 per-batch dense/sparse ratios, so load from other
+ * processes, which slows both halves of a batch alike, mostly cancels. A second table times MobileNet-style pointwise
  * convolutions: the level's dense conv kernel against the pixel-panel sparse kernel
  * (ek_sparse_px.h) at the same sparsities.
  */
@@ -75,9 +75,11 @@ static level_kernels pick(void) {
   return k;
 }
 
+/* This thread's CPU time: on a shared machine, time spent descheduled is not counted (other
+ * processes still share caches and cores, hence the alternating batches below). */
 static double now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

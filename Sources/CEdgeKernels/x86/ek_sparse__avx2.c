@@ -154,8 +154,10 @@ EK_AVX2_INLINE long long ek_sp_load8(const int16_t *p) {
 /* Widened input of the four blocks of 4 at cols[0..3], lanes of blocks >= left (1..4) zero:
  * their columns are replaced by 0 before the loads, so only cols[0 ..< left] are used. */
 EK_AVX2_INLINE __m256i ek_spfc_x4x4(const int16_t *xs, const uint16_t *cols, size_t left) {
-  const size_t c0 = cols[0], c1 = left > 1 ? cols[1] : 0, c2 = left > 2 ? cols[2] : 0,
-               c3 = left > 3 ? cols[3] : 0;
+  size_t c0 = cols[0], c1 = left > 1 ? cols[1] : 0, c2 = left > 2 ? cols[2] : 0,
+         c3 = left > 3 ? cols[3] : 0;
+  /* Keeps the column arithmetic scalar: vectorized, it costs four vpextrd per step. */
+  __asm__("" : "+r"(c0), "+r"(c1), "+r"(c2), "+r"(c3));
   __m256i v = _mm256_setr_epi64x(ek_sp_load8(xs + 4 * c0), ek_sp_load8(xs + 4 * c1), ek_sp_load8(xs + 4 * c2),
                                  ek_sp_load8(xs + 4 * c3));
   if (left < 4) {
@@ -178,17 +180,6 @@ EK_AVX2_INLINE __m256i ek_spfc_row4(const int16_t *xs, const uint16_t *cols, con
   return _mm256_add_epi32(a0, a1);
 }
 
-EK_AVX2_INLINE void ek_spfc_group4(const int16_t *xs, const ek_qs8_bsr *w, const uint32_t *row_ptr,
-                                   size_t nr, __m256i acc[8]) {
-  for (size_t f = 0; f < 8; ++f) {
-    acc[f] = _mm256_setzero_si256();
-    if (f < nr) {
-      const uint32_t begin = row_ptr[f];
-      acc[f] = ek_spfc_row4(xs, w->block_col + begin, w->values + (size_t)begin * 4, row_ptr[f + 1] - begin);
-    }
-  }
-}
-
 /* Requantizes the eight features staged in acc (nr of them) into y[oc ..< oc + nr]. */
 EK_AVX2_INLINE void ek_spfc_store8(const __m256i acc[8], size_t nr, size_t oc, const int32_t *bias,
                                    const ek_qs8_fc_params *params, int8_t *y) {
@@ -196,16 +187,46 @@ EK_AVX2_INLINE void ek_spfc_store8(const __m256i acc[8], size_t nr, size_t oc, c
                            y + oc);
 }
 
-/* Blocks of 16, k <= EK_SPFC_MAX_K: features go in chunks of whole groups of eight with at
- * most EK_SPFC_CHUNK blocks; a group with more (only when k > 16 * EK_SPFC_CHUNK / 8) runs a
- * loop per feature instead. */
+/* Blocks of 4 in steps of four: q[t] = the sum of the products of steps < t and m[t] = step
+ * t's products, block 4t + i in int32 lanes 2i and 2i + 1 (lanes past the chunk zero), for
+ * t <= total / 4. The running sum up to block i is q[i / 4] plus the first 2 (i % 4) lanes
+ * of m[i / 4]. */
+EK_AVX2_INLINE void ek_spfc_prefix4(const int16_t *xs, const uint16_t *cols, const int8_t *v,
+                                    size_t total, __m256i *q, __m256i *m) {
+  __m256i sum = _mm256_setzero_si256();
+  size_t b = 0, t = 0;
+  for (; b + 4 <= total; b += 4, ++t) {
+    const __m256i p = _mm256_madd_epi16(ek_spfc_x4x4(xs, cols + b, 4), ek_spfc_wv(v + 4 * b));
+    _mm256_store_si256(q + t, sum);
+    _mm256_store_si256(m + t, p);
+    sum = _mm256_add_epi32(sum, p);
+  }
+  /* The last 0..3 blocks: values read past them (within EK_EXTRA_BYTES) meet zero lanes. */
+  __m256i p = _mm256_setzero_si256();
+  if (b < total) p = _mm256_madd_epi16(ek_spfc_x4x4(xs, cols + b, total - b), ek_spfc_wv(v + 4 * b));
+  _mm256_store_si256(q + t, sum);
+  _mm256_store_si256(m + t, p);
+}
+
+/* Features go in chunks of whole groups of eight with at most EK_SPFC_CHUNK blocks of 16
+ * (or 2 * EK_SPFC_CHUNK blocks of 4, in EK_SPFC_CHUNK / 2 steps); a group with more (only
+ * when k > 16 * EK_SPFC_CHUNK / 8) runs a loop per feature instead. */
 #define EK_SPFC_CHUNK 512
 
-EK_AVX2_INLINE void ek_spfc_drive16(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
-                                    const int8_t *input, const ek_qs8_bsr *weights,
-                                    const int32_t *bias, int8_t *output) {
+/* The running sum of a chunk up to block i (see ek_spfc_prefix16 and ek_spfc_prefix4). */
+EK_AVX2_INLINE __m256i ek_spfc_running(const __m256i *prefix, const __m256i *m, size_t bw, size_t i) {
+  if (bw == 16) return prefix[i];
+  const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(2 * (i & 3))), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_add_epi32(prefix[i / 4], _mm256_and_si256(keep, m[i / 4]));
+}
+
+EK_AVX2_INLINE void ek_spfc_drive(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                  const int8_t *input, const ek_qs8_bsr *weights,
+                                  const int32_t *bias, int8_t *output, size_t bw) {
   int16_t xs[EK_SPFC_MAX_K + 16] __attribute__((aligned(32)));
   __m256i prefix[EK_SPFC_CHUNK + 1];
+  __m256i *const m = prefix + EK_SPFC_CHUNK / 2 + 1; /* blocks of 4: q = prefix, then m */
+  const size_t budget = bw == 16 ? EK_SPFC_CHUNK : 2 * EK_SPFC_CHUNK - 8;
   const size_t k = (size_t)shape->in_features, n = (size_t)shape->out_features;
   const uint32_t *rp = weights->row_ptr;
   const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
@@ -216,7 +237,7 @@ EK_AVX2_INLINE void ek_spfc_drive16(const ek_fc_shape *shape, const ek_qs8_fc_pa
       size_t end = oc;
       while (end < n) {
         const size_t next = n - end < 8 ? n : end + 8;
-        if (rp[next] - rp[oc] > EK_SPFC_CHUNK) break;
+        if (rp[next] - rp[oc] > budget) break;
         end = next;
       }
       __m256i acc[8];
@@ -226,8 +247,10 @@ EK_AVX2_INLINE void ek_spfc_drive16(const ek_fc_shape *shape, const ek_qs8_fc_pa
           acc[j] = _mm256_setzero_si256();
           if (j < nr) {
             const uint32_t begin = rp[oc + j];
-            acc[j] = ek_spfc_row16(xs, weights->block_col + begin, weights->values + (size_t)begin * 16,
-                                   rp[oc + j + 1] - begin);
+            const uint16_t *cols = weights->block_col + begin;
+            const int8_t *v = weights->values + (size_t)begin * bw;
+            acc[j] = bw == 16 ? ek_spfc_row16(xs, cols, v, rp[oc + j + 1] - begin)
+                              : ek_spfc_row4(xs, cols, v, rp[oc + j + 1] - begin);
           }
         }
         ek_spfc_store8(acc, nr, oc, bias, params, y);
@@ -235,15 +258,20 @@ EK_AVX2_INLINE void ek_spfc_drive16(const ek_fc_shape *shape, const ek_qs8_fc_pa
         continue;
       }
       const uint32_t first = rp[oc];
-      ek_spfc_prefix16(xs, weights->block_col + first, weights->values + (size_t)first * 16, rp[end] - first,
-                       prefix);
+      const uint16_t *cols = weights->block_col + first;
+      const int8_t *v = weights->values + (size_t)first * bw;
+      if (bw == 16) {
+        ek_spfc_prefix16(xs, cols, v, rp[end] - first, prefix);
+      } else {
+        ek_spfc_prefix4(xs, cols, v, rp[end] - first, prefix, m);
+      }
       for (; oc < end; oc += 8) {
         const size_t nr = end - oc < 8 ? end - oc : 8;
-        __m256i lo = prefix[rp[oc] - first];
+        __m256i lo = ek_spfc_running(prefix, m, bw, rp[oc] - first);
         for (size_t j = 0; j < 8; ++j) {
           acc[j] = _mm256_setzero_si256();
           if (j < nr) {
-            const __m256i hi = prefix[rp[oc + j + 1] - first];
+            const __m256i hi = ek_spfc_running(prefix, m, bw, rp[oc + j + 1] - first);
             acc[j] = _mm256_sub_epi32(hi, lo);
             lo = hi;
           }
@@ -254,32 +282,13 @@ EK_AVX2_INLINE void ek_spfc_drive16(const ek_fc_shape *shape, const ek_qs8_fc_pa
   }
 }
 
-/* Blocks of 4, k <= EK_SPFC_MAX_K. */
-EK_AVX2_INLINE void ek_spfc_drive4(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
-                                   const int8_t *input, const ek_qs8_bsr *weights,
-                                   const int32_t *bias, int8_t *output) {
-  int16_t xs[EK_SPFC_MAX_K + 16] __attribute__((aligned(32)));
-  const size_t k = (size_t)shape->in_features, n = (size_t)shape->out_features;
-  const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
-  for (size_t b = 0; b < (size_t)shape->batch; ++b) {
-    int8_t *y = output + b * n;
-    ek_spfc_widen(input + b * k, k, zp, xs);
-    for (size_t oc = 0; oc < n; oc += 8) {
-      const size_t nr = n - oc < 8 ? n - oc : 8;
-      __m256i acc[8];
-      ek_spfc_group4(xs, weights, weights->row_ptr + oc, nr, acc);
-      ek_spfc_store8(acc, nr, oc, bias, params, y);
-    }
-  }
-}
-
 EK_AVX2 void ek_qs8_spfc_minmax_b1x4__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                            const int8_t *input, const ek_qs8_bsr *weights,
                                            const int32_t *bias, int8_t *output) {
   if (shape->in_features > EK_SPFC_MAX_K) {
     ek_qs8_spfc_drive(shape, params, input, weights, bias, output, 4, ek_sp_row_b1x4);
   } else {
-    ek_spfc_drive4(shape, params, input, weights, bias, output);
+    ek_spfc_drive(shape, params, input, weights, bias, output, 4);
   }
 }
 
@@ -289,7 +298,7 @@ EK_AVX2 void ek_qs8_spfc_minmax_b1x16__avx2(const ek_fc_shape *shape, const ek_q
   if (shape->in_features > EK_SPFC_MAX_K) {
     ek_qs8_spfc_drive(shape, params, input, weights, bias, output, 16, ek_sp_row_b1x16);
   } else {
-    ek_spfc_drive16(shape, params, input, weights, bias, output);
+    ek_spfc_drive(shape, params, input, weights, bias, output, 16);
   }
 }
 
