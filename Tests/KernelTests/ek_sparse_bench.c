@@ -248,8 +248,10 @@ int main(int argc, char **argv) {
   };
   static const int sparsities[] = {50, 70, 80, 90};
   printf("ek_sparse_bench: level %s; us per call, medians of 15 alternating dense/sparse batches\n", lk.isa);
-  printf("%-28s %-6s %5s %10s %10s %10s %8s\n", "layer", "block", "sp%", "dense_ref", "dense_simd",
-         "sparse", "speedup");
+  if (!pointwise_only) {
+    printf("%-28s %-6s %5s %10s %10s %10s %8s\n", "layer", "block", "sp%", "dense_ref", "dense_simd",
+           "sparse", "speedup");
+  }
   for (size_t si = 0; si < (pointwise_only ? 0 : sizeof(shapes) / sizeof(shapes[0])); ++si) {
     const int conv = shapes[si].pixels > 0, rows = conv ? shapes[si].pixels : 1;
     if (conv && fc_only) continue;
