@@ -84,17 +84,15 @@ EK_BSR_DEFINE_CONV1X1(EK_AVX2, avx2, 16, ek_sp_row_b1x16)
  * requantized together (ek_qs8_fc_requant8_store). Rows longer than EK_SPFC_MAX_K run the
  * row routines above instead.
  *
- * Blocks of 16 (one aligned 32-byte load of widened input per block): a loop per output
- * feature would end in a mispredicted branch every few blocks (a 256-feature row at 80 %
- * sparsity has about 3 blocks), so the eight features' blocks run as one loop. It keeps a
- * running sum P of the vpmaddwd products (int32 lanes modulo 2^32) and stores P after each
- * block into end[f], f the block's feature, looked up in a byte table filled beforehand
- * (feature f writes f over 32 entries from its first block on, in feature order, so later
- * features overwrite the overshoot). Feature f's sum is then end[f] - end[f - 1], an empty
- * feature taking its predecessor's end.
- *
- * Blocks of 4: four blocks' 8-byte widened input chunks are assembled with scalar loads
- * (cheaper than vpgatherdq on the cores measured), one loop per output feature.
+ * A loop per output feature would end in a mispredicted branch every few blocks (a
+ * 256-feature row at 80 % sparsity holds about 3 blocks of 16), so the blocks of a chunk of
+ * features (whole groups of eight, EK_SPFC_CHUNK blocks at most) run as one loop that stores
+ * the running sum of the vpmaddwd products after every block (int32 lanes modulo 2^32);
+ * feature f's sum is then running[row_ptr[f + 1]] - running[row_ptr[f]], an empty feature
+ * giving 0. Blocks of 16: one aligned 32-byte load of widened input per block. Blocks of 4:
+ * four blocks' 8-byte widened input chunks per vpmaddwd, assembled with scalar loads (vpgatherdq
+ * was slower on the AMD EPYC measured); the running sum is kept per step of four blocks, plus
+ * each step's products to add the first 1..3 blocks of a step.
  */
 #define EK_SPFC_MAX_K 8192
 
