@@ -24,7 +24,7 @@ public struct StorageChoice: Sendable {
 /// use, in two runs, taking the highest over the shapes of an input-feature class.
 /// FullyConnected: `out/bench/ek_sparse_bench --fc` (batch 1; 64->32, 128->640, 256->256,
 /// 512->512, 640->128, 1024->1024) against ek_qs8_fc_minmax_1x8c16__avx2. At 80 % with 1x16
-/// blocks it ran 1.5-1.6x (256 and 128 inputs), 1.4-1.8x (512, 640) and 1.9-2.4x (1024) faster;
+/// blocks it ran 1.5-1.6x (256 and 128 inputs), 1.4-1.8x (512, 640) and 1.8-2.4x (1024) faster;
 /// with 1x4 blocks it needs 90 % (1.1-2.1x) and never pays below 256 inputs.
 /// 1x1 Conv2D: `out/bench/ek_sparse_bench --pointwise`, the pixel-panel sparse conv
 /// (ek_sparse_px.h; 25x5 to 56x56 pixels, 32 to 256 input channels) against
