@@ -105,4 +105,28 @@ final class PruningTests: XCTestCase {
         let dense = try Packer.build(denseGraph, name: "digits_cnn")
         XCTAssertEqual(try evaluate(dense, d).outputs, try evaluate(result.final, d).outputs)
     }
+
+    /// A layer pruned to exactly the crossover sparsity is stored sparse, although the whole
+    /// blocks it keeps (80 % of 16384 leaves 3277) put its block sparsity a hair below it; one
+    /// more kept block makes it dense.
+    func testSpeedPolicyCountsBlocksAtTheCrossover() {
+        let rows = 512, columns = 512, blocks = rows * columns / 16
+        let cross = SparseStorage.crossover(conv: false, blockWidth: 16, inFeatures: columns)
+        let allowed = Int(((1 - cross) * Double(blocks)).rounded())
+        func weights(keeping kept: Int) -> [Int8] {
+            var w = [Int8](repeating: 0, count: rows * columns)
+            for b in 0..<kept {
+                let block = b * blocks / kept  // spread over the matrix
+                for i in 0..<16 { w[block * 16 + i] = 1 }
+            }
+            return w
+        }
+        let atCrossover = SparseStorage.choose(weights(keeping: allowed), rows: rows, columns: columns, conv: false,
+                                               policy: .speed)
+        XCTAssertEqual(atCrossover.blockWidth, 16, atCrossover.reason)
+        XCTAssertLessThan(atCrossover.blockSparsity, cross)
+        let past = SparseStorage.choose(weights(keeping: allowed + 1), rows: rows, columns: columns, conv: false,
+                                        policy: .speed)
+        XCTAssertNil(past.blockWidth, past.reason)
+    }
 }

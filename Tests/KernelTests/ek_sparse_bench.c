@@ -2,17 +2,19 @@
  * ek_sparse_bench: dense vs block-sparse int8 kernels, per layer shape and sparsity, on the
  * best kernel level of this CPU (`make bench` runs it; compare rows of one run only).
  *
- * Usage: ek_sparse_bench [--quick] [--pointwise]   (--pointwise: the second table only)
+ * Usage: ek_sparse_bench [--quick] [--fc] [--pointwise]
+ *   --fc: the fully connected rows only; --pointwise: the pointwise table only.
  *
  * Rows: fully connected (batch 1) and 1x1 convolution (pixels x in_c -> out_c) shapes at
  * 50/70/80/90 % block sparsity with blocks of 1x4 and 1x16. Columns: dense time, sparse
- * time, dense/sparse speed-up. For fc the dense kernel is the level's SIMD fc kernel. For
- * conv 1x1 two dense baselines are shown: the runtime's dense conv kernel
- * (ek_qs8_conv2d_minmax_1x1__ref, the only dense conv there is) and the level's SIMD fc
- * kernel run as a GEMM over the pixels (what an optimized dense 1x1 conv would do); the
- * speed-up column uses the stronger (SIMD GEMM) baseline. Dense and sparse are timed in
- * alternating batches (see time_pair_us). A second table times MobileNet-style pointwise
- * convolutions: the level's dense SIMD conv kernel against the pixel-panel sparse kernel
+ * time, dense/sparse speed-up. The dense kernels are the ones the runtime's kernel table
+ * picks on this level (KernelTable.swift: on AVX2 ek_qs8_fc_minmax_1x8c16__avx2 for fc and
+ * ek_qs8_conv2d_minmax_4x16c2__avx2 for conv); for conv 1x1 the scalar dense reference
+ * (ek_qs8_conv2d_minmax_1x1__ref) is shown too. Dense and sparse are timed in 15
+ * alternating batches of the thread's CPU time (see time_pair_us): times are medians, the
+ * speed-up is the median of the 15 per-batch dense/sparse ratios, so load from other
+ * processes, which slows both halves of a batch alike, mostly cancels. A second table times MobileNet-style pointwise
+ * convolutions: the level's dense conv kernel against the pixel-panel sparse kernel
  * (ek_sparse_px.h) at the same sparsities.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -51,10 +53,10 @@ static level_kernels pick(void) {
   (void)f;
 #if defined(__x86_64__)
   if ((f & EK_CPU_LEVEL_AVX2) == EK_CPU_LEVEL_AVX2) {
-    k = (level_kernels){"avx2", ek_qs8_fc_minmax_1x4c16__avx2,
+    k = (level_kernels){"avx2", ek_qs8_fc_minmax_1x8c16__avx2,
                         {ek_qs8_spfc_minmax_b1x4__avx2, ek_qs8_spfc_minmax_b1x16__avx2},
                         {ek_qs8_spconv1x1_minmax_b1x4__avx2, ek_qs8_spconv1x1_minmax_b1x16__avx2},
-                        ek_qs8_conv2d_minmax_2x4c16__avx2, ek_qs8_spconv1x1_minmax_px32__avx2};
+                        ek_qs8_conv2d_minmax_4x16c2__avx2, ek_qs8_spconv1x1_minmax_px32__avx2};
   }
 #elif defined(__aarch64__)
   if ((f & EK_CPU_LEVEL_NEON) == EK_CPU_LEVEL_NEON) {
@@ -73,9 +75,11 @@ static level_kernels pick(void) {
   return k;
 }
 
+/* This thread's CPU time: on a shared machine, time spent descheduled is not counted (other
+ * processes still share caches and cores, hence the alternating batches below). */
 static double now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -108,9 +112,19 @@ static void call(const job *j) {
   }
 }
 
-/* Microseconds per call of a and b: 15 alternating batches of calls lasting >= 5 ms each,
- * minimum of each (other processes on a shared machine only ever add time). */
-static void time_pair_us(const job *a, const job *b, int quick, double *ta, double *tb) {
+static int cmp_double(const void *p, const void *q) {
+  const double a = *(const double *)p, b = *(const double *)q;
+  return a < b ? -1 : a > b;
+}
+
+static double median15(double *v) {
+  qsort(v, 15, sizeof(double), cmp_double);
+  return v[7];
+}
+
+/* Microseconds per call of a and b and the a/b ratio: 15 alternating batches of calls
+ * lasting >= 5 ms each; medians of the times and of the 15 per-batch ratios. */
+static void time_pair_us(const job *a, const job *b, int quick, double *ta, double *tb, double *ratio) {
   long reps = 1;
   for (;;) {
     const double t0 = now();
@@ -118,7 +132,7 @@ static void time_pair_us(const job *a, const job *b, int quick, double *ta, doub
     if (now() - t0 >= (quick ? 0.001 : 0.005)) break;
     reps *= 2;
   }
-  *ta = *tb = 1e30;
+  double va[15], vb[15], vr[15];
   for (int s = 0; s < 15; ++s) {
     double t0 = now();
     for (long r = 0; r < reps; ++r) call(a);
@@ -126,9 +140,13 @@ static void time_pair_us(const job *a, const job *b, int quick, double *ta, doub
     t0 = now();
     for (long r = 0; r < reps; ++r) call(b);
     const double db = (now() - t0) / (double)reps * 1e6;
-    *ta = da < *ta ? da : *ta;
-    *tb = db < *tb ? db : *tb;
+    va[s] = da;
+    vb[s] = db;
+    vr[s] = da / db;
   }
+  *ta = median15(va);
+  *tb = median15(vb);
+  if (ratio != NULL) *ratio = median15(vr);
 }
 
 static uint64_t rng = 12345;
@@ -194,10 +212,10 @@ static void bench_pointwise(const level_kernels *lk, int quick) {
         job dense = j, sparse_job = j;
         dense.kind = 4;
         sparse_job.kind = 5;
-        double td = 0, ts = 0;
-        time_pair_us(&dense, &sparse_job, quick, &td, &ts);
+        double td = 0, ts = 0, speedup = 0;
+        time_pair_us(&dense, &sparse_job, quick, &td, &ts, &speedup);
         printf("%-26s %-5s %4d %11.2f %11.2f %7.2fx\n", shapes[si].name, bw == 4 ? "1x4" : "1x16", sp, td, ts,
-               td / ts);
+               speedup);
       }
     }
     free(x); free(w); free(vals); free(cols); free(row_ptr); free(bias); free(mult); free(shift);
@@ -206,25 +224,37 @@ static void bench_pointwise(const level_kernels *lk, int quick) {
 }
 
 int main(int argc, char **argv) {
-  int quick = 0, pointwise_only = 0;
+  int quick = 0, pointwise_only = 0, fc_only = 0;
   for (int i = 1; i < argc; ++i) {
-    quick |= strcmp(argv[i], "--quick") == 0;
-    pointwise_only |= strcmp(argv[i], "--pointwise") == 0;
+    if (strcmp(argv[i], "--quick") == 0) {
+      quick = 1;
+    } else if (strcmp(argv[i], "--pointwise") == 0) {
+      pointwise_only = 1;
+    } else if (strcmp(argv[i], "--fc") == 0) {
+      fc_only = 1;
+    } else {
+      fprintf(stderr, "usage: %s [--quick] [--fc] [--pointwise]\n", argv[0]);
+      return 2;
+    }
   }
   const level_kernels lk = pick();
   /* name, pixels (0 = fc batch 1), in, out */
   static const struct { const char *name; int pixels, in, out; } shapes[] = {
       {"fc 64->32 (digits_mlp fc1)", 0, 64, 32}, {"fc 256->256", 0, 256, 256},
-      {"fc 512->512", 0, 512, 512},              {"fc 1024->1024", 0, 1024, 1024},
+      {"fc 128->640", 0, 128, 640},              {"fc 512->512", 0, 512, 512},
+      {"fc 640->128", 0, 640, 128},              {"fc 1024->1024", 0, 1024, 1024},
       {"conv1x1 8x8 px 64->128", 64, 64, 128},   {"conv1x1 16x16 px 32->64", 256, 32, 64},
       {"conv1x1 4x4 px 256->256", 16, 256, 256},
   };
   static const int sparsities[] = {50, 70, 80, 90};
-  printf("ek_sparse_bench: level %s; us per call, fastest of 15 alternating dense/sparse batches\n", lk.isa);
-  printf("%-28s %-6s %5s %10s %10s %10s %8s\n", "layer", "block", "sp%", "dense_ref", "dense_simd",
-         "sparse", "speedup");
+  printf("ek_sparse_bench: level %s; us per call, medians of 15 alternating dense/sparse batches\n", lk.isa);
+  if (!pointwise_only) {
+    printf("%-28s %-6s %5s %10s %10s %10s %8s\n", "layer", "block", "sp%", "dense_ref", "dense_simd",
+           "sparse", "speedup");
+  }
   for (size_t si = 0; si < (pointwise_only ? 0 : sizeof(shapes) / sizeof(shapes[0])); ++si) {
     const int conv = shapes[si].pixels > 0, rows = conv ? shapes[si].pixels : 1;
+    if (conv && fc_only) continue;
     const int k = shapes[si].in, n = shapes[si].out;
     int8_t *x = aligned_alloc(64, (size_t)rows * k + 64);
     int8_t *w = aligned_alloc(64, (size_t)n * k + 64);
@@ -271,18 +301,18 @@ int main(int argc, char **argv) {
         dense.kind = 0;
         ref.kind = 1;
         sparse_job.kind = conv ? 3 : 2;
-        double dense_simd = 0, sparse = 0, dense_ref = 0, unused = 0;
-        time_pair_us(&dense, &sparse_job, quick, &dense_simd, &sparse);
-        if (conv) time_pair_us(&ref, &sparse_job, 1, &dense_ref, &unused);
+        double dense_simd = 0, sparse = 0, dense_ref = 0, unused = 0, speedup = 0;
+        time_pair_us(&dense, &sparse_job, quick, &dense_simd, &sparse, &speedup);
+        if (conv) time_pair_us(&ref, &sparse_job, 1, &dense_ref, &unused, NULL);
         char ref_text[16];
         snprintf(ref_text, sizeof ref_text, conv ? "%.2f" : "-", dense_ref);
         printf("%-28s %-6s %5d %10s %10.2f %10.2f %7.2fx\n", shapes[si].name, bw == 4 ? "1x4" : "1x16",
-               sp, ref_text, dense_simd, sparse, dense_simd / sparse);
+               sp, ref_text, dense_simd, sparse, speedup);
       }
     }
     free(x); free(w); free(vals); free(cols); free(row_ptr); free(bias); free(mult); free(shift);
     free(scale); free(y);
   }
-  bench_pointwise(&lk, quick);
+  if (!fc_only) bench_pointwise(&lk, quick);
   return 0;
 }

@@ -4,9 +4,11 @@
  *
  * Usage: ek_sparse_difftest [--seed N]
  *
- * Sweep per kernel: rows (batch or pixels) 1..5, in_features W..10W and 256, out_features 1..5
- * and 67, block densities 0, 10, 50, 80 and 100 %, and random, extreme and "exact" data (as in
- * ek_difftest.c). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
+ * Sweep per kernel: rows (batch or pixels) 1..5, in_features W..10W and 256, out_features 1..5,
+ * 8, 9, 15, 17 and 67 (around the 8-feature groups of the AVX2 fc kernels), block densities 0,
+ * 10, 50, 80 and 100 %, and random, extreme and "exact" data (as in ek_difftest.c); plus, for
+ * 1 and 2 rows and 1, 5 and 9 out_features, in_features 2048 (a group of eight features with
+ * more blocks than the AVX2 fc chunk) and 8208 (past the widened row of the AVX2 fc kernels). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
  * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page. Input rows, row_ptr, block columns and values each end
  * EK_EXTRA_BYTES before a PROT_NONE page and outputs end right at one, so an over-read past
  * the contract or any over-write crashes. A kernel the CPU cannot run prints
@@ -84,7 +86,7 @@ static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_
   return p;
 }
 
-enum { MAX_ROWS = 5, MAX_K = 256, MAX_N = 67 };
+enum { MAX_ROWS = 5, MAX_K = 256, MAX_N = 67, BIG_K = 8208, BIG_N = 9 };
 /* Pixel counts for the pixel-panel kernels: around the EK_SPCONV_PX tile edges. */
 static const int kPanelRows[] = {1, 5, 8, 31, 32, 33, 63, 70};
 enum { MAX_PANEL_ROWS = 70 };
@@ -193,7 +195,7 @@ static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cas
   int ks[16], kcount = 0;
   for (int m = 1; m <= 10; ++m) ks[kcount++] = m * e->block_w;
   ks[kcount++] = MAX_K;
-  const int ns[] = {1, 2, 3, 4, 5, MAX_N};
+  const int ns[] = {1, 2, 3, 4, 5, 8, 9, 15, 17, MAX_N};
   *cases = 0;
   const int panel = e->conv == 2;
   const int row_count = panel ? (int)(sizeof(kPanelRows) / sizeof(kPanelRows[0])) : MAX_ROWS;
@@ -207,6 +209,24 @@ static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cas
                            ((uint64_t)ns[ni] << 16) ^ ((uint64_t)kDensity[di] << 4) ^ (uint64_t)data;
             ++*cases;
             if (!run_case(e, seed, rng_next(&mix), rows, ks[ki], ns[ni], kDensity[di], data, buf)) {
+              return 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  /* Long rows: the AVX2 fc kernels' per-feature and unwidened paths. */
+  const int big_ks[] = {2048, BIG_K}, big_ns[] = {1, 5, BIG_N};
+  for (int rows = 1; rows <= 2; ++rows) {
+    for (size_t ki = 0; ki < 2; ++ki) {
+      for (size_t ni = 0; ni < 3; ++ni) {
+        for (size_t di = 0; di < sizeof(kDensity) / sizeof(kDensity[0]); ++di) {
+          for (int data = 0; data < DATA_COUNT; ++data) {
+            uint64_t mix = seed ^ ((uint64_t)rows << 56) ^ ((uint64_t)big_ks[ki] << 32) ^
+                           ((uint64_t)big_ns[ni] << 16) ^ ((uint64_t)kDensity[di] << 4) ^ (uint64_t)data;
+            ++*cases;
+            if (!run_case(e, seed, rng_next(&mix), rows, big_ks[ki], big_ns[ni], kDensity[di], data, buf)) {
               return 0;
             }
           }
@@ -230,7 +250,10 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const uint32_t features = ek_cpu_features();
   printf("ek_sparse_difftest: seed %" PRIu64 ", cpu features 0x%08" PRIx32 "\n", seed, features);
-  const size_t big = (size_t)MAX_PANEL_ROWS * MAX_K * 4;
+  const size_t panel_bytes = (size_t)MAX_PANEL_ROWS * MAX_K * 4, long_bytes = (size_t)BIG_N * BIG_K * 4;
+  const size_t long_scratch = ek_qs8_spconv1x1_px_scratch_bytes(BIG_K, BIG_N, (size_t)BIG_N * BIG_K);
+  size_t big = panel_bytes > long_bytes ? panel_bytes : long_bytes;
+  big = big > long_scratch ? big : long_scratch;
   bufs buf = {guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
               guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
               guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big)};

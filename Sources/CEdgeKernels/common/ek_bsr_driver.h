@@ -55,6 +55,14 @@ EK_BSR_INLINE void ek_qs8_spconv1x1_drive(const ek_fc_shape *shape,
   }
 }
 
+/* Defines the conv 1x1 kernel of one ISA and block width from its row routine. */
+#define EK_BSR_DEFINE_CONV1X1(attr, isa, w, row)                                                \
+  attr void ek_qs8_spconv1x1_minmax_b1x##w##__##isa(                                            \
+      const ek_fc_shape *shape, const ek_qs8_requant_params *params, const int8_t *input,       \
+      const ek_qs8_bsr *weights, const int32_t *bias, int8_t *output) {                         \
+    ek_qs8_spconv1x1_drive(shape, params, input, weights, bias, output, w, row);                \
+  }
+
 /* Defines the fc and conv 1x1 kernels of one ISA and block width from its row routine. */
 #define EK_BSR_DEFINE(attr, isa, w, row)                                                        \
   attr void ek_qs8_spfc_minmax_b1x##w##__##isa(const ek_fc_shape *shape,                        \
@@ -63,10 +71,6 @@ EK_BSR_INLINE void ek_qs8_spconv1x1_drive(const ek_fc_shape *shape,
                                                const int32_t *bias, int8_t *output) {           \
     ek_qs8_spfc_drive(shape, params, input, weights, bias, output, w, row);                     \
   }                                                                                             \
-  attr void ek_qs8_spconv1x1_minmax_b1x##w##__##isa(                                            \
-      const ek_fc_shape *shape, const ek_qs8_requant_params *params, const int8_t *input,       \
-      const ek_qs8_bsr *weights, const int32_t *bias, int8_t *output) {                         \
-    ek_qs8_spconv1x1_drive(shape, params, input, weights, bias, output, w, row);                \
-  }
+  EK_BSR_DEFINE_CONV1X1(attr, isa, w, row)
 
 #endif

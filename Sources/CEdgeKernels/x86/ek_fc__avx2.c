@@ -3,11 +3,7 @@
 #include "../common/ek_fc_driver.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#include <string.h>
-
-#define EK_AVX2 EK_TARGET("avx2,fma")
-#define EK_AVX2_INLINE static inline __attribute__((always_inline)) EK_AVX2
+#include "ek_requant_avx2.h"
 
 EK_AVX2_INLINE float ek_hsum_ps(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -130,34 +126,10 @@ EK_AVX2 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape,
 /*
  * Tile 1x8c16: the input row is widened once (int16 x - zp on the stack, zero past k up to
  * the step), then eight weight rows at a time; their eight sums are reduced together into one
- * vector and requantized as four doubles at a time: acc * scale is the same IEEE product as
- * ek_qs8_fc_requantize's, rounded half away from zero by trunc plus a +-1 step when the exact
- * remainder reaches 0.5, and clamped to +-1024 before the int32 conversion (beyond that the
- * output clamps to the same bound either way, as |output_zero_point| <= 128). Rows longer
+ * vector and requantized together (ek_qs8_fc_requant8_store, ek_requant_avx2.h). Rows longer
  * than EK_FC_MAX_K run the 1x4c16 kernel.
  */
 #define EK_FC_MAX_K 8192
-
-/* [sum a0, ..., sum a7]: one lane per input vector. */
-EK_AVX2_INLINE __m256i ek_hsum8_epi32(const __m256i a[8]) {
-  const __m256i t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[0], a[1]), _mm256_hadd_epi32(a[2], a[3]));
-  const __m256i t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[4], a[5]), _mm256_hadd_epi32(a[6], a[7]));
-  /* t0 = [s0 s1 s2 s3 | s0' s1' s2' s3'] (low and high halves' partial sums), same for t1. */
-  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20), _mm256_permute2x128_si256(t0, t1, 0x31));
-}
-
-/* Four accumulators to int32 outputs before the output zero point: round(acc * scale),
- * clamped to +-1024. */
-EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale) {
-  const __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), _mm256_loadu_pd(scale));
-  const __m256d t = _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m256d r = _mm256_sub_pd(x, t);
-  const __m256d up = _mm256_and_pd(_mm256_cmp_pd(r, _mm256_set1_pd(0.5), _CMP_GE_OQ), _mm256_set1_pd(1.0));
-  const __m256d down = _mm256_and_pd(_mm256_cmp_pd(r, _mm256_set1_pd(-0.5), _CMP_LE_OQ), _mm256_set1_pd(1.0));
-  __m256d y = _mm256_sub_pd(_mm256_add_pd(t, up), down);
-  y = _mm256_min_pd(_mm256_max_pd(y, _mm256_set1_pd(-1024.0)), _mm256_set1_pd(1024.0));
-  return _mm256_cvtpd_epi32(y);
-}
 
 EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
                                            const ek_qs8_fc_params *params, const int8_t *input,
@@ -171,9 +143,6 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
   }
   int16_t xs[EK_FC_MAX_K + 16] __attribute__((aligned(32)));
   const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
-  const __m256i out_zp = _mm256_set1_epi32(params->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(params->output_min);
-  const __m256i out_max = _mm256_set1_epi32(params->output_max);
   const size_t steps = (k + 15) / 16;
   const __m256i keep = ek_keep_epi16_fc(k - (steps - 1) * 16);
   for (size_t b = 0; b < (size_t)shape->batch; ++b) {
@@ -199,31 +168,8 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
           acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
         }
       }
-      int32_t bb[8] = {0};
-      double sc8[8] = {0};
-      const int32_t *bp = bias != NULL ? bias + oc : bb;
-      const double *sc = params->scale + oc;
-      if (nr < 8) {
-        for (size_t j = 0; j < nr; ++j) {
-          bb[j] = bias != NULL ? bias[oc + j] : 0;
-          sc8[j] = params->scale[oc + j];
-        }
-        bp = bb;
-        sc = sc8;
-      }
-      const __m256i sums = _mm256_add_epi32(ek_hsum8_epi32(acc), _mm256_loadu_si256((const __m256i *)bp));
-      const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(sums, 1), sc + 4),
-                                         ek_fc_scale4(_mm256_castsi256_si128(sums), sc));
-      const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out_zp), out_min), out_max);
-      const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(o), _mm256_extracti128_si256(o, 1));
-      const __m128i bytes = _mm_packs_epi16(w16, w16);
-      if (nr == 8) {
-        _mm_storel_epi64((__m128i *)(y + oc), bytes);
-      } else {
-        int8_t tmp[16];
-        _mm_storeu_si128((__m128i *)tmp, bytes);
-        memcpy(y + oc, tmp, nr);
-      }
+      ek_qs8_fc_requant8_store(ek_hsum8_epi32(acc), nr, bias != NULL ? bias + oc : NULL, params->scale + oc,
+                               params, y + oc);
     }
   }
 }

@@ -6,6 +6,8 @@
  * Needs multiplier >= 0 (ek_quantize_multiplier gives [2^30, 2^31) or 0), so that the
  * gemmlowp high multiply never saturates and equals floor((a * b + 2^30) / 2^31): its
  * "nudge then truncate" rounds ties upwards for both signs, exactly like that floor.
+ * The fully connected kernels' double-scale requantization (ek_qs8_fc_requantize) on eight
+ * accumulators is at the end (ek_qs8_fc_requant8_store).
  */
 #ifndef EK_REQUANT_AVX2_H
 #define EK_REQUANT_AVX2_H
@@ -83,6 +85,64 @@ EK_AVX2_INLINE void ek_qs8_requant_n__avx2(size_t n, const int32_t *acc, const i
                                         out_min, out_max);
     _mm_storeu_si128((__m128i *)o, ek_requant8_pack(y));
     memcpy(out + c, o, n - c);
+  }
+}
+
+/* [sum a[0], ..., sum a[7]]: one int32 lane per input vector (sums modulo 2^32). */
+EK_AVX2_INLINE __m256i ek_hsum8_epi32(const __m256i a[8]) {
+  const __m256i t0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[0], a[1]), _mm256_hadd_epi32(a[2], a[3]));
+  const __m256i t1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[4], a[5]), _mm256_hadd_epi32(a[6], a[7]));
+  /* t0 = [s0 s1 s2 s3 | s0' s1' s2' s3'] (low and high halves' partial sums), same for t1. */
+  return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20), _mm256_permute2x128_si256(t0, t1, 0x31));
+}
+
+/* Four fc accumulators to int32 outputs before the output zero point: x = acc * scale is the
+ * same IEEE product as ek_qs8_fc_requantize's, rounded half away from zero as
+ * t + trunc(2 * (x - t)), t = trunc(x) (x - t and its double are exact, and trunc of the
+ * double is +-1 exactly when the remainder reaches +-0.5), then clamped to +-1024 before the
+ * int32 conversion (beyond that the output clamps to the same bound either way, as
+ * |output_zero_point| <= 128). */
+EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale) {
+  const __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), _mm256_loadu_pd(scale));
+  const __m256d t = _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256d r = _mm256_sub_pd(x, t);
+  __m256d y = _mm256_add_pd(t, _mm256_round_pd(_mm256_add_pd(r, r), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+  y = _mm256_min_pd(_mm256_max_pd(y, _mm256_set1_pd(-1024.0)), _mm256_set1_pd(1024.0));
+  return _mm256_cvtpd_epi32(y);
+}
+
+/* y[j] = ek_qs8_fc_requantize(sums[j] + bias[j], scale[j], p) for j < nr (1..8): the raw dot
+ * products of eight output features, their bias (NULL: none) and scale. Reads and writes
+ * exactly nr entries; lanes past nr are ignored. */
+EK_AVX2_INLINE void ek_qs8_fc_requant8_store(__m256i sums, size_t nr, const int32_t *bias,
+                                             const double *scale, const ek_qs8_fc_params *p,
+                                             int8_t *y) {
+  int32_t bb[8] = {0};
+  double sc8[8] = {0};
+  const int32_t *bp = bias != NULL ? bias : bb;
+  const double *sc = scale;
+  if (nr < 8) {
+    for (size_t j = 0; j < nr; ++j) {
+      bb[j] = bias != NULL ? bias[j] : 0;
+      sc8[j] = scale[j];
+    }
+    bp = bb;
+    sc = sc8;
+  }
+  /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
+  sums = _mm256_add_epi32(sums, _mm256_loadu_si256((const __m256i *)bp));
+  const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(sums, 1), sc + 4),
+                                     ek_fc_scale4(_mm256_castsi256_si128(sums), sc));
+  const __m256i o = _mm256_min_epi32(
+      _mm256_max_epi32(_mm256_add_epi32(q, _mm256_set1_epi32(p->output_zero_point)), _mm256_set1_epi32(p->output_min)),
+      _mm256_set1_epi32(p->output_max));
+  const __m128i bytes = ek_requant8_pack(o);
+  if (nr == 8) {
+    _mm_storel_epi64((__m128i *)y, bytes);
+  } else {
+    int8_t tmp[16];
+    _mm_storeu_si128((__m128i *)tmp, bytes);
+    memcpy(y, tmp, nr);
   }
 }
 

@@ -3,11 +3,7 @@
 #include "../common/ek_bsr_driver.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#include <string.h>
-
-#define EK_AVX2 EK_TARGET("avx2,fma")
-#define EK_AVX2_INLINE static inline __attribute__((always_inline)) EK_AVX2
+#include "ek_requant_avx2.h"
 
 EK_AVX2_INLINE uint32_t ek_sp_hsum_epi32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -79,7 +75,229 @@ EK_AVX2_INLINE uint32_t ek_sp_row_b1x16(const int8_t *x, const uint16_t *cols,
   return ek_sp_hsum_epi32(_mm256_add_epi32(acc0, acc1));
 }
 
-EK_BSR_DEFINE(EK_AVX2, avx2, 4, ek_sp_row_b1x4)
-EK_BSR_DEFINE(EK_AVX2, avx2, 16, ek_sp_row_b1x16)
+EK_BSR_DEFINE_CONV1X1(EK_AVX2, avx2, 4, ek_sp_row_b1x4)
+EK_BSR_DEFINE_CONV1X1(EK_AVX2, avx2, 16, ek_sp_row_b1x16)
+
+/*
+ * Fully connected: the input row is widened once to int16 x - zp on the stack (as in the
+ * dense 1x8c16 kernel), then output features go eight at a time and their eight sums are
+ * requantized together (ek_qs8_fc_requant8_store). Rows longer than EK_SPFC_MAX_K run the
+ * row routines above instead.
+ *
+ * A loop per output feature would end in a mispredicted branch every few blocks (a
+ * 256-feature row at 80 % sparsity holds about 3 blocks of 16), so the blocks of a chunk of
+ * features (whole groups of eight, EK_SPFC_CHUNK blocks at most) run as one loop that stores
+ * the running sum of the vpmaddwd products after every block (int32 lanes modulo 2^32);
+ * feature f's sum is then running[row_ptr[f + 1]] - running[row_ptr[f]], an empty feature
+ * giving 0. Blocks of 16: one aligned 32-byte load of widened input per block. Blocks of 4:
+ * four blocks' 8-byte widened input chunks per vpmaddwd, assembled with scalar loads (vpgatherdq
+ * was slower on the AMD EPYC measured); the running sum is kept per step of four blocks, plus
+ * each step's products to add the first 1..3 blocks of a step.
+ */
+#define EK_SPFC_MAX_K 8192
+
+EK_AVX2_INLINE void ek_spfc_widen(const int8_t *x, size_t k, __m256i zp, int16_t *xs) {
+  /* Lanes past k are never read (blocks lie within k); the last load over-reads x within
+   * EK_EXTRA_BYTES. */
+  for (size_t i = 0; i < k; i += 16) {
+    _mm256_store_si256((__m256i *)(xs + i),
+                       _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + i))), zp));
+  }
+}
+
+EK_AVX2_INLINE __m256i ek_spfc_wv(const int8_t *v) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)v));
+}
+
+EK_AVX2_INLINE __m256i ek_spfc_madd16(const int16_t *xs, size_t col, const int8_t *v) {
+  return _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(xs + 16 * col)), ek_spfc_wv(v));
+}
+
+EK_AVX2_INLINE __m256i ek_spfc_row16(const int16_t *xs, const uint16_t *cols, const int8_t *v, size_t nb) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
+  size_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    a0 = _mm256_add_epi32(a0, ek_spfc_madd16(xs, cols[b], v + 16 * b));
+    a1 = _mm256_add_epi32(a1, ek_spfc_madd16(xs, cols[b + 1], v + 16 * b + 16));
+  }
+  if (b < nb) a0 = _mm256_add_epi32(a0, ek_spfc_madd16(xs, cols[b], v + 16 * b));
+  return _mm256_add_epi32(a0, a1);
+}
+
+/* Running sums of the vpmaddwd products of one chunk of output features' blocks of 16:
+ * prefix[i] after the chunk's first i blocks (int32 lanes modulo 2^32; prefix[0] = 0). */
+EK_AVX2_INLINE void ek_spfc_prefix16(const int16_t *xs, const uint16_t *cols, const int8_t *v,
+                                     size_t total, __m256i *prefix) {
+  __m256i sum = _mm256_setzero_si256();
+  _mm256_store_si256(prefix, sum);
+  size_t b = 0;
+  for (; b + 2 <= total; b += 2) {
+    sum = _mm256_add_epi32(sum, ek_spfc_madd16(xs, cols[b], v + 16 * b));
+    _mm256_store_si256(prefix + b + 1, sum);
+    sum = _mm256_add_epi32(sum, ek_spfc_madd16(xs, cols[b + 1], v + 16 * b + 16));
+    _mm256_store_si256(prefix + b + 2, sum);
+  }
+  if (b < total) {
+    sum = _mm256_add_epi32(sum, ek_spfc_madd16(xs, cols[b], v + 16 * b));
+    _mm256_store_si256(prefix + b + 1, sum);
+  }
+}
+
+EK_AVX2_INLINE long long ek_sp_load8(const int16_t *p) {
+  long long v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* Widened input of the four blocks of 4 at cols[0..3], lanes of blocks >= left (1..4) zero:
+ * their columns are replaced by 0 before the loads, so only cols[0 ..< left] are used. */
+EK_AVX2_INLINE __m256i ek_spfc_x4x4(const int16_t *xs, const uint16_t *cols, size_t left) {
+  size_t c0 = cols[0], c1 = left > 1 ? cols[1] : 0, c2 = left > 2 ? cols[2] : 0,
+         c3 = left > 3 ? cols[3] : 0;
+  /* Keeps the column arithmetic scalar: vectorized, it costs four vpextrd per step. */
+  __asm__("" : "+r"(c0), "+r"(c1), "+r"(c2), "+r"(c3));
+  __m256i v = _mm256_setr_epi64x(ek_sp_load8(xs + 4 * c0), ek_sp_load8(xs + 4 * c1), ek_sp_load8(xs + 4 * c2),
+                                 ek_sp_load8(xs + 4 * c3));
+  if (left < 4) {
+    v = _mm256_and_si256(v, _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)left), _mm256_setr_epi64x(0, 1, 2, 3)));
+  }
+  return v;
+}
+
+EK_AVX2_INLINE __m256i ek_spfc_row4(const int16_t *xs, const uint16_t *cols, const int8_t *v, size_t nb) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
+  size_t b = 0;
+  for (; b + 8 <= nb; b += 8) {
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(ek_spfc_x4x4(xs, cols + b, 4), ek_spfc_wv(v + 4 * b)));
+    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(ek_spfc_x4x4(xs, cols + b + 4, 4), ek_spfc_wv(v + 4 * b + 16)));
+  }
+  /* The last 1..7 blocks: values read past the row (within EK_EXTRA_BYTES) meet zero lanes. */
+  for (; b < nb; b += 4) {
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(ek_spfc_x4x4(xs, cols + b, nb - b), ek_spfc_wv(v + 4 * b)));
+  }
+  return _mm256_add_epi32(a0, a1);
+}
+
+/* Requantizes the eight features staged in acc (nr of them) into y[oc ..< oc + nr]. */
+EK_AVX2_INLINE void ek_spfc_store8(const __m256i acc[8], size_t nr, size_t oc, const int32_t *bias,
+                                   const ek_qs8_fc_params *params, int8_t *y) {
+  ek_qs8_fc_requant8_store(ek_hsum8_epi32(acc), nr, bias != NULL ? bias + oc : NULL, params->scale + oc, params,
+                           y + oc);
+}
+
+/* Blocks of 4 in steps of four: q[t] = the sum of the products of steps < t and m[t] = step
+ * t's products, block 4t + i in int32 lanes 2i and 2i + 1 (lanes past the chunk zero), for
+ * t <= total / 4. The running sum up to block i is q[i / 4] plus the first 2 (i % 4) lanes
+ * of m[i / 4]. */
+EK_AVX2_INLINE void ek_spfc_prefix4(const int16_t *xs, const uint16_t *cols, const int8_t *v,
+                                    size_t total, __m256i *q, __m256i *m) {
+  __m256i sum = _mm256_setzero_si256();
+  size_t b = 0, t = 0;
+  for (; b + 4 <= total; b += 4, ++t) {
+    const __m256i p = _mm256_madd_epi16(ek_spfc_x4x4(xs, cols + b, 4), ek_spfc_wv(v + 4 * b));
+    _mm256_store_si256(q + t, sum);
+    _mm256_store_si256(m + t, p);
+    sum = _mm256_add_epi32(sum, p);
+  }
+  /* The last 0..3 blocks: values read past them (within EK_EXTRA_BYTES) meet zero lanes. */
+  __m256i p = _mm256_setzero_si256();
+  if (b < total) p = _mm256_madd_epi16(ek_spfc_x4x4(xs, cols + b, total - b), ek_spfc_wv(v + 4 * b));
+  _mm256_store_si256(q + t, sum);
+  _mm256_store_si256(m + t, p);
+}
+
+/* Features go in chunks of whole groups of eight with at most EK_SPFC_CHUNK blocks of 16
+ * (or 2 * EK_SPFC_CHUNK blocks of 4, in EK_SPFC_CHUNK / 2 steps); a group with more (only
+ * when k > 16 * EK_SPFC_CHUNK / 8) runs a loop per feature instead. */
+#define EK_SPFC_CHUNK 512
+
+/* The running sum of a chunk up to block i (see ek_spfc_prefix16 and ek_spfc_prefix4). */
+EK_AVX2_INLINE __m256i ek_spfc_running(const __m256i *prefix, const __m256i *m, size_t bw, size_t i) {
+  if (bw == 16) return prefix[i];
+  const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(2 * (i & 3))), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_add_epi32(prefix[i / 4], _mm256_and_si256(keep, m[i / 4]));
+}
+
+EK_AVX2_INLINE void ek_spfc_drive(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                  const int8_t *input, const ek_qs8_bsr *weights,
+                                  const int32_t *bias, int8_t *output, size_t bw) {
+  int16_t xs[EK_SPFC_MAX_K + 16] __attribute__((aligned(32)));
+  __m256i prefix[EK_SPFC_CHUNK + 1];
+  __m256i *const m = prefix + EK_SPFC_CHUNK / 2 + 1; /* blocks of 4: q = prefix, then m */
+  const size_t budget = bw == 16 ? EK_SPFC_CHUNK : 2 * EK_SPFC_CHUNK - 8;
+  const size_t k = (size_t)shape->in_features, n = (size_t)shape->out_features;
+  const uint32_t *rp = weights->row_ptr;
+  const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
+  for (size_t b = 0; b < (size_t)shape->batch; ++b) {
+    int8_t *y = output + b * n;
+    ek_spfc_widen(input + b * k, k, zp, xs);
+    for (size_t oc = 0; oc < n;) {
+      size_t end = oc;
+      while (end < n) {
+        const size_t next = n - end < 8 ? n : end + 8;
+        if (rp[next] - rp[oc] > budget) break;
+        end = next;
+      }
+      __m256i acc[8];
+      if (end == oc) {
+        const size_t nr = n - oc < 8 ? n - oc : 8;
+        for (size_t j = 0; j < 8; ++j) {
+          acc[j] = _mm256_setzero_si256();
+          if (j < nr) {
+            const uint32_t begin = rp[oc + j];
+            const uint16_t *cols = weights->block_col + begin;
+            const int8_t *v = weights->values + (size_t)begin * bw;
+            acc[j] = bw == 16 ? ek_spfc_row16(xs, cols, v, rp[oc + j + 1] - begin)
+                              : ek_spfc_row4(xs, cols, v, rp[oc + j + 1] - begin);
+          }
+        }
+        ek_spfc_store8(acc, nr, oc, bias, params, y);
+        oc += nr;
+        continue;
+      }
+      const uint32_t first = rp[oc];
+      const uint16_t *cols = weights->block_col + first;
+      const int8_t *v = weights->values + (size_t)first * bw;
+      if (bw == 16) {
+        ek_spfc_prefix16(xs, cols, v, rp[end] - first, prefix);
+      } else {
+        ek_spfc_prefix4(xs, cols, v, rp[end] - first, prefix, m);
+      }
+      for (; oc < end; oc += 8) {
+        const size_t nr = end - oc < 8 ? end - oc : 8;
+        __m256i lo = ek_spfc_running(prefix, m, bw, rp[oc] - first);
+        for (size_t j = 0; j < 8; ++j) {
+          acc[j] = _mm256_setzero_si256();
+          if (j < nr) {
+            const __m256i hi = ek_spfc_running(prefix, m, bw, rp[oc + j + 1] - first);
+            acc[j] = _mm256_sub_epi32(hi, lo);
+            lo = hi;
+          }
+        }
+        ek_spfc_store8(acc, nr, oc, bias, params, y);
+      }
+    }
+  }
+}
+
+EK_AVX2 void ek_qs8_spfc_minmax_b1x4__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                           const int8_t *input, const ek_qs8_bsr *weights,
+                                           const int32_t *bias, int8_t *output) {
+  if (shape->in_features > EK_SPFC_MAX_K) {
+    ek_qs8_spfc_drive(shape, params, input, weights, bias, output, 4, ek_sp_row_b1x4);
+  } else {
+    ek_spfc_drive(shape, params, input, weights, bias, output, 4);
+  }
+}
+
+EK_AVX2 void ek_qs8_spfc_minmax_b1x16__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                            const int8_t *input, const ek_qs8_bsr *weights,
+                                            const int32_t *bias, int8_t *output) {
+  if (shape->in_features > EK_SPFC_MAX_K) {
+    ek_qs8_spfc_drive(shape, params, input, weights, bias, output, 16, ek_sp_row_b1x16);
+  } else {
+    ek_spfc_drive(shape, params, input, weights, bias, output, 16);
+  }
+}
 
 #endif
