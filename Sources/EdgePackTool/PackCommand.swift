@@ -64,6 +64,12 @@ struct Pack: ParsableCommand {
             check, writes nothing (an existing model.bin stays as it was) and exits 1.
             With --json, the check's JSON object is all edgepack prints.
 
+            int8 Conv2D weights are written in the layout the target CPU's kernels read
+            (K pairs x 16 output channels for x86 AVX2, input zero-point term folded into
+            the bias), so edgerun never repacks at load: the target is the --board's ISA
+            (the NEON boards keep the canonical OHWI layout) or else this machine's CPU.
+            A file packed for one CPU still runs everywhere, with slower kernels.
+
             With --quantize int8, edgepack prints a report: per-layer signal to
             quantization noise ratio (SQNR in dB, higher is better; below about
             20 dB a layer loses much precision) and cosine similarity, how often
@@ -214,6 +220,11 @@ struct Pack: ParsableCommand {
             options.dynamic = d
         }
         options.pruning = try pruning.options()
+        if let board = boardCheck.board {
+            // Weights in the layouts of the board's kernels (FORMAT.md, "Packed int8 Conv2D weights").
+            let profile = try BoardProfile.load(name: board, directory: try boardCheck.directory())
+            options.target = .board(profile.name, isa: profile.isa)
+        }
         let source = try Platform.readAll(path: model)
         let result = try Packer.pack(model: source, options: options)
         // Checked before writing, so an over-budget model never replaces a good file.
