@@ -4,12 +4,13 @@
  * __ref twin reads the same packed bytes as the SIMD kernel, so a file packed for a CPU
  * feature runs correctly (more slowly) on a CPU without it.
  *
- * Layout `oc16_k2` (int8), for OHWI weights [out_c][K], K = kernel_h * kernel_w * in_c:
+ * Layout `oc16_k2_s16`, for int8 OHWI weights [out_c][K], K = kernel_h * kernel_w * in_c:
  *   blocks = ceil(out_c / 16), pairs = ceil(K / 2)
- *   weights: byte ((b * pairs + p) * 16 + j) * 2 + h = w[16 b + j][2 p + h]
+ *   weights: int16 entry ((b * pairs + p) * 16 + j) * 2 + h = w[16 b + j][2 p + h]
  *            (0 where 16 b + j >= out_c or 2 p + h >= K): per 16-channel block, per K pair,
- *            16 channels x 2 K values, i.e. 32 bytes per step of the 4x16c2 tile
- *   bias:    at ek_qs8_pconv2d_bias_offset (the weights' size rounded up to 64), int32
+ *            16 channels x 2 K values widened to int16, i.e. the 64 bytes (two ymm registers)
+ *            one step of the 4x16c2 tile multiplies, with no widening at run time
+ *   bias:    at ek_qs8_pconv2d_bias_offset (the weights' size, a multiple of 64), int32
  *            [blocks * 16]: bias[c] - input_zero_point * sum_k w[c][k] (modulo 2^32; 0 for
  *            padding channels), the input zero-point term folded in at pack time.
  * With the term folded, acc = folded_bias[c] + sum(w * x) over the window, padded taps
@@ -29,7 +30,7 @@
  * convolutions up to it (larger ones stay canonical). */
 #define EK_PCONV_MAX_K 8192
 
-/* Bytes of the packed weights (before the bias), rounded up to 64. */
+/* Bytes of the packed weights (before the bias): blocks x pairs x 64. */
 size_t ek_qs8_pconv2d_bias_offset(size_t out_c, size_t k);
 /* Bytes of the whole packed tensor: weights, then the folded bias. */
 size_t ek_qs8_pconv2d_packed_bytes(size_t out_c, size_t k);

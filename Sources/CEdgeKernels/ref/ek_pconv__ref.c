@@ -5,8 +5,7 @@
 #include <string.h>
 
 size_t ek_qs8_pconv2d_bias_offset(size_t out_c, size_t k) {
-  const size_t bytes = (out_c + 15) / 16 * ((k + 1) / 2) * 32;
-  return (bytes + 63) / 64 * 64;
+  return (out_c + 15) / 16 * ((k + 1) / 2) * 64; /* a multiple of 64 */
 }
 
 size_t ek_qs8_pconv2d_packed_bytes(size_t out_c, size_t k) {
@@ -16,14 +15,14 @@ size_t ek_qs8_pconv2d_packed_bytes(size_t out_c, size_t k) {
 void ek_qs8_pconv2d_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
                          int32_t input_zero_point, void *packed) {
   const size_t pairs = (k + 1) / 2;
-  int8_t *w = (int8_t *)packed;
+  int16_t *w = (int16_t *)packed;
   memset(packed, 0, ek_qs8_pconv2d_packed_bytes(out_c, k));
   for (size_t c = 0; c < out_c; ++c) {
     const size_t b = c / 16, j = c % 16;
     uint32_t sum = 0;
     for (size_t i = 0; i < k; ++i) {
       const int8_t v = weights[c * k + i];
-      w[((b * pairs + i / 2) * 16 + j) * 2 + i % 2] = v;
+      w[((b * pairs + i / 2) * 16 + j) * 2 + i % 2] = (int16_t)v;
       sum += (uint32_t)(int32_t)v;
     }
     const uint32_t folded = (bias != NULL ? (uint32_t)bias[c] : 0u) -
@@ -48,7 +47,7 @@ void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
         int8_t *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
                                 (size_t)ox) * out_c;
         for (size_t oc = 0; oc < out_c; ++oc) {
-          const int8_t *wb = weights + (oc / 16) * pairs * 32 + (oc % 16) * 2;
+          const int16_t *wb = (const int16_t *)(const void *)weights + (oc / 16) * pairs * 32 + (oc % 16) * 2;
           uint32_t acc = (uint32_t)bias[oc];
           size_t i = 0;
           for (int32_t ky = 0; ky < s->kernel_h; ++ky) {

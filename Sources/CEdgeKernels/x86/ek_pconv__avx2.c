@@ -1,11 +1,11 @@
 /*
- * AVX2 Conv2D over packed weights (ek_pconv.h, layout oc16_k2): tile 4x16c2, four output
+ * AVX2 Conv2D over packed weights (ek_pconv.h, layout oc16_k2_s16): tile 4x16c2, four output
  * pixels x 16 output channels, two K values per step, no horizontal sums and no work on the
  * weights at run time. Per tile the four input rows are gathered as int16 (padded taps hold
  * the input zero point, which the folded bias accounts for); each step broadcasts one row's
- * K pair and multiplies it with 16 channels' pairs (vpmaddwd on weights widened from the
- * 32 packed bytes): exact int32 sums, accumulated modulo 2^32 like the reference.
- * Channel blocks are walked in groups of about 32 KiB of weights, so a group stays in cache
+ * K pair and multiplies it with 16 channels' int16 pairs, two aligned loads (vpmaddwd):
+ * exact int32 sums, accumulated modulo 2^32 like the reference.
+ * Channel blocks are walked in groups of about 64 KiB of weights, so a group stays in cache
  * while every pixel tile of the image streams past it.
  */
 #include "ek_pconv.h"
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define EK_PC2_MR 4
-#define EK_PC2_GROUP_BYTES 32768
+#define EK_PC2_GROUP_BYTES 65536
 #define EK_PC2_MAX_GROUP 16
 
 EK_AVX2_INLINE __m256i ek_pc2_load_s16(const int8_t *p) {
@@ -84,13 +84,13 @@ EK_AVX2_INLINE __m256i ek_pc2_bcast_pair(const int16_t *x) {
 }
 
 /* acc[m][h] = sum over kp pairs of rows[m] pair x packed weight pairs, h < halves (8
- * channels each); wp is one channel block (kp steps of 32 bytes, 16-byte aligned). */
-EK_AVX2_INLINE void ek_pc2_mk(size_t kp, const int16_t *const *rows, const int8_t *wp,
+ * channels each); wp is one channel block (kp steps of 32 int16, 32-byte aligned). */
+EK_AVX2_INLINE void ek_pc2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
                               const int halves, __m256i acc[EK_PC2_MR][2]) {
   for (size_t m = 0; m < EK_PC2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
   const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
   for (size_t p = 0; p < kp; ++p, wp += 32) {
-    const __m256i w0 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)wp));
+    const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
     const __m256i x0 = ek_pc2_bcast_pair(r0 + 2 * p), x1 = ek_pc2_bcast_pair(r1 + 2 * p);
     const __m256i x2 = ek_pc2_bcast_pair(r2 + 2 * p), x3 = ek_pc2_bcast_pair(r3 + 2 * p);
     acc[0][0] = _mm256_add_epi32(acc[0][0], _mm256_madd_epi16(x0, w0));
@@ -98,7 +98,7 @@ EK_AVX2_INLINE void ek_pc2_mk(size_t kp, const int16_t *const *rows, const int8_
     acc[2][0] = _mm256_add_epi32(acc[2][0], _mm256_madd_epi16(x2, w0));
     acc[3][0] = _mm256_add_epi32(acc[3][0], _mm256_madd_epi16(x3, w0));
     if (halves == 2) {
-      const __m256i w1 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(wp + 16)));
+      const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
       acc[0][1] = _mm256_add_epi32(acc[0][1], _mm256_madd_epi16(x0, w1));
       acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(x1, w1));
       acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(x2, w1));
@@ -146,7 +146,8 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
   const size_t n = (size_t)s->out_c;
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
   const size_t kp = (k + 1) / 2, blocks = (n + 15) / 16;
-  const size_t block = kp * 32; /* packed bytes of one 16-channel block */
+  const size_t block = kp * 64; /* packed bytes of one 16-channel block */
+  const int16_t *wp = (const int16_t *)(const void *)weights;
   size_t group = EK_PC2_GROUP_BYTES / block;
   group = group < 1 ? 1 : group > EK_PC2_MAX_GROUP ? EK_PC2_MAX_GROUP : group;
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
@@ -181,9 +182,9 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
           const size_t nr = n - c0 < 16 ? n - c0 : 16;
           __m256i acc[EK_PC2_MR][2];
           if (nr > 8) {
-            ek_pc2_mk(kp, r, weights + jb * block, 2, acc);
+            ek_pc2_mk(kp, r, wp + jb * kp * 32, 2, acc);
           } else {
-            ek_pc2_mk(kp, r, weights + jb * block, 1, acc);
+            ek_pc2_mk(kp, r, wp + jb * kp * 32, 1, acc);
           }
           const int full = nr == 16;
           ek_pc2_store(acc, mr, nr, bias + c0, full ? p->multiplier + c0 : tail_m,

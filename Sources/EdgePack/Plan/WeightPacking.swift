@@ -54,7 +54,8 @@ enum WeightPacking {
             guard case .int32(let values)? = g[b].data, values.count == outC else { return nil }
             bias = values
         }
-        var bytes = [UInt8](repeating: 0, count: PackedWeights.byteSize(outChannels: outC, k: k))
+        // The C size: a disagreement with PackedWeights.byteSize fails validation when the file is read back.
+        var bytes = [UInt8](repeating: 0, count: ek_qs8_pconv2d_packed_bytes(outC, k))
         bytes.withUnsafeMutableBytes { dst in
             weights.withUnsafeBufferPointer { wp in
                 if let bias {
