@@ -49,6 +49,7 @@ public enum Lowering {
 
         for v in g.inputs { model.inputs.append(try tensor(v)) }
         var scratch: [(tensor: Int, op: Int)] = []
+        var packedFor: String? = nil
         for (opIndex, node) in g.nodes.enumerated() {
             guard let kind = node.op.kind else { throw internalError("\(node.label) is an import-level op and cannot be lowered") }
             var inputs: [Int?] = []
@@ -58,6 +59,7 @@ public enum Lowering {
                 constantBytes += packed.byteSize
                 model.tensors.append(packed)
                 inputs.append(model.tensors.count - 1)
+                packedFor = target.name
             } else {
                 for v in node.inputs { inputs.append(try v.map { (v: ValueID) throws(EdgeError) in try tensor(v) }) }
             }
@@ -87,7 +89,8 @@ public enum Lowering {
         }
         try plan(g, &model, index, scratch: scratch)
         model.labels = labels
-        model.keyValues = keyValues
+        // Which CPU the packed weight layouts are for (FORMAT.md, "Packed int8 Conv2D weights").
+        model.keyValues = keyValues + (packedFor.map { [("weight layouts", "packed for \($0)")] } ?? [])
         return LoweredModel(description: model, tensorIndex: index, constantBytes: constantBytes)
     }
 
