@@ -20,19 +20,17 @@ mkdir -p "$OUT"
 [ -x "$EDGERUN" ] || { echo "bench-qemu: $EDGERUN missing; run 'make cross BOARD=rpi4' first" >&2; exit 2; }
 clang -O2 -shared -fPIC -fvisibility=hidden -o "$OUT/libinsn_count.so" tools/qemu-insn-count/insn_count.c
 
-# Weight layouts of the NEON boards' kernels (FORMAT.md, packed weights), not this host's.
-TARGET=(--board rpi4 --boards-dir boards)
 models=()
 for model in digits_mlp digits_cnn; do
   src=firmware-models/$model
-  "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model-f32.bin" "${TARGET[@]}" >/dev/null
-  "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model-int8.bin" "${TARGET[@]}" --quantize int8 \
+  "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model-f32.bin" >/dev/null
+  "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model-int8.bin" --quantize int8 \
       --calibration "$src/calibration.npy" >/dev/null
   models+=("$model-f32:$src/sample_0.npy" "$model-int8:$src/sample_0.npy")
 done
 for model in ad01_int8 kws_ref_model pretrainedResnet_quant vww_96_int8 str_ww_ref_model; do
   [ -f "$MLPERF/$model.tflite" ] || continue
-  if "$BIN/edgepack" pack "$MLPERF/$model.tflite" -o "$OUT/$model.bin" "${TARGET[@]}" >/dev/null 2>&1; then
+  if "$BIN/edgepack" pack "$MLPERF/$model.tflite" -o "$OUT/$model.bin" >/dev/null 2>&1; then
     models+=("$model:$MLPERF/goldens/$model/input_0.npy")
   fi
 done

@@ -35,18 +35,16 @@ def run(cmd, env=None, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, **kw).stdout
 
 
-def pack_models(edgepack, out, board=None):
-    """Packs every firmware model as float32 and int8 (like scripts/bench.sh), with the weight
-    layouts of `board`'s kernels (default: this host's; FORMAT.md, packed weights)."""
+def pack_models(edgepack, out):
+    """Packs every firmware model as float32 and int8 (like scripts/bench.sh)."""
     os.makedirs(out, exist_ok=True)
-    target = ["--board", board, "--boards-dir", os.path.join(ROOT, "boards")] if board else []
     models = []
     for model in MODELS:
         src = os.path.join(ROOT, "firmware-models", model)
         for dtype in DTYPES:
             path = os.path.join(out, f"{model}-{dtype}.bin")
             extra = ["--quantize", "int8", "--calibration", f"{src}/calibration.npy"] if dtype == "int8" else []
-            run([edgepack, "pack", f"{src}/model.onnx", "-o", path, "--labels", f"{src}/labels.txt", "-q"] + extra + target)
+            run([edgepack, "pack", f"{src}/model.onnx", "-o", path, "--labels", f"{src}/labels.txt", "-q"] + extra)
             models.append((f"{model}-{dtype}", path, f"{src}/sample_0.npy"))
     return models
 
@@ -135,9 +133,7 @@ def bootstrap_profiles(directory):
 def derive(args):
     edgepack = os.path.join(ROOT, args.bin, "edgepack")
     with tempfile.TemporaryDirectory() as out:
-        # aarch64 runs the files packed for a NEON board (canonical layouts), x86 the host's.
-        arm_models = pack_models(edgepack, os.path.join(out, "arm"), "rpi4")
-        x86_models = pack_models(edgepack, os.path.join(out, "x86"))
+        models = pack_models(edgepack, out)
         bootstrap_profiles(out)
         targets = [
             # (name, qemu command, unstripped binary, EDGE_KERNELS, board whose isa picks the kernels)
@@ -148,7 +144,7 @@ def derive(args):
         results = {}
         for name, qemu, binary, kernels, board, boards_dir in targets:
             totals, work, rest = collections.Counter(), collections.Counter(), []
-            for label, path, sample in (x86_models if name.startswith("x86") else arm_models):
+            for label, path, sample in models:
                 ops = check(edgepack, path, board, boards_dir)["ops"]
                 buckets = attribute(per_inference(qemu, os.path.join(ROOT, binary), path, sample, kernels), ops)
                 totals.update(buckets)

@@ -217,7 +217,7 @@ final class CrossBuildTests: XCTestCase {
         let qemu = try Tools.qemuAarch64()
         let dir = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let model = try XCTUnwrap(try Tools.packFirmwareModels(into: dir, board: "rpi4").first { $0.model == "digits_cnn" && $0.quantized }).bin
+        let model = try XCTUnwrap(try Tools.packFirmwareModels(into: dir).first { $0.model == "digits_cnn" && $0.quantized }).bin
         for (cpu, level) in [("cortex-a53", "neon"), ("cortex-a76", "neondot"), (Self.qemuMax, "neoni8mm")] {
             let r = try Tools.run(qemu, ["-cpu", cpu, edgerun, "info", model], environment: ["EDGE_KERNELS": "auto"])
             XCTAssertEqual(r.status, 0, "\(cpu): \(r.stderr)")
@@ -248,7 +248,7 @@ final class CrossBuildTests: XCTestCase {
         let ramp = dir.appendingPathComponent("ramp.npy")
         try Tools.float32NPY((0..<36).map { Float($0) / 36 }, shape: "(1, 6, 6, 1)").write(to: ramp)
         cases.append((sample.path, ramp.path))
-        for c in try Tools.packFirmwareModels(into: dir, board: "rpi4") { cases.append((c.bin, c.input)) }
+        for c in try Tools.packFirmwareModels(into: dir) { cases.append((c.bin, c.input)) }
 
         // Every case with the reference kernels; int8 cases also with each machine's SIMD kernels
         // (auto: avx2 here, neon, neondot or neoni8mm by qemu CPU), which must stay bit-exact. Float SIMD

@@ -93,9 +93,8 @@ enum Tools {
     }
 
     /// Packs digits_mlp and digits_cnn, float32 and int8, into `dir` with `edgepack`, and
-    /// returns every (model.bin, sample_N.npy) pair. `board`: pack with that board profile's
-    /// weight layouts (the aarch64 runs), else this host's.
-    static func packFirmwareModels(into dir: URL, board: String? = nil) throws -> [PackedCase] {
+    /// returns every (model.bin, sample_N.npy) pair.
+    static func packFirmwareModels(into dir: URL) throws -> [PackedCase] {
         let edgepack = try debugProduct("edgepack")
         var cases: [PackedCase] = []
         for model in ["digits_mlp", "digits_cnn"] {
@@ -104,7 +103,6 @@ enum Tools {
                 let bin = dir.appendingPathComponent("\(model)-\(quantized ? "int8" : "f32").bin").path
                 var args = ["pack", source.appendingPathComponent("model.onnx").path, "-o", bin]
                 if quantized { args += ["--quantize", "int8", "--calibration", source.appendingPathComponent("calibration.npy").path] }
-                if let board { args += ["--board", board, "--boards-dir", root.appendingPathComponent("boards").path] }
                 let packed = try run(edgepack, args)
                 XCTAssertEqual(packed.status, 0, "edgepack \(args.joined(separator: " ")): \(packed.stderr)")
                 for n in 0..<3 {

@@ -19,7 +19,7 @@ public struct PackTarget: Equatable, Sendable {
     /// Canonical layouts only (OHWI weights, separate bias): what every kernel reads.
     public static let canonical = PackTarget(name: "canonical", packsConvOC16K2: false)
 
-    /// The CPU edgepack runs on.
+    /// The CPU edgepack runs on (`edgepack pack --board host`): layout 2 when it has AVX2.
     public static var host: PackTarget {
         #if arch(x86_64)
         let avx2 = ek_cpu_features() & UInt32(EK_CPU_LEVEL_AVX2) == UInt32(EK_CPU_LEVEL_AVX2)
