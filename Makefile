@@ -206,7 +206,7 @@ board-test: cross-test board-deps
 	@echo "== packing $(DEMO_MODEL) to int8 for the board test"
 	@swift build --product edgepack
 	@mkdir -p $(BOARD_TEST_DIR)
-	@.build/debug/edgepack pack $(DEMO_MODEL)/model.onnx -o $(BOARD_TEST_DIR)/digits_int8.bin \
+	@.build/debug/edgepack pack $(DEMO_MODEL)/model.onnx -o $(BOARD_TEST_DIR)/digits_int8.bin --board $(TEST_BOARD) \
 	    --quantize int8 --calibration $(DEMO_MODEL)/calibration.npy --labels $(DEMO_MODEL)/labels.txt >/dev/null
 	@echo "== edgerun watch on an emulated arm64 board (qemu-system-aarch64, gpio-sim)"
 	@scripts/board-test.sh $(OUT)/$(TEST_BOARD)/edgerun $(BOARD_TEST_DIR)/digits_int8.bin $(DEMO_MODEL)

@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "EdgePack",
             dependencies: [
-                "EdgeFormat", "EdgeRuntime",
+                "EdgeFormat", "EdgeRuntime", "CEdgeKernels",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Import/ONNX/onnx.proto"]),

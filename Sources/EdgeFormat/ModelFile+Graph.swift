@@ -23,12 +23,13 @@ extension ModelFile {
             let rank = Int(r[1])
             if rank > FormatV1.maxRank { throw .format(object, "rank \(rank) is above 6") }
             guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage \(r[2]) is not 0 (arena) or 1 (constant)") }
-            if r[4] != 0 && r[4] != SparseWeights.layout {
-                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun",
+            if r[4] != 0 && r[4] != SparseWeights.layout && r[4] != PackedWeights.conv2DLayout {
+                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0, 1, 2)",
                                 fix: "update edgerun or re-pack with a matching edgepack")
             }
-            if r[4] == SparseWeights.layout && (dtype != .int8 || storage != .constant) {
-                throw .format(object, "block-sparse layout needs a constant int8 tensor, found \(dtype.name) \(storage == .constant ? "constant" : "arena")")
+            if r[4] != 0 && (dtype != .int8 || storage != .constant) {
+                let name = r[4] == SparseWeights.layout ? "block-sparse" : "packed conv"
+                throw .format(object, "\(name) layout needs a constant int8 tensor, found \(dtype.name) \(storage == .constant ? "constant" : "arena")")
             }
             var elements = 1
             for d in 0..<FormatV1.maxRank {
@@ -54,6 +55,9 @@ extension ModelFile {
             if overflow || end > limit {
                 let place = storage == .constant ? "CONSTANTS section" : "arena"
                 throw .format(object, "data [\(t.dataOffset), +\(t.byteSize)) plus 64 bytes of padding exceeds the \(limit)-byte \(place)")
+            }
+            if t.layout == PackedWeights.conv2DLayout {
+                try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, object: object)
             }
             if t.layout == SparseWeights.layout {
                 _ = try SparseWeights.validate(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), shape: t.shape, object: object)

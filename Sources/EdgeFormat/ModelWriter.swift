@@ -11,8 +11,9 @@ public struct ModelDescription {
         public var quantizedDimension: Int
         /// Arena offset assigned by the memory planner (arena tensors only).
         public var arenaOffset: Int
-        /// Tensor record `layout`: 0 dense, `SparseWeights.layout` for block-sparse int8
-        /// (then `constantData` holds the encoding).
+        /// Tensor record `layout`: 0 dense, `SparseWeights.layout` for block-sparse int8,
+        /// `PackedWeights.conv2DLayout` for packed Conv2D weights (then `constantData` holds
+        /// the encoding).
         public var layout: UInt8 = 0
 
         public init(name: String, dtype: DType, shape: [Int], constantData: [UInt8]? = nil,

@@ -17,6 +17,10 @@ public struct PackOptions {
     public var pruning: PruneOptions?
     /// Weight-only int8 (dynamic-range) quantization; exclusive with `quantization`.
     public var dynamic: DynamicOptions?
+    /// The CPU whose kernels' weight layouts the file carries (FORMAT.md, "Packed int8 Conv2D
+    /// weights"); the file runs on every CPU either way. Canonical unless the caller names a
+    /// target: layout 2 doubles the Conv2D weight bytes for a few percent on AVX2 only.
+    public var target: PackTarget = .canonical
 
     public init() {}
 }
@@ -119,7 +123,7 @@ public enum Packer {
         }
         // The file name only: the packing host's directories mean nothing on the device.
         var keyValues = [("source", fileName(options.sourceName))]
-        let float = try build(graph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")])
+        let float = try build(graph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")], target: options.target)
         if let d = options.dynamic {
             if options.quantization != nil || options.pruning != nil {
                 throw EdgeError(.usage, object: "--dynamic", problem: "cannot be combined with --quantize int8 or pruning (weight-only int8 keeps float activations)",
@@ -138,7 +142,7 @@ public enum Packer {
         var calibrated = float, pruned: [PrunedLayer]? = nil
         if let p = options.pruning {
             let (prunedGraph, layers) = try Pruner.prune(graph, samples: samples, options: p)
-            calibrated = try build(prunedGraph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")])
+            calibrated = try build(prunedGraph, name: name, labels: options.labels, keyValues: keyValues + [("precision", "float32")], target: options.target)
             pruned = layers
         }
         let base = calibrated.graph
@@ -169,7 +173,7 @@ public enum Packer {
                 layers = l
             }
             if !settings.floatNodes.isEmpty { kv.append(("float layers", settings.floatNodes.sorted().joined(separator: ", "))) }
-            let int8 = try build(quantized.graph, name: name, labels: options.labels, keyValues: kv)
+            let int8 = try build(quantized.graph, name: name, labels: options.labels, keyValues: kv, target: options.target)
             var report = try QuantizationReport.evaluate(float: float, int8: int8, counterpart: quantized.floatCounterpart,
                                                          samples: samples)
             report.calibrationMethod = q.method.rawValue
@@ -187,8 +191,9 @@ public enum Packer {
 
     /// Lowers, serializes, reads back and prepares `graph`.
     public static func build(_ graph: Graph, name: String, labels: [String] = [],
-                             keyValues: [(String, String)] = []) throws(EdgeError) -> PackedModel {
-        let lowered = try Lowering.lower(graph, name: name, producer: producer, labels: labels, keyValues: keyValues)
+                             keyValues: [(String, String)] = [], target: PackTarget = .canonical) throws(EdgeError) -> PackedModel {
+        let lowered = try Lowering.lower(graph, name: name, producer: producer, labels: labels, keyValues: keyValues,
+                                         target: target)
         let bytes = ModelWriter.serialize(lowered.description)
         let packed = PackedModel(graph: graph, lowered: lowered, bytes: bytes)
         do {

@@ -43,6 +43,6 @@ extension Packer {
         }
         let keyValues = [("source", fileName(options.sourceName)), ("precision", "int8"),
                          ("quantization", "from the TFLite file (per-channel symmetric weights, asymmetric activations)")]
-        return PackResult(float: try build(graph, name: name, labels: options.labels, keyValues: keyValues))
+        return PackResult(float: try build(graph, name: name, labels: options.labels, keyValues: keyValues, target: options.target))
     }
 }

@@ -25,6 +25,9 @@ struct Check: ParsableCommand {
             Board profiles are boards/NAME.json: from --boards-dir, else ./boards, else
             the boards/ directory of the repository edgepack was built in.
 
+            `--board host` (edgepack pack's target for this CPU's weight layouts) has no
+            profile and no budgets; check refuses it and asks for a board profile.
+
             Exit codes: 0 fits, 1 over a budget, 2 bad input (file, board, option).
 
             Examples:
@@ -50,7 +53,7 @@ struct Check: ParsableCommand {
 
 /// The options of a board check, shared by `check` and `pack --board`.
 struct BoardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Board profile name (boards/NAME.json), e.g. rpi4.", valueName: "name"))
+    @Option(help: ArgumentHelp("Board profile name (boards/NAME.json), e.g. rpi4; for pack also `host`: this CPU's weight layouts, no budget check.", valueName: "name"))
     var board: String?
 
     @Option(name: .customLong("boards-dir"), help: ArgumentHelp("Directory of board profiles.", valueName: "dir"))
@@ -71,8 +74,16 @@ struct BoardOptions: ParsableArguments {
     @Flag(help: "Print the check as one JSON object.")
     var json = false
 
+    /// `--board host`: not a profile but the CPU running edgepack. `pack` takes it as the
+    /// target of the weight layouts; it has no budgets, so nothing is checked against it.
+    static let host = "host"
+    var isHost: Bool { board == Self.host }
+
     func validateRequired() throws {
         if board == nil { throw ValidationError("--board is required: name a profile from boards/, e.g. --board rpi4") }
+        if isHost {
+            throw ValidationError("--board host names the CPU running edgepack, which has no board profile and no budgets to check: name a profile from boards/, e.g. --board rpi4 (host only selects weight layouts in edgepack pack)")
+        }
         try validate()
     }
 
@@ -82,6 +93,12 @@ struct BoardOptions: ParsableArguments {
         }
         for (flag, value) in [("--ram-budget", ramBudget), ("--storage-budget", storageBudget)] {
             if let value, value <= 0 { throw ValidationError("\(flag) \(value) must be a byte count > 0") }
+        }
+        let budgetOptions: [(String, Bool)] = [("--max-latency-ms", maxLatencyMs != nil), ("--ram-budget", ramBudget != nil),
+                                               ("--storage-budget", storageBudget != nil), ("--binary", binary != nil),
+                                               ("--boards-dir", boardsDir != nil), ("--json", json)]
+        for (flag, used) in budgetOptions where used && isHost {
+            throw ValidationError("\(flag) needs a board profile, and --board host (this CPU's weight layouts) checks no budgets: drop \(flag), or name a profile, e.g. --board rpi4")
         }
         if board == nil, maxLatencyMs != nil || ramBudget != nil || storageBudget != nil || binary != nil || boardsDir != nil || json {
             throw ValidationError("board budget options need --board NAME: add it, e.g. --board rpi4")

@@ -34,6 +34,10 @@ public struct KernelTable {
     public var qs8Add = Entry<QS8Add>(function: ek_qs8_add_minmax_x1__ref, name: "ek_qs8_add_minmax_x1__ref")
     /// float32 MaxPool2D (ek_pool.h).
     public var f32MaxPool2D = Entry<F32Pool>(function: ek_f32_maxpool2d_minmax_1x1__ref, name: "ek_f32_maxpool2d_minmax_1x1__ref")
+    /// int8 Conv2D over weights packed at pack time (layout 2, `ek_pconv.h`); every level can
+    /// run a packed file (the __ref twin reads the same bytes).
+    public var qs8PackedConv2D = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_4x16c2__ref,
+                                                name: "ek_qs8_pconv2d_minmax_4x16c2__ref")
     /// Block-sparse int8 fully connected and 1x1 conv kernels.
     public var sparse = SparseKernels.reference
 
@@ -116,6 +120,7 @@ public struct KernelTable {
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x8c16__avx2, name: "ek_qs8_fc_minmax_1x8c16__avx2")
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x16c2__avx2, name: "ek_qs8_conv2d_minmax_4x16c2__avx2")
+        t.qs8PackedConv2D = Entry(function: ek_qs8_pconv2d_minmax_4x16c2__avx2, name: "ek_qs8_pconv2d_minmax_4x16c2__avx2")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")
         t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__avx2, name: "ek_f32_conv2d_minmax_4x16__avx2")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__avx2, name: "ek_f32_dwconv2d_minmax_1x16__avx2")

@@ -101,6 +101,12 @@ extension PrepareContext {
     func checkSparseOperands() throws(EdgeError) {
         for i in 0..<record.inputCount {
             guard let t = file.input(record, i), file.tensor(t).layout != 0 else { continue }
+            if file.tensor(t).layout == PackedWeights.conv2DLayout {
+                if i != 1 || record.kind != .conv2D {
+                    throw unsupported("input \(i) has the packed conv layout; only Conv2D weights (input 1) may")
+                }
+                continue
+            }
             if i != 1 || (record.kind != .fullyConnected && record.kind != .conv2D) {
                 throw unsupported("input \(i) has block-sparse layout; only FullyConnected and Conv2D weights (input 1) may")
             }

@@ -1,3 +1,4 @@
+import EdgeRuntime
 import EdgeTestSupport
 import Foundation
 import XCTest
@@ -6,7 +7,8 @@ import XCTest
 extension EdgePackCLITests {
     var boardsDir: String { Harness.root.appendingPathComponent("boards").path }
 
-    /// digits_cnn packed to int8 into a temporary file (removed by the caller).
+    /// digits_cnn packed to int8 (canonical weight layouts) into a temporary file (removed by
+    /// the caller).
     func packedCNN() throws -> String {
         let output = temporary("cnn8.bin")
         let r = try run(["pack", cnn, "-o", output, "--quantize", "int8", "--calibration", calibration, "-q"])
@@ -29,6 +31,24 @@ extension EdgePackCLITests {
         XCTAssertEqual(r.status, 0, r.stderr)
         for text in ["cortex-a53 1000 MHz", "ek_qs8_conv2d_minmax_2x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neon",
                      "flash", "RAM", "latency", "fits rpi-zero-2w"] {
+            XCTAssertTrue(r.stdout.contains(text), "missing '\(text)':\n\(r.stdout)")
+        }
+    }
+
+    /// A file packed with --board host on an AVX2 machine runs its Conv2D layers with the
+    /// packed __ref kernel on a NEON board; the check shows that kernel and says how to fix it.
+    func testCheckOfAHostPackedModelOnABoardNamesThePackedReferenceKernel() throws {
+        guard KernelTable.forThisMachine().qs8PackedConv2D.name.description.hasSuffix("__avx2") else {
+            throw XCTSkip("--board host packs canonical layouts here (no AVX2)")
+        }
+        let model = temporary("cnn8-host.bin")
+        defer { try? FileManager.default.removeItem(atPath: model) }
+        let packed = try run(["pack", cnn, "-o", model, "--quantize", "int8", "--calibration", calibration, "-q",
+                              "--board", "host"])
+        XCTAssertEqual(packed.status, 0, packed.stderr)
+        let r = try run(["check", model, "--board", "rpi-zero-2w", "--boards-dir", boardsDir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for text in ["ek_qs8_pconv2d_minmax_4x16c2__ref", "re-pack without --board host (or with --board rpi-zero-2w)"] {
             XCTAssertTrue(r.stdout.contains(text), "missing '\(text)':\n\(r.stdout)")
         }
     }

@@ -17,6 +17,13 @@ final class TFLiteGoldenTests: XCTestCase {
         checkCases(of: .fullyConnected, kernels: .forThisMachine())
     }
     func testConv2DWithThisMachinesKernels() { checkCases(of: .conv2D, kernels: .forThisMachine()) }
+    /// int8 Conv2D cases with their weights in the packed layout 2 (bias folded in, as
+    /// edgepack writes them for AVX2 CPUs): still byte for byte, through the packed __ref
+    /// kernel and through the kernel `auto` picks for packed weights on this machine.
+    func testConv2DWithPackedWeights() { checkCases(of: .conv2D, packWeights: true) }
+    func testConv2DWithPackedWeightsAndThisMachinesKernels() {
+        checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true)
+    }
     func testDepthwiseConv2DWithThisMachinesKernels() { checkCases(of: .depthwiseConv2D, kernels: .forThisMachine()) }
     func testAdd() { checkCases(of: .add) }
     func testMul() { checkCases(of: .mul) }
@@ -75,7 +82,7 @@ final class TFLiteGoldenTests: XCTestCase {
 
     // MARK: - Running cases
 
-    private func checkCases(of kind: OpKind, kernels: KernelTable = .reference,
+    private func checkCases(of kind: OpKind, kernels: KernelTable = .reference, packWeights: Bool = false,
                             file: StaticString = #filePath, line: UInt = #line) {
         let cases: [GoldenCase]
         switch GoldenCorpus.cases {
@@ -88,7 +95,7 @@ final class TFLiteGoldenTests: XCTestCase {
         for c in cases {
             let failure: String?
             do {
-                failure = try Self.run(c, kernels: kernels)
+                failure = try Self.run(c, kernels: kernels, packWeights: packWeights)
             } catch let error as EdgeError {
                 failure = "\(c.name): \(error.message)"
             } catch {
@@ -97,6 +104,9 @@ final class TFLiteGoldenTests: XCTestCase {
             let slot = c.dtype == .int8 ? 1 : 0
             tally[slot].total += 1
             if let failure { failures.append(failure) } else { tally[slot].passed += 1 }
+        }
+        if packWeights {
+            XCTAssertGreaterThan(PackedConvCases.packed, 0, "no case had its Conv2D weights packed", file: file, line: line)
         }
         let summary = tally.filter { $0.total > 0 }.map { "\($0.dtype.name) \($0.passed)/\($0.total)" }.joined(separator: ", ")
         print("TFLite goldens \(kind.name) (\(kernels.isa) kernels): \(summary) passed")
@@ -109,9 +119,14 @@ final class TFLiteGoldenTests: XCTestCase {
     private static let poison: UInt8 = 0xA5
 
     /// Runs one case; returns nil when it matches its golden, else what went wrong.
-    static func run(_ c: GoldenCase, kernels: KernelTable = .reference) throws -> String? {
+    static func run(_ c: GoldenCase, kernels: KernelTable = .reference, packWeights: Bool = false) throws -> String? {
         let built = try TFLiteOpMapping.model(for: c)
-        let model = try EdgeModel(bytes: ModelWriter.serialize(built.description))
+        var description = built.description
+        if packWeights && PackedConvCases.pack(&description) {
+            let ran = "\(try Interpreter(model: try EdgeModel(bytes: ModelWriter.serialize(description)), kernels: kernels).kernelName(0))"
+            if ran != "\(kernels.qs8PackedConv2D.name)" { return "\(c.name): packed weights ran \(ran)" }
+        }
+        let model = try EdgeModel(bytes: ModelWriter.serialize(description))
         let interpreter = try Interpreter(model: model, kernels: kernels)
         if interpreter.inputCount != built.feeds.count {
             return "\(c.name): model has \(interpreter.inputCount) inputs, case feeds \(built.feeds.count)"

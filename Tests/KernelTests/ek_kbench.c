@@ -7,7 +7,10 @@
  * Usage: ek_kbench [--min-seconds S]   (default 0.2 per measurement; single thread)
  *
  * GOPS = 2 * multiply-accumulates / thread CPU seconds (best of 3 timed batches). x86 also prints the
- * int8 peak of one core, measured by timing independent vpmaddubsw / vpmaddwd chains:
+ * int8 peak of one core, measured by timing independent vpmaddubsw / vpmaddwd chains, and a
+ * "packed" column: the AVX2 4x16c2 tile over weights packed beforehand (ek_pconv.h, as
+ * edgepack writes them), with "pk gain" = unpacked avx2 time / packed time.
+ *
  * peak GOPS = 2 * MACs per instruction * instructions per second.
  */
 #define _POSIX_C_SOURCE 199309L
@@ -163,7 +166,11 @@ int main(int argc, char **argv) {
   for (int i = 0; i < IMPLS; ++i) {
     if ((features & kImpls[i].level) == kImpls[i].level) printf(" %9s", kImpls[i].name);
   }
-  printf(" %7s\n", "ratio");
+  printf(" %7s", "ratio");
+#if defined(__x86_64__)
+  if (features & EK_CPU_LEVEL_AVX2) printf(" %9s %7s", "packed", "pk gain");
+#endif
+  printf("\n");
   for (size_t si = 0; si < sizeof(kShapes) / sizeof(kShapes[0]); ++si) {
     const bench_shape *b = &kShapes[si];
     const int eh = b->kh, ew = b->kw;
@@ -195,7 +202,20 @@ int main(int argc, char **argv) {
       last_s = sec;
       printf(" %9.2f", 2.0 * macs / sec * 1e-9);
     }
-    printf(" %6.1fx\n", ref_s / last_s);
+    printf(" %6.1fx", ref_s / last_s);
+#if defined(__x86_64__)
+    if ((features & EK_CPU_LEVEL_AVX2) && !b->depthwise) {
+      const size_t k = per_oc, n = (size_t)s.out_c;
+      int8_t *packed = filled(ek_qs8_pconv2d_packed_bytes(n, k), 9);
+      ek_qs8_pconv2d_pack(n, k, w, bias, p.input_zero_point, packed);
+      const int32_t *folded = (const int32_t *)(void *)(packed + ek_qs8_pconv2d_bias_offset(n, k));
+      double sec;
+      TIME_CALLS(sec, ek_qs8_pconv2d_minmax_4x16c2__avx2(&s, &p, x, packed, folded, y));
+      printf(" %9.2f %6.2fx", 2.0 * macs / sec * 1e-9, last_s / sec);
+      free(packed);
+    }
+#endif
+    printf("\n");
     free(x), free(w), free(bias), free(mult), free(shift), free(y);
   }
   /* The same GEMM through the fully connected kernels: batch 256 x 256 features -> 256. */

@@ -14,6 +14,7 @@
 #include "ek_copy.h"
 #include "ek_cpu.h"
 #include "ek_conv_simd.h"
+#include "ek_pconv.h"
 #include "ek_sparse.h"
 #include "ek_sparse_px.h"
 

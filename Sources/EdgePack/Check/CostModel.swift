@@ -93,6 +93,9 @@ public enum CostModel {
         ("avx2", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x8__avx2"),
     ]
 
+    /// The kernel of int8 Conv2D over packed weights on AVX2 (`KernelTable.qs8PackedConv2D`).
+    public static let packedConvAVX2 = "ek_qs8_pconv2d_minmax_4x16c2__avx2"
+
     /// The kernel names a CPU with `isa` features runs `model`'s ops with.
     public static func kernels(for model: EdgeModel, isa: [String]) throws(EdgeError) -> [String] {
         let reference = try Interpreter(model: model, kernels: .reference)
@@ -101,6 +104,10 @@ public enum CostModel {
             let op = file.op(i)
             var name = "\(reference.kernelName(i))"
             let int8 = file.input(op, 0).map { file.tensor($0).dtype == .int8 } ?? false
+            if op.kind == .conv2D, let w = file.input(op, 1), file.tensor(w).layout == PackedWeights.conv2DLayout {
+                // Packed weights (FORMAT.md layout 2) run their own kernel, SIMD on AVX2 only.
+                return isa.contains("avx2") ? packedConvAVX2 : name
+            }
             for k in simdKernels where k.kind == op.kind && k.int8 == int8 && isa.contains(k.feature) { name = k.name }
             return name
         }
@@ -138,7 +145,9 @@ public enum CostModel {
         let halves = kernel.components(separatedBy: "__")
         let parts = halves[0].split(separator: "_")
         guard parts.count >= 3, halves.count == 2 else { return kernel }
-        return "\(parts[1])_\(parts[2])_\(halves[1])"
+        // Packed-weight convolutions are costed as the convolutions they compute.
+        let op = parts[2] == "pconv2d" ? "conv2d" : parts[2]
+        return "\(parts[1])_\(op)_\(halves[1])"
     }
 
     /// Times `ops` with a board's coefficients and clock. Throws when the board lacks a

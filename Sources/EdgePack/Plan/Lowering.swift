@@ -15,7 +15,7 @@ public struct LoweredModel {
 /// params encoded as FORMAT.md's op table, arena offsets from `MemoryPlanner`.
 public enum Lowering {
     public static func lower(_ g: Graph, name: String, producer: String, labels: [String] = [],
-                             keyValues: [(String, String)] = []) throws(EdgeError) -> LoweredModel {
+                             keyValues: [(String, String)] = [], target: PackTarget = .canonical) throws(EdgeError) -> LoweredModel {
         var model = ModelDescription(name: name, producer: producer)
         var index: [ValueID: Int] = [:]
         var constantBytes = 0
@@ -49,10 +49,20 @@ public enum Lowering {
 
         for v in g.inputs { model.inputs.append(try tensor(v)) }
         var scratch: [(tensor: Int, op: Int)] = []
+        var packedFor: String? = nil
         for (opIndex, node) in g.nodes.enumerated() {
             guard let kind = node.op.kind else { throw internalError("\(node.label) is an import-level op and cannot be lowered") }
             var inputs: [Int?] = []
-            for v in node.inputs { inputs.append(try v.map { (v: ValueID) throws(EdgeError) in try tensor(v) }) }
+            if let packed = WeightPacking.packedConv(g, node, target: target), let x = node.inputs[0] {
+                // Weights in the target's layout with the bias folded in: input 2 is absent.
+                inputs.append(try tensor(x))
+                constantBytes += packed.byteSize
+                model.tensors.append(packed)
+                inputs.append(model.tensors.count - 1)
+                packedFor = target.name
+            } else {
+                for v in node.inputs { inputs.append(try v.map { (v: ValueID) throws(EdgeError) in try tensor(v) }) }
+            }
             if case .gather(_, let indices) = node.op {
                 // The indices live in model.bin as an int32 constant input (FORMAT.md, Gather).
                 var t = ModelDescription.Tensor(name: "\(node.name)/indices", dtype: .int32, shape: [indices.count])
@@ -79,7 +89,8 @@ public enum Lowering {
         }
         try plan(g, &model, index, scratch: scratch)
         model.labels = labels
-        model.keyValues = keyValues
+        // Which CPU the packed weight layouts are for (FORMAT.md, "Packed int8 Conv2D weights").
+        model.keyValues = keyValues + (packedFor.map { [("weight layouts", "packed for \($0)")] } ?? [])
         return LoweredModel(description: model, tensorIndex: index, constantBytes: constantBytes)
     }
 

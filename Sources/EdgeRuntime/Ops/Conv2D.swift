@@ -56,9 +56,18 @@ enum Conv2D {
         if weights.dim(3) != (input.rank == 4 ? input.dim(3) : -1) {
             throw c.unsupported("weights \(weights.shape.text) do not match input channels of \(input.shape.text)")
         }
-        let call = try prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
+        var call = try prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
                                    outChannels: outChannels, kernelH: weights.dim(1), kernelW: weights.dim(2),
                                    depthMultiplier: 1, depthwise: false)
+        if weights.record.layout == PackedWeights.conv2DLayout {
+            // FORMAT.md "Packed int8 Conv2D weights": the folded bias lives in the weights.
+            if call.qs8 == nil { throw c.unsupported("packed conv weights need int8 input and output") }
+            if c.optionalInput(2) != nil { throw c.unsupported("packed conv weights carry the bias; input 2 must be absent") }
+            let k = Int(weights.dim(1)) * Int(weights.dim(2)) * Int(weights.dim(3))
+            call.bias = UnsafeRawPointer(weights.data) + PackedWeights.biasOffset(outChannels: Int(outChannels), k: k)
+            call.qs8 = c.kernels.qs8PackedConv2D.function
+            call.kernelName = c.kernels.qs8PackedConv2D.name
+        }
         if weights.record.layout == SparseWeights.layout {
             return try SparseMatMul.conv1x1(&c, dense: call, input: input, weights: weights, bias: c.optionalInput(2), output: output)
         }

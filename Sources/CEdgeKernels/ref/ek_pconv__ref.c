@@ -1,0 +1,73 @@
+/* Packing and the reference kernel of the packed int8 Conv2D layout (ek_pconv.h). */
+#include "ek_pconv.h"
+#include "ek_quant.h"
+
+#include <string.h>
+
+size_t ek_qs8_pconv2d_bias_offset(size_t out_c, size_t k) {
+  return (out_c + 15) / 16 * ((k + 1) / 2) * 64; /* a multiple of 64 */
+}
+
+size_t ek_qs8_pconv2d_packed_bytes(size_t out_c, size_t k) {
+  return ek_qs8_pconv2d_bias_offset(out_c, k) + (out_c + 15) / 16 * 16 * sizeof(int32_t);
+}
+
+void ek_qs8_pconv2d_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
+                         int32_t input_zero_point, void *packed) {
+  const size_t pairs = (k + 1) / 2;
+  int16_t *w = (int16_t *)packed;
+  memset(packed, 0, ek_qs8_pconv2d_packed_bytes(out_c, k));
+  for (size_t c = 0; c < out_c; ++c) {
+    const size_t b = c / 16, j = c % 16;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const int8_t v = weights[c * k + i];
+      w[((b * pairs + i / 2) * 16 + j) * 2 + i % 2] = (int16_t)v;
+      sum += (uint32_t)(int32_t)v;
+    }
+    const uint32_t folded = (bias != NULL ? (uint32_t)bias[c] : 0u) -
+                            (uint32_t)input_zero_point * sum;
+    memcpy((char *)packed + ek_qs8_pconv2d_bias_offset(out_c, k) + c * sizeof(int32_t), &folded,
+           sizeof(folded));
+  }
+}
+
+void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias,
+                                       int8_t *output) {
+  const size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * in_c;
+  const size_t pairs = (k + 1) / 2;
+  const int32_t zp = params->input_zero_point;
+  for (int32_t b = 0; b < s->batch; ++b) {
+    const int8_t *image = input + (size_t)b * (size_t)s->in_h * (size_t)s->in_w * in_c;
+    for (int32_t oy = 0; oy < s->out_h; ++oy) {
+      for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        int8_t *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
+                                (size_t)ox) * out_c;
+        for (size_t oc = 0; oc < out_c; ++oc) {
+          const int16_t *wb = (const int16_t *)(const void *)weights + (oc / 16) * pairs * 32 + (oc % 16) * 2;
+          uint32_t acc = (uint32_t)bias[oc];
+          size_t i = 0;
+          for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+            const int32_t iy = oy * s->stride_h - s->pad_top + ky * s->dilation_h;
+            for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
+              const int32_t ix = ox * s->stride_w - s->pad_left + kx * s->dilation_w;
+              const int inside = iy >= 0 && iy < s->in_h && ix >= 0 && ix < s->in_w;
+              const int8_t *x =
+                  inside ? image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c : image;
+              for (size_t c = 0; c < in_c; ++c, ++i) {
+                const int32_t v = inside ? (int32_t)x[c] : zp;
+                acc += (uint32_t)((int32_t)wb[(i / 2) * 32 + i % 2] * v);
+              }
+            }
+          }
+          int32_t y = ek_mbqm((int32_t)acc, params->multiplier[oc], params->shift[oc]);
+          y += params->output_zero_point;
+          out[oc] = (int8_t)ek_clamp_i32(y, params->output_min, params->output_max);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/// Packed int8 Conv2D weights: tensor layout 2 (FORMAT.md, "Packed int8 Conv2D weights").
+///
+/// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
+/// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),
+/// followed at `biasOffset` by the int32 bias with the input zero-point term folded in.
+/// Readers check the byte size once at load; kernels then read the bytes in place.
+public enum PackedWeights {
+    /// The tensor record `layout` value of `oc16_k2_s16`.
+    public static let conv2DLayout: UInt8 = 2
+    /// Largest K (kernel height x width x input channels) edgepack packs (`EK_PCONV_MAX_K`).
+    public static let maxK = 8192
+
+    /// Bytes of the packed weights before the folded bias (a multiple of 64).
+    public static func biasOffset(outChannels: Int, k: Int) -> Int {
+        (outChannels + 15) / 16 * ((k + 1) / 2) * 64
+    }
+
+    /// Bytes of a layout-2 tensor of OHWI shape `[outChannels, .., .., ..]` with K = `k`.
+    public static func byteSize(outChannels: Int, k: Int) -> Int {
+        biasOffset(outChannels: outChannels, k: k) + (outChannels + 15) / 16 * 16 * 4
+    }
+
+    /// Checks a layout-2 tensor record: constant int8, rank 4, and the byte size its shape
+    /// implies.
+    public static func validate(shape: Shape, byteSize: Int, object: String) throws(EdgeError) {
+        if shape.rank != 4 {
+            throw .format(object, "packed conv weights have shape \(shape.text); they must be OHWI [out, kh, kw, in]")
+        }
+        let k = shape[1] * shape[2] * shape[3]
+        let expected = Self.byteSize(outChannels: shape[0], k: k)
+        if byteSize != expected {
+            throw .format(object, "packed conv weights of shape \(shape.text) take \(expected) bytes, the record says \(byteSize)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CEdgeKernels
+import EdgeFormat
+
+/// The CPU a model is packed for: which pack-time weight layouts (FORMAT.md, "Packed int8
+/// Conv2D weights") its kernels want. Files packed for one target run everywhere (every layout
+/// has a `__ref` kernel); they run fastest on the target.
+public struct PackTarget: Equatable, Sendable {
+    /// For messages and METADATA: "host (avx2)", "board rpi5", "canonical".
+    public var name: String
+    /// int8 Conv2D weights in layout 2 (`oc16_k2`, the AVX2 4x16c2 tile) with the input
+    /// zero-point term folded into the bias.
+    public var packsConvOC16K2: Bool
+
+    public init(name: String, packsConvOC16K2: Bool) {
+        self.name = name
+        self.packsConvOC16K2 = packsConvOC16K2
+    }
+
+    /// Canonical layouts only (OHWI weights, separate bias): what every kernel reads.
+    public static let canonical = PackTarget(name: "canonical", packsConvOC16K2: false)
+
+    /// The CPU edgepack runs on (`edgepack pack --board host`): layout 2 when it has AVX2.
+    public static var host: PackTarget {
+        #if arch(x86_64)
+        let avx2 = ek_cpu_features() & UInt32(EK_CPU_LEVEL_AVX2) == UInt32(EK_CPU_LEVEL_AVX2)
+        return PackTarget(name: avx2 ? "host (avx2)" : "host", packsConvOC16K2: avx2)
+        #else
+        return PackTarget(name: "host", packsConvOC16K2: false)
+        #endif
+    }
+
+    /// A board profile's target from its `isa` list (boards/SCHEMA.md): `avx2` selects the
+    /// AVX2 layouts; NEON boards keep the canonical layouts their kernels read.
+    public static func board(_ name: String, isa: [String]) -> PackTarget {
+        PackTarget(name: "board \(name)", packsConvOC16K2: isa.contains("avx2"))
+    }
+}
+
+enum WeightPacking {
+    /// The layout-2 weights tensor of an int8 Conv2D node (weights packed, bias folded in), or
+    /// nil when the target does not want it or the node does not qualify (float, dynamic-range
+    /// or block-sparse weights, K over `PackedWeights.maxK`).
+    static func packedConv(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
+        guard target.packsConvOC16K2, case .conv2D = node.op, node.inputs.count >= 2,
+              let x = node.inputs[0], let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
+        let input = g[x], w = g[wv], output = g[node.outputs[0]]
+        guard input.dtype == .int8, output.dtype == .int8, w.dtype == .int8, w.rank == 4, w.sparseBlockWidth == nil,
+              let zp = input.quantization?.zeroPoints, zp.count == 1, let q = w.quantization,
+              case .int8(let weights)? = w.data else { return nil }
+        let outC = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
+        if k > PackedWeights.maxK || weights.count != outC * k { return nil }
+        var bias: [Int32]? = nil
+        if node.inputs.count > 2, let b = node.inputs[2] {
+            guard case .int32(let values)? = g[b].data, values.count == outC else { return nil }
+            bias = values
+        }
+        // The C size: a disagreement with PackedWeights.byteSize fails validation when the file is read back.
+        var bytes = [UInt8](repeating: 0, count: ek_qs8_pconv2d_packed_bytes(outC, k))
+        bytes.withUnsafeMutableBytes { dst in
+            weights.withUnsafeBufferPointer { wp in
+                if let bias {
+                    bias.withUnsafeBufferPointer { ek_qs8_pconv2d_pack(outC, k, wp.baseAddress, $0.baseAddress, zp[0], dst.baseAddress) }
+                } else {
+                    ek_qs8_pconv2d_pack(outC, k, wp.baseAddress, nil, zp[0], dst.baseAddress)
+                }
+            }
+        }
+        var t = ModelDescription.Tensor(name: w.name, dtype: .int8, shape: w.shape)
+        t.constantData = bytes
+        t.layout = PackedWeights.conv2DLayout
+        t.quantization = zip(q.scales, q.zeroPoints).map { QuantParams(scale: $0, zeroPoint: $1) }
+        t.quantizedDimension = q.scales.count > 1 ? q.axis : 0
+        return t
+    }
+}

@@ -1,0 +1,57 @@
+import EdgeFormat
+import EdgeTestSupport
+import XCTest
+
+/// Packed int8 Conv2D weights (tensor layout 2): the size rule, and rejection at load of a
+/// record whose size, shape or dtype does not fit, with the tensor named.
+final class PackedWeightsTests: XCTestCase {
+    /// The sample model with its fc weights replaced by a layout-2 tensor.
+    func model(shape: [Int], bytes: Int, dtype: DType = .int8, layout: UInt8 = PackedWeights.conv2DLayout) -> [UInt8] {
+        var d = SampleModel.description()
+        d.tensors[6] = ModelDescription.Tensor(name: "fc.weights", dtype: dtype, shape: shape,
+                                               constantData: [UInt8](repeating: 0, count: bytes))
+        d.tensors[6].layout = layout
+        return ModelWriter.serialize(d)
+    }
+
+    func load(_ bytes: [UInt8]) throws -> ModelFile {
+        try bytes.withUnsafeBytes { raw in
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: raw.count, alignment: 64)
+            buffer.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            return try ModelFile(validating: UnsafeRawBufferPointer(start: buffer, count: raw.count))
+        }
+    }
+
+    func assertRejected(_ bytes: [UInt8], _ fragment: String, line: UInt = #line) {
+        XCTAssertThrowsError(try load(bytes), line: line) { error in
+            let e = error as! EdgeError
+            XCTAssertTrue(e.message.contains("fc.weights"), "names the tensor: \(e.message)", line: line)
+            XCTAssertTrue(e.message.contains(fragment), "'\(fragment)' not in: \(e.message)", line: line)
+        }
+    }
+
+    func testSizeRule() {
+        // 3 channels -> one 16-channel block; K = 36 -> 18 pairs of 16 x 2 int16 = 1152 bytes,
+        // then 16 int32 biases.
+        XCTAssertEqual(PackedWeights.biasOffset(outChannels: 3, k: 36), 1152)
+        XCTAssertEqual(PackedWeights.byteSize(outChannels: 3, k: 36), 1216)
+        // 17 channels -> two blocks; K = 27 -> 14 pairs: 2 x 14 x 64 = 1792, then 32 biases.
+        XCTAssertEqual(PackedWeights.byteSize(outChannels: 17, k: 27), 1792 + 128)
+        // K = 1 -> one pair (the second K value is 0).
+        XCTAssertEqual(PackedWeights.biasOffset(outChannels: 1, k: 1), 64)
+    }
+
+    func testAcceptsTheExactSize() throws {
+        let file = try load(model(shape: [3, 1, 1, 36], bytes: 1216))
+        XCTAssertEqual(file.tensor(6).layout, PackedWeights.conv2DLayout)
+        XCTAssertEqual(file.tensor(6).byteSize, 1216)
+    }
+
+    func testRejectsWrongSizeShapeDtypeAndUnknownLayouts() {
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1152), "take 1216 bytes, the record says 1152")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1280), "take 1216 bytes, the record says 1280")
+        assertRejected(model(shape: [3, 36], bytes: 1216), "must be OHWI")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32), "packed conv layout needs a constant int8 tensor")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 3), "layout 3 is not known")
+    }
+}

@@ -1,0 +1,58 @@
+import EdgeRuntime
+import EdgeTestSupport
+import Foundation
+import XCTest
+
+/// Which weight layouts `edgepack pack` writes: the portable canonical layouts by default,
+/// layout 2 (FORMAT.md, "Packed int8 Conv2D weights") only for an explicit AVX2 target.
+extension EdgePackCLITests {
+    @discardableResult
+    func packInt8CNN(to output: String, _ extra: [String]) throws -> Run {
+        let r = try run(["pack", cnn, "-o", output, "--quantize", "int8", "--calibration", calibration] + extra)
+        XCTAssertEqual(r.status, 0, "\(extra): \(r.stderr)")
+        return r
+    }
+
+    func testDefaultPackWritesCanonicalLayoutsAndBoardHostPacksForThisCPU() throws {
+        let plain = temporary("plain.bin"), neon = temporary("neon.bin"), host = temporary("host.bin")
+        defer { for f in [plain, neon, host] { try? FileManager.default.removeItem(atPath: f) } }
+        try packInt8CNN(to: plain, ["-q"])
+        try packInt8CNN(to: neon, ["-q", "--board", "rpi4", "--boards-dir", boardsDir])
+        let hostRun = try packInt8CNN(to: host, ["--board", "host"])
+        XCTAssertFalse(hostRun.stdout.contains("fits"), "--board host checks no budgets:\n\(hostRun.stdout)")
+
+        // No --board: the same bytes as for a NEON board, no packed layout anywhere.
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: plain)), try Data(contentsOf: URL(fileURLWithPath: neon)))
+        let plainInfo = try run(["inspect", plain])
+        XCTAssertEqual(plainInfo.status, 0, plainInfo.stderr)
+        XCTAssertFalse(plainInfo.stdout.contains("weight layouts"), plainInfo.stdout)
+        XCTAssertFalse(plainInfo.stdout.contains("pconv2d"), plainInfo.stdout)
+
+        let hostInfo = try run(["inspect", host])
+        XCTAssertEqual(hostInfo.status, 0, hostInfo.stderr)
+        let plainBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: plain)[.size] as? Int)
+        let hostBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: host)[.size] as? Int)
+        if KernelTable.forThisMachine().qs8PackedConv2D.name.description.hasSuffix("__avx2") {
+            // All three Conv2D layers in layout 2, run by the AVX2 packed tile; int16 storage makes the file larger.
+            XCTAssertTrue(hostInfo.stdout.contains("weight layouts: packed for host (avx2)"), hostInfo.stdout)
+            XCTAssertEqual(hostInfo.stdout.components(separatedBy: "ek_qs8_pconv2d_minmax_4x16c2__avx2").count - 1, 3, hostInfo.stdout)
+            XCTAssertGreaterThan(hostBytes, plainBytes)
+        } else {
+            XCTAssertEqual(hostBytes, plainBytes, "a host without AVX2 keeps the canonical layouts")
+            XCTAssertFalse(hostInfo.stdout.contains("pconv2d"), hostInfo.stdout)
+        }
+    }
+
+    func testBoardHostTakesNoBudgetOptionsAndCheckRefusesIt() throws {
+        let output = temporary("never.bin")
+        let pack = try run(["pack", cnn, "-o", output, "--board", "host", "--max-latency-ms", "5"])
+        XCTAssertEqual(pack.status, 2, pack.stdout)
+        XCTAssertTrue(pack.stderr.contains("--max-latency-ms needs a board profile"), pack.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+
+        let check = try run(["check", cnn, "--board", "host"])
+        XCTAssertEqual(check.status, 2, check.stdout)
+        XCTAssertTrue(check.stderr.hasPrefix("edgepack: error: --board host names the CPU running edgepack"), check.stderr)
+        XCTAssertTrue(check.stderr.contains("e.g. --board rpi4"), check.stderr)
+    }
+}
