@@ -163,8 +163,9 @@ final class CrossBuildTests: XCTestCase {
     /// (toolchains/README.md: 281,536 B before watch mode, libgpiod and the SIMD convolution and
     /// sparse kernels; 424,440 B with them; 311,888 B with out-of-line string code and no musl
     /// printf; 345,672 B with the i8mm kernels and integer I/O; 331,704 B with per-op prepare
-    /// functions, less SIL inlining and no frame pointers).
-    static let sizeTarget = 332 * 1024
+    /// functions, less SIL inlining and no frame pointers; 344,216 B with narrow float and int4
+    /// tensors, the float 4x16 conv and the packed-conv kernels).
+    static let sizeTarget = 352 * 1024
 
     /// The stripped binary stays within the budget every board records (`edgerun.binary_bytes`,
     /// also enforced by `make cross`) and within the ceiling; all ops and kernels are in.
