@@ -24,6 +24,133 @@ EK_AVX2_INLINE __m256i ek_qs8_dw_weights(const int8_t *weights, size_t c, size_t
                   : _mm256_setzero_si256();
 }
 
+
+/* Eight channels' weights for tap t as int16, repeated in both 128-bit lanes. */
+EK_AVX2_INLINE __m256i ek_qs8_dw_weights8(const int8_t *weights, size_t c, size_t c0, int t,
+                                          int taps) {
+  if (t >= taps) return _mm256_setzero_si256();
+  const __m128i w = _mm_loadl_epi64((const __m128i *)(weights + (size_t)t * c + c0));
+  return _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(w, w));
+}
+
+/* Input of one pixel for one tap of an 8-channel block: eight int16 minus the zero point, or
+ * zero outside the input (tested only when check is set). */
+EK_AVX2_INLINE __m128i ek_qs8_dw_x8(const int8_t *image, size_t in_w, size_t c, size_t c0,
+                                    int32_t iy, int32_t ix, int32_t in_h, int32_t in_w_i,
+                                    int check, __m128i zp) {
+  if (check && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w_i)) return _mm_setzero_si128();
+  const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
+  return _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)x)), zp);
+}
+
+/* A last block of 1..8 channels (all of a layer with c <= 8): two output pixels share one
+ * vector, pixel A (in row-major order) in the low 128-bit lane and the next pixel B in the
+ * high lane, each lane holding the block's eight channels as int16. The same tap-pair
+ * interleave and vpmaddwd then leave channels 0-3 of both pixels in one accumulator and 4-7
+ * in the other, so no lane is spent on missing channels; weights, bias and requantization
+ * constants repeat in both lanes. An odd last pixel runs as A with a copy of itself as B
+ * (not stored). Inputs and weights over-read by less than 8 bytes (within EK_EXTRA_BYTES)
+ * only into lanes that are never stored. */
+EK_AVX2_INLINE void ek_qs8_dw_image8(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
+                                     const int8_t *image, const int8_t *weights,
+                                     const int32_t *bias, int8_t *out, const int kh,
+                                     const int kw, const int sh, const int sw, const int dh,
+                                     const int dw, size_t c0) {
+  const size_t c = (size_t)s->in_c, in_w = (size_t)s->in_w, cn = c - c0;
+  const int32_t in_h = s->in_h, in_wi = s->in_w, out_w = s->out_w;
+  const __m128i zp = _mm_set1_epi16((short)p->input_zero_point);
+  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
+  const __m256i out_min = _mm256_set1_epi32(p->output_min);
+  const __m256i out_max = _mm256_set1_epi32(p->output_max);
+  const int taps = kh * kw;
+  const int pairs = (taps + 1) / 2;
+  const int preload = pairs <= EK_DW_MAX_PAIRS;
+  int32_t b[8] = {0}, m[8] = {0}, sft[8] = {0};
+  if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(int32_t));
+  memcpy(m, p->multiplier + c0, cn * sizeof(int32_t));
+  memcpy(sft, p->shift + c0, cn * sizeof(int32_t));
+  /* Lane order of the two accumulators: channels 0-3 of A, 0-3 of B and 4-7 of A, 4-7 of B. */
+  int32_t pb[16], pm[16], ps[16];
+  for (int i = 0; i < 16; ++i) {
+    const int ch = (i & 3) + (i >> 3) * 4;
+    pb[i] = b[ch];
+    pm[i] = m[ch];
+    ps[i] = sft[ch];
+  }
+  const __m256i b_a = _mm256_loadu_si256((const __m256i *)pb);
+  const __m256i b_b = _mm256_loadu_si256((const __m256i *)(pb + 8));
+  const ek_requant8 q_a = ek_requant8_load(pm, ps), q_b = ek_requant8_load(pm + 8, ps + 8);
+  __m256i wa[EK_DW_MAX_PAIRS], wb[EK_DW_MAX_PAIRS];
+  for (int t = 0; preload && t < taps; t += 2) {
+    const __m256i w0 = ek_qs8_dw_weights8(weights, c, c0, t, taps);
+    const __m256i w1 = ek_qs8_dw_weights8(weights, c, c0, t + 1, taps);
+    wa[t / 2] = _mm256_unpacklo_epi16(w0, w1);
+    wb[t / 2] = _mm256_unpackhi_epi16(w0, w1);
+  }
+  const size_t pixels = (size_t)s->out_h * (size_t)out_w;
+  int32_t oy = 0, ox = 0;
+  for (size_t q = 0; q < pixels; q += 2) {
+    const int has_b = q + 1 < pixels;
+    const int32_t oy_b = has_b ? (ox + 1 < out_w ? oy : oy + 1) : oy;
+    const int32_t ox_b = has_b ? (ox + 1 < out_w ? ox + 1 : 0) : ox;
+    const int32_t iy_a = oy * sh - s->pad_top, ix_a = ox * sw - s->pad_left;
+    const int32_t iy_b = oy_b * sh - s->pad_top, ix_b = ox_b * sw - s->pad_left;
+    const int inside = iy_a >= 0 && iy_a + (kh - 1) * dh < in_h && ix_a >= 0 &&
+                       ix_a + (kw - 1) * dw < in_wi && iy_b >= 0 &&
+                       iy_b + (kh - 1) * dh < in_h && ix_b >= 0 && ix_b + (kw - 1) * dw < in_wi;
+    __m256i acc_a = b_a, acc_b = b_b;
+    int ky = 0, kx = 0;
+    for (int t = 0; t < taps; t += 2) {
+      __m256i xv[2];
+      for (int u = 0; u < 2; ++u) {
+        if (t + u >= taps) {
+          xv[u] = _mm256_setzero_si256();
+        } else {
+          const __m128i lo = ek_qs8_dw_x8(image, in_w, c, c0, iy_a + ky * dh, ix_a + kx * dw,
+                                          in_h, in_wi, !inside, zp);
+          const __m128i hi = ek_qs8_dw_x8(image, in_w, c, c0, iy_b + ky * dh, ix_b + kx * dw,
+                                          in_h, in_wi, !inside, zp);
+          xv[u] = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+        }
+        if (++kx == kw) {
+          kx = 0;
+          ++ky;
+        }
+      }
+      __m256i w_a, w_b;
+      if (preload) {
+        w_a = wa[t / 2];
+        w_b = wb[t / 2];
+      } else {
+        const __m256i w0 = ek_qs8_dw_weights8(weights, c, c0, t, taps);
+        const __m256i w1 = ek_qs8_dw_weights8(weights, c, c0, t + 1, taps);
+        w_a = _mm256_unpacklo_epi16(w0, w1);
+        w_b = _mm256_unpackhi_epi16(w0, w1);
+      }
+      acc_a = _mm256_add_epi32(acc_a, _mm256_madd_epi16(_mm256_unpacklo_epi16(xv[0], xv[1]), w_a));
+      acc_b = _mm256_add_epi32(acc_b, _mm256_madd_epi16(_mm256_unpackhi_epi16(xv[0], xv[1]), w_b));
+    }
+    const __m256i y_a = ek_requant8_apply(acc_a, &q_a, out_zp, out_min, out_max);
+    const __m256i y_b = ek_requant8_apply(acc_b, &q_b, out_zp, out_min, out_max);
+    const __m256i w16 = _mm256_packs_epi32(y_a, y_b); /* A channels 0-7 | B channels 0-7 */
+    const __m256i b8 = _mm256_packs_epi16(w16, w16);
+    const __m128i y_lo = _mm256_castsi256_si128(b8), y_hi = _mm256_extracti128_si256(b8, 1);
+    int8_t *o = out + q * c + c0;
+    if (cn == 8) {
+      _mm_storel_epi64((__m128i *)o, y_lo);
+      if (has_b) _mm_storel_epi64((__m128i *)(o + c), y_hi);
+    } else {
+      int8_t tmp[32];
+      _mm_storeu_si128((__m128i *)tmp, y_lo);
+      _mm_storeu_si128((__m128i *)(tmp + 16), y_hi);
+      memcpy(o, tmp, cn);
+      if (has_b) memcpy(o + c, tmp + 16, cn);
+    }
+    oy = has_b ? (ox_b + 1 < out_w ? oy_b : oy_b + 1) : oy;
+    ox = has_b ? (ox_b + 1 < out_w ? ox_b + 1 : 0) : ox;
+  }
+}
+
 EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                     const int8_t *image, const int8_t *weights,
                                     const int32_t *bias, int8_t *out, const int kh, const int kw,
@@ -38,6 +165,10 @@ EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requa
   const int pairs = (taps + 1) / 2;
   const int preload = pairs <= EK_DW_MAX_PAIRS;
   for (size_t c0 = 0; c0 < c; c0 += 16) {
+    if (c - c0 <= 8) {
+      ek_qs8_dw_image8(s, p, image, weights, bias, out, kh, kw, sh, sw, dh, dw, c0);
+      break;
+    }
     const size_t cn = c - c0 < 16 ? c - c0 : 16;
     int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
     if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(int32_t));
