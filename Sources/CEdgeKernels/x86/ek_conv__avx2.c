@@ -3,7 +3,7 @@
 
 #if defined(__x86_64__)
 #include "../common/ek_conv_f32_driver.h"
-#include "ek_requant_avx2.h"
+#include "ek_conv_c2_avx2.h"
 
 /* int16 lanes [0, n) set, n <= 16. */
 EK_AVX2_INLINE __m256i ek_keep_epi16(size_t n) {
@@ -97,7 +97,6 @@ EK_AVX2 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
  */
 #define EK_C2_MAX_K 2048
 #define EK_C2_MIN_PIXELS 12
-#define EK_C2_MR 4
 
 /* Transposes an 8x8 matrix of 32-bit units in place (r[i] lane j -> r[j] lane i). */
 EK_AVX2_INLINE void ek_transpose8x8_epi32(__m256i r[8]) {
@@ -196,61 +195,6 @@ EK_AVX2_INLINE void ek_qs8_conv_row_s16(const ek_conv2d_shape *s, const int8_t *
   row[dst - row] = 0;
 }
 
-EK_AVX2_INLINE __m256i ek_bcast_pair(const int16_t *x) {
-  int32_t pair;
-  memcpy(&pair, x, sizeof(pair));
-  return _mm256_set1_epi32(pair);
-}
-
-/* acc[m][h] += sum over pairs of rows[m] pair x weight pairs, h < halves (8 channels each). */
-EK_AVX2_INLINE void ek_qs8_conv_c2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
-                                      const int halves, __m256i acc[EK_C2_MR][2]) {
-  for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
-  const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
-  for (size_t p = 0; p < kp; ++p, wp += 32) {
-    const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
-    const __m256i x0 = ek_bcast_pair(r0 + 2 * p), x1 = ek_bcast_pair(r1 + 2 * p);
-    const __m256i x2 = ek_bcast_pair(r2 + 2 * p), x3 = ek_bcast_pair(r3 + 2 * p);
-    acc[0][0] = _mm256_add_epi32(acc[0][0], _mm256_madd_epi16(x0, w0));
-    acc[1][0] = _mm256_add_epi32(acc[1][0], _mm256_madd_epi16(x1, w0));
-    acc[2][0] = _mm256_add_epi32(acc[2][0], _mm256_madd_epi16(x2, w0));
-    acc[3][0] = _mm256_add_epi32(acc[3][0], _mm256_madd_epi16(x3, w0));
-    if (halves == 2) {
-      const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
-      acc[0][1] = _mm256_add_epi32(acc[0][1], _mm256_madd_epi16(x0, w1));
-      acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(x1, w1));
-      acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(x2, w1));
-      acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(x3, w1));
-    }
-  }
-}
-
-/* Requantizes a 4x16 tile's first mr rows (channels [0, nr)) and stores them. */
-EK_AVX2_INLINE void ek_qs8_conv_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
-                                         const int32_t *b, const int32_t *m, const int32_t *sh,
-                                         const ek_qs8_requant_params *p, int8_t *dst,
-                                         size_t stride) {
-  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(p->output_min);
-  const __m256i out_max = _mm256_set1_epi32(p->output_max);
-  const __m256i b0 = _mm256_loadu_si256((const __m256i *)b);
-  const __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + 8));
-  const ek_requant8 q0 = ek_requant8_load(m, sh), q1 = ek_requant8_load(m + 8, sh + 8);
-  for (size_t i = 0; i < mr; ++i, dst += stride) {
-    const __m256i y0 = ek_requant8_apply(_mm256_add_epi32(acc[i][0], b0), &q0, out_zp, out_min, out_max);
-    const __m256i y1 = ek_requant8_apply(_mm256_add_epi32(acc[i][1], b1), &q1, out_zp, out_min, out_max);
-    const __m128i h0 = _mm_packs_epi32(_mm256_castsi256_si128(y0), _mm256_extracti128_si256(y0, 1));
-    const __m128i h1 = _mm_packs_epi32(_mm256_castsi256_si128(y1), _mm256_extracti128_si256(y1, 1));
-    const __m128i y = _mm_packs_epi16(h0, h1);
-    if (nr == 16) {
-      _mm_storeu_si128((__m128i *)dst, y);
-    } else {
-      int8_t tmp[16];
-      _mm_storeu_si128((__m128i *)tmp, y);
-      memcpy(dst, tmp, nr);
-    }
-  }
-}
 
 /* Repacked weights on the stack, in int16 entries: 64 KiB. */
 #define EK_C2_WP (EK_C2_MAX_K * 16)
@@ -307,11 +251,11 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
           const size_t nr = gn - j < 16 ? gn - j : 16;
           __m256i acc[EK_C2_MR][2];
           if (nr > 8) {
-            ek_qs8_conv_c2_mk(kp, r, wp + j / 16 * block, 2, acc);
+            ek_c2_mk(kp, r, wp + j / 16 * block, 2, acc);
           } else {
-            ek_qs8_conv_c2_mk(kp, r, wp + j / 16 * block, 1, acc);
+            ek_c2_mk(kp, r, wp + j / 16 * block, 1, acc);
           }
-          ek_qs8_conv_c2_store(acc, mr, nr, b + j, m + j, sh + j, p,
+          ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p,
                                out_image + p0 * n + g0 + j, n);
         }
       }

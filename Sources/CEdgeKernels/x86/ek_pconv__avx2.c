@@ -11,11 +11,10 @@
 #include "ek_pconv.h"
 
 #if defined(__x86_64__)
-#include "ek_requant_avx2.h"
+#include "ek_conv_c2_avx2.h"
 
 #include <string.h>
 
-#define EK_PC2_MR 4
 #define EK_PC2_GROUP_BYTES 65536
 #define EK_PC2_MAX_GROUP 16
 
@@ -77,62 +76,6 @@ EK_AVX2_INLINE void ek_pc2_row(const ek_conv2d_shape *s, const int8_t *image, in
   row[dst - row] = 0;
 }
 
-EK_AVX2_INLINE __m256i ek_pc2_bcast_pair(const int16_t *x) {
-  int32_t pair;
-  memcpy(&pair, x, sizeof(pair));
-  return _mm256_set1_epi32(pair);
-}
-
-/* acc[m][h] = sum over kp pairs of rows[m] pair x packed weight pairs, h < halves (8
- * channels each); wp is one channel block (kp steps of 32 int16, 32-byte aligned). */
-EK_AVX2_INLINE void ek_pc2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
-                              const int halves, __m256i acc[EK_PC2_MR][2]) {
-  for (size_t m = 0; m < EK_PC2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
-  const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
-  for (size_t p = 0; p < kp; ++p, wp += 32) {
-    const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
-    const __m256i x0 = ek_pc2_bcast_pair(r0 + 2 * p), x1 = ek_pc2_bcast_pair(r1 + 2 * p);
-    const __m256i x2 = ek_pc2_bcast_pair(r2 + 2 * p), x3 = ek_pc2_bcast_pair(r3 + 2 * p);
-    acc[0][0] = _mm256_add_epi32(acc[0][0], _mm256_madd_epi16(x0, w0));
-    acc[1][0] = _mm256_add_epi32(acc[1][0], _mm256_madd_epi16(x1, w0));
-    acc[2][0] = _mm256_add_epi32(acc[2][0], _mm256_madd_epi16(x2, w0));
-    acc[3][0] = _mm256_add_epi32(acc[3][0], _mm256_madd_epi16(x3, w0));
-    if (halves == 2) {
-      const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
-      acc[0][1] = _mm256_add_epi32(acc[0][1], _mm256_madd_epi16(x0, w1));
-      acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(x1, w1));
-      acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(x2, w1));
-      acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(x3, w1));
-    }
-  }
-}
-
-/* Requantizes a 4x16 tile's first mr rows (channels [0, nr)) and stores them; b holds 16
- * folded biases, m and sh 16 multipliers and shifts. */
-EK_AVX2_INLINE void ek_pc2_store(__m256i acc[EK_PC2_MR][2], size_t mr, size_t nr,
-                                 const int32_t *b, const int32_t *m, const int32_t *sh,
-                                 const ek_qs8_requant_params *p, int8_t *dst, size_t stride) {
-  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(p->output_min);
-  const __m256i out_max = _mm256_set1_epi32(p->output_max);
-  const __m256i b0 = _mm256_loadu_si256((const __m256i *)b);
-  const __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + 8));
-  const ek_requant8 q0 = ek_requant8_load(m, sh), q1 = ek_requant8_load(m + 8, sh + 8);
-  for (size_t i = 0; i < mr; ++i, dst += stride) {
-    const __m256i y0 = ek_requant8_apply(_mm256_add_epi32(acc[i][0], b0), &q0, out_zp, out_min, out_max);
-    const __m256i y1 = ek_requant8_apply(_mm256_add_epi32(acc[i][1], b1), &q1, out_zp, out_min, out_max);
-    const __m128i h0 = _mm_packs_epi32(_mm256_castsi256_si128(y0), _mm256_extracti128_si256(y0, 1));
-    const __m128i h1 = _mm_packs_epi32(_mm256_castsi256_si128(y1), _mm256_extracti128_si256(y1, 1));
-    const __m128i y = _mm_packs_epi16(h0, h1);
-    if (nr == 16) {
-      _mm_storeu_si128((__m128i *)dst, y);
-    } else {
-      int8_t tmp[16];
-      _mm_storeu_si128((__m128i *)tmp, y);
-      memcpy(dst, tmp, nr);
-    }
-  }
-}
 
 EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
                                                 const ek_qs8_requant_params *p,
@@ -152,7 +95,7 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
   group = group < 1 ? 1 : group > EK_PC2_MAX_GROUP ? EK_PC2_MAX_GROUP : group;
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
   const int16_t zp = (int16_t)p->input_zero_point;
-  int16_t rows[EK_PC2_MR][EK_PCONV_MAX_K + 32] __attribute__((aligned(32)));
+  int16_t rows[EK_C2_MR][EK_PCONV_MAX_K + 32] __attribute__((aligned(32)));
   /* The last block's multipliers and shifts, padded to 16 (the arrays are read exactly). */
   int32_t tail_m[16] = {0}, tail_sh[16] = {0};
   for (size_t c = (blocks - 1) * 16; c < n; ++c) {
@@ -164,10 +107,10 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
     for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
       const int8_t *image = input + bi * image_bytes;
       int8_t *out_image = output + bi * pixels * n;
-      for (size_t p0 = 0; p0 < pixels; p0 += EK_PC2_MR) {
-        const size_t mr = pixels - p0 < EK_PC2_MR ? pixels - p0 : EK_PC2_MR;
-        const int16_t *r[EK_PC2_MR];
-        for (size_t i = 0; i < EK_PC2_MR; ++i) {
+      for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
+        const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
+        const int16_t *r[EK_C2_MR];
+        for (size_t i = 0; i < EK_C2_MR; ++i) {
           if (i < mr) {
             const size_t pix = p0 + i;
             ek_pc2_row(s, image, (int32_t)(pix / (size_t)s->out_w),
@@ -180,14 +123,14 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
         for (size_t jb = g0; jb < g1; ++jb) {
           const size_t c0 = jb * 16;
           const size_t nr = n - c0 < 16 ? n - c0 : 16;
-          __m256i acc[EK_PC2_MR][2];
+          __m256i acc[EK_C2_MR][2];
           if (nr > 8) {
-            ek_pc2_mk(kp, r, wp + jb * kp * 32, 2, acc);
+            ek_c2_mk(kp, r, wp + jb * kp * 32, 2, acc);
           } else {
-            ek_pc2_mk(kp, r, wp + jb * kp * 32, 1, acc);
+            ek_c2_mk(kp, r, wp + jb * kp * 32, 1, acc);
           }
           const int full = nr == 16;
-          ek_pc2_store(acc, mr, nr, bias + c0, full ? p->multiplier + c0 : tail_m,
+          ek_c2_store(acc, mr, nr, bias + c0, full ? p->multiplier + c0 : tail_m,
                        full ? p->shift + c0 : tail_sh, p, out_image + p0 * n + c0, n);
         }
       }
