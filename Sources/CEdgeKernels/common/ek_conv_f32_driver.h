@@ -191,16 +191,23 @@ EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *
   float zero[EK_F32_C16_MAX_K];
   const float *ptrs[EK_F32_C16_MAX_TAPS * EK_F32_C16_MR];
   for (size_t c = 0; c < in_c; ++c) zero[c] = 0.0f;
-  /* Element offsets of the taps from a window's first input pixel, for windows inside. */
-  size_t tap_offset[EK_F32_C16_MAX_TAPS];
+  /* Per tap: input row and column from a window's first input pixel, and the element
+   * offset of that tap (from the same pixel) inside the input. */
+  int32_t tap_dy[EK_F32_C16_MAX_TAPS], tap_dx[EK_F32_C16_MAX_TAPS];
+  ptrdiff_t tap_offset[EK_F32_C16_MAX_TAPS];
+  const ptrdiff_t line_elems = (ptrdiff_t)s->in_w * (ptrdiff_t)in_c;
   for (int32_t ky = 0, t = 0; ky < s->kernel_h; ++ky) {
     for (int32_t kx = 0; kx < s->kernel_w; ++kx, ++t) {
-      tap_offset[t] = ((size_t)(ky * s->dilation_h) * (size_t)s->in_w +
-                       (size_t)(kx * s->dilation_w)) * in_c;
+      tap_dy[t] = ky * s->dilation_h;
+      tap_dx[t] = kx * s->dilation_w;
+      tap_offset[t] = (ptrdiff_t)tap_dy[t] * line_elems + (ptrdiff_t)tap_dx[t] * (ptrdiff_t)in_c;
     }
   }
-  const int32_t span_h = (s->kernel_h - 1) * s->dilation_h;
-  const int32_t span_w = (s->kernel_w - 1) * s->dilation_w;
+  /* A window starting at (iy0, ix0) lies inside the input when iy0 is in [0, last_y] and ix0
+   * in [0, last_x] (compared as unsigned: negative starts wrap to large values). */
+  const int32_t last_y = s->in_h - 1 - (s->kernel_h - 1) * s->dilation_h;
+  const int32_t last_x = s->in_w - 1 - (s->kernel_w - 1) * s->dilation_w;
+  const uint32_t in_h = (uint32_t)s->in_h, in_w = (uint32_t)s->in_w;
   for (size_t g0 = 0; g0 < n; g0 += group * EK_F32_C16_NR) {
     const size_t gn = n - g0 < group * EK_F32_C16_NR ? n - g0 : group * EK_F32_C16_NR;
     for (size_t j = 0; j < (gn + EK_F32_C16_NR - 1) / EK_F32_C16_NR * EK_F32_C16_NR; ++j) {
@@ -213,25 +220,47 @@ EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *
     for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
       const float *image = input + bi * image_elems;
       float *out_image = output + bi * pixels * n;
+      /* The next pixel's window start and output column, advanced pixel by pixel. */
+      int32_t iy = -s->pad_top, ix = -s->pad_left, ox = 0;
       for (size_t p0 = 0; p0 < pixels; p0 += MR) {
         const size_t mr = pixels - p0 < MR ? pixels - p0 : MR;
+        int32_t iy0[EK_F32_C16_MR], ix0[EK_F32_C16_MR];
+        ptrdiff_t origin[EK_F32_C16_MR];
+        int inside = 1;
         for (size_t m = 0; m < MR; ++m) {
-          const size_t pix = p0 + (m < mr ? m : mr - 1);
-          const int32_t iy0 = (int32_t)(pix / (size_t)s->out_w) * s->stride_h - s->pad_top;
-          const int32_t ix0 = (int32_t)(pix % (size_t)s->out_w) * s->stride_w - s->pad_left;
-          const float **p = ptrs + m;
-          if (iy0 >= 0 && iy0 + span_h < s->in_h && ix0 >= 0 && ix0 + span_w < s->in_w) {
-            const float *base = image + ((size_t)iy0 * (size_t)s->in_w + (size_t)ix0) * in_c;
-            for (size_t t = 0; t < taps; ++t) p[t * MR] = base + tap_offset[t];
-            continue;
+          if (m < mr) {
+            iy0[m] = iy, ix0[m] = ix;
+            ix += s->stride_w;
+            if (++ox == s->out_w) {
+              ox = 0, ix = -s->pad_left, iy += s->stride_h;
+            }
+          } else { /* pixels past mr repeat pixel mr - 1 */
+            iy0[m] = iy0[m - 1], ix0[m] = ix0[m - 1];
           }
-          for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
-            const int32_t iy = iy0 + ky * s->dilation_h;
-            const int row_in = iy >= 0 && iy < s->in_h;
-            const float *line = image + (size_t)(row_in ? iy : 0) * (size_t)s->in_w * in_c;
-            for (int32_t kx = 0; kx < s->kernel_w; ++kx, p += MR) {
-              const int32_t ix = ix0 + kx * s->dilation_w;
-              *p = row_in && ix >= 0 && ix < s->in_w ? line + (size_t)ix * in_c : zero;
+          origin[m] = (ptrdiff_t)iy0[m] * line_elems + (ptrdiff_t)ix0[m] * (ptrdiff_t)in_c;
+          inside &= (uint32_t)iy0[m] <= (uint32_t)last_y && (uint32_t)ix0[m] <= (uint32_t)last_x;
+        }
+        if (inside && last_y >= 0 && last_x >= 0) {
+          for (size_t t = 0; t < taps; ++t) {
+            for (size_t m = 0; m < EK_F32_C16_MR; ++m) {
+              ptrs[t * EK_F32_C16_MR + m] = image + (origin[m] + tap_offset[t]);
+            }
+          }
+        } else {
+          for (size_t m = 0; m < EK_F32_C16_MR; ++m) {
+            const float **p = ptrs + m;
+            if ((uint32_t)iy0[m] <= (uint32_t)last_y && (uint32_t)ix0[m] <= (uint32_t)last_x &&
+                last_y >= 0 && last_x >= 0) {
+              const float *base = image + origin[m];
+              for (size_t t = 0; t < taps; ++t) p[t * EK_F32_C16_MR] = base + tap_offset[t];
+              continue;
+            }
+            /* Border pixel: a tap inside the input or the zeros, chosen without branches. */
+            for (size_t t = 0; t < taps; ++t) {
+              const int in = ((uint32_t)(iy0[m] + tap_dy[t]) < in_h) &
+                             ((uint32_t)(ix0[m] + tap_dx[t]) < in_w);
+              const ptrdiff_t off = origin[m] + tap_offset[t];
+              p[t * EK_F32_C16_MR] = in ? image + off : zero;
             }
           }
         }
