@@ -5,52 +5,145 @@
 #include "ek_requant_avx2.h"
 
 /* Channel blocks of 16 (outer) and output pixels (inner), so one block's weights and
- * requantization constants stay in registers over the whole image. Taps run in pairs: each
- * tap's inputs widen to int16 minus the zero point (|x - zp| <= 255; taps outside the input
- * are 0), two taps interleave per channel (vpunpck{l,h}wd) and vpmaddwd adds both products
- * into int32 exactly, against weights interleaved the same way once per block. The
- * interleave works within 128-bit lanes, so one accumulator holds channels 0-3 and 8-11 and
- * the other 4-7 and 12-15; bias and requantization constants are permuted to match, and
- * vpackssdw of the two restores channel order. Pixels whose window lies inside the input
- * skip the bounds tests (kh, kw, strides are constants in the fast instances). The last
- * block over-reads inputs and weights by less than 16 bytes (within EK_EXTRA_BYTES), copies
- * bias and per-channel constants through zero-padded locals, and stores only its valid
- * channels. */
+ * requantization constants stay in registers over the whole image. The input zero point is
+ * folded into the bias once per block (bias[c] - zp * sum_t w[t][c], modulo 2^32), so taps
+ * read raw inputs widened to int16, and taps outside the input read the zero point, which
+ * the folded bias cancels: the sums equal the reference's bias + sum w * (x - zp) modulo
+ * 2^32. Taps run in pairs: two taps interleave per channel (vpunpck{l,h}wd) and vpmaddwd adds
+ * both products into int32 exactly, against weights interleaved the same way once per block.
+ * The interleave works within 128-bit lanes, so one accumulator holds channels 0-3 and 8-11
+ * and the other 4-7 and 12-15; bias and requantization constants are permuted to match, and
+ * vpackssdw of the two restores channel order. The output zero point and clamp apply after
+ * the saturating packs (int16 add, then int8 min/max), which equals clamping in int32 since
+ * the clamp range lies within int8. Pixels whose window lies inside the input skip the
+ * bounds tests (kh, kw, strides are constants in the fast instances). The last block
+ * over-reads inputs and weights by less than 16 bytes (within EK_EXTRA_BYTES) and stores
+ * only its valid channels. */
 #define EK_DW_MAX_PAIRS 13
 
+/* One channel block's constants: the folded bias and requantization in accumulator lane
+ * order, and the interleaved weight pairs (held for up to EK_DW_MAX_PAIRS pairs, else
+ * loaded per pixel). `two_pixels`: the block's (at most 8) channels repeat in both 128-bit
+ * lanes, one output pixel per lane. */
+typedef struct ek_qs8_dw_block {
+  __m256i bias[2];
+  ek_requant8 q[2];
+  __m256i out_zp, out_min, out_max;
+  __m256i w[EK_DW_MAX_PAIRS][2];
+} ek_qs8_dw_block;
+
+/* Tap t's weights of channels [c0, c0 + 16) as int16, or of [c0, c0 + 8) repeated in both
+ * 128-bit lanes (two_pixels); zero for t >= taps. */
 EK_AVX2_INLINE __m256i ek_qs8_dw_weights(const int8_t *weights, size_t c, size_t c0, int t,
-                                         int taps) {
-  return t < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(weights + (size_t)t * c + c0)))
-                  : _mm256_setzero_si256();
-}
-
-
-/* Eight channels' weights for tap t as int16, repeated in both 128-bit lanes. */
-EK_AVX2_INLINE __m256i ek_qs8_dw_weights8(const int8_t *weights, size_t c, size_t c0, int t,
-                                          int taps) {
+                                         int taps, const int two_pixels) {
   if (t >= taps) return _mm256_setzero_si256();
-  const __m128i w = _mm_loadl_epi64((const __m128i *)(weights + (size_t)t * c + c0));
-  return _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(w, w));
+  const int8_t *w = weights + (size_t)t * c + c0;
+  if (two_pixels) {
+    const __m128i v = _mm_loadl_epi64((const __m128i *)w);
+    return _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(v, v));
+  }
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w));
 }
 
-/* Input of one pixel for one tap of an 8-channel block: eight int16 minus the zero point, or
- * zero outside the input (tested only when check is set). */
+/* Taps t and t + 1 interleaved per channel, for the low and high accumulator. */
+EK_AVX2_INLINE void ek_qs8_dw_weight_pair(const int8_t *weights, size_t c, size_t c0, int t,
+                                          int taps, const int two_pixels, __m256i w[2]) {
+  const __m256i w0 = ek_qs8_dw_weights(weights, c, c0, t, taps, two_pixels);
+  const __m256i w1 = ek_qs8_dw_weights(weights, c, c0, t + 1, taps, two_pixels);
+  w[0] = _mm256_unpacklo_epi16(w0, w1);
+  w[1] = _mm256_unpackhi_epi16(w0, w1);
+}
+
+EK_AVX2_INLINE void ek_qs8_dw_block_init(ek_qs8_dw_block *k, const ek_qs8_requant_params *p,
+                                         const int8_t *weights, const int32_t *bias, size_t c,
+                                         size_t c0, size_t cn, int taps, const int two_pixels) {
+  int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
+  for (size_t j = 0; j < cn; ++j) {
+    uint32_t sum = 0;
+    for (int t = 0; t < taps; ++t) sum += (uint32_t)(int32_t)weights[(size_t)t * c + c0 + j];
+    const uint32_t bj = bias != NULL ? (uint32_t)bias[c0 + j] : 0;
+    b[j] = (int32_t)(bj - (uint32_t)p->input_zero_point * sum);
+    m[j] = p->multiplier[c0 + j];
+    sft[j] = p->shift[c0 + j];
+  }
+  /* Lanes of the two accumulators: channels 0-3, 8-11 and 4-7, 12-15; with two pixels,
+   * channels 0-3 of both pixels and 4-7 of both. */
+  int32_t pb[16], pm[16], ps[16];
+  for (int i = 0; i < 16; ++i) {
+    const int ch = (i & 3) + (i >> 3) * 4 + (two_pixels ? 0 : ((i >> 2) & 1) * 8);
+    pb[i] = b[ch];
+    pm[i] = m[ch];
+    ps[i] = sft[ch];
+  }
+  k->bias[0] = _mm256_loadu_si256((const __m256i *)pb);
+  k->bias[1] = _mm256_loadu_si256((const __m256i *)(pb + 8));
+  k->q[0] = ek_requant8_load(pm, ps);
+  k->q[1] = ek_requant8_load(pm + 8, ps + 8);
+  k->out_zp = _mm256_set1_epi16((short)p->output_zero_point);
+  k->out_min = _mm256_set1_epi8((char)p->output_min);
+  k->out_max = _mm256_set1_epi8((char)p->output_max);
+  for (int t = 0; t < taps && t < 2 * EK_DW_MAX_PAIRS; t += 2) {
+    ek_qs8_dw_weight_pair(weights, c, c0, t, taps, two_pixels, k->w[t / 2]);
+  }
+}
+
+/* acc += the tap pair (x0, x1) times its interleaved weights (pair t / 2). */
+EK_AVX2_INLINE void ek_qs8_dw_pair_step(const ek_qs8_dw_block *k, const int8_t *weights,
+                                        size_t c, size_t c0, int t, int taps,
+                                        const int two_pixels, __m256i x0, __m256i x1,
+                                        __m256i acc[2]) {
+  __m256i w[2];
+  if (taps <= 2 * EK_DW_MAX_PAIRS) {
+    w[0] = k->w[t / 2][0];
+    w[1] = k->w[t / 2][1];
+  } else {
+    ek_qs8_dw_weight_pair(weights, c, c0, t, taps, two_pixels, w);
+  }
+  acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), w[0]));
+  acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), w[1]));
+}
+
+/* The two accumulators requantized to int8: bytes 0-7 of the low 128-bit lane hold the
+ * first eight outputs (channels 0-7, or pixel A), bytes 0-7 of the high lane the next eight
+ * (channels 8-15, or pixel B). */
+EK_AVX2_INLINE __m256i ek_qs8_dw_requant(const ek_qs8_dw_block *k, const __m256i acc[2]) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i lo = _mm256_set1_epi32(INT32_MIN), hi = _mm256_set1_epi32(INT32_MAX);
+  const __m256i y0 = ek_requant8_apply(acc[0], &k->q[0], zero, lo, hi);
+  const __m256i y1 = ek_requant8_apply(acc[1], &k->q[1], zero, lo, hi);
+  const __m256i w16 = _mm256_adds_epi16(_mm256_packs_epi32(y0, y1), k->out_zp);
+  const __m256i b8 = _mm256_packs_epi16(w16, w16);
+  return _mm256_min_epi8(_mm256_max_epi8(b8, k->out_min), k->out_max);
+}
+
+/* Input of one pixel for one tap: 16 channels as int16, or the zero point outside the input
+ * (tested only when check is set). */
+EK_AVX2_INLINE __m256i ek_qs8_dw_x(const int8_t *image, size_t in_w, size_t c, size_t c0,
+                                   int32_t iy, int32_t ix, int32_t in_h, int32_t in_w_i,
+                                   int check, __m256i zp) {
+  if (check && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w_i)) return zp;
+  const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x));
+}
+
+/* The same for an 8-channel block: eight int16. */
 EK_AVX2_INLINE __m128i ek_qs8_dw_x8(const int8_t *image, size_t in_w, size_t c, size_t c0,
                                     int32_t iy, int32_t ix, int32_t in_h, int32_t in_w_i,
                                     int check, __m128i zp) {
-  if (check && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w_i)) return _mm_setzero_si128();
+  if (check && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w_i)) return zp;
   const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
-  return _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)x)), zp);
+  return _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)x));
 }
 
 /* A last block of 1..8 channels (all of a layer with c <= 8): two output pixels share one
  * vector, pixel A (in row-major order) in the low 128-bit lane and the next pixel B in the
  * high lane, each lane holding the block's eight channels as int16. The same tap-pair
  * interleave and vpmaddwd then leave channels 0-3 of both pixels in one accumulator and 4-7
- * in the other, so no lane is spent on missing channels; weights, bias and requantization
- * constants repeat in both lanes. An odd last pixel runs as A with a copy of itself as B
- * (not stored). Inputs and weights over-read by less than 8 bytes (within EK_EXTRA_BYTES)
- * only into lanes that are never stored. */
+ * in the other, so no lane is spent on missing channels. When B is A's right neighbour inside
+ * the input and its taps lie 8 bytes after A's (c * stride_w == 8, e.g. 8 channels at stride
+ * 1), one 16-byte load widens to both pixels' taps at once. An odd last pixel runs as A with
+ * a copy of itself as B (not stored). Inputs and weights over-read by less than 8 bytes
+ * (within EK_EXTRA_BYTES) only into lanes that are never stored. */
 EK_AVX2_INLINE void ek_qs8_dw_image8(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                      const int8_t *image, const int8_t *weights,
                                      const int32_t *bias, int8_t *out, const int kh,
@@ -59,34 +152,10 @@ EK_AVX2_INLINE void ek_qs8_dw_image8(const ek_conv2d_shape *s, const ek_qs8_requ
   const size_t c = (size_t)s->in_c, in_w = (size_t)s->in_w, cn = c - c0;
   const int32_t in_h = s->in_h, in_wi = s->in_w, out_w = s->out_w;
   const __m128i zp = _mm_set1_epi16((short)p->input_zero_point);
-  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(p->output_min);
-  const __m256i out_max = _mm256_set1_epi32(p->output_max);
   const int taps = kh * kw;
-  const int pairs = (taps + 1) / 2;
-  const int preload = pairs <= EK_DW_MAX_PAIRS;
-  int32_t b[8] = {0}, m[8] = {0}, sft[8] = {0};
-  if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(int32_t));
-  memcpy(m, p->multiplier + c0, cn * sizeof(int32_t));
-  memcpy(sft, p->shift + c0, cn * sizeof(int32_t));
-  /* Lane order of the two accumulators: channels 0-3 of A, 0-3 of B and 4-7 of A, 4-7 of B. */
-  int32_t pb[16], pm[16], ps[16];
-  for (int i = 0; i < 16; ++i) {
-    const int ch = (i & 3) + (i >> 3) * 4;
-    pb[i] = b[ch];
-    pm[i] = m[ch];
-    ps[i] = sft[ch];
-  }
-  const __m256i b_a = _mm256_loadu_si256((const __m256i *)pb);
-  const __m256i b_b = _mm256_loadu_si256((const __m256i *)(pb + 8));
-  const ek_requant8 q_a = ek_requant8_load(pm, ps), q_b = ek_requant8_load(pm + 8, ps + 8);
-  __m256i wa[EK_DW_MAX_PAIRS], wb[EK_DW_MAX_PAIRS];
-  for (int t = 0; preload && t < taps; t += 2) {
-    const __m256i w0 = ek_qs8_dw_weights8(weights, c, c0, t, taps);
-    const __m256i w1 = ek_qs8_dw_weights8(weights, c, c0, t + 1, taps);
-    wa[t / 2] = _mm256_unpacklo_epi16(w0, w1);
-    wb[t / 2] = _mm256_unpackhi_epi16(w0, w1);
-  }
+  const int adjacent = c0 == 0 && c * (size_t)sw == 8;
+  ek_qs8_dw_block k;
+  ek_qs8_dw_block_init(&k, p, weights, bias, c, c0, cn, taps, 1);
   const size_t pixels = (size_t)s->out_h * (size_t)out_w;
   int32_t oy = 0, ox = 0;
   for (size_t q = 0; q < pixels; q += 2) {
@@ -98,42 +167,35 @@ EK_AVX2_INLINE void ek_qs8_dw_image8(const ek_conv2d_shape *s, const ek_qs8_requ
     const int inside = iy_a >= 0 && iy_a + (kh - 1) * dh < in_h && ix_a >= 0 &&
                        ix_a + (kw - 1) * dw < in_wi && iy_b >= 0 &&
                        iy_b + (kh - 1) * dh < in_h && ix_b >= 0 && ix_b + (kw - 1) * dw < in_wi;
-    __m256i acc_a = b_a, acc_b = b_b;
+    __m256i acc[2] = {k.bias[0], k.bias[1]};
+    /* B's taps 8 bytes after A's: one load widens both. */
+    const int8_t *x_ab = adjacent && inside && has_b && oy_b == oy
+                             ? image + ((size_t)iy_a * in_w + (size_t)ix_a) * c
+                             : NULL;
     int ky = 0, kx = 0;
     for (int t = 0; t < taps; t += 2) {
       __m256i xv[2];
       for (int u = 0; u < 2; ++u) {
         if (t + u >= taps) {
           xv[u] = _mm256_setzero_si256();
+        } else if (x_ab != NULL) {
+          const int8_t *x = x_ab + ((size_t)(ky * dh) * in_w + (size_t)(kx * dw)) * c;
+          xv[u] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x));
         } else {
-          const __m128i lo = ek_qs8_dw_x8(image, in_w, c, c0, iy_a + ky * dh, ix_a + kx * dw,
-                                          in_h, in_wi, !inside, zp);
-          const __m128i hi = ek_qs8_dw_x8(image, in_w, c, c0, iy_b + ky * dh, ix_b + kx * dw,
-                                          in_h, in_wi, !inside, zp);
-          xv[u] = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+          const __m128i a = ek_qs8_dw_x8(image, in_w, c, c0, iy_a + ky * dh, ix_a + kx * dw,
+                                         in_h, in_wi, !inside, zp);
+          const __m128i b = ek_qs8_dw_x8(image, in_w, c, c0, iy_b + ky * dh, ix_b + kx * dw,
+                                         in_h, in_wi, !inside, zp);
+          xv[u] = _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1);
         }
         if (++kx == kw) {
           kx = 0;
           ++ky;
         }
       }
-      __m256i w_a, w_b;
-      if (preload) {
-        w_a = wa[t / 2];
-        w_b = wb[t / 2];
-      } else {
-        const __m256i w0 = ek_qs8_dw_weights8(weights, c, c0, t, taps);
-        const __m256i w1 = ek_qs8_dw_weights8(weights, c, c0, t + 1, taps);
-        w_a = _mm256_unpacklo_epi16(w0, w1);
-        w_b = _mm256_unpackhi_epi16(w0, w1);
-      }
-      acc_a = _mm256_add_epi32(acc_a, _mm256_madd_epi16(_mm256_unpacklo_epi16(xv[0], xv[1]), w_a));
-      acc_b = _mm256_add_epi32(acc_b, _mm256_madd_epi16(_mm256_unpackhi_epi16(xv[0], xv[1]), w_b));
+      ek_qs8_dw_pair_step(&k, weights, c, c0, t, taps, 1, xv[0], xv[1], acc);
     }
-    const __m256i y_a = ek_requant8_apply(acc_a, &q_a, out_zp, out_min, out_max);
-    const __m256i y_b = ek_requant8_apply(acc_b, &q_b, out_zp, out_min, out_max);
-    const __m256i w16 = _mm256_packs_epi32(y_a, y_b); /* A channels 0-7 | B channels 0-7 */
-    const __m256i b8 = _mm256_packs_epi16(w16, w16);
+    const __m256i b8 = ek_qs8_dw_requant(&k, acc);
     const __m128i y_lo = _mm256_castsi256_si128(b8), y_hi = _mm256_extracti128_si256(b8, 1);
     int8_t *o = out + q * c + c0;
     if (cn == 8) {
@@ -158,48 +220,21 @@ EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requa
   const size_t c = (size_t)s->in_c, in_w = (size_t)s->in_w;
   const int32_t in_h = s->in_h, in_wi = s->in_w;
   const __m256i zp = _mm256_set1_epi16((short)p->input_zero_point);
-  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(p->output_min);
-  const __m256i out_max = _mm256_set1_epi32(p->output_max);
   const int taps = kh * kw;
-  const int pairs = (taps + 1) / 2;
-  const int preload = pairs <= EK_DW_MAX_PAIRS;
   for (size_t c0 = 0; c0 < c; c0 += 16) {
     if (c - c0 <= 8) {
       ek_qs8_dw_image8(s, p, image, weights, bias, out, kh, kw, sh, sw, dh, dw, c0);
       break;
     }
     const size_t cn = c - c0 < 16 ? c - c0 : 16;
-    int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
-    if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(int32_t));
-    memcpy(m, p->multiplier + c0, cn * sizeof(int32_t));
-    memcpy(sft, p->shift + c0, cn * sizeof(int32_t));
-    /* Lane order of the two accumulators: channels 0-3, 8-11 and 4-7, 12-15. */
-    int32_t pb[16], pm[16], ps[16];
-    for (int i = 0; i < 16; ++i) {
-      const int ch = (i & 3) + ((i >> 2) & 1) * 8 + (i >> 3) * 4;
-      pb[i] = b[ch];
-      pm[i] = m[ch];
-      ps[i] = sft[ch];
-    }
-    const __m256i b_a = _mm256_loadu_si256((const __m256i *)pb);
-    const __m256i b_b = _mm256_loadu_si256((const __m256i *)(pb + 8));
-    const ek_requant8 q_a = ek_requant8_load(pm, ps), q_b = ek_requant8_load(pm + 8, ps + 8);
-    __m256i wa[EK_DW_MAX_PAIRS], wb[EK_DW_MAX_PAIRS];
-    if (preload) {
-      for (int t = 0; t < taps; t += 2) {
-        const __m256i w0 = ek_qs8_dw_weights(weights, c, c0, t, taps);
-        const __m256i w1 = ek_qs8_dw_weights(weights, c, c0, t + 1, taps);
-        wa[t / 2] = _mm256_unpacklo_epi16(w0, w1);
-        wb[t / 2] = _mm256_unpackhi_epi16(w0, w1);
-      }
-    }
+    ek_qs8_dw_block k;
+    ek_qs8_dw_block_init(&k, p, weights, bias, c, c0, cn, taps, 0);
     for (int32_t oy = 0; oy < s->out_h; ++oy) {
       const int32_t iy0 = oy * sh - s->pad_top;
       const int rows_inside = iy0 >= 0 && iy0 + (kh - 1) * dh < in_h;
       for (int32_t ox = 0; ox < s->out_w; ++ox) {
         const int32_t ix0 = ox * sw - s->pad_left;
-        __m256i acc_a = b_a, acc_b = b_b;
+        __m256i acc[2] = {k.bias[0], k.bias[1]};
         const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
         /* (ky, kx) of the next tap, stepped without a division (kw is not constant in the
          * generic instance). */
@@ -207,35 +242,17 @@ EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requa
         for (int t = 0; t < taps; t += 2) {
           __m256i xv[2];
           for (int u = 0; u < 2; ++u) {
-            const int32_t iy = iy0 + ky * dh, ix = ix0 + kx * dw;
-            if (t + u >= taps || (!inside && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_wi))) {
-              xv[u] = _mm256_setzero_si256();
-            } else {
-              const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
-              xv[u] = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x)), zp);
-            }
+            xv[u] = t + u >= taps ? _mm256_setzero_si256()
+                                  : ek_qs8_dw_x(image, in_w, c, c0, iy0 + ky * dh, ix0 + kx * dw,
+                                                in_h, in_wi, !inside, zp);
             if (++kx == kw) {
               kx = 0;
               ++ky;
             }
           }
-          __m256i w_a, w_b;
-          if (preload) {
-            w_a = wa[t / 2];
-            w_b = wb[t / 2];
-          } else {
-            const __m256i w0 = ek_qs8_dw_weights(weights, c, c0, t, taps);
-            const __m256i w1 = ek_qs8_dw_weights(weights, c, c0, t + 1, taps);
-            w_a = _mm256_unpacklo_epi16(w0, w1);
-            w_b = _mm256_unpackhi_epi16(w0, w1);
-          }
-          acc_a = _mm256_add_epi32(acc_a, _mm256_madd_epi16(_mm256_unpacklo_epi16(xv[0], xv[1]), w_a));
-          acc_b = _mm256_add_epi32(acc_b, _mm256_madd_epi16(_mm256_unpackhi_epi16(xv[0], xv[1]), w_b));
+          ek_qs8_dw_pair_step(&k, weights, c, c0, t, taps, 0, xv[0], xv[1], acc);
         }
-        const __m256i y_a = ek_requant8_apply(acc_a, &q_a, out_zp, out_min, out_max);
-        const __m256i y_b = ek_requant8_apply(acc_b, &q_b, out_zp, out_min, out_max);
-        const __m256i w16 = _mm256_packs_epi32(y_a, y_b); /* channels 0-7 | 8-15 */
-        const __m256i b8 = _mm256_packs_epi16(w16, w16);
+        const __m256i b8 = ek_qs8_dw_requant(&k, acc);
         const __m128i y = _mm_unpacklo_epi64(_mm256_castsi256_si128(b8), _mm256_extracti128_si256(b8, 1));
         int8_t *o = out + ((size_t)oy * (size_t)s->out_w + (size_t)ox) * c + c0;
         if (cn == 16) {
