@@ -38,6 +38,9 @@ public struct KernelTable {
     /// run a packed file (the __ref twin reads the same bytes).
     public var qs8PackedConv2D = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_4x16c2__ref,
                                                 name: "ek_qs8_pconv2d_minmax_4x16c2__ref")
+    /// int8 Conv2D over canonical weights with at most `EK_CONV_SC_MAX_C` input channels
+    /// (stems); nil: `qs8Conv2D` runs them.
+    public var qs8FewChannelConv2D: Entry<QS8Conv>? = nil
     /// Block-sparse int8 fully connected and 1x1 conv kernels.
     public var sparse = SparseKernels.reference
 
@@ -121,6 +124,7 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x16c2__avx2, name: "ek_qs8_conv2d_minmax_4x16c2__avx2")
         t.qs8PackedConv2D = Entry(function: ek_qs8_pconv2d_minmax_4x16c2__avx2, name: "ek_qs8_pconv2d_minmax_4x16c2__avx2")
+        t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8c2__avx2, name: "ek_qs8_conv2d_minmax_8x8c2__avx2")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")
         t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__avx2, name: "ek_f32_conv2d_minmax_4x16__avx2")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__avx2, name: "ek_f32_dwconv2d_minmax_1x16__avx2")

@@ -32,6 +32,10 @@
  *   zero point, or 0.0f for f32: a padded tap then adds 0 * w, which differs from the
  *   reference's skipped tap only for infinite or NaN weights). Windows over 8 KiB
  *   (EK_CONV_MAX_GATHER_K bytes) run the __ref kernel.
+ * Conv2D, tile 8x8c2 (x86 AVX2, chosen for in_c <= EK_CONV_SC_MAX_C and out_c <=
+ *   EK_CONV_SC_MAX_OUT_C): 8 output pixels x 8
+ *   output channels for stems; weights widened per call into 8-channel blocks, the input zero
+ *   point folded into the bias, raw int16 windows gathered per pixel (x86/ek_sconv__avx2.c).
  * DepthwiseConv2D, tile 1x16 (one pixel x 16 channels): direct; unrolled fast paths for 3x3
  *   and 5x5 at stride 1 and 2 (no dilation), a generic path for every other kernel, stride
  *   and dilation; depth_multiplier != 1 runs the __ref kernel.
@@ -41,6 +45,13 @@
 
 #include "ek_conv.h"
 
+/* Conv2D shapes the few-input-channel tile (8x8c2) takes: input channels and window K; the
+ * runtime picks it up to EK_CONV_SC_MAX_OUT_C output channels (where it beats 4x16c2 in
+ * measurements; it is correct for any out_c). */
+#define EK_CONV_SC_MAX_C 4
+#define EK_CONV_SC_MAX_K 160
+#define EK_CONV_SC_MAX_OUT_C 8
+
 #if defined(__x86_64__)
 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
@@ -49,6 +60,13 @@ void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
+/* Tile 8x8c2 for few input channels (x86/ek_sconv__avx2.c; 8 pixels x 8 channels, or 4
+ * pixels x 16 channels while two 8-channel blocks remain): in_c <= EK_CONV_SC_MAX_C and
+ * K <= EK_CONV_SC_MAX_K (out_c <= 512); other shapes run the 4x16c2 kernel. Stack use about
+ * 24 KiB. */
+void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *shape,
+                                      const ek_qs8_requant_params *params, const int8_t *input,
+                                      const int8_t *weights, const int32_t *bias, int8_t *output);
 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);

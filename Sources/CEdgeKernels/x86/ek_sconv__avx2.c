@@ -1,0 +1,207 @@
+/*
+ * AVX2 int8 Conv2D for few input channels (stems: RGB or a mono spectrogram), tile 8x8c2:
+ * eight output pixels x eight output channels, two K values per step (ek_conv_simd.h).
+ *
+ * With in_c <= 4 the window K = kernel_h * kernel_w * in_c is short (27 for a 3x3 RGB stem),
+ * so what the general 4x16c2 tile spends around the multiply-adds dominates: a 16-lane
+ * channel block half empty for eight channels, a zero-point subtraction per gathered value
+ * and a division per pixel. Here, per call, the weights are widened and interleaved into
+ * 8-channel blocks ([blocks][K/2][8 channels][2] int16) and the input zero-point term is
+ * folded into the bias (bias[c] - zp * sum_k w[c][k], modulo 2^32); per tile eight pixels'
+ * windows are gathered as raw int16 (padded taps hold the zero point, which the folded bias
+ * cancels), stepping (oy, ox) without division. Each step loads one weight vector and
+ * multiplies it with one broadcast K pair per pixel (vpmaddwd, exact int32 sums modulo 2^32
+ * as the reference), and each pixel's eight channels requantize in one vector. While two
+ * 8-channel blocks remain, four pixels run against both at once (one broadcast, two
+ * multiply-adds). Shapes outside the limits below run the 4x16c2 kernel.
+ */
+#include "ek_conv_simd.h"
+
+#if defined(__x86_64__)
+#include "ek_requant_avx2.h"
+
+#define EK_SC_MR 8
+/* Widened weights on the stack: blocks x pairs x 16 int16 (16 KiB), at most 64 blocks. */
+#define EK_SC_MAX_W 8192
+#define EK_SC_MAX_BLOCKS 64
+
+/* Window of output pixel (oy, ox) as raw int16, padded taps = zp, entry k (odd k's pair) 0.
+ * A window row inside the input with unit dilation is one contiguous span of kernel_w * in_c
+ * bytes, widened 16 at a time (writes up to 15 entries past it, reads up to 15 bytes past it,
+ * within EK_EXTRA_BYTES). */
+EK_AVX2_INLINE void ek_sc_row(const ek_conv2d_shape *s, const int8_t *image, int32_t oy,
+                              int32_t ox, int16_t zp, int16_t *dst) {
+  const size_t in_c = (size_t)s->in_c, span_n = (size_t)s->kernel_w * in_c;
+  const int32_t iy0 = oy * s->stride_h - s->pad_top, ix0 = ox * s->stride_w - s->pad_left;
+  const __m256i vzp = _mm256_set1_epi16(zp);
+  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + s->kernel_w <= s->in_w;
+  int16_t *row = dst;
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky, dst += span_n) {
+    const int32_t iy = iy0 + ky * s->dilation_h;
+    if (iy < 0 || iy >= s->in_h) {
+      for (size_t i = 0; i < span_n; i += 16) _mm256_storeu_si256((__m256i *)(dst + i), vzp);
+      continue;
+    }
+    const int8_t *line = image + (size_t)iy * (size_t)s->in_w * in_c;
+    if (span) {
+      const int8_t *src = line + (size_t)ix0 * in_c;
+      for (size_t i = 0; i < span_n; i += 16) {
+        _mm256_storeu_si256((__m256i *)(dst + i),
+                            _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i))));
+      }
+      continue;
+    }
+    for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
+      const int32_t ix = ix0 + kx * s->dilation_w;
+      const int inside = ix >= 0 && ix < s->in_w;
+      for (size_t c = 0; c < in_c; ++c) {
+        dst[(size_t)kx * in_c + c] = inside ? (int16_t)line[(size_t)ix * in_c + c] : zp;
+      }
+    }
+  }
+  row[(size_t)s->kernel_h * span_n] = 0;
+}
+
+/* wp[(p * 8 + j) * 2 + h] = w[c0 + j][2p + h] as int16 (0 past k or past nr channels); fb[j]
+ * = bias[c0 + j] - zp * sum_k w[c0 + j][k] modulo 2^32 (0 past nr). */
+static void ek_sc_pack(size_t k, size_t nr, const int8_t *w, const int32_t *bias, int32_t zp,
+                       int16_t *wp, int32_t *fb) {
+  memset(wp, 0, (k + 1) / 2 * 16 * sizeof(int16_t));
+  memset(fb, 0, 8 * sizeof(int32_t));
+  for (size_t j = 0; j < nr; ++j) {
+    const int8_t *wj = w + j * k;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      wp[(i >> 1) * 16 + j * 2 + (i & 1)] = wj[i];
+      sum += (uint32_t)(int32_t)wj[i];
+    }
+    fb[j] = (int32_t)((bias != NULL ? (uint32_t)bias[j] : 0) - (uint32_t)zp * sum);
+  }
+}
+
+/* acc[m] = fb + sum over pairs of rows[m] pair x the block's weight pairs, m < EK_SC_MR. */
+EK_AVX2_INLINE void ek_sc_mk(size_t kp, int16_t rows[EK_SC_MR][EK_CONV_SC_MAX_K + 32],
+                             const int16_t *wp, __m256i fb, __m256i acc[EK_SC_MR]) {
+  for (size_t m = 0; m < EK_SC_MR; ++m) acc[m] = fb;
+  for (size_t p = 0; p < kp; ++p, wp += 16) {
+    const __m256i w = _mm256_load_si256((const __m256i *)wp);
+    for (size_t m = 0; m < EK_SC_MR; ++m) {
+      int32_t pair;
+      memcpy(&pair, rows[m] + 2 * p, sizeof(pair));
+      acc[m] = _mm256_add_epi32(acc[m], _mm256_madd_epi16(_mm256_set1_epi32(pair), w));
+    }
+  }
+}
+
+/* Two blocks (16 channels) for half the tile's pixels, rows[m0..m0 + 3]: acc[m][h] for block
+ * h, so each broadcast pair feeds two multiply-adds. */
+EK_AVX2_INLINE void ek_sc_mk2(size_t kp, int16_t rows[EK_SC_MR][EK_CONV_SC_MAX_K + 32],
+                              size_t m0, const int16_t *wp0, const int16_t *wp1, __m256i fb0,
+                              __m256i fb1, __m256i acc[EK_SC_MR / 2][2]) {
+  for (size_t m = 0; m < EK_SC_MR / 2; ++m) {
+    acc[m][0] = fb0;
+    acc[m][1] = fb1;
+  }
+  for (size_t p = 0; p < kp; ++p, wp0 += 16, wp1 += 16) {
+    const __m256i w0 = _mm256_load_si256((const __m256i *)wp0);
+    const __m256i w1 = _mm256_load_si256((const __m256i *)wp1);
+    for (size_t m = 0; m < EK_SC_MR / 2; ++m) {
+      int32_t pair;
+      memcpy(&pair, rows[m0 + m] + 2 * p, sizeof(pair));
+      const __m256i x = _mm256_set1_epi32(pair);
+      acc[m][0] = _mm256_add_epi32(acc[m][0], _mm256_madd_epi16(x, w0));
+      acc[m][1] = _mm256_add_epi32(acc[m][1], _mm256_madd_epi16(x, w1));
+    }
+  }
+}
+
+/* Requantizes one pixel's eight channels [c0, c0 + nr) and stores them at o. */
+EK_AVX2_INLINE void ek_sc_store(__m256i acc, const ek_requant8 *q, size_t nr, __m256i out_zp,
+                                __m256i out_min, __m256i out_max, int8_t *o) {
+  const __m128i y = ek_requant8_pack(ek_requant8_apply(acc, q, out_zp, out_min, out_max));
+  if (nr == 8) {
+    _mm_storel_epi64((__m128i *)o, y);
+  } else {
+    int8_t tmp[16];
+    _mm_storeu_si128((__m128i *)tmp, y);
+    memcpy(o, tmp, nr);
+  }
+}
+
+EK_AVX2 void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *s,
+                                              const ek_qs8_requant_params *p,
+                                              const int8_t *input, const int8_t *weights,
+                                              const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c, kp = (k + 1) / 2, blocks = (n + 7) / 8;
+  if (s->in_c > EK_CONV_SC_MAX_C || k > EK_CONV_SC_MAX_K || blocks * kp * 16 > EK_SC_MAX_W ||
+      blocks > EK_SC_MAX_BLOCKS) {
+    ek_qs8_conv2d_minmax_4x16c2__avx2(s, p, input, weights, bias, output);
+    return;
+  }
+  const int16_t zp = (int16_t)p->input_zero_point;
+  int16_t wp[EK_SC_MAX_W] __attribute__((aligned(32)));
+  int32_t fb[EK_SC_MAX_BLOCKS * 8];
+  /* Multipliers and shifts padded to whole blocks (the arrays are read exactly). */
+  int32_t mq[EK_SC_MAX_BLOCKS * 8] = {0}, sq[EK_SC_MAX_BLOCKS * 8] = {0};
+  memcpy(mq, p->multiplier, n * sizeof(int32_t));
+  memcpy(sq, p->shift, n * sizeof(int32_t));
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
+    ek_sc_pack(k, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL, zp,
+               wp + b * kp * 16, fb + b * 8);
+  }
+  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
+  const __m256i out_min = _mm256_set1_epi32(p->output_min);
+  const __m256i out_max = _mm256_set1_epi32(p->output_max);
+  /* Rows past the last tile's pixels stay zero: they are multiplied but never stored. */
+  int16_t rows[EK_SC_MR][EK_CONV_SC_MAX_K + 32] __attribute__((aligned(32)));
+  memset(rows, 0, sizeof(rows));
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+    const int8_t *image = input + bi * image_bytes;
+    int8_t *out_image = output + bi * pixels * n;
+    int32_t oy = 0, ox = 0;
+    for (size_t p0 = 0; p0 < pixels; p0 += EK_SC_MR) {
+      const size_t mr = pixels - p0 < EK_SC_MR ? pixels - p0 : EK_SC_MR;
+      for (size_t i = 0; i < mr; ++i) {
+        ek_sc_row(s, image, oy, ox, zp, rows[i]);
+        if (++ox == s->out_w) {
+          ox = 0;
+          ++oy;
+        }
+      }
+      for (size_t b = 0; b < blocks; ++b) {
+        const size_t c0 = b * 8, nr = n - c0 < 8 ? n - c0 : 8;
+        const ek_requant8 q = ek_requant8_load(mq + c0, sq + c0);
+        int8_t *o = out_image + p0 * n + c0;
+        if (b + 1 < blocks) {
+          /* A full block and the next: 16 channels, four pixels at a time. */
+          const size_t nr1 = n - c0 - 8 < 8 ? n - c0 - 8 : 8;
+          const ek_requant8 q1 = ek_requant8_load(mq + c0 + 8, sq + c0 + 8);
+          for (size_t m0 = 0; m0 < mr; m0 += EK_SC_MR / 2) {
+            __m256i acc[EK_SC_MR / 2][2];
+            ek_sc_mk2(kp, rows, m0, wp + b * kp * 16, wp + (b + 1) * kp * 16,
+                      _mm256_loadu_si256((const __m256i *)(fb + c0)),
+                      _mm256_loadu_si256((const __m256i *)(fb + c0 + 8)), acc);
+            for (size_t i = 0; i < EK_SC_MR / 2 && m0 + i < mr; ++i) {
+              int8_t *oi = o + (m0 + i) * n;
+              ek_sc_store(acc[i][0], &q, 8, out_zp, out_min, out_max, oi);
+              ek_sc_store(acc[i][1], &q1, nr1, out_zp, out_min, out_max, oi + 8);
+            }
+          }
+          ++b;
+          continue;
+        }
+        __m256i acc[EK_SC_MR];
+        ek_sc_mk(kp, rows, wp + b * kp * 16, _mm256_loadu_si256((const __m256i *)(fb + c0)), acc);
+        for (size_t i = 0; i < mr; ++i) {
+          ek_sc_store(acc[i], &q, nr, out_zp, out_min, out_max, o + i * n);
+        }
+      }
+    }
+  }
+}
+
+#endif
