@@ -30,13 +30,14 @@
  * bytes, widened 16 at a time (writes up to 15 entries past it, reads up to 15 bytes past it,
  * within EK_EXTRA_BYTES). */
 EK_AVX2_INLINE void ek_sc_row(const ek_conv2d_shape *s, const int8_t *image, int32_t oy,
-                              int32_t ox, int16_t zp, int16_t *dst) {
-  const size_t in_c = (size_t)s->in_c, span_n = (size_t)s->kernel_w * in_c;
-  const int32_t iy0 = oy * s->stride_h - s->pad_top, ix0 = ox * s->stride_w - s->pad_left;
+                              int32_t ox, int16_t zp, int16_t *dst, const int kh, const int kw,
+                              const int cin, const int sh, const int sw) {
+  const size_t in_c = (size_t)cin, span_n = (size_t)kw * in_c;
+  const int32_t iy0 = oy * sh - s->pad_top, ix0 = ox * sw - s->pad_left;
   const __m256i vzp = _mm256_set1_epi16(zp);
-  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + s->kernel_w <= s->in_w;
+  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + kw <= s->in_w;
   int16_t *row = dst;
-  for (int32_t ky = 0; ky < s->kernel_h; ++ky, dst += span_n) {
+  for (int32_t ky = 0; ky < kh; ++ky, dst += span_n) {
     const int32_t iy = iy0 + ky * s->dilation_h;
     if (iy < 0 || iy >= s->in_h) {
       for (size_t i = 0; i < span_n; i += 16) _mm256_storeu_si256((__m256i *)(dst + i), vzp);
@@ -51,7 +52,7 @@ EK_AVX2_INLINE void ek_sc_row(const ek_conv2d_shape *s, const int8_t *image, int
       }
       continue;
     }
-    for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
+    for (int32_t kx = 0; kx < kw; ++kx) {
       const int32_t ix = ix0 + kx * s->dilation_w;
       const int inside = ix >= 0 && ix < s->in_w;
       for (size_t c = 0; c < in_c; ++c) {
@@ -59,7 +60,7 @@ EK_AVX2_INLINE void ek_sc_row(const ek_conv2d_shape *s, const int8_t *image, int
       }
     }
   }
-  row[(size_t)s->kernel_h * span_n] = 0;
+  row[(size_t)kh * span_n] = 0;
 }
 
 /* wp[(p * 8 + j) * 2 + h] = w[c0 + j][2p + h] as int16 (0 past k or past nr channels); fb[j]
@@ -128,29 +129,22 @@ EK_AVX2_INLINE void ek_sc_store(__m256i acc, const ek_requant8 *q, size_t nr, __
   }
 }
 
-EK_AVX2 void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *s,
-                                              const ek_qs8_requant_params *p,
-                                              const int8_t *input, const int8_t *weights,
-                                              const int32_t *bias, int8_t *output) {
-  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+/* Packed weights, folded bias and padded requantization constants of one call. */
+typedef struct ek_sc_weights {
+  int16_t w[EK_SC_MAX_W] __attribute__((aligned(32)));
+  int32_t fb[EK_SC_MAX_BLOCKS * 8], mq[EK_SC_MAX_BLOCKS * 8], sq[EK_SC_MAX_BLOCKS * 8];
+} ek_sc_weights;
+
+/* Every image of the batch; kh, kw, cin, sh, sw are constants in the stem instances. */
+EK_AVX2_INLINE void ek_sc_images(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
+                                 const int8_t *input, const ek_sc_weights *pw, int8_t *output,
+                                 const int kh, const int kw, const int cin, const int sh,
+                                 const int sw) {
+  const size_t k = (size_t)kh * (size_t)kw * (size_t)cin;
   const size_t n = (size_t)s->out_c, kp = (k + 1) / 2, blocks = (n + 7) / 8;
-  if (s->in_c > EK_CONV_SC_MAX_C || k > EK_CONV_SC_MAX_K || blocks * kp * 16 > EK_SC_MAX_W ||
-      blocks > EK_SC_MAX_BLOCKS) {
-    ek_qs8_conv2d_minmax_4x16c2__avx2(s, p, input, weights, bias, output);
-    return;
-  }
   const int16_t zp = (int16_t)p->input_zero_point;
-  int16_t wp[EK_SC_MAX_W] __attribute__((aligned(32)));
-  int32_t fb[EK_SC_MAX_BLOCKS * 8];
-  /* Multipliers and shifts padded to whole blocks (the arrays are read exactly). */
-  int32_t mq[EK_SC_MAX_BLOCKS * 8] = {0}, sq[EK_SC_MAX_BLOCKS * 8] = {0};
-  memcpy(mq, p->multiplier, n * sizeof(int32_t));
-  memcpy(sq, p->shift, n * sizeof(int32_t));
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
-    ek_sc_pack(k, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL, zp,
-               wp + b * kp * 16, fb + b * 8);
-  }
+  const int16_t *wp = pw->w;
+  const int32_t *fb = pw->fb, *mq = pw->mq, *sq = pw->sq;
   const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
   const __m256i out_min = _mm256_set1_epi32(p->output_min);
   const __m256i out_max = _mm256_set1_epi32(p->output_max);
@@ -158,7 +152,7 @@ EK_AVX2 void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *s,
   int16_t rows[EK_SC_MR][EK_CONV_SC_MAX_K + 32] __attribute__((aligned(32)));
   memset(rows, 0, sizeof(rows));
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
-  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)cin;
   for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
     const int8_t *image = input + bi * image_bytes;
     int8_t *out_image = output + bi * pixels * n;
@@ -166,7 +160,7 @@ EK_AVX2 void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *s,
     for (size_t p0 = 0; p0 < pixels; p0 += EK_SC_MR) {
       const size_t mr = pixels - p0 < EK_SC_MR ? pixels - p0 : EK_SC_MR;
       for (size_t i = 0; i < mr; ++i) {
-        ek_sc_row(s, image, oy, ox, zp, rows[i]);
+        ek_sc_row(s, image, oy, ox, zp, rows[i], kh, kw, cin, sh, sw);
         if (++ox == s->out_w) {
           ox = 0;
           ++oy;
@@ -201,6 +195,41 @@ EK_AVX2 void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *s,
         }
       }
     }
+  }
+}
+
+
+EK_AVX2 void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *s,
+                                              const ek_qs8_requant_params *p,
+                                              const int8_t *input, const int8_t *weights,
+                                              const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c, kp = (k + 1) / 2, blocks = (n + 7) / 8;
+  if (s->in_c > EK_CONV_SC_MAX_C || k > EK_CONV_SC_MAX_K || blocks * kp * 16 > EK_SC_MAX_W ||
+      blocks > EK_SC_MAX_BLOCKS) {
+    ek_qs8_conv2d_minmax_4x16c2__avx2(s, p, input, weights, bias, output);
+    return;
+  }
+  ek_sc_weights pw;
+  memset(pw.mq, 0, sizeof(pw.mq));
+  memset(pw.sq, 0, sizeof(pw.sq));
+  memcpy(pw.mq, p->multiplier, n * sizeof(int32_t));
+  memcpy(pw.sq, p->shift, n * sizeof(int32_t));
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
+    ek_sc_pack(k, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL,
+               p->input_zero_point, pw.w + b * kp * 16, pw.fb + b * 8);
+  }
+  const int unit = s->dilation_h == 1 && s->dilation_w == 1;
+  if (unit && s->kernel_h == 3 && s->kernel_w == 3 && s->in_c == 3 && s->stride_h == 2 &&
+      s->stride_w == 2) {
+    ek_sc_images(s, p, input, &pw, output, 3, 3, 3, 2, 2); /* RGB stems (VWW) */
+  } else if (unit && s->kernel_h == 3 && s->kernel_w == 3 && s->in_c == 3 && s->stride_h == 1 &&
+             s->stride_w == 1) {
+    ek_sc_images(s, p, input, &pw, output, 3, 3, 3, 1, 1); /* RGB stems (ResNet-8) */
+  } else {
+    ek_sc_images(s, p, input, &pw, output, s->kernel_h, s->kernel_w, s->in_c, s->stride_h,
+                 s->stride_w);
   }
 }
 
