@@ -291,25 +291,37 @@ typedef void (*ek_f32_conv_c16p_fn)(size_t taps, size_t in_c, const float *const
                                     const float *bias16, size_t mr, size_t nr, float *out,
                                     size_t stride, float output_min, float output_max);
 
+/* Short fills (stems: a few floats per image row) by a loop; a library call costs more. */
+EK_CONV_INLINE void ek_f32_conv_zero(float *dst, size_t n) {
+  if (n < 16) {
+    for (size_t c = 0; c < n; ++c) dst[c] = 0.0f;
+  } else {
+    memset(dst, 0, n * sizeof(float));
+  }
+}
+
 /* Rows [0, rows) x columns [0, cols) of the input padded by pad_top and pad_left, in_c floats
  * per pixel, into dst (rows * cols * in_c floats); taps outside the input are 0.0f. */
 EK_CONV_INLINE void ek_f32_conv_pad_image(const ek_conv2d_shape *s, const float *image,
                                           size_t rows, size_t cols, float *dst) {
   const size_t in_c = (size_t)s->in_c, pl = (size_t)s->pad_left, in_w = (size_t)s->in_w;
+  /* Columns [lo, hi) hold input pixels, the others zeros. */
   const size_t lo = pl < cols ? pl : cols;
   const size_t hi = pl + in_w < cols ? pl + in_w : cols;
   for (size_t r = 0; r < rows; ++r, dst += cols * in_c) {
     const int32_t iy = (int32_t)r - s->pad_top;
     if (iy < 0 || iy >= s->in_h) {
-      memset(dst, 0, cols * in_c * sizeof(float));
+      ek_f32_conv_zero(dst, cols * in_c);
       continue;
     }
-    memset(dst, 0, lo * in_c * sizeof(float));
+    ek_f32_conv_zero(dst, lo * in_c);
     if (hi > lo) {
-      memcpy(dst + lo * in_c, image + ((size_t)iy * in_w + (lo - pl)) * in_c,
-             (hi - lo) * in_c * sizeof(float));
+      ek_f32_conv_copy(dst + lo * in_c, image + ((size_t)iy * in_w + (lo - pl)) * in_c,
+                       (hi - lo) * in_c);
+      ek_f32_conv_zero(dst + hi * in_c, (cols - hi) * in_c);
+    } else {
+      ek_f32_conv_zero(dst + lo * in_c, (cols - lo) * in_c);
     }
-    memset(dst + (hi > lo ? hi : lo) * in_c, 0, (cols - (hi > lo ? hi : lo)) * in_c * sizeof(float));
   }
 }
 

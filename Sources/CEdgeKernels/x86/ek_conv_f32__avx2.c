@@ -46,12 +46,14 @@ EK_AVX2_INLINE void ek_f32c16_transpose8x8(__m256 r[8]) {
 }
 
 /* ek_f32_conv_pack_c16 by 8x8 transposes; the K tail uses masked loads (nothing read past
- * a weight row). */
+ * a weight row). With nr <= 8 only lanes 0..7 are written: the tiles below read lanes 8..15
+ * only when nr > 8. */
 EK_AVX2_INLINE void ek_f32c16_pack(size_t k, size_t nr, const float *w, float *wp) {
+  const size_t halves = nr > 8 ? 2 : 1;
   for (size_t i = 0; i < k; i += 8) {
     const size_t left = k - i < 8 ? k - i : 8;
     const __m256i keep = ek_f32c16_keep(left);
-    for (size_t h = 0; h < 2; ++h) {
+    for (size_t h = 0; h < halves; ++h) {
       __m256 r[8];
       for (size_t j = 0; j < 8; ++j) {
         const size_t row = h * 8 + j;

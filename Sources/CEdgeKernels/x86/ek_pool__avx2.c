@@ -66,4 +66,30 @@ EK_AVX2 void ek_f32_maxpool2d_minmax_1x8__avx2(const ek_pool2d_shape *s, const f
   }
 }
 
+EK_AVX2 void ek_f32_mean_hw_x8__avx2(const ek_mean_shape *shape, const float *input,
+                                     float *output) {
+  const size_t hw = (size_t)shape->in_h * (size_t)shape->in_w;
+  const size_t channels = (size_t)shape->channels;
+  const __m256 count = _mm256_set1_ps((float)hw);
+  for (size_t b = 0; b < (size_t)shape->batch; ++b) {
+    const float *x = input + b * hw * channels;
+    float *y = output + b * channels;
+    size_t c = 0;
+    for (; c + 8 <= channels; c += 8) {
+      __m256 total = _mm256_setzero_ps();
+      for (size_t i = 0; i < hw; ++i) {
+        total = _mm256_add_ps(total, _mm256_loadu_ps(x + i * channels + c));
+      }
+      _mm256_storeu_ps(y + c, _mm256_div_ps(total, count));
+    }
+    for (; c < channels; ++c) {
+      float total = 0.0f;
+      for (size_t i = 0; i < hw; ++i) {
+        total += x[i * channels + c];
+      }
+      y[c] = total / (float)hw;
+    }
+  }
+}
+
 #endif
