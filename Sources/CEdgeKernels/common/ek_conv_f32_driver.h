@@ -275,4 +275,141 @@ EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *
   return 1;
 }
 
+/*
+ * Padded-image variant of ek_f32_conv_drive_c16 for small images (x86): the windows read a
+ * zero-padded copy of the image on the stack (at most EK_F32_C16_MAX_PADDED floats; none when
+ * every window lies inside the input), so every pixel's taps sit at fixed offsets from its
+ * window origin and the tile takes MR origins and one offset table instead of a pointer per
+ * tap and pixel: no pointer table and no border logic per pixel tile.
+ */
+#define EK_F32_C16_MAX_PADDED 8192
+
+/* The ISA tile: as ek_f32_conv_c16_fn, with pixel m's tap t at origin[m] + tap_offset[t]
+ * (in_c floats, read exactly; origins past mr repeat origin mr - 1). */
+typedef void (*ek_f32_conv_c16p_fn)(size_t taps, size_t in_c, const float *const *origin,
+                                    const ptrdiff_t *tap_offset, const float *wp,
+                                    const float *bias16, size_t mr, size_t nr, float *out,
+                                    size_t stride, float output_min, float output_max);
+
+/* Short fills (stems: a few floats per image row) by a loop; a library call costs more. */
+EK_CONV_INLINE void ek_f32_conv_zero(float *dst, size_t n) {
+  if (n < 16) {
+    for (size_t c = 0; c < n; ++c) dst[c] = 0.0f;
+  } else {
+    memset(dst, 0, n * sizeof(float));
+  }
+}
+
+/* Rows [0, rows) x columns [0, cols) of the input padded by pad_top and pad_left, in_c floats
+ * per pixel, into dst (rows * cols * in_c floats); taps outside the input are 0.0f. */
+EK_CONV_INLINE void ek_f32_conv_pad_image(const ek_conv2d_shape *s, const float *image,
+                                          size_t rows, size_t cols, float *dst) {
+  const size_t in_c = (size_t)s->in_c, pl = (size_t)s->pad_left, in_w = (size_t)s->in_w;
+  /* Columns [lo, hi) hold input pixels, the others zeros. */
+  const size_t lo = pl < cols ? pl : cols;
+  const size_t hi = pl + in_w < cols ? pl + in_w : cols;
+  for (size_t r = 0; r < rows; ++r, dst += cols * in_c) {
+    const int32_t iy = (int32_t)r - s->pad_top;
+    if (iy < 0 || iy >= s->in_h) {
+      ek_f32_conv_zero(dst, cols * in_c);
+      continue;
+    }
+    ek_f32_conv_zero(dst, lo * in_c);
+    if (hi > lo) {
+      ek_f32_conv_copy(dst + lo * in_c, image + ((size_t)iy * in_w + (lo - pl)) * in_c,
+                       (hi - lo) * in_c);
+      ek_f32_conv_zero(dst + hi * in_c, (cols - hi) * in_c);
+    } else {
+      ek_f32_conv_zero(dst + lo * in_c, (cols - lo) * in_c);
+    }
+  }
+}
+
+/* Returns 0 (and does nothing) when ek_f32_conv_drive_c16 would, or when the padded image
+ * would exceed EK_F32_C16_MAX_PADDED floats. */
+EK_CONV_INLINE int ek_f32_conv_drive_c16_padded(const ek_conv2d_shape *s, const float *input,
+                                                const float *weights, const float *bias,
+                                                float *output, float output_min,
+                                                float output_max, ek_f32_conv_pack_c16_fn pack,
+                                                ek_f32_conv_c16p_fn tile) {
+  const size_t MR = EK_F32_C16_MR;
+  const size_t in_c = (size_t)s->in_c;
+  const size_t taps = (size_t)s->kernel_h * (size_t)s->kernel_w;
+  const size_t k = taps * in_c;
+  const size_t n = (size_t)s->out_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_elems = (size_t)s->in_h * (size_t)s->in_w * in_c;
+  const size_t block = k * EK_F32_C16_NR;
+  if (k == 0 || k > EK_F32_C16_MAX_K || taps > EK_F32_C16_MAX_TAPS) {
+    return 0;
+  }
+  /* The input rows and columns the windows span, counted from the first window's origin. */
+  const size_t rows = (size_t)(s->out_h - 1) * (size_t)s->stride_h +
+                      (size_t)(s->kernel_h - 1) * (size_t)s->dilation_h + 1;
+  const size_t cols = (size_t)(s->out_w - 1) * (size_t)s->stride_w +
+                      (size_t)(s->kernel_w - 1) * (size_t)s->dilation_w + 1;
+  const int direct = s->pad_top == 0 && s->pad_left == 0 && rows <= (size_t)s->in_h &&
+                     cols <= (size_t)s->in_w;
+  if (!direct && rows * cols * in_c > EK_F32_C16_MAX_PADDED) {
+    return 0;
+  }
+  const size_t line = direct ? (size_t)s->in_w : cols;
+  size_t group = EK_F32_C16_MAX_WP / block;
+  group = group > EK_F32_C16_MAX_BLOCKS ? EK_F32_C16_MAX_BLOCKS : group;
+  float wp[EK_F32_C16_MAX_WP] __attribute__((aligned(64)));
+  float b16[EK_F32_C16_MAX_BLOCKS * EK_F32_C16_NR] __attribute__((aligned(64)));
+  float padded[EK_F32_C16_MAX_PADDED] __attribute__((aligned(64)));
+  ptrdiff_t tap_offset[EK_F32_C16_MAX_TAPS];
+  for (int32_t ky = 0, t = 0; ky < s->kernel_h; ++ky) {
+    for (int32_t kx = 0; kx < s->kernel_w; ++kx, ++t) {
+      tap_offset[t] = ((ptrdiff_t)(ky * s->dilation_h) * (ptrdiff_t)line +
+                       (ptrdiff_t)(kx * s->dilation_w)) * (ptrdiff_t)in_c;
+    }
+  }
+  const ptrdiff_t step_x = (ptrdiff_t)s->stride_w * (ptrdiff_t)in_c;
+  const ptrdiff_t step_y = (ptrdiff_t)s->stride_h * (ptrdiff_t)line * (ptrdiff_t)in_c;
+  for (size_t g0 = 0; g0 < n; g0 += group * EK_F32_C16_NR) {
+    const size_t gn = n - g0 < group * EK_F32_C16_NR ? n - g0 : group * EK_F32_C16_NR;
+    for (size_t j = 0; j < (gn + EK_F32_C16_NR - 1) / EK_F32_C16_NR * EK_F32_C16_NR; ++j) {
+      b16[j] = j < gn && bias != NULL ? bias[g0 + j] : 0.0f;
+    }
+    for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
+      const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
+      pack(k, nr, weights + (g0 + j) * k, wp + j / EK_F32_C16_NR * block);
+    }
+    for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+      const float *image = input + bi * image_elems;
+      if (!direct) {
+        ek_f32_conv_pad_image(s, image, rows, cols, padded);
+        image = padded;
+      }
+      float *out_image = output + bi * pixels * n;
+      /* The next pixel's window origin (row start and column), advanced pixel by pixel. */
+      const float *row = image, *next = image;
+      int32_t ox = 0;
+      for (size_t p0 = 0; p0 < pixels; p0 += MR) {
+        const size_t mr = pixels - p0 < MR ? pixels - p0 : MR;
+        const float *origin[EK_F32_C16_MR];
+        for (size_t m = 0; m < MR; ++m) {
+          if (m < mr) {
+            origin[m] = next;
+            next += step_x;
+            if (++ox == s->out_w) {
+              ox = 0, row += step_y, next = row;
+            }
+          } else { /* pixels past mr repeat pixel mr - 1 */
+            origin[m] = origin[m - 1];
+          }
+        }
+        for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
+          const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
+          tile(taps, in_c, origin, tap_offset, wp + j / EK_F32_C16_NR * block, b16 + j, mr, nr,
+               out_image + p0 * n + g0 + j, n, output_min, output_max);
+        }
+      }
+    }
+  }
+  return 1;
+}
+
 #endif

@@ -25,7 +25,11 @@
  *   (64 KiB at most, so K <= 1024; stack use about 80 KiB in all). The layout is meant to move
  *   to pack time (pre-packed weights in model.bin), which removes the repack and the K limit.
  *   K > 1024, more than 256 kernel taps, or fewer than 4 output pixels run the 2x4c8 (AVX2) /
- *   2x4c4 (NEON) kernel.
+ *   2x4c4 (NEON) kernel. AVX2: when the input rows and columns the windows span, padded,
+ *   hold at most 8192 floats, the image is copied zero-padded to the stack once per call
+ *   (not at all when every window lies inside it), and each tap sits at a fixed offset from
+ *   its pixel's window origin: no pointer table and no border checks per tile (stack use
+ *   about 106 KiB). An 8-channel tile sums even and odd taps in separate registers.
  * Conv2D, tile MRxNRcKR (MR output pixels x NR output channels, KR K bytes per step):
  *   implicit GEMM; a 1x1 kernel without padding reads the input in place, other kernels gather each
  *   pixel's kernel_h * kernel_w * in_c window into a stack row (padded taps hold the input
@@ -73,7 +77,7 @@ void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *shape,
 void ek_f32_conv2d_minmax_2x4c8__avx2(const ek_conv2d_shape *shape, const float *input,
                                       const float *weights, const float *bias, float *output,
                                       float output_min, float output_max);
-/* Tile 4x16: see above and x86/ek_conv_f32__avx2.c; stack use up to about 80 KiB. */
+/* Tile 4x16: see above and x86/ek_conv_f32__avx2.c; stack use up to about 106 KiB. */
 void ek_f32_conv2d_minmax_4x16__avx2(const ek_conv2d_shape *shape, const float *input,
                                      const float *weights, const float *bias, float *output,
                                      float output_min, float output_max);

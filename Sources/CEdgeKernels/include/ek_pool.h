@@ -76,4 +76,12 @@ void ek_f32_mean_hw_x1__ref(const ek_mean_shape *shape, const float *input, floa
 void ek_qs8_mean_hw_x1__ref(const ek_mean_shape *shape, const ek_qs8_mean_params *params,
                             const int8_t *input, int8_t *output);
 
+/* SIMD f32 mean over (h, w): same signature and contract as ek_f32_mean_hw_x1__ref and
+ * bit-exact with it (each lane sums its channel in the same order and divides by the same
+ * count). 8 channels per AVX2 vector, the channel tail scalar; no over-read. Call only when
+ * ek_cpu_features() has EK_CPU_LEVEL_AVX2. */
+#if defined(__x86_64__)
+void ek_f32_mean_hw_x8__avx2(const ek_mean_shape *shape, const float *input, float *output);
+#endif
+
 #endif

@@ -25,6 +25,18 @@ EK_AVX2 void ek_f32_maxpool2d_minmax_1x8__avx2(const ek_pool2d_shape *s, const f
         float *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
                                (size_t)ox) * c;
         size_t c0 = 0;
+        if (fy0 == 0 && fx0 == 0 && fy1 == 2 && fx1 == 2) {
+          /* A whole 2x2 window (the common pooling layer), taps in the reference's order. */
+          const float *r0 = image + ((size_t)iy0 * (size_t)s->in_w + (size_t)ix0) * c;
+          const float *r1 = r0 + (size_t)s->in_w * c;
+          for (; c0 + 8 <= c; c0 += 8) {
+            __m256 m = _mm256_max_ps(_mm256_loadu_ps(r0 + c0), _mm256_set1_ps(-FLT_MAX));
+            m = _mm256_max_ps(_mm256_loadu_ps(r0 + c + c0), m);
+            m = _mm256_max_ps(_mm256_loadu_ps(r1 + c0), m);
+            m = _mm256_max_ps(_mm256_loadu_ps(r1 + c + c0), m);
+            _mm256_storeu_ps(out + c0, _mm256_min_ps(hi, _mm256_max_ps(lo, m)));
+          }
+        }
         for (; c0 + 8 <= c; c0 += 8) {
           /* maxps(v, m) = v > m ? v : m: a NaN tap never replaces the running maximum. */
           __m256 m = _mm256_set1_ps(-FLT_MAX);
@@ -50,6 +62,32 @@ EK_AVX2 void ek_f32_maxpool2d_minmax_1x8__avx2(const ek_pool2d_shape *s, const f
           out[c0] = output_max < m ? output_max : m;
         }
       }
+    }
+  }
+}
+
+EK_AVX2 void ek_f32_mean_hw_x8__avx2(const ek_mean_shape *shape, const float *input,
+                                     float *output) {
+  const size_t hw = (size_t)shape->in_h * (size_t)shape->in_w;
+  const size_t channels = (size_t)shape->channels;
+  const __m256 count = _mm256_set1_ps((float)hw);
+  for (size_t b = 0; b < (size_t)shape->batch; ++b) {
+    const float *x = input + b * hw * channels;
+    float *y = output + b * channels;
+    size_t c = 0;
+    for (; c + 8 <= channels; c += 8) {
+      __m256 total = _mm256_setzero_ps();
+      for (size_t i = 0; i < hw; ++i) {
+        total = _mm256_add_ps(total, _mm256_loadu_ps(x + i * channels + c));
+      }
+      _mm256_storeu_ps(y + c, _mm256_div_ps(total, count));
+    }
+    for (; c < channels; ++c) {
+      float total = 0.0f;
+      for (size_t i = 0; i < hw; ++i) {
+        total += x[i * channels + c];
+      }
+      y[c] = total / (float)hw;
     }
   }
 }

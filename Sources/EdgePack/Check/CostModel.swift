@@ -91,6 +91,7 @@ public enum CostModel {
         ("avx2", .add, true, "ek_qs8_add_minmax_x8__avx2"),
         ("neon", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x4__neon"),
         ("avx2", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x8__avx2"),
+        ("avx2", .mean, false, "ek_f32_mean_hw_x8__avx2"),
     ]
 
     /// The kernel of int8 Conv2D over packed weights on AVX2 (`KernelTable.qs8PackedConv2D`).

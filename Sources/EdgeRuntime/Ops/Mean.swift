@@ -7,8 +7,9 @@ struct MeanCall {
     var input: UnsafeRawPointer
     var output: UnsafeMutableRawPointer
     var quantized: Bool
+    var f32: KernelTable.Entry<KernelTable.F32Mean>
 
-    var kernelName: StaticString { quantized ? "ek_qs8_mean_hw_x1__ref" : "ek_f32_mean_hw_x1__ref" }
+    var kernelName: StaticString { quantized ? "ek_qs8_mean_hw_x1__ref" : f32.name }
 
     func execute() {
         withUnsafePointer(to: shape) { s in
@@ -17,7 +18,7 @@ struct MeanCall {
                     ek_qs8_mean_hw_x1__ref(s, $0, input.assumingMemoryBound(to: Int8.self), output.assumingMemoryBound(to: Int8.self))
                 }
             } else {
-                ek_f32_mean_hw_x1__ref(s, input.assumingMemoryBound(to: Float.self), output.assumingMemoryBound(to: Float.self))
+                f32.function(s, input.assumingMemoryBound(to: Float.self), output.assumingMemoryBound(to: Float.self))
             }
         }
     }
@@ -40,7 +41,7 @@ enum Mean {
         if output.shape != expected { throw c.unsupported("output shape \(output.shape.text) should be \(expected.text)") }
         let shape = ek_mean_shape(batch: n, in_h: input.dim(1), in_w: input.dim(2), channels: ch)
         var call = MeanCall(shape: shape, params: ek_qs8_mean_params(), input: UnsafeRawPointer(input.data),
-                            output: output.data, quantized: false)
+                            output: output.data, quantized: false, f32: c.kernels.f32Mean)
         switch try c.mode(of: input) {
         case .f32:
             try c.require(output, .float32, "output")
