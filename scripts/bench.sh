@@ -54,7 +54,8 @@ echo "== sparse kernels (Tests/KernelTests/ek_sparse_bench.c; crossover data for
 
 # ---- pruning: end-to-end latency and size ----
 # digits_mlp at 75 % (unstructured and 1x4 blocks, stored where smaller), and a wider
-# random-weight MLP (scripts/make_bench_mlp.py) at 80 % 1x16 blocks, stored where measured faster.
+# random-weight MLP (scripts/make_bench_mlp.py) at 80 % 1x16 blocks (layer-wide and balanced
+# rows, rows1x16), stored where measured faster.
 echo
 echo "== pruned models end to end (int8 dense vs pruned; size vs float32)"
 python3 scripts/make_bench_mlp.py "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" 256,512,512,10
@@ -84,6 +85,8 @@ for pct in 50 75 80 90; do
   prune_row "mlp512-p$pct-1x16" "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
       --prune $p --prune-pattern block1x16 --prune-layer fc1=$p --prune-layer fc2=$p --prune-layer fc3=0
 done
+prune_row mlp512-p80-rows1x16 "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
+    --prune 0.8 --prune-pattern rows1x16 --prune-layer fc1=0.8 --prune-layer fc2=0.8 --prune-layer fc3=0
 prune_row mlp512-p80-1x4 "$OUT/mlp512.onnx" "$OUT/mlp512-calibration.npy" "$OUT/mlp512-sample.npy" \
     --prune 0.8 --prune-pattern block1x4 --prune-layer fc1=0.8 --prune-layer fc2=0.8 --prune-layer fc3=0
 # A MobileNet-style separable stack (scripts/make_bench_pointwise.py: 24x24 pixels, 64

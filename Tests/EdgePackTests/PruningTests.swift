@@ -107,10 +107,10 @@ final class PruningTests: XCTestCase {
     }
 
     /// A layer pruned to exactly the crossover sparsity is stored sparse, although the whole
-    /// blocks it keeps (80 % of 16384 leaves 3277) put its block sparsity a hair below it; one
-    /// more kept block makes it dense.
+    /// blocks it keeps (at a 70 % crossover, 30 % of 16352 blocks rounds to 4906) put its block
+    /// sparsity a hair below it; one more kept block makes it dense.
     func testSpeedPolicyCountsBlocksAtTheCrossover() {
-        let rows = 512, columns = 512, blocks = rows * columns / 16
+        let rows = 511, columns = 512, blocks = rows * columns / 16
         let cross = SparseStorage.crossover(conv: false, blockWidth: 16, inFeatures: columns)
         let allowed = Int(((1 - cross) * Double(blocks)).rounded())
         func weights(keeping kept: Int) -> [Int8] {
@@ -128,5 +128,45 @@ final class PruningTests: XCTestCase {
         let past = SparseStorage.choose(weights(keeping: allowed + 1), rows: rows, columns: columns, conv: false,
                                         policy: .speed)
         XCTAssertNil(past.blockWidth, past.reason)
+    }
+
+    /// rows1x16 drops the same number of 1x16 blocks from every row, the lowest-scoring ones,
+    /// whereas block1x16 ranks blocks over the whole layer.
+    func testRows1x16KeepsTheSameBlockCountInEveryRow() {
+        let rows = 8, columns = 64
+        let layer = PrunableLayer(node: 0, weights: ValueID(0), bias: nil, name: "fc", kind: "FullyConnected",
+                                  outFeatures: rows, inFeatures: columns)
+        // Row r's block c has magnitude (r + 1) * (c + 1) scaled: rows differ by a factor.
+        var w = [Double](repeating: 0, count: rows * columns)
+        for r in 0..<rows { for i in 0..<columns { w[r * columns + i] = Double((r + 1) * (r + 1)) * Double(i / 16 + 1) } }
+        let norms = [Double](repeating: 1, count: columns)
+        func keptBlocks(_ keep: [Bool]) -> [[Int]] {
+            (0..<rows).map { r in (0..<(columns / 16)).filter { c in keep[r * columns + c * 16] } }
+        }
+        let balanced = keptBlocks(Pruner.mask(w, layer, norms: norms, pattern: .rows1x16, ratio: 0.5))
+        XCTAssertEqual(balanced, [[Int]](repeating: [2, 3], count: rows))
+        let global = keptBlocks(Pruner.mask(w, layer, norms: norms, pattern: .block1x16, ratio: 0.5))
+        XCTAssertEqual(global.map(\.count).reduce(0, +), rows * 2)
+        XCTAssertNotEqual(Set(global.map(\.count)).count, 1, "layer-wide ranking empties the small rows")
+    }
+
+    /// Balanced rows use their own (lower) crossover: at 60 % of 1x16 blocks empty, a 256 x 256
+    /// layer is stored sparse when every row keeps 6 of 16 blocks, dense when the rows differ.
+    func testBalancedRowsUseTheirCrossover() {
+        let rows = 256, columns = 256
+        XCTAssertLessThan(SparseStorage.crossover(conv: false, blockWidth: 16, inFeatures: columns, balancedRows: true),
+                          SparseStorage.crossover(conv: false, blockWidth: 16, inFeatures: columns))
+        func weights(_ kept: (Int) -> [Int]) -> [Int8] {
+            var w = [Int8](repeating: 0, count: rows * columns)
+            for r in 0..<rows { for c in kept(r) { for i in 0..<16 { w[r * columns + c * 16 + i] = 3 } } }
+            return w
+        }
+        let balanced = SparseStorage.choose(weights { r in (0..<6).map { ($0 * 2 + r) % 16 } }, rows: rows,
+                                            columns: columns, conv: false, policy: .speed)
+        XCTAssertEqual(balanced.blockWidth, 16, balanced.reason)
+        // Same block count overall (6 per row on average), rows of 4 and 8 blocks.
+        let uneven = SparseStorage.choose(weights { r in Array(0..<(r % 2 == 0 ? 4 : 8)) }, rows: rows,
+                                          columns: columns, conv: false, policy: .speed)
+        XCTAssertNil(uneven.blockWidth, uneven.reason)
     }
 }

@@ -6,7 +6,9 @@
  *   --fc: the fully connected rows only; --pointwise: the pointwise table only.
  *
  * Rows: fully connected (batch 1) and 1x1 convolution (pixels x in_c -> out_c) shapes at
- * 50/70/80/90 % block sparsity with blocks of 1x4 and 1x16. Columns: dense time, sparse
+ * 50/70/80/90 % block sparsity with blocks of 1x4 and 1x16, and for fc 1x16r: 1x16 blocks
+ * with the same number kept in every row (balanced rows; at 80 % a 128-input row keeps 2 of 8
+ * blocks, 75 %). Columns: dense time, sparse
  * time, dense/sparse speed-up. The dense kernels are the ones the runtime's kernel table
  * picks on this level (KernelTable.swift: on AVX2 ek_qs8_fc_minmax_1x8c16__avx2 for fc and
  * ek_qs8_conv2d_minmax_4x16c2__avx2 for conv); for conv 1x1 the scalar dense reference
@@ -272,16 +274,25 @@ int main(int argc, char **argv) {
     }
     const ek_qs8_fc_params fp = {3, -5, -128, 127, scale};
     const ek_qs8_requant_params cp = {3, -5, -128, 127, mult, shift};
-    for (int bi = 0; bi < 2; ++bi) {
-      const int bw = bi == 0 ? 4 : 16;
+    /* Block 1x4, 1x16, and (fc only) 1x16 with balanced rows ("1x16r": every row keeps
+     * round((100 - sp) % of its blocks), as `--prune-pattern rows1x16` writes them). */
+    for (int bi = 0; bi < (conv ? 2 : 3); ++bi) {
+      const int bw = bi == 0 ? 4 : 16, balanced = bi == 2;
       for (size_t pi = 0; pi < sizeof(sparsities) / sizeof(sparsities[0]); ++pi) {
         const int sp = sparsities[pi];
+        const int kb = k / bw, per_row = (kb * (100 - sp) + 50) / 100;
         size_t nnz = 0;
         memset(w, 0, (size_t)n * k);
         for (int o = 0; o < n; ++o) {
           row_ptr[o] = (uint32_t)nnz;
-          for (int c = 0; c < k / bw; ++c) {
-            if (rnd(0, 99) < sp) continue;
+          int left = per_row;
+          for (int c = 0; c < kb; ++c) {
+            if (balanced) {
+              if (rnd(0, kb - c - 1) >= left) continue;
+              --left;
+            } else if (rnd(0, 99) < sp) {
+              continue;
+            }
             for (int i = 0; i < bw; ++i) {
               const int8_t v = (int8_t)rnd(-127, 127);
               w[(size_t)o * k + (size_t)c * bw + i] = v;
@@ -296,7 +307,7 @@ int main(int argc, char **argv) {
         j.shape = (ek_fc_shape){rows, k, n};
         j.cshape = (ek_conv2d_shape){1, rows, 1, k, rows, 1, n, 1, 1, 1, 1, 1, 1, 0, 0, 1};
         j.fp = &fp; j.cp = &cp; j.x = x; j.w = w; j.sw = &sw; j.bias = bias; j.y = y;
-        j.dense_fc = lk.dense_fc; j.spfc = lk.spfc[bi]; j.spconv = lk.spconv[bi];
+        j.dense_fc = lk.dense_fc; j.spfc = lk.spfc[bi > 0]; j.spconv = lk.spconv[bi > 0];
         job dense = j, sparse_job = j, ref = j;
         dense.kind = 0;
         ref.kind = 1;
@@ -306,7 +317,7 @@ int main(int argc, char **argv) {
         if (conv) time_pair_us(&ref, &sparse_job, 1, &dense_ref, &unused, NULL);
         char ref_text[16];
         snprintf(ref_text, sizeof ref_text, conv ? "%.2f" : "-", dense_ref);
-        printf("%-28s %-6s %5d %10s %10.2f %10.2f %7.2fx\n", shapes[si].name, bw == 4 ? "1x4" : "1x16",
+        printf("%-28s %-6s %5d %10s %10.2f %10.2f %7.2fx\n", shapes[si].name, bw == 4 ? "1x4" : balanced ? "1x16r" : "1x16",
                sp, ref_text, dense_simd, sparse, speedup);
       }
     }

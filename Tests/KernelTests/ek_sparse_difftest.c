@@ -125,11 +125,20 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
                     : exact ? (near < -128 ? -128 : near > 127 ? 127 : near)
                             : rng_int(&rng, -128, 127));
   }
+  /* A third of the cases keep the same number of blocks in every row (balanced rows, the
+   * AVX2 fc kernels' lockstep path), chosen uniformly among the row's blocks. */
+  const int balanced = rng_int(&rng, 0, 2) == 0;
+  const size_t per_row = (kb * (size_t)density + 50) / 100;
   size_t nnz = 0;
   for (size_t o = 0; o < (size_t)n; ++o) {
     row_ptr[o] = (uint32_t)nnz;
+    size_t left = per_row;
     for (size_t c = 0; c < kb; ++c) {
-      const int keep = rng_int(&rng, 0, 99) < density;
+      int keep = rng_int(&rng, 0, 99) < density;
+      if (balanced) {
+        keep = (size_t)rng_int(&rng, 0, (int32_t)(kb - c) - 1) < left;
+        left -= (size_t)keep;
+      }
       for (size_t i = 0; i < bw; ++i) {
         dense[o * k + c * bw + i] =
             !keep ? 0
@@ -182,9 +191,9 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
     if (y_ref[i] != y_opt[i]) {
       printf("FAIL %s (block 1x%d): --seed %" PRIu64 ", case rows=%d in_features=%d "
              "out_features=%d density=%d%% data=%s (case seed %" PRIu64 ")\n"
-             "  output[%zu] = %d, dense reference %d; input zp %d%s\n",
+             "  output[%zu] = %d, dense reference %d; input zp %d%s%s\n",
              e->name, e->block_w, run_seed, rows, k, n, density, kDataNames[data], seed, i,
-             y_opt[i], y_ref[i], zp, use_bias ? "" : ", no bias");
+             y_opt[i], y_ref[i], zp, use_bias ? "" : ", no bias", balanced ? ", balanced rows" : "");
       return 0;
     }
   }

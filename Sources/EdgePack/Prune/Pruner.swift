@@ -183,6 +183,16 @@ public enum Pruner {
             }
             return keep
         }
+        if pattern == .rows1x16 {
+            // Every row drops the same number of its lowest-scoring 1x16 blocks.
+            let blocks = stride(from: 0, to: n, by: 16).map { c in c..<min(c + 16, n) }
+            let drop = Int((ratio * Double(blocks.count)).rounded())
+            for o in 0..<rows {
+                let scored = blocks.map { b in (b, b.reduce(0.0) { $0 + score(o * n + $1) }) }.sorted { $0.1 < $1.1 }
+                for (b, _) in scored.prefix(drop) { for i in b { keep[o * n + i] = false } }
+            }
+            return keep
+        }
         var groups: [[Int]] = []
         switch pattern {
         case .block1x4, .block1x16:
@@ -190,7 +200,7 @@ public enum Pruner {
             for o in 0..<rows { for c in stride(from: 0, to: n, by: bw) { groups.append((c..<min(c + bw, n)).map { o * n + $0 }) } }
         case .block4x1:
             for o in stride(from: 0, to: rows, by: 4) { for c in 0..<n { groups.append((o..<min(o + 4, rows)).map { $0 * n + c }) } }
-        case .unstructured, .twoOfFour:
+        case .unstructured, .twoOfFour, .rows1x16:
             groups = w.indices.map { [$0] }
         }
         let scored = groups.map { g in (g, g.reduce(0.0) { $0 + score($1) }) }.sorted { $0.1 < $1.1 }

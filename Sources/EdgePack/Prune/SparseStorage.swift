@@ -24,8 +24,11 @@ public struct StorageChoice: Sendable {
 /// use, in two runs, taking the highest over the shapes of an input-feature class.
 /// FullyConnected: `out/bench/ek_sparse_bench --fc` (batch 1; 64->32, 128->640, 256->256,
 /// 512->512, 640->128, 1024->1024) against ek_qs8_fc_minmax_1x8c16__avx2. At 80 % with 1x16
-/// blocks it ran 1.5-1.6x (256 and 128 inputs), 1.4-1.8x (512, 640) and 1.8-2.4x (1024) faster;
-/// with 1x4 blocks it needs 90 % (1.1-2.1x) and never pays below 256 inputs.
+/// blocks it ran 1.1-1.2x (64 inputs), 1.4-1.8x (128, 256), 1.6-2.0x (512, 640) and 2.0-2.3x
+/// (1024) faster; with balanced rows (every row keeps the same number of 1x16 blocks, as
+/// `--prune-pattern rows1x16` prunes; the kernel runs eight rows in lockstep) 2.0-2.5x (256,
+/// 512, 640), 2.8-3.0x (1024), 1.7-2.1x for 128 and 1.6x for 64 inputs (whose rows keep 2 of 8
+/// and 1 of 4 blocks at 80 %: 75 %). 1x4 blocks pay from 90 % (1.15-2.1x).
 /// 1x1 Conv2D: `out/bench/ek_sparse_bench --pointwise`, the pixel-panel sparse conv
 /// (ek_sparse_px.h; 25x5 to 56x56 pixels, 32 to 256 input channels) against
 /// ek_qs8_conv2d_minmax_4x16c2__avx2: 1.6-1.9x faster at 50 % for up to 128 input channels,
@@ -33,12 +36,15 @@ public struct StorageChoice: Sendable {
 /// 70 %.
 public enum SparseStorage {
     /// (minimum input features, crossover) rows, ascending; 1.0 = never faster.
-    static let fullyConnected4: [(Int, Double)] = [(0, 1.0), (256, 0.9), (512, 0.9), (1024, 0.9)]
-    static let fullyConnected16: [(Int, Double)] = [(0, 0.9), (256, 0.7), (512, 0.8), (1024, 0.7)]
+    static let fullyConnected4: [(Int, Double)] = [(0, 0.9), (256, 0.9), (512, 0.9), (1024, 0.9)]
+    static let fullyConnected16: [(Int, Double)] = [(0, 0.8), (256, 0.7), (512, 0.7), (1024, 0.7)]
+    /// 1x16 blocks, the same number in every row.
+    static let fullyConnected16Rows: [(Int, Double)] = [(0, 0.5), (256, 0.5), (512, 0.7), (1024, 0.5)]
     static let conv1x1: [(Int, Double)] = [(0, 0.5), (256, 0.7)]
 
-    static func crossover(conv: Bool, blockWidth: Int, inFeatures: Int) -> Double {
-        let table = conv ? conv1x1 : (blockWidth == 16 ? fullyConnected16 : fullyConnected4)
+    static func crossover(conv: Bool, blockWidth: Int, inFeatures: Int, balancedRows: Bool = false) -> Double {
+        let table = conv ? conv1x1
+            : blockWidth == 16 ? (balancedRows ? fullyConnected16Rows : fullyConnected16) : fullyConnected4
         return table.last { $0.0 <= inFeatures }?.1 ?? 1.0
     }
 
@@ -51,17 +57,24 @@ public enum SparseStorage {
         var bestMargin = -Double.infinity
         for bw in SparseWeights.blockWidths where columns % bw == 0 && columns / bw <= Int(UInt16.max) {
             var nonZero = 0
+            var rowCounts = Set<Int>()
             for r in 0..<rows {
+                var count = 0
                 for c in 0..<(columns / bw) where (0..<bw).contains(where: { weights[r * columns + c * bw + $0] != 0 }) {
-                    nonZero += 1
+                    count += 1
                 }
+                nonZero += count
+                rowCounts.insert(count)
             }
             let blocks = rows * columns / bw
             let sparsity = 1 - Double(nonZero) / Double(blocks)
             let bytes = SparseWeights(blockWidth: bw, rows: rows, columns: columns, blockCount: nonZero).byteSize
-            let cross = crossover(conv: conv, blockWidth: bw, inFeatures: columns)
+            // Balanced rows (one block count for all rows, at least eight rows) run the AVX2 fc
+            // kernel's lockstep path.
+            let cross = crossover(conv: conv, blockWidth: bw, inFeatures: columns,
+                                  balancedRows: rowCounts.count == 1 && rows >= 8)
             // At or past the crossover when no more blocks are left than a pruning target at
-            // the crossover leaves (80 % of 16384 blocks keeps 3277, a sparsity of 79.99 %).
+            // the crossover leaves (70 % of 16352 blocks keeps 4906, a sparsity of 69.997 %).
             let allowed = ((1 - cross) * Double(blocks)).rounded()
             let margin = policy == .speed ? (allowed - Double(nonZero)) / Double(blocks) : Double(dense - bytes)
             if margin > bestMargin {
