@@ -6,6 +6,9 @@
 
 #include "ek_fixedpoint.h"
 #include "ek_quant.h"
+#include "ek_size.h"
+
+EK_SIZE_BEGIN
 
 /* ---- parameter preparation ---- */
 
@@ -227,3 +230,5 @@ void ek_qs8_requantize_x1__ref(size_t count, const ek_qs8_requantize_params *par
     output[i] = (int8_t)ek_clamp_i32(value, INT8_MIN, INT8_MAX);
   }
 }
+
+EK_SIZE_END
