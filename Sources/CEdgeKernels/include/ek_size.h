@@ -2,11 +2,12 @@
  * ek_size.h: reference kernels compiled for size on aarch64.
  *
  * On aarch64 several __ref kernels are also the kernel the op ships with (elementwise and
- * unary ops, average pooling, softmax, quantize/dequantize, copies, requantization set-up):
- * no NEON twin exists. LTO inlines most of them into the Swift dispatch, and at -O2 their
- * vectorized and unrolled loops were about 11.6 KB of the static edgerun. A file brackets
- * its kernels with EK_SIZE_BEGIN / EK_SIZE_END, which gives every function in between
- * clang's `minsize` attribute (the -Oz pipeline for that function only) on aarch64.
+ * unary ops, average pooling, mean, softmax, copies, requantization set-up): no NEON twin
+ * exists. LTO inlines most of them into the Swift dispatch, and at -O2 their vectorized and
+ * unrolled loops were about 9 KB of the static edgerun. A file brackets those kernels with
+ * EK_SIZE_BEGIN / EK_SIZE_END, which gives every function in between clang's `minsize`
+ * attribute (the -Oz pipeline for that function only) on aarch64. Kernels that run on every
+ * inference of common models (the quantize/dequantize conversions) stay outside.
  *
  * The attribute is in the source, so `make kernel-test` (host and aarch64 under qemu)
  * compiles and tests exactly the code that ships. Results do not change: these files do
