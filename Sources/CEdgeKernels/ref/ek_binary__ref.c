@@ -3,6 +3,9 @@
 #include "ek_binary.h"
 
 #include "ek_quant.h"
+#include "ek_size.h"
+
+EK_SIZE_BEGIN
 
 void ek_qs8_add_prepare(float a_scale, int32_t a_zero_point, float b_scale, int32_t b_zero_point,
                         float output_scale, int32_t output_zero_point, int32_t output_min,
@@ -114,3 +117,5 @@ void ek_qs8_mul_minmax_x1__ref(const ek_binary_shape *shape, const ek_qs8_mul_pa
                                const int8_t *a, const int8_t *b, int8_t *output) {
   EK_BROADCAST_LOOP(shape, output[out] = mul_qs8(params, a[ia], b[ib]));
 }
+
+EK_SIZE_END

@@ -3,6 +3,9 @@
 #include "ek_copy.h"
 
 #include <string.h>
+#include "ek_size.h"
+
+EK_SIZE_BEGIN
 
 /* Copies one element; the constant-size memcpy calls compile to single loads and stores
  * without alignment assumptions. */
@@ -141,3 +144,5 @@ void ek_xN_gather__ref(const ek_gather_shape *shape, size_t element_size, const 
     }
   }
 }
+
+EK_SIZE_END

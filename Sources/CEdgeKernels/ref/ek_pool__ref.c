@@ -4,10 +4,14 @@
 
 #include <float.h>
 
+#include "ek_size.h"
+
 /* Float results must follow the reference summation order exactly. */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
+
+EK_SIZE_BEGIN
 
 /* TFLite ActivationFunctionWithMinMax: min(max(x, lo), hi), NaN passes through. */
 static inline float ek_clamp_f32(float x, float lo, float hi) {
@@ -201,3 +205,5 @@ void ek_qs8_mean_hw_x1__ref(const ek_mean_shape *shape, const ek_qs8_mean_params
     }
   }
 }
+
+EK_SIZE_END

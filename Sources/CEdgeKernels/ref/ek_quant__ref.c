@@ -2,6 +2,9 @@
 #include "ek_quant.h"
 
 #include <math.h>
+#include "ek_size.h"
+
+EK_SIZE_BEGIN
 
 void ek_quantize_multiplier(double real_multiplier, int32_t *multiplier, int32_t *shift) {
   if (real_multiplier == 0.0) {
@@ -72,3 +75,5 @@ void ek_qs8_activation_range(float fmin, float fmax, float output_scale, int32_t
   *qmin = (int32_t)lo;
   *qmax = (int32_t)hi;
 }
+
+EK_SIZE_END

@@ -7,6 +7,9 @@
 
 #include "ek_fixedpoint.h"
 #include "ek_quant.h"
+#include "ek_size.h"
+
+EK_SIZE_BEGIN
 
 /* exp() takes its input in Q5.26: differences as low as -32 before the beta multiplier (-16
  * after it) must fit, and exp(-16) is already negligible in the sum. */
@@ -98,3 +101,5 @@ void ek_qs8_softmax_x1__ref(size_t outer, size_t depth, const ek_qs8_softmax_par
     }
   }
 }
+
+EK_SIZE_END

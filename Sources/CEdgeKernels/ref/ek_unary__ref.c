@@ -6,6 +6,9 @@
 
 #include "ek_fixedpoint.h"
 #include "ek_quant.h"
+#include "ek_size.h"
+
+EK_SIZE_BEGIN
 
 /* ---- parameter preparation ---- */
 
@@ -193,7 +196,12 @@ void ek_qs8_tanh_x1__ref(size_t count, const ek_qs8_lut_params *params, const in
   }
 }
 
+EK_SIZE_END
+
 /* ---- conversions ---- */
+
+/* Quantize and dequantize convert every int8 model's float inputs and outputs on each
+ * inference, so they keep -O2 (outside EK_SIZE_BEGIN/END, see ek_size.h). */
 
 void ek_f32_qs8_cvt_x1__ref(size_t count, const float *input, int8_t *output, float scale,
                             int32_t zero_point) {

@@ -1,0 +1,30 @@
+/*
+ * ek_size.h: reference kernels compiled for size on aarch64.
+ *
+ * On aarch64 several __ref kernels are also the kernel the op ships with (elementwise and
+ * unary ops, average pooling, mean, softmax, copies, requantization set-up): no NEON twin
+ * exists. LTO inlines most of them into the Swift dispatch, and at -O2 their vectorized and
+ * unrolled loops were about 9 KB of the static edgerun. A file brackets those kernels with
+ * EK_SIZE_BEGIN / EK_SIZE_END, which gives every function in between clang's `minsize`
+ * attribute (the -Oz pipeline for that function only) on aarch64. Kernels that run on every
+ * inference of common models (the quantize/dequantize conversions) stay outside.
+ *
+ * The attribute is in the source, so `make kernel-test` (host and aarch64 under qemu)
+ * compiles and tests exactly the code that ships. Results do not change: these files do
+ * not contract floating-point operations, and no optimization level reorders them.
+ * The cost is speed on these ops only (scalar loops instead of unrolled vector ones); the
+ * convolution, fully connected, depthwise and sparse kernels, where the time goes, keep
+ * -O2 and their NEON versions. See toolchains/README.md for the measurements.
+ */
+#ifndef EK_SIZE_H
+#define EK_SIZE_H
+
+#if defined(__clang__) && defined(__aarch64__)
+#define EK_SIZE_BEGIN _Pragma("clang attribute push(__attribute__((minsize)), apply_to = function)")
+#define EK_SIZE_END _Pragma("clang attribute pop")
+#else
+#define EK_SIZE_BEGIN
+#define EK_SIZE_END
+#endif
+
+#endif
