@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgeRuntime
+import CEdgeKernels
 
 /// The latency model's coefficients for one board (`latency_model` in a board profile; their
 /// derivation is in boards/COST_MODEL.md).
@@ -97,6 +98,10 @@ public enum CostModel {
     /// The kernel of int8 Conv2D over packed weights on AVX2 (`KernelTable.qs8PackedConv2D`).
     public static let packedConvAVX2 = "ek_qs8_pconv2d_minmax_4x16c2__avx2"
 
+    /// The kernel of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and
+    /// `EK_CONV_SC_MAX_OUT_C` output channels on AVX2 (`KernelTable.qs8FewChannelConv2D`).
+    public static let fewChannelConvAVX2 = "ek_qs8_conv2d_minmax_8x8c2__avx2"
+
     /// The kernel names a CPU with `isa` features runs `model`'s ops with.
     public static func kernels(for model: EdgeModel, isa: [String]) throws(EdgeError) -> [String] {
         let reference = try Interpreter(model: model, kernels: .reference)
@@ -110,6 +115,12 @@ public enum CostModel {
                 return isa.contains("avx2") ? packedConvAVX2 : name
             }
             for k in simdKernels where k.kind == op.kind && k.int8 == int8 && isa.contains(k.feature) { name = k.name }
+            if op.kind == .conv2D, int8, isa.contains("avx2"), let w = file.input(op, 1),
+               case let dims = file.tensor(w).shape.dims, dims.count == 4,
+               dims[3] <= Int(EK_CONV_SC_MAX_C), dims[0] <= Int(EK_CONV_SC_MAX_OUT_C) {
+                // Stems with few input channels run the 8x8c2 tile (`Conv2D.prepare`).
+                return fewChannelConvAVX2
+            }
             return name
         }
     }
