@@ -166,6 +166,21 @@ EK_CONV_INLINE void ek_f32_conv_pack_c16(size_t k, size_t nr, const float *w, fl
   }
 }
 
+/* Bias (zero past gn) and packed weights, one block of k x EK_F32_C16_NR per 16 channels, of
+ * output channels [g0, g0 + gn). */
+EK_CONV_INLINE void ek_f32_conv_c16_load_group(size_t k, size_t g0, size_t gn,
+                                               const float *weights, const float *bias,
+                                               ek_f32_conv_pack_c16_fn pack, float *wp,
+                                               float *b16) {
+  for (size_t j = 0; j < (gn + EK_F32_C16_NR - 1) / EK_F32_C16_NR * EK_F32_C16_NR; ++j) {
+    b16[j] = j < gn && bias != NULL ? bias[g0 + j] : 0.0f;
+  }
+  for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
+    const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
+    pack(k, nr, weights + (g0 + j) * k, wp + j / EK_F32_C16_NR * k * EK_F32_C16_NR);
+  }
+}
+
 /* Returns 0 (and does nothing) when one block's packed weights would not fit (K > 1024) or
  * the kernel has more than EK_F32_C16_MAX_TAPS taps. */
 EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *input,
@@ -210,13 +225,7 @@ EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *
   const uint32_t in_h = (uint32_t)s->in_h, in_w = (uint32_t)s->in_w;
   for (size_t g0 = 0; g0 < n; g0 += group * EK_F32_C16_NR) {
     const size_t gn = n - g0 < group * EK_F32_C16_NR ? n - g0 : group * EK_F32_C16_NR;
-    for (size_t j = 0; j < (gn + EK_F32_C16_NR - 1) / EK_F32_C16_NR * EK_F32_C16_NR; ++j) {
-      b16[j] = j < gn && bias != NULL ? bias[g0 + j] : 0.0f;
-    }
-    for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
-      const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
-      pack(k, nr, weights + (g0 + j) * k, wp + j / EK_F32_C16_NR * block);
-    }
+    ek_f32_conv_c16_load_group(k, g0, gn, weights, bias, pack, wp, b16);
     for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
       const float *image = input + bi * image_elems;
       float *out_image = output + bi * pixels * n;
@@ -370,13 +379,7 @@ EK_CONV_INLINE int ek_f32_conv_drive_c16_padded(const ek_conv2d_shape *s, const 
   const ptrdiff_t step_y = (ptrdiff_t)s->stride_h * (ptrdiff_t)line * (ptrdiff_t)in_c;
   for (size_t g0 = 0; g0 < n; g0 += group * EK_F32_C16_NR) {
     const size_t gn = n - g0 < group * EK_F32_C16_NR ? n - g0 : group * EK_F32_C16_NR;
-    for (size_t j = 0; j < (gn + EK_F32_C16_NR - 1) / EK_F32_C16_NR * EK_F32_C16_NR; ++j) {
-      b16[j] = j < gn && bias != NULL ? bias[g0 + j] : 0.0f;
-    }
-    for (size_t j = 0; j < gn; j += EK_F32_C16_NR) {
-      const size_t nr = gn - j < EK_F32_C16_NR ? gn - j : EK_F32_C16_NR;
-      pack(k, nr, weights + (g0 + j) * k, wp + j / EK_F32_C16_NR * block);
-    }
+    ek_f32_conv_c16_load_group(k, g0, gn, weights, bias, pack, wp, b16);
     for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
       const float *image = input + bi * image_elems;
       if (!direct) {
