@@ -20,10 +20,10 @@ EK_AVX2_INLINE __m256i ek_c2_bcast_pair(const int16_t *x) {
   return _mm256_set1_epi32(pair);
 }
 
-/* acc[m][h] += sum over pairs of rows[m] pair x weight pairs, h < halves (8 channels each). */
-EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
-                                      const int halves, __m256i acc[EK_C2_MR][2]) {
-  for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
+/* acc[m][h] += sum over kp pairs of rows[m] pair x weight pairs, h < halves (8 channels
+ * each). */
+EK_AVX2_INLINE void ek_c2_mk_add(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                                 const int halves, __m256i acc[EK_C2_MR][2]) {
   const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
   for (size_t p = 0; p < kp; ++p, wp += 32) {
     const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
@@ -41,6 +41,13 @@ EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_
       acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(x3, w1));
     }
   }
+}
+
+/* acc[m][h] = the same sums from zero. */
+EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                             const int halves, __m256i acc[EK_C2_MR][2]) {
+  for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
+  ek_c2_mk_add(kp, rows, wp, halves, acc);
 }
 
 /* Requantizes a 4x16 tile's first mr rows (channels [0, nr)) and stores them. */
