@@ -307,12 +307,17 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
   const int16_t zp = (int16_t)p->input_zero_point;
   int16_t wp[EK_C2_WP] __attribute__((aligned(32)));
-  int16_t rows[EK_C2_MR][EK_C2_MAX_K + 32] __attribute__((aligned(32)));
+  /* The gathered rows, or the bordered image of the direct path: one or the other. */
+  union {
+    int16_t rows[EK_C2_MR][EK_C2_MAX_K + 32];
+    int16_t padded[EK_C2_MAX_IMAGE + 16];
+  } scratch __attribute__((aligned(32)));
+  int16_t (*rows)[EK_C2_MAX_K + 32] = scratch.rows;
+  int16_t *padded = scratch.padded;
   int32_t b[EK_C2_MAX_BLOCKS * 16], m[EK_C2_MAX_BLOCKS * 16], sh[EK_C2_MAX_BLOCKS * 16];
   const int direct = ek_c2_direct_fits(s);
   size_t hp = 0, wpad = 0;
   ek_c2_padded_extent(s, &hp, &wpad);
-  int16_t padded[EK_C2_MAX_IMAGE + 16] __attribute__((aligned(32)));
   for (size_t g0 = 0; g0 < n; g0 += group * 16) {
     const size_t gn = n - g0 < group * 16 ? n - g0 : group * 16;
     for (size_t j = 0; j < (gn + 15) / 16 * 16; ++j) {
