@@ -196,52 +196,6 @@ EK_AVX2_INLINE void ek_qs8_conv_row_s16(const ek_conv2d_shape *s, const int8_t *
 }
 
 
-/*
- * Direct path: with unit horizontal dilation and an even kernel_w * in_c, the window row of an
- * output pixel is one contiguous run of kernel_w * in_c values in the input, whole pairs. The
- * image is then widened once per call into a zero-bordered int16 copy (x - zp, pads 0) and
- * each tile reads its four pixels' window rows straight from it, kernel_h runs per pixel,
- * instead of gathering K values per pixel (a 3x3 window reads every input value 9 times).
- * Used when the copy fits EK_C2_MAX_IMAGE entries.
- */
-#define EK_C2_MAX_IMAGE 24576
-
-/* Rows and columns of the bordered copy: every tap of every output pixel inside it. */
-EK_AVX2_INLINE void ek_c2_padded_extent(const ek_conv2d_shape *s, size_t *hp, size_t *wp) {
-  const size_t need_h = (size_t)(s->out_h - 1) * (size_t)s->stride_h + (size_t)(s->kernel_h - 1) * (size_t)s->dilation_h + 1;
-  const size_t need_w = (size_t)(s->out_w - 1) * (size_t)s->stride_w + (size_t)s->kernel_w;
-  const size_t in_h = (size_t)s->in_h + (size_t)s->pad_top, in_w = (size_t)s->in_w + (size_t)s->pad_left;
-  *hp = need_h > in_h ? need_h : in_h;
-  *wp = need_w > in_w ? need_w : in_w;
-}
-
-EK_AVX2_INLINE int ek_c2_direct_fits(const ek_conv2d_shape *s) {
-  if (s->dilation_w != 1 || ((size_t)s->kernel_w * (size_t)s->in_c) % 2 != 0) return 0;
-  size_t hp, wp;
-  ek_c2_padded_extent(s, &hp, &wp);
-  return hp * wp * (size_t)s->in_c <= EK_C2_MAX_IMAGE;
-}
-
-/* The bordered int16 copy of one image: entry ((y * wp) + x) * in_c + c holds
- * input[y - pad_top][x - pad_left][c] - zp, 0 outside the input. dst holds hp * wp * in_c
- * + 16 entries (the widening steps write up to 15 past a run; later writes fix them). */
-EK_AVX2_INLINE void ek_c2_pad_image(const ek_conv2d_shape *s, const int8_t *image, int16_t zp,
-                                    size_t hp, size_t wp, int16_t *dst) {
-  const size_t in_c = (size_t)s->in_c, row = wp * in_c;
-  const size_t left = (size_t)s->pad_left * in_c, mid = (size_t)s->in_w * in_c;
-  const __m256i vzp = _mm256_set1_epi16(zp);
-  for (size_t y = 0; y < hp; ++y, dst += row) {
-    const int32_t iy = (int32_t)y - s->pad_top;
-    if (iy < 0 || iy >= s->in_h) {
-      memset(dst, 0, row * sizeof(int16_t));
-      continue;
-    }
-    memset(dst, 0, left * sizeof(int16_t));
-    ek_widen_s16(image + (size_t)iy * mid, mid, vzp, dst + left);
-    memset(dst + left + mid, 0, (row - left - mid) * sizeof(int16_t));
-  }
-}
-
 /* Repacked weights on the stack, in int16 entries: 64 KiB. */
 #define EK_C2_WP (EK_C2_MAX_K * 16)
 /* 16-channel blocks packed at once (their rows are gathered once per pixel tile). */
@@ -254,36 +208,15 @@ EK_AVX2_INLINE void ek_c2_direct_tiles(const ek_conv2d_shape *s, const int16_t *
                                        size_t wpad, const int16_t *wp, size_t block, size_t gn,
                                        const int32_t *b, const int32_t *m, const int32_t *sh,
                                        const ek_qs8_requant_params *p, int8_t *out, size_t n) {
-  const size_t in_c = (size_t)s->in_c, out_w = (size_t)s->out_w;
-  const size_t pixels = (size_t)s->out_h * out_w;
-  const size_t seg_kp = (size_t)s->kernel_w * in_c / 2; /* pairs of one window row */
-  const size_t ky_step = (size_t)s->dilation_h * wpad * in_c;
-  size_t oy = 0, ox = 0;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
   for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
     const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
     const int16_t *base[EK_C2_MR];
-    for (size_t i = 0; i < EK_C2_MR; ++i) {
-      if (i < mr) {
-        base[i] = padded + (oy * (size_t)s->stride_h * wpad + ox * (size_t)s->stride_w) * in_c;
-        if (++ox == out_w) ox = 0, ++oy;
-      } else {
-        base[i] = base[mr - 1];
-      }
-    }
+    ek_c2_tile_bases(s, padded, wpad, p0, mr, base);
     for (size_t j = 0; j < gn; j += 16) {
       const size_t nr = gn - j < 16 ? gn - j : 16;
-      const int16_t *wb = wp + j / 16 * block;
       __m256i acc[EK_C2_MR][2];
-      for (size_t i = 0; i < EK_C2_MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-      for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
-        const int16_t *r[EK_C2_MR];
-        for (size_t i = 0; i < EK_C2_MR; ++i) r[i] = base[i] + (size_t)ky * ky_step;
-        if (nr > 8) {
-          ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 2, acc);
-        } else {
-          ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 1, acc);
-        }
-      }
+      ek_c2_direct_mk(s, wpad, base, wp + j / 16 * block, nr > 8 ? 2 : 1, acc);
       ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p, out + p0 * n + j, n);
     }
   }
@@ -332,7 +265,7 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
       const int8_t *image = input + bi * image_bytes;
       int8_t *out_image = output + bi * pixels * n;
       if (direct) {
-        ek_c2_pad_image(s, image, zp, hp, wpad, padded);
+        ek_c2_pad_image(s, image, zp, 0, hp, wpad, padded);
         ek_c2_direct_tiles(s, padded, wpad, wp, block, gn, b, m, sh, p, out_image + g0, n);
         continue;
       }

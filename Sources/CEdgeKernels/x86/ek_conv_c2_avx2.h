@@ -50,6 +50,96 @@ EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_
   ek_c2_mk_add(kp, rows, wp, halves, acc);
 }
 
+/*
+ * Direct path: with unit horizontal dilation and an even kernel_w * in_c, the window row of an
+ * output pixel is one contiguous run of kernel_w * in_c values in the input, whole pairs. The
+ * image is then widened once per call into a zero-bordered int16 copy (x - zp, pads 0) and
+ * each tile reads its four pixels' window rows straight from it, kernel_h runs per pixel,
+ * instead of gathering K values per pixel (a 3x3 window reads every input value 9 times).
+ * Used when the copy fits EK_C2_MAX_IMAGE entries.
+ */
+#define EK_C2_MAX_IMAGE 24576
+
+/* Rows and columns of the bordered copy: every tap of every output pixel inside it. */
+EK_AVX2_INLINE void ek_c2_padded_extent(const ek_conv2d_shape *s, size_t *hp, size_t *wp) {
+  const size_t need_h = (size_t)(s->out_h - 1) * (size_t)s->stride_h + (size_t)(s->kernel_h - 1) * (size_t)s->dilation_h + 1;
+  const size_t need_w = (size_t)(s->out_w - 1) * (size_t)s->stride_w + (size_t)s->kernel_w;
+  const size_t in_h = (size_t)s->in_h + (size_t)s->pad_top, in_w = (size_t)s->in_w + (size_t)s->pad_left;
+  *hp = need_h > in_h ? need_h : in_h;
+  *wp = need_w > in_w ? need_w : in_w;
+}
+
+EK_AVX2_INLINE int ek_c2_direct_fits(const ek_conv2d_shape *s) {
+  if (s->dilation_w != 1 || ((size_t)s->kernel_w * (size_t)s->in_c) % 2 != 0) return 0;
+  size_t hp, wp;
+  ek_c2_padded_extent(s, &hp, &wp);
+  return hp * wp * (size_t)s->in_c <= EK_C2_MAX_IMAGE;
+}
+
+/* n entries of value v (writes up to 15 entries past n). */
+EK_AVX2_INLINE void ek_c2_fill(int16_t *dst, size_t n, __m256i v) {
+  for (size_t c = 0; c < n; c += 16) _mm256_storeu_si256((__m256i *)(dst + c), v);
+}
+
+/* The bordered int16 copy of one image: entry ((y * wp) + x) * in_c + c holds
+ * input[y - pad_top][x - pad_left][c] - sub, `border` outside the input. dst holds
+ * hp * wp * in_c + 16 entries: the 16-wide steps write up to 15 entries past a run and read
+ * up to 15 bytes past an input row (within EK_EXTRA_BYTES); later writes fix the entries. */
+EK_AVX2_INLINE void ek_c2_pad_image(const ek_conv2d_shape *s, const int8_t *image, int16_t sub,
+                                    int16_t border, size_t hp, size_t wp, int16_t *dst) {
+  const size_t in_c = (size_t)s->in_c, row = wp * in_c;
+  const size_t left = (size_t)s->pad_left * in_c, mid = (size_t)s->in_w * in_c;
+  const __m256i vsub = _mm256_set1_epi16(sub), vborder = _mm256_set1_epi16(border);
+  for (size_t y = 0; y < hp; ++y, dst += row) {
+    const int32_t iy = (int32_t)y - s->pad_top;
+    if (iy < 0 || iy >= s->in_h) {
+      ek_c2_fill(dst, row, vborder);
+      continue;
+    }
+    ek_c2_fill(dst, left, vborder);
+    const int8_t *src = image + (size_t)iy * mid;
+    for (size_t c = 0; c < mid; c += 16) {
+      const __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + c)));
+      _mm256_storeu_si256((__m256i *)(dst + left + c), _mm256_sub_epi16(x, vsub));
+    }
+    ek_c2_fill(dst + left + mid, row - left - mid, vborder);
+  }
+}
+
+/* Row pointers of the tile of pixels [p0, p0 + mr) into the bordered copy (window row 0);
+ * rows past mr repeat the last. */
+EK_AVX2_INLINE void ek_c2_tile_bases(const ek_conv2d_shape *s, const int16_t *padded, size_t wpad,
+                                     size_t p0, size_t mr, const int16_t *base[EK_C2_MR]) {
+  const size_t in_c = (size_t)s->in_c, out_w = (size_t)s->out_w;
+  for (size_t i = 0; i < EK_C2_MR; ++i) {
+    if (i < mr) {
+      const size_t oy = (p0 + i) / out_w, ox = (p0 + i) % out_w;
+      base[i] = padded + (oy * (size_t)s->stride_h * wpad + ox * (size_t)s->stride_w) * in_c;
+    } else {
+      base[i] = base[mr - 1];
+    }
+  }
+}
+
+/* acc = the tile's sums for one 16-channel block (halves 1 or 2) whose packed pairs start at
+ * wb: kernel_h runs of kernel_w * in_c / 2 pairs, one per window row. */
+EK_AVX2_INLINE void ek_c2_direct_mk(const ek_conv2d_shape *s, size_t wpad,
+                                    const int16_t *const base[EK_C2_MR], const int16_t *wb,
+                                    int halves, __m256i acc[EK_C2_MR][2]) {
+  const size_t seg_kp = (size_t)s->kernel_w * (size_t)s->in_c / 2;
+  const size_t ky_step = (size_t)s->dilation_h * wpad * (size_t)s->in_c;
+  for (size_t i = 0; i < EK_C2_MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+    const int16_t *r[EK_C2_MR];
+    for (size_t i = 0; i < EK_C2_MR; ++i) r[i] = base[i] + (size_t)ky * ky_step;
+    if (halves == 2) {
+      ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 2, acc);
+    } else {
+      ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 1, acc);
+    }
+  }
+}
+
 /* Requantizes a 4x16 tile's first mr rows (channels [0, nr)) and stores them. */
 EK_AVX2_INLINE void ek_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
                                          const int32_t *b, const int32_t *m, const int32_t *sh,
