@@ -2,8 +2,9 @@
  * ek_conv_c2_avx2.h: the 4x16c2 int8 convolution tile shared by the AVX2 kernel that repacks
  * canonical weights per call (ek_conv__avx2.c) and the one that reads weights packed by
  * edgepack (ek_pconv__avx2.c, layout 2 of FORMAT.md). Both feed it the same operands: per
- * output pixel a row of K int16 input values (zero point already applied) padded to pairs,
- * and per 16-channel block K/2 steps of 16 channels x 2 int16 weights, 32-byte aligned.
+ * output pixel a row of K int16 input values padded to pairs, either gathered per tile or, on
+ * the direct path, kernel_h runs read in place from a bordered int16 copy of the image, and
+ * per 16-channel block K/2 steps of 16 channels x 2 int16 weights, 32-byte aligned.
  * Private to x86/; every function is AVX2-attributed and inlined into its caller.
  */
 #ifndef EK_CONV_C2_AVX2_H

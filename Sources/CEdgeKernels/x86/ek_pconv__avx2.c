@@ -2,7 +2,9 @@
  * AVX2 Conv2D over packed weights (ek_pconv.h, layout oc16_k2_s16): tile 4x16c2, four output
  * pixels x 16 output channels, two K values per step, no horizontal sums and no work on the
  * weights at run time. Per tile the four input rows are gathered as int16 (padded taps hold
- * the input zero point, which the folded bias accounts for); each step broadcasts one row's
+ * the input zero point, which the folded bias accounts for), or, with unit horizontal
+ * dilation and an even kernel_w * in_c, read in place from an int16 copy of the image
+ * bordered with the zero point (ek_conv_c2_avx2.h); each step broadcasts one row's
  * K pair and multiplies it with 16 channels' int16 pairs, two aligned loads (vpmaddwd):
  * exact int32 sums, accumulated modulo 2^32 like the reference.
  * Channel blocks are walked in groups of about 64 KiB of weights, so a group stays in cache
