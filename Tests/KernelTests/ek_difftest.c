@@ -93,7 +93,7 @@ static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_
 
 /* ---- one case ---- */
 
-enum { MAX_BATCH = 4, MAX_K = 1023, MAX_N = 67 };
+enum { MAX_BATCH = 4, MAX_K = 1023, MAX_N = 521 }; /* 521: more than one 512-output chunk */
 
 typedef struct buffers {
   guarded input, weights, bias, scale, out_ref, out_opt;

@@ -241,6 +241,33 @@ int main(int argc, char **argv) {
     printf(" %6.1fx\n", ref_s / last_s);
     free(x), free(w), free(y), free(bias);
   }
+  /* Batch-1 fully connected layers of the MLPerf Tiny anomaly-detection autoencoder (ad01). */
+  static const int kFC[][2] = {{640, 128}, {128, 128}, {128, 8}, {8, 128}, {128, 640}};
+  for (size_t fi = 0; fi < sizeof(kFC) / sizeof(kFC[0]); ++fi) {
+    const ek_fc_shape s = {1, kFC[fi][0], kFC[fi][1]};
+    int8_t *x = filled((size_t)s.in_features, 5), *y = filled((size_t)s.out_features, 7);
+    int8_t *w = filled((size_t)s.in_features * (size_t)s.out_features, 6);
+    int32_t *bias = filled((size_t)s.out_features * 4, 8);
+    double *scale = malloc((size_t)s.out_features * sizeof(double));
+    for (int c = 0; c < s.out_features; ++c) scale[c] = 1.0 / ((double)s.in_features * 64.0);
+    const ek_qs8_fc_params p = {3, -5, -128, 127, scale};
+    const double macs = (double)s.in_features * s.out_features;
+    char layer[32];
+    snprintf(layer, sizeof(layer), "fc %d->%d batch 1", s.in_features, s.out_features);
+    printf("%-14s %-26s %9.3f", "ad01", layer, macs * 1e-6);
+    double ref_s = 0, last_s = 0;
+    for (int i = 0; i < IMPLS; ++i) {
+      const impl *im = &kImpls[i];
+      if ((features & im->level) != im->level) continue;
+      double sec;
+      TIME_CALLS(sec, im->fc(&s, &p, x, w, bias, y));
+      if (i == 0) ref_s = sec;
+      last_s = sec;
+      printf(" %9.2f", 2.0 * macs / sec * 1e-9);
+    }
+    printf(" %6.1fx %8.3f us\n", ref_s / last_s, last_s * 1e6);
+    free(x), free(w), free(y), free(bias), free(scale);
+  }
 #if defined(__x86_64__)
   if (features & EK_CPU_LEVEL_AVX2) {
     const double ubs = maddubs_per_second(), wd = maddwd_per_second();

@@ -125,7 +125,8 @@ void ek_f32_fc_minmax_1x4c8__avx2(const ek_fc_shape *shape, const float *input,
 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                    const int8_t *input, const int8_t *weights,
                                    const int32_t *bias, int8_t *output);
-/* 1x8c16: widens the input row on the stack (up to 16 KiB), requantizes eight outputs at once. */
+/* 1x8c16: widens the input row on the stack (up to 16 KiB), requantizes up to 512 outputs in
+ * one pass after their dot products. */
 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                    const int8_t *input, const int8_t *weights,
                                    const int32_t *bias, int8_t *output);

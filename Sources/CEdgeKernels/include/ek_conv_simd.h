@@ -5,7 +5,7 @@
  * level's EK_CPU_LEVEL_* bits. They over-read inputs, weights and biases by less than 16
  * elements' bytes (within EK_EXTRA_BYTES) and never over-write. Per-channel multiplier/shift
  * arrays are read exactly (they need no padding). They allocate nothing: gathered conv rows
- * live on the stack (at most 4 x (8 KiB + 16) bytes; the 4x16c2 tile uses about 82 KiB).
+ * live on the stack (at most 4 x (8 KiB + 16) bytes; the 4x16c2 tile uses about 114 KiB).
  *
  * qs8: bit-exact with the __ref twin (integer sums modulo 2^32, then ek_mbqm), provided every
  *   multiplier is >= 0, as ek_quantize_multiplier produces.
@@ -16,7 +16,9 @@
  *   K in pairs; per call, each 16-channel block's weights are widened and interleaved on the
  *   stack (64 KiB at most: K <= 2048; larger K, or fewer than 12 output pixels, run 2x4c16),
  *   rows are gathered as int16 x - zp, and each step broadcasts a row's K pair against 16
- *   channels (vpmaddwd), so no horizontal sums are needed.
+ *   channels (vpmaddwd), so no horizontal sums are needed. With unit horizontal dilation and
+ *   an even kernel_w * in_c, an image whose zero-bordered int16 copy fits 48 KiB is widened
+ *   once per call and the tiles read their window rows from that copy (no per-pixel gather).
  * f32 Conv2D, tile 4x16 (x86 AVX2+FMA and AArch64 NEON, the `auto` choice): 4 output pixels x
  *   16 output channels in vector lanes; each K step broadcasts one input value per pixel and
  *   multiply-adds it into 16 channels (no horizontal sums). Inputs are read in place through a
@@ -60,7 +62,8 @@
 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
-/* Tile 4x16c2: see ek_conv__avx2.c; stack use up to 82 KiB (repacked weights and rows). */
+/* Tile 4x16c2: see ek_conv__avx2.c; stack use up to 114 KiB (repacked weights, and rows or
+ * the bordered image). */
 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);

@@ -201,6 +201,27 @@ EK_AVX2_INLINE void ek_qs8_conv_row_s16(const ek_conv2d_shape *s, const int8_t *
 /* 16-channel blocks packed at once (their rows are gathered once per pixel tile). */
 #define EK_C2_MAX_BLOCKS 16
 
+/* The tiles of one image over the bordered copy: gn channels whose packed blocks start at wp
+ * (block entries apart), bias / multiplier / shift from b, m, sh, output channel 0 of the
+ * group at out (pixel stride n). */
+EK_AVX2_INLINE void ek_c2_direct_tiles(const ek_conv2d_shape *s, const int16_t *padded,
+                                       size_t wpad, const int16_t *wp, size_t block, size_t gn,
+                                       const int32_t *b, const int32_t *m, const int32_t *sh,
+                                       const ek_qs8_requant_params *p, int8_t *out, size_t n) {
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
+    const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
+    const int16_t *base[EK_C2_MR];
+    ek_c2_tile_bases(s, padded, wpad, p0, mr, base);
+    for (size_t j = 0; j < gn; j += 16) {
+      const size_t nr = gn - j < 16 ? gn - j : 16;
+      __m256i acc[EK_C2_MR][2];
+      ek_c2_direct_mk(s, wpad, base, wp + j / 16 * block, nr > 8 ? 2 : 1, acc);
+      ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p, out + p0 * n + j, n);
+    }
+  }
+}
+
 EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
                                                const ek_qs8_requant_params *p,
                                                const int8_t *input, const int8_t *weights,
@@ -219,8 +240,17 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
   const int16_t zp = (int16_t)p->input_zero_point;
   int16_t wp[EK_C2_WP] __attribute__((aligned(32)));
-  int16_t rows[EK_C2_MR][EK_C2_MAX_K + 32] __attribute__((aligned(32)));
+  /* The gathered rows, or the bordered image of the direct path: one or the other. */
+  union {
+    int16_t rows[EK_C2_MR][EK_C2_MAX_K + 32];
+    int16_t padded[EK_C2_MAX_IMAGE + 16];
+  } scratch __attribute__((aligned(32)));
+  int16_t (*rows)[EK_C2_MAX_K + 32] = scratch.rows;
+  int16_t *padded = scratch.padded;
   int32_t b[EK_C2_MAX_BLOCKS * 16], m[EK_C2_MAX_BLOCKS * 16], sh[EK_C2_MAX_BLOCKS * 16];
+  const int direct = ek_c2_direct_fits(s);
+  size_t hp = 0, wpad = 0;
+  ek_c2_padded_extent(s, &hp, &wpad);
   for (size_t g0 = 0; g0 < n; g0 += group * 16) {
     const size_t gn = n - g0 < group * 16 ? n - g0 : group * 16;
     for (size_t j = 0; j < (gn + 15) / 16 * 16; ++j) {
@@ -234,6 +264,11 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
     for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
       const int8_t *image = input + bi * image_bytes;
       int8_t *out_image = output + bi * pixels * n;
+      if (direct) {
+        ek_c2_pad_image(s, image, zp, 0, hp, wpad, padded);
+        ek_c2_direct_tiles(s, padded, wpad, wp, block, gn, b, m, sh, p, out_image + g0, n);
+        continue;
+      }
       for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
         const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
         const int16_t *r[EK_C2_MR];

@@ -2,8 +2,9 @@
  * ek_conv_c2_avx2.h: the 4x16c2 int8 convolution tile shared by the AVX2 kernel that repacks
  * canonical weights per call (ek_conv__avx2.c) and the one that reads weights packed by
  * edgepack (ek_pconv__avx2.c, layout 2 of FORMAT.md). Both feed it the same operands: per
- * output pixel a row of K int16 input values (zero point already applied) padded to pairs,
- * and per 16-channel block K/2 steps of 16 channels x 2 int16 weights, 32-byte aligned.
+ * output pixel a row of K int16 input values padded to pairs, either gathered per tile or, on
+ * the direct path, kernel_h runs read in place from a bordered int16 copy of the image, and
+ * per 16-channel block K/2 steps of 16 channels x 2 int16 weights, 32-byte aligned.
  * Private to x86/; every function is AVX2-attributed and inlined into its caller.
  */
 #ifndef EK_CONV_C2_AVX2_H
@@ -20,10 +21,10 @@ EK_AVX2_INLINE __m256i ek_c2_bcast_pair(const int16_t *x) {
   return _mm256_set1_epi32(pair);
 }
 
-/* acc[m][h] += sum over pairs of rows[m] pair x weight pairs, h < halves (8 channels each). */
-EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
-                                      const int halves, __m256i acc[EK_C2_MR][2]) {
-  for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
+/* acc[m][h] += sum over kp pairs of rows[m] pair x weight pairs, h < halves (8 channels
+ * each). */
+EK_AVX2_INLINE void ek_c2_mk_add(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                                 const int halves, __m256i acc[EK_C2_MR][2]) {
   const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
   for (size_t p = 0; p < kp; ++p, wp += 32) {
     const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
@@ -39,6 +40,103 @@ EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_
       acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(x1, w1));
       acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(x2, w1));
       acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(x3, w1));
+    }
+  }
+}
+
+/* acc[m][h] = the same sums from zero. */
+EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                             const int halves, __m256i acc[EK_C2_MR][2]) {
+  for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
+  ek_c2_mk_add(kp, rows, wp, halves, acc);
+}
+
+/*
+ * Direct path: with unit horizontal dilation and an even kernel_w * in_c, the window row of an
+ * output pixel is one contiguous run of kernel_w * in_c values in the input, whole pairs. The
+ * image is then widened once per call into a zero-bordered int16 copy (x - zp, pads 0) and
+ * each tile reads its four pixels' window rows straight from it, kernel_h runs per pixel,
+ * instead of gathering K values per pixel (a 3x3 window reads every input value 9 times).
+ * Used when the copy fits EK_C2_MAX_IMAGE entries.
+ */
+#define EK_C2_MAX_IMAGE 24576
+
+/* Rows and columns of the bordered copy: every tap of every output pixel inside it. */
+EK_AVX2_INLINE void ek_c2_padded_extent(const ek_conv2d_shape *s, size_t *hp, size_t *wp) {
+  const size_t need_h = (size_t)(s->out_h - 1) * (size_t)s->stride_h + (size_t)(s->kernel_h - 1) * (size_t)s->dilation_h + 1;
+  const size_t need_w = (size_t)(s->out_w - 1) * (size_t)s->stride_w + (size_t)s->kernel_w;
+  const size_t in_h = (size_t)s->in_h + (size_t)s->pad_top, in_w = (size_t)s->in_w + (size_t)s->pad_left;
+  *hp = need_h > in_h ? need_h : in_h;
+  *wp = need_w > in_w ? need_w : in_w;
+}
+
+EK_AVX2_INLINE int ek_c2_direct_fits(const ek_conv2d_shape *s) {
+  if (s->dilation_w != 1 || ((size_t)s->kernel_w * (size_t)s->in_c) % 2 != 0) return 0;
+  size_t hp, wp;
+  ek_c2_padded_extent(s, &hp, &wp);
+  return hp * wp * (size_t)s->in_c <= EK_C2_MAX_IMAGE;
+}
+
+/* n entries of value v (writes up to 15 entries past n). */
+EK_AVX2_INLINE void ek_c2_fill(int16_t *dst, size_t n, __m256i v) {
+  for (size_t c = 0; c < n; c += 16) _mm256_storeu_si256((__m256i *)(dst + c), v);
+}
+
+/* The bordered int16 copy of one image: entry ((y * wp) + x) * in_c + c holds
+ * input[y - pad_top][x - pad_left][c] - sub, `border` outside the input. dst holds
+ * hp * wp * in_c + 16 entries: the 16-wide steps write up to 15 entries past a run and read
+ * up to 15 bytes past an input row (within EK_EXTRA_BYTES); later writes fix the entries. */
+EK_AVX2_INLINE void ek_c2_pad_image(const ek_conv2d_shape *s, const int8_t *image, int16_t sub,
+                                    int16_t border, size_t hp, size_t wp, int16_t *dst) {
+  const size_t in_c = (size_t)s->in_c, row = wp * in_c;
+  const size_t left = (size_t)s->pad_left * in_c, mid = (size_t)s->in_w * in_c;
+  const __m256i vsub = _mm256_set1_epi16(sub), vborder = _mm256_set1_epi16(border);
+  for (size_t y = 0; y < hp; ++y, dst += row) {
+    const int32_t iy = (int32_t)y - s->pad_top;
+    if (iy < 0 || iy >= s->in_h) {
+      ek_c2_fill(dst, row, vborder);
+      continue;
+    }
+    ek_c2_fill(dst, left, vborder);
+    const int8_t *src = image + (size_t)iy * mid;
+    for (size_t c = 0; c < mid; c += 16) {
+      const __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + c)));
+      _mm256_storeu_si256((__m256i *)(dst + left + c), _mm256_sub_epi16(x, vsub));
+    }
+    ek_c2_fill(dst + left + mid, row - left - mid, vborder);
+  }
+}
+
+/* Row pointers of the tile of pixels [p0, p0 + mr) into the bordered copy (window row 0);
+ * rows past mr repeat the last. */
+EK_AVX2_INLINE void ek_c2_tile_bases(const ek_conv2d_shape *s, const int16_t *padded, size_t wpad,
+                                     size_t p0, size_t mr, const int16_t *base[EK_C2_MR]) {
+  const size_t in_c = (size_t)s->in_c, out_w = (size_t)s->out_w;
+  for (size_t i = 0; i < EK_C2_MR; ++i) {
+    if (i < mr) {
+      const size_t oy = (p0 + i) / out_w, ox = (p0 + i) % out_w;
+      base[i] = padded + (oy * (size_t)s->stride_h * wpad + ox * (size_t)s->stride_w) * in_c;
+    } else {
+      base[i] = base[mr - 1];
+    }
+  }
+}
+
+/* acc = the tile's sums for one 16-channel block (halves 1 or 2) whose packed pairs start at
+ * wb: kernel_h runs of kernel_w * in_c / 2 pairs, one per window row. */
+EK_AVX2_INLINE void ek_c2_direct_mk(const ek_conv2d_shape *s, size_t wpad,
+                                    const int16_t *const base[EK_C2_MR], const int16_t *wb,
+                                    int halves, __m256i acc[EK_C2_MR][2]) {
+  const size_t seg_kp = (size_t)s->kernel_w * (size_t)s->in_c / 2;
+  const size_t ky_step = (size_t)s->dilation_h * wpad * (size_t)s->in_c;
+  for (size_t i = 0; i < EK_C2_MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+    const int16_t *r[EK_C2_MR];
+    for (size_t i = 0; i < EK_C2_MR; ++i) r[i] = base[i] + (size_t)ky * ky_step;
+    if (halves == 2) {
+      ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 2, acc);
+    } else {
+      ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 1, acc);
     }
   }
 }

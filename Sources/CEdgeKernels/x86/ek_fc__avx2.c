@@ -126,10 +126,38 @@ EK_AVX2 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape,
 /*
  * Tile 1x8c16: the input row is widened once (int16 x - zp on the stack, zero past k up to
  * the step), then eight weight rows at a time; their eight sums are reduced together into one
- * vector and requantized together (ek_qs8_fc_requant8_store, ek_requant_avx2.h). Rows longer
- * than EK_FC_MAX_K run the 1x4c16 kernel.
+ * vector. The sums of up to EK_FC_CHUNK outputs wait on the stack and are requantized in one
+ * pass afterwards (ek_qs8_fc_requant_chunk): the double-precision requantization of a tile
+ * then no longer sits on the critical path between two tiles' dot products, and its
+ * constants stay in registers. Rows longer than EK_FC_MAX_K run the 1x4c16 kernel.
  */
 #define EK_FC_MAX_K 8192
+#define EK_FC_CHUNK 512
+
+/* y[j] = ek_qs8_fc_requantize(sums[j] + bias[j], scale[j], p) for j < n; sums holds n
+ * rounded up to 8 entries, bias may be NULL. Reads and writes exactly n entries of bias,
+ * scale and y. */
+EK_AVX2_INLINE void ek_qs8_fc_requant_chunk(size_t n, const int32_t *sums, const int32_t *bias,
+                                            const double *scale, const ek_qs8_fc_params *p,
+                                            int8_t *y) {
+  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
+  const __m256i out_min = _mm256_set1_epi32(p->output_min);
+  const __m256i out_max = _mm256_set1_epi32(p->output_max);
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256i acc = _mm256_load_si256((const __m256i *)(sums + j));
+    /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
+    if (bias != NULL) acc = _mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)(bias + j)));
+    const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(acc, 1), scale + j + 4),
+                                       ek_fc_scale4(_mm256_castsi256_si128(acc), scale + j));
+    const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out_zp), out_min), out_max);
+    _mm_storel_epi64((__m128i *)(y + j), ek_requant8_pack(o));
+  }
+  if (j < n) {
+    ek_qs8_fc_requant8_store(_mm256_load_si256((const __m256i *)(sums + j)), n - j,
+                             bias != NULL ? bias + j : NULL, scale + j, p, y + j);
+  }
+}
 
 EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
                                            const ek_qs8_fc_params *params, const int8_t *input,
@@ -142,6 +170,7 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
     return;
   }
   int16_t xs[EK_FC_MAX_K + 16] __attribute__((aligned(32)));
+  int32_t sums[EK_FC_CHUNK] __attribute__((aligned(32)));
   const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
   const size_t steps = (k + 15) / 16;
   const __m256i keep = ek_keep_epi16_fc(k - (steps - 1) * 16);
@@ -153,23 +182,27 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
       if (s + 1 == steps) v = _mm256_and_si256(v, keep);
       _mm256_store_si256((__m256i *)(xs + s * 16), v);
     }
-    for (size_t oc = 0; oc < n; oc += 8) {
-      const size_t nr = n - oc < 8 ? n - oc : 8;
-      const int8_t *w[8];
-      for (size_t j = 0; j < 8; ++j) w[j] = weights + (oc + (j < nr ? j : nr - 1)) * k;
-      __m256i acc[8];
-      for (size_t j = 0; j < 8; ++j) acc[j] = _mm256_setzero_si256();
-      /* Weight lanes past k meet zeroed input lanes (the step over-reads within
-       * EK_EXTRA_BYTES). */
-      for (size_t i = 0; i < steps * 16; i += 16) {
-        const __m256i xv = _mm256_load_si256((const __m256i *)(xs + i));
-        for (size_t j = 0; j < 8; ++j) {
-          const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[j] + i)));
-          acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
+    for (size_t c0 = 0; c0 < n; c0 += EK_FC_CHUNK) {
+      const size_t cn = n - c0 < EK_FC_CHUNK ? n - c0 : EK_FC_CHUNK;
+      for (size_t oc = c0; oc < c0 + cn; oc += 8) {
+        const size_t nr = n - oc < 8 ? n - oc : 8;
+        const int8_t *w[8];
+        for (size_t j = 0; j < 8; ++j) w[j] = weights + (oc + (j < nr ? j : nr - 1)) * k;
+        __m256i acc[8];
+        for (size_t j = 0; j < 8; ++j) acc[j] = _mm256_setzero_si256();
+        /* Weight lanes past k meet zeroed input lanes (the step over-reads within
+         * EK_EXTRA_BYTES). */
+        for (size_t i = 0; i < steps * 16; i += 16) {
+          const __m256i xv = _mm256_load_si256((const __m256i *)(xs + i));
+          for (size_t j = 0; j < 8; ++j) {
+            const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[j] + i)));
+            acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
+          }
         }
+        _mm256_store_si256((__m256i *)(sums + (oc - c0)), ek_hsum8_epi32(acc));
       }
-      ek_qs8_fc_requant8_store(ek_hsum8_epi32(acc), nr, bias != NULL ? bias + oc : NULL, params->scale + oc,
-                               params, y + oc);
+      ek_qs8_fc_requant_chunk(cn, sums, bias != NULL ? bias + c0 : NULL, params->scale + c0,
+                              params, y + c0);
     }
   }
 }

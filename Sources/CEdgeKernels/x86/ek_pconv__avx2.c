@@ -2,7 +2,9 @@
  * AVX2 Conv2D over packed weights (ek_pconv.h, layout oc16_k2_s16): tile 4x16c2, four output
  * pixels x 16 output channels, two K values per step, no horizontal sums and no work on the
  * weights at run time. Per tile the four input rows are gathered as int16 (padded taps hold
- * the input zero point, which the folded bias accounts for); each step broadcasts one row's
+ * the input zero point, which the folded bias accounts for), or, with unit horizontal
+ * dilation and an even kernel_w * in_c, read in place from an int16 copy of the image
+ * bordered with the zero point (ek_conv_c2_avx2.h); each step broadcasts one row's
  * K pair and multiplies it with 16 channels' int16 pairs, two aligned loads (vpmaddwd):
  * exact int32 sums, accumulated modulo 2^32 like the reference.
  * Channel blocks are walked in groups of about 64 KiB of weights, so a group stays in cache
@@ -95,18 +97,45 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
   group = group < 1 ? 1 : group > EK_PC2_MAX_GROUP ? EK_PC2_MAX_GROUP : group;
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
   const int16_t zp = (int16_t)p->input_zero_point;
-  int16_t rows[EK_C2_MR][EK_PCONV_MAX_K + 32] __attribute__((aligned(32)));
+  /* The gathered rows, or the bordered image of the direct path: one or the other. */
+  union {
+    int16_t rows[EK_C2_MR][EK_PCONV_MAX_K + 32];
+    int16_t padded[EK_C2_MAX_IMAGE + 16];
+  } scratch __attribute__((aligned(32)));
+  int16_t (*rows)[EK_PCONV_MAX_K + 32] = scratch.rows;
   /* The last block's multipliers and shifts, padded to 16 (the arrays are read exactly). */
   int32_t tail_m[16] = {0}, tail_sh[16] = {0};
   for (size_t c = (blocks - 1) * 16; c < n; ++c) {
     tail_m[c % 16] = p->multiplier[c];
     tail_sh[c % 16] = p->shift[c];
   }
+  /* Direct path (ek_conv_c2_avx2.h): the border holds the zero point, values stay x. */
+  const int direct = ek_c2_direct_fits(s);
+  size_t hp = 0, wpad = 0;
+  ek_c2_padded_extent(s, &hp, &wpad);
   for (size_t g0 = 0; g0 < blocks; g0 += group) {
     const size_t g1 = blocks - g0 < group ? blocks : g0 + group;
     for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
       const int8_t *image = input + bi * image_bytes;
       int8_t *out_image = output + bi * pixels * n;
+      if (direct) {
+        ek_c2_pad_image(s, image, 0, zp, hp, wpad, scratch.padded);
+        for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
+          const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
+          const int16_t *base[EK_C2_MR];
+          ek_c2_tile_bases(s, scratch.padded, wpad, p0, mr, base);
+          for (size_t jb = g0; jb < g1; ++jb) {
+            const size_t c0 = jb * 16;
+            const size_t nr = n - c0 < 16 ? n - c0 : 16;
+            __m256i acc[EK_C2_MR][2];
+            ek_c2_direct_mk(s, wpad, base, wp + jb * kp * 32, nr > 8 ? 2 : 1, acc);
+            const int full = nr == 16;
+            ek_c2_store(acc, mr, nr, bias + c0, full ? p->multiplier + c0 : tail_m,
+                        full ? p->shift + c0 : tail_sh, p, out_image + p0 * n + c0, n);
+          }
+        }
+        continue;
+      }
       for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
         const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
         const int16_t *r[EK_C2_MR];
