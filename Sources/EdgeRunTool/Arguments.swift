@@ -39,6 +39,22 @@ struct Arguments {
         return n
     }
 
+    /// A word that matched none of a command's options: the model path if there is none yet,
+    /// otherwise a usage error (`command` follows "unknown option WORD", as in " for edgerun watch").
+    @inline(never)
+    func operand(_ word: String, into path: inout String?, command: String = "") throws(EdgeError) {
+        if word.isOption { throw usage("unknown option \(word)\(command)") }
+        if path != nil { throw usage("unexpected argument \(word)") }
+        path = word
+    }
+
+    /// The model path `operand` collected; `missing` is the error's text when there is none.
+    @inline(never)
+    func required(_ path: String?, _ missing: String) throws(EdgeError) -> String {
+        guard let path else { throw usage(missing) }
+        return path
+    }
+
     @inline(never)
     func usage(_ problem: String) -> EdgeError {
         EdgeError(.usage, object: "command line", problem: problem, fix: "see edgerun --help")

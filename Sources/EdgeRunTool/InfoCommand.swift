@@ -4,16 +4,14 @@ import EdgeRuntime
 /// `edgerun info MODEL.bin [--json]`: what is inside a model.bin and how it will run here.
 enum InfoCommand {
     static func run(_ args: inout Arguments) throws(EdgeError) -> Int32 {
-        var path: String? = nil
+        var pathArgument: String? = nil
         var json = false
         while let word = args.peek() {
             args.advance()
             if word.is("--json") { json = true }
-            else if word.isOption { throw args.usage("unknown option \(word)") }
-            else if path == nil { path = word }
-            else { throw args.usage("unexpected argument \(word)") }
+            else { try args.operand(word, into: &pathArgument) }
         }
-        guard let path else { throw args.usage("missing MODEL.bin") }
+        let path = try args.required(pathArgument, "missing MODEL.bin")
         let s = try ModelSession(path: path)
         Platform.write(json ? renderJSON(s) : renderText(s), to: 1)
         return 0
