@@ -82,8 +82,10 @@ extension ModelFile {
             let r = record(ops, i)
             let raw = UInt16(truncatingIfNeeded: r.le32(0))
             guard let kind = OpKind(rawValue: raw) else {
+                var known = ""
+                for k in OpKind.allCases { known += (known.isEmpty ? "" : ", ") + "\(k.rawValue)" }
                 throw EdgeError(.unsupported, object: "model.bin op \(i)",
-                                problem: "op kind \(raw): this edgerun knows kinds \(OpKind.allCases.map { "\($0.rawValue)" }.joined(separator: ", "))",
+                                problem: "op kind \(raw): this edgerun knows kinds \(known)",
                                 fix: "update edgerun to a version that matches the edgepack that wrote this file")
             }
             let object = "model.bin op \(i) (\(kind.name))"
