@@ -109,9 +109,10 @@ extension ModelFile {
                 throw .format("model.bin", "padding byte at offset % (before @) is %, must be 0", offset, Int(bytes[offset]), text: ranges[i].name)
             }
         }
-        for (region, kind) in [(strings, SectionKind.strings), (params, .params), (plan, .plan), (metadata, .metadata)] where !region.present {
-            throw .format("model.bin", "mandatory section \(kind.name) is missing")
-        }
+        // The first missing one in this order (no array of tuples to walk: smaller code).
+        let missing: SectionKind? = !strings.present ? .strings : !params.present ? .params : !plan.present ? .plan
+            : !metadata.present ? .metadata : nil
+        if let missing { throw .format("model.bin", "mandatory section \(missing.name) is missing") }
     }
 
     private static func once(_ slot: Region, _ region: Region, _ name: String) throws(EdgeError) -> Region {
@@ -136,9 +137,9 @@ extension ModelFile {
     }
 
     private mutating func validateRecordArrays() throws(EdgeError) {
-        for (array, kind) in [(tensors, SectionKind.tensors), (quants, .quant), (ops, .ops), (operands, .operands)] where array.stride == 0 {
-            throw .format("model.bin", "mandatory section \(kind.name) is missing")
-        }
+        let missing: SectionKind? = tensors.stride == 0 ? .tensors : quants.stride == 0 ? .quant : ops.stride == 0 ? .ops
+            : operands.stride == 0 ? .operands : nil
+        if let missing { throw .format("model.bin", "mandatory section \(missing.name) is missing") }
         tensorCount = tensors.count
         opCount = ops.count
         quantCount = quants.count
