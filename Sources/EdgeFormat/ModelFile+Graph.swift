@@ -43,6 +43,10 @@ extension ModelFile {
                     throw .format(object, "dims[%] = % beyond rank %, must be 0", d, dim, rank)
                 }
             }
+            // `tensor(i)` converts the u64 data offset and byte size to Int: check them first.
+            for at in [40, 48] where r.le64(at) > UInt64(Int.max >> 1) {
+                throw .format(object, "\(at == 40 ? "data offset" : "byte size") \(r.le64(at)) is larger than any file or arena this build can hold")
+            }
             let t = tensor(i)
             if t.layout == 0 && t.byteSize != elements * dtype.size {
                 throw .format(object, "byte size % does not match % elements of @", t.byteSize, elements, text: dtype.name)
