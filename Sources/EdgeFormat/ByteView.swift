@@ -10,6 +10,7 @@ struct ByteView {
     var count: Int { bytes.count }
 
     /// Checks that `[offset, offset + size)` lies within the buffer.
+    @inline(never)
     func check(_ offset: Int, _ size: Int, _ field: String) throws(EdgeError) {
         let (end, overflow) = offset.addingReportingOverflow(size)
         if offset < 0 || size < 0 || overflow || end > bytes.count {
@@ -17,21 +18,25 @@ struct ByteView {
         }
     }
 
+    @inline(never)
     func u8(_ offset: Int, _ field: String) throws(EdgeError) -> UInt8 {
         try check(offset, 1, field)
         return bytes[offset]
     }
 
+    @inline(never)
     func u16(_ offset: Int, _ field: String) throws(EdgeError) -> UInt16 {
         try check(offset, 2, field)
         return UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
+    @inline(never)
     func u32(_ offset: Int, _ field: String) throws(EdgeError) -> UInt32 {
         try check(offset, 4, field)
         return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
+    @inline(never)
     func u64(_ offset: Int, _ field: String) throws(EdgeError) -> UInt64 {
         try check(offset, 8, field)
         return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
@@ -46,6 +51,7 @@ struct ByteView {
     }
 
     /// A u64 that must also fit in `Int` (sizes and offsets used for pointer arithmetic).
+    @inline(never)
     func size(_ offset: Int, _ field: String) throws(EdgeError) -> Int {
         let value = try u64(offset, field)
         if value > UInt64(Int.max >> 1) {
@@ -54,6 +60,7 @@ struct ByteView {
         return Int(value)
     }
 
+    @inline(never)
     func slice(_ offset: Int, _ size: Int, _ field: String) throws(EdgeError) -> UnsafeRawBufferPointer {
         try check(offset, size, field)
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + size)])

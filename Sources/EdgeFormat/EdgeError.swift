@@ -63,6 +63,7 @@ public struct EdgeError: Error {
 extension EdgeError {
     static let repack = "re-pack the model with edgepack (the file may be damaged or cut short)"
 
+    @inline(never)
     static func format(_ object: String, _ problem: String) -> EdgeError {
         EdgeError(.format, object: object, problem: problem, fix: repack)
     }

@@ -10,7 +10,7 @@ extension ModelFile {
 
     mutating func validateTensors() throws(EdgeError) {
         let arenaView = ByteView(bytes: bytes, name: "model.bin section PLAN")
-        if plan.size < FormatV1.planHeaderSize { throw .format(arenaView.name, "\(plan.size) bytes, below the 24-byte header") }
+        if plan.size < FormatV1.planHeaderSize { throw .format(arenaView.name, "% bytes, below the 24-byte header", plan.size) }
         arenaBytes = try arenaView.size(plan.offset, "arena bytes")
         for i in 0..<tensorCount {
             let r = record(tensors, i)
@@ -21,8 +21,8 @@ extension ModelFile {
                                 fix: "update edgerun or re-pack with a matching edgepack")
             }
             let rank = Int(r[1])
-            if rank > FormatV1.maxRank { throw .format(object, "rank \(rank) is above 6") }
-            guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage \(r[2]) is not 0 (arena) or 1 (constant)") }
+            if rank > FormatV1.maxRank { throw .format(object, "rank % is above 6", rank) }
+            guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage % is not 0 (arena) or 1 (constant)", Int(r[2])) }
             if r[4] != 0 && r[4] != SparseWeights.layout && r[4] != PackedWeights.conv2DLayout {
                 throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0, 1, 2)",
                                 fix: "update edgerun or re-pack with a matching edgepack")
@@ -35,26 +35,30 @@ extension ModelFile {
             for d in 0..<FormatV1.maxRank {
                 let dim = Int(r.le32(8 + 4 * d))
                 if d < rank {
-                    if dim > Int(Int32.max) { throw .format(object, "dims[\(d)] = \(dim) is above 2^31 - 1") }
+                    if dim > Int(Int32.max) { throw .format(object, "dims[%] = % is above 2^31 - 1", d, dim) }
                     let (n, overflow) = elements.multipliedReportingOverflow(by: dim)
-                    if overflow || n > Int(Int32.max) { throw .format(object, "element count overflows at dims[\(d)] = \(dim)") }
+                    if overflow || n > Int(Int32.max) { throw .format(object, "element count overflows at dims[%] = %", d, dim) }
                     elements = n
                 } else if dim != 0 {
-                    throw .format(object, "dims[\(d)] = \(dim) beyond rank \(rank), must be 0")
+                    throw .format(object, "dims[%] = % beyond rank %, must be 0", d, dim, rank)
                 }
+            }
+            // `tensor(i)` converts the u64 data offset and byte size to Int: check them first.
+            for at in [40, 48] where r.le64(at) > UInt64(Int.max >> 1) {
+                throw .format(object, "\(at == 40 ? "data offset" : "byte size") \(r.le64(at)) is larger than any file or arena this build can hold")
             }
             let t = tensor(i)
             if t.layout == 0 && t.byteSize != elements * dtype.size {
-                throw .format(object, "byte size \(t.byteSize) does not match \(elements) elements of \(dtype.name)")
+                throw .format(object, "byte size % does not match % elements of @", t.byteSize, elements, text: dtype.name)
             }
             if t.dataOffset % FormatV1.tensorAlignment != 0 {
-                throw .format(object, "data offset \(t.dataOffset) is not 64-byte aligned")
+                throw .format(object, "data offset % is not 64-byte aligned", t.dataOffset)
             }
             let limit = storage == .constant ? constants.size : arenaBytes
             let (end, overflow) = t.dataOffset.addingReportingOverflow(t.byteSize + FormatV1.overReadBytes)
             if overflow || end > limit {
                 let place = storage == .constant ? "CONSTANTS section" : "arena"
-                throw .format(object, "data [\(t.dataOffset), +\(t.byteSize)) plus 64 bytes of padding exceeds the \(limit)-byte \(place)")
+                throw .format(object, "data [%, +%) plus 64 bytes of padding exceeds the %-byte @", t.dataOffset, t.byteSize, limit, text: place)
             }
             if t.layout == PackedWeights.conv2DLayout {
                 try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, object: object)
@@ -65,10 +69,10 @@ extension ModelFile {
             if t.quantCount > 0 {
                 let expected = t.quantCount == 1 ? 1 : (t.quantizedDimension < rank ? t.shape[t.quantizedDimension] : -1)
                 if t.quantCount != expected {
-                    throw .format(object, "\(t.quantCount) quantization records for quantized dimension \(t.quantizedDimension) of shape \(t.shape.text)")
+                    throw .format(object, "% quantization records for quantized dimension % of shape @", t.quantCount, t.quantizedDimension, text: t.shape.text)
                 }
                 if t.quantIndex > quantCount || t.quantCount > quantCount - t.quantIndex {
-                    throw .format(object, "quantization records \(t.quantIndex)..<\(t.quantIndex + t.quantCount) exceed the \(quantCount) in QUANT")
+                    throw .format(object, "quantization records %..<% exceed the % in QUANT", t.quantIndex, t.quantIndex + t.quantCount, quantCount)
                 }
             }
         }
@@ -82,8 +86,10 @@ extension ModelFile {
             let r = record(ops, i)
             let raw = UInt16(truncatingIfNeeded: r.le32(0))
             guard let kind = OpKind(rawValue: raw) else {
+                var known = ""
+                for k in OpKind.allCases { known += (known.isEmpty ? "" : ", ") + "\(k.rawValue)" }
                 throw EdgeError(.unsupported, object: "model.bin op \(i)",
-                                problem: "op kind \(raw): this edgerun knows kinds \(OpKind.allCases.map { "\($0.rawValue)" }.joined(separator: ", "))",
+                                problem: "op kind \(raw): this edgerun knows kinds \(known)",
                                 fix: "update edgerun to a version that matches the edgepack that wrote this file")
             }
             let object = "model.bin op \(i) (\(kind.name))"
@@ -92,21 +98,21 @@ extension ModelFile {
             if op.outputCount < 1 { throw .format(object, "has no outputs") }
             let operandEnd = op.firstOperand + op.inputCount + op.outputCount
             if operandEnd > operandCount {
-                throw .format(object, "operands \(op.firstOperand)..<\(operandEnd) exceed the \(operandCount) in OPERANDS")
+                throw .format(object, "operands %..<% exceed the % in OPERANDS", op.firstOperand, operandEnd, operandCount)
             }
             if op.paramsOffset % 4 != 0 || op.paramsSize < kind.paramsSize || op.paramsOffset + op.paramsSize > params.size {
-                throw .format(object, "parameters at \(op.paramsOffset) of \(op.paramsSize) bytes (needs \(kind.paramsSize), 4-aligned) do not fit the \(params.size)-byte PARAMS section")
+                throw .format(object, "parameters at % of % bytes (needs %, 4-aligned) do not fit the %-byte PARAMS section", op.paramsOffset, op.paramsSize, kind.paramsSize, params.size)
             }
             for k in 0..<op.inputCount {
                 guard let t = input(op, k) else { continue }
-                if t >= tensorCount { throw .format(object, "input \(k) names tensor \(t), but there are \(tensorCount)") }
-                if !written[t] { throw .format(object, "input \(k) reads tensor \(t) before any op writes it") }
+                if t >= tensorCount { throw .format(object, "input % names tensor %, but there are %", k, t, tensorCount) }
+                if !written[t] { throw .format(object, "input % reads tensor % before any op writes it", k, t) }
             }
             for k in 0..<op.outputCount {
                 let t = output(op, k)
-                if t >= tensorCount { throw .format(object, "output \(k) names tensor \(t), but there are \(tensorCount)") }
-                if tensor(t).storage != .arena { throw .format(object, "output \(k) is constant tensor \(t)") }
-                if written[t] { throw .format(object, "output \(k) writes tensor \(t), which is already written") }
+                if t >= tensorCount { throw .format(object, "output % names tensor %, but there are %", k, t, tensorCount) }
+                if tensor(t).storage != .arena { throw .format(object, "output % is constant tensor %", k, t) }
+                if written[t] { throw .format(object, "output % writes tensor %, which is already written", k, t) }
                 written[t] = true
             }
         }
@@ -117,11 +123,11 @@ extension ModelFile {
         let alignment = Int(try view.u32(plan.offset + 8, "alignment"))
         let count = Int(try view.u32(plan.offset + 12, "entry count"))
         let stride = Int(try view.u32(plan.offset + 16, "entry size"))
-        if alignment != FormatV1.tensorAlignment { throw .format(view.name, "alignment \(alignment), expected 64") }
-        if stride < FormatV1.planEntrySize { throw .format(view.name, "entry size \(stride) is below 16") }
+        if alignment != FormatV1.tensorAlignment { throw .format(view.name, "alignment %, expected 64", alignment) }
+        if stride < FormatV1.planEntrySize { throw .format(view.name, "entry size % is below 16", stride) }
         let (total, overflow) = count.multipliedReportingOverflow(by: stride)
         if overflow || total > plan.size - FormatV1.planHeaderSize {
-            throw .format(view.name, "\(count) entries of \(stride) bytes do not fit in \(plan.size) bytes")
+            throw .format(view.name, "% entries of % bytes do not fit in % bytes", count, stride, plan.size)
         }
         planEntries = RecordArray(offset: plan.offset + FormatV1.planHeaderSize, count: count, stride: stride)
         var seen = [Bool](repeating: false, count: tensorCount)
@@ -129,17 +135,17 @@ extension ModelFile {
         for i in 0..<count {
             let e = planEntry(i)
             if e.tensor >= tensorCount || tensor(e.tensor).storage != .arena || seen[e.tensor] {
-                throw .format(view.name, "entry \(i) names tensor \(e.tensor), which is not a distinct arena tensor")
+                throw .format(view.name, "entry % names tensor %, which is not a distinct arena tensor", i, e.tensor)
             }
             if e.firstOp > e.lastOp || e.lastOp >= opCount {
-                throw .format(view.name, "entry \(i) lifetime \(e.firstOp)...\(e.lastOp) is outside ops 0..<\(opCount)")
+                throw .format(view.name, "entry % lifetime %...% is outside ops 0..<%", i, e.firstOp, e.lastOp, opCount)
             }
             seen[e.tensor] = true
             let t = tensor(e.tensor)
             spans.append((t.dataOffset, t.dataOffset + t.byteSize, e.firstOp, e.lastOp, e.tensor))
         }
         for i in 0..<tensorCount where tensor(i).storage == .arena && !seen[i] {
-            throw .format(view.name, "arena tensor \(i) has no plan entry")
+            throw .format(view.name, "arena tensor % has no plan entry", i)
         }
         // Overlap check: sort by offset so each tensor is compared only with the ones that
         // start inside its bytes. Empty tensors hold no bytes and overlap nothing.
@@ -150,7 +156,7 @@ extension ModelFile {
             while j < spans.count && spans[j].start < spans[i].end {
                 let a = spans[i], b = spans[j]
                 if a.first <= b.last && b.first <= a.last && b.start < b.end && !isAlias(a.tensor, b.tensor) {
-                    throw .format(view.name, "tensors \(a.tensor) and \(b.tensor) are alive at the same time and share arena bytes \(b.start)..<\(min(a.end, b.end))")
+                    throw .format(view.name, "tensors % and % are alive at the same time and share arena bytes %..<%", a.tensor, b.tensor, b.start, min(a.end, b.end))
                 }
                 j += 1
             }
@@ -172,16 +178,16 @@ extension ModelFile {
 
     mutating func validateMetadata() throws(EdgeError) {
         let view = ByteView(bytes: bytes, name: "model.bin section METADATA")
-        if metadata.size < FormatV1.metadataHeaderSize { throw .format(view.name, "\(metadata.size) bytes, below the 32-byte header") }
+        if metadata.size < FormatV1.metadataHeaderSize { throw .format(view.name, "% bytes, below the 32-byte header", metadata.size) }
         try checkString(metadataRef(0), view.name + " model name")
         try checkString(metadataRef(8), view.name + " producer")
         let base = metadata.offset
         let counts = [Int(try view.u32(base + 16, "input count")), Int(try view.u32(base + 20, "output count")),
                       Int(try view.u32(base + 24, "label count")), Int(try view.u32(base + 28, "key/value count"))]
-        for c in counts where c > 1 << 20 { throw .format(view.name, "count \(c) is implausible") }
+        for c in counts where c > 1 << 20 { throw .format(view.name, "count % is implausible", c) }
         let needed = FormatV1.metadataHeaderSize + 4 * counts[0] + 4 * counts[1] + 8 * counts[2] + 16 * counts[3]
-        if needed > metadata.size { throw .format(view.name, "needs \(needed) bytes for its lists, has \(metadata.size)") }
-        if counts[0] < 1 || counts[1] < 1 { throw .format(view.name, "\(counts[0]) inputs and \(counts[1]) outputs; a model needs at least one of each") }
+        if needed > metadata.size { throw .format(view.name, "needs % bytes for its lists, has %", needed, metadata.size) }
+        if counts[0] < 1 || counts[1] < 1 { throw .format(view.name, "% inputs and % outputs; a model needs at least one of each", counts[0], counts[1]) }
         meta.inputCount = counts[0]
         meta.outputCount = counts[1]
         meta.labelCount = counts[2]
@@ -193,7 +199,7 @@ extension ModelFile {
         for i in 0..<(counts[0] + counts[1]) {
             let t = Int(bytes.le32(meta.inputsOffset + 4 * i))
             if t >= tensorCount || tensor(t).storage != .arena {
-                throw .format(view.name, "input/output \(i) names tensor \(t), which is not an arena tensor")
+                throw .format(view.name, "input/output % names tensor %, which is not an arena tensor", i, t)
             }
         }
         for i in 0..<counts[2] { try checkString(refAt(meta.labelsOffset + 8 * i), view.name + " label \(i)") }

@@ -9,20 +9,20 @@ extension ModelFile {
         let flags = try file.u32(40, "flags")
         let storedCRC = try file.u32(44, "header CRC")
         if declaredSize != bytes.count {
-            throw .format("model.bin header", "file size field says \(declaredSize) bytes but the file has \(bytes.count)")
+            throw .format("model.bin header", "file size field says % bytes but the file has %", declaredSize, bytes.count)
         }
         if headerLength < FormatV1.headerSize || headerLength > bytes.count {
-            throw .format("model.bin header", "header length \(headerLength) is outside 64...\(bytes.count)")
+            throw .format("model.bin header", "header length % is outside 64...%", headerLength, bytes.count)
         }
         if sectionCount < 1 || sectionCount > FormatV1.maxSections {
-            throw .format("model.bin header", "section count \(sectionCount) is outside 1...\(FormatV1.maxSections)")
+            throw .format("model.bin header", "section count % is outside 1...%", sectionCount, FormatV1.maxSections)
         }
         if flags != 0 {
             throw EdgeError(.version, object: "model.bin header", problem: "flags \(flags) are not known to this edgerun",
                             fix: "update edgerun or re-pack with a matching edgepack")
         }
         if tableOffset % 8 != 0 || tableOffset < headerLength {
-            throw .format("model.bin header", "section table offset \(tableOffset) must be 8-aligned and after the \(headerLength)-byte header")
+            throw .format("model.bin header", "section table offset % must be 8-aligned and after the %-byte header", tableOffset, headerLength)
         }
         let tableSize = sectionCount * FormatV1.sectionEntrySize
         let table = try file.slice(tableOffset, tableSize, "section table")
@@ -56,11 +56,11 @@ extension ModelFile {
             let kind = SectionKind(rawValue: rawKind)
             let name = kind.map { "model.bin section \($0.name)" } ?? "model.bin section kind \(rawKind)"
             if flags & ~FormatV1.requiredSectionFlag != 0 {
-                throw .format(name, "flags \(flags) has unknown bits")
+                throw .format(name, "flags % has unknown bits", Int(flags))
             }
             let alignment = kind == .constants ? FormatV1.tensorAlignment : 8
             if offset % alignment != 0 {
-                throw .format(name, "offset \(offset) is not \(alignment)-byte aligned")
+                throw .format(name, "offset % is not %-byte aligned", offset, alignment)
             }
             let section = try ByteView(bytes: bytes, name: name).slice(offset, size, "section bytes")
             let actualCRC = CRC32.checksum(section)
@@ -99,19 +99,20 @@ extension ModelFile {
             }
         }
         for i in 1..<ranges.count where ranges[i].start < ranges[i - 1].end {
-            throw .format(ranges[i].name, "starts at \(ranges[i].start), inside \(ranges[i - 1].name) (which ends at \(ranges[i - 1].end))")
+            throw .format(ranges[i].name, "starts at %, inside @ (which ends at %)", ranges[i].start, ranges[i - 1].end, text: ranges[i - 1].name)
         }
         // Padding between and after sections must be zero, so that every byte of the file is
         // either checksummed or checked: any corruption is detected.
         ranges.append((bytes.count, bytes.count, "end of file"))
         for i in 1..<ranges.count {
             for offset in ranges[i - 1].end..<ranges[i].start where bytes[offset] != 0 {
-                throw .format("model.bin", "padding byte at offset \(offset) (before \(ranges[i].name)) is \(bytes[offset]), must be 0")
+                throw .format("model.bin", "padding byte at offset % (before @) is %, must be 0", offset, Int(bytes[offset]), text: ranges[i].name)
             }
         }
-        for (region, kind) in [(strings, SectionKind.strings), (params, .params), (plan, .plan), (metadata, .metadata)] where !region.present {
-            throw .format("model.bin", "mandatory section \(kind.name) is missing")
-        }
+        // The first missing one in this order (no array of tuples to walk: smaller code).
+        let missing: SectionKind? = !strings.present ? .strings : !params.present ? .params : !plan.present ? .plan
+            : !metadata.present ? .metadata : nil
+        if let missing { throw .format("model.bin", "mandatory section \(missing.name) is missing") }
     }
 
     private static func once(_ slot: Region, _ region: Region, _ name: String) throws(EdgeError) -> Region {
@@ -126,19 +127,19 @@ extension ModelFile {
         let count = Int(try view.u32(region.offset, "record count"))
         let stride = Int(try view.u32(region.offset + 4, "record size"))
         if stride < minStride {
-            throw .format(name, "record size \(stride) is smaller than the v1 record size \(minStride)")
+            throw .format(name, "record size % is smaller than the v1 record size %", stride, minStride)
         }
         let (total, overflow) = count.multipliedReportingOverflow(by: stride)
         if overflow || total > region.size - FormatV1.recordArrayPrefixSize {
-            throw .format(name, "\(count) records of \(stride) bytes do not fit in the section's \(region.size) bytes")
+            throw .format(name, "% records of % bytes do not fit in the section's % bytes", count, stride, region.size)
         }
         return RecordArray(offset: region.offset + FormatV1.recordArrayPrefixSize, count: count, stride: stride)
     }
 
     private mutating func validateRecordArrays() throws(EdgeError) {
-        for (array, kind) in [(tensors, SectionKind.tensors), (quants, .quant), (ops, .ops), (operands, .operands)] where array.stride == 0 {
-            throw .format("model.bin", "mandatory section \(kind.name) is missing")
-        }
+        let missing: SectionKind? = tensors.stride == 0 ? .tensors : quants.stride == 0 ? .quant : ops.stride == 0 ? .ops
+            : operands.stride == 0 ? .operands : nil
+        if let missing { throw .format("model.bin", "mandatory section \(missing.name) is missing") }
         tensorCount = tensors.count
         opCount = ops.count
         quantCount = quants.count
@@ -155,7 +156,7 @@ extension ModelFile {
     func checkString(_ ref: StringRef, _ object: String) throws(EdgeError) {
         let end = UInt64(ref.offset) + UInt64(ref.length)
         if end > UInt64(strings.size) {
-            throw .format(object, "string at \(ref.offset) of length \(ref.length) runs past the \(strings.size)-byte STRINGS section")
+            throw .format(object, "string at % of length % runs past the %-byte STRINGS section", Int(ref.offset), Int(ref.length), strings.size)
         }
     }
 }

@@ -79,6 +79,7 @@ public struct ModelFile {
 
     // MARK: Accessors (valid after init)
 
+    @inline(never)
     public func tensor(_ index: Int) -> TensorRecord {
         let r = record(tensors, index)
         var shape = Shape()
@@ -91,6 +92,7 @@ public struct ModelFile {
             quantIndex: Int(r.le32(56)), quantCount: Int(r.le32(60)))
     }
 
+    @inline(never)
     public func op(_ index: Int) -> OpRecord {
         let r = record(ops, index)
         return OpRecord(
@@ -120,6 +122,7 @@ public struct ModelFile {
         ParamsReader(slice(params.offset + op.paramsOffset, op.paramsSize))
     }
 
+    @inline(never)
     public func string(_ ref: StringRef) -> String {
         String(decoding: slice(strings.offset + Int(ref.offset), Int(ref.length)), as: UTF8.self)
     }
@@ -131,6 +134,7 @@ public struct ModelFile {
 
     public var planEntryCount: Int { planEntries.count }
 
+    @inline(never)
     public func planEntry(_ index: Int) -> PlanEntry {
         let r = record(planEntries, index)
         return PlanEntry(tensor: Int(r.le32(0)), firstOp: Int(r.le32(4)), lastOp: Int(r.le32(8)))

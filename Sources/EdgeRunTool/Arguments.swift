@@ -13,6 +13,7 @@ struct Arguments {
     var isEmpty: Bool { index >= words.count }
 
     /// Takes the next word, which must exist; `what` names it in the error.
+    @inline(never)
     mutating func take(_ what: String) throws(EdgeError) -> String {
         guard let word = peek() else { throw usage("missing \(what)") }
         advance()
@@ -20,6 +21,7 @@ struct Arguments {
     }
 
     /// The value after an option such as `--runs`.
+    @inline(never)
     mutating func value(for option: String) throws(EdgeError) -> String {
         guard let word = peek(), !word.isOption || word.is("-") else {
             throw usage("option \(option) needs a value")
@@ -28,6 +30,7 @@ struct Arguments {
         return word
     }
 
+    @inline(never)
     mutating func integer(for option: String, in range: ClosedRange<Int>) throws(EdgeError) -> Int {
         let text = try value(for: option)
         guard let n = text.parsedInteger, range.contains(n) else {
@@ -36,6 +39,23 @@ struct Arguments {
         return n
     }
 
+    /// A word that matched none of a command's options: the model path if there is none yet,
+    /// otherwise a usage error (`command` follows "unknown option WORD", as in " for edgerun watch").
+    @inline(never)
+    func operand(_ word: String, into path: inout String?, command: String = "") throws(EdgeError) {
+        if word.isOption { throw usage("unknown option \(word)\(command)") }
+        if path != nil { throw usage("unexpected argument \(word)") }
+        path = word
+    }
+
+    /// The model path `operand` collected; `missing` is the error's text when there is none.
+    @inline(never)
+    func required(_ path: String?, _ missing: String) throws(EdgeError) -> String {
+        guard let path else { throw usage(missing) }
+        return path
+    }
+
+    @inline(never)
     func usage(_ problem: String) -> EdgeError {
         EdgeError(.usage, object: "command line", problem: problem, fix: "see edgerun --help")
     }
@@ -43,6 +63,7 @@ struct Arguments {
 
 extension String {
     /// Byte-wise equality with a literal.
+    @inline(never)
     func `is`(_ literal: StaticString) -> Bool {
         var text = self
         return text.withUTF8 { bytes in
@@ -50,8 +71,10 @@ extension String {
         }
     }
 
+    @inline(never)
     var isOption: Bool { utf8.first == UInt8(ascii: "-") && utf8.count > 1 }
 
+    @inline(never)
     func hasByteSuffix(_ suffix: StaticString) -> Bool {
         let n = suffix.utf8CodeUnitCount
         if utf8.count < n { return false }
@@ -63,6 +86,7 @@ extension String {
         return true
     }
 
+    @inline(never)
     var parsedInteger: Int? {
         var n = 0
         if utf8.isEmpty || utf8.count > 12 { return nil }

@@ -4,7 +4,7 @@ import EdgeRuntime
 /// `edgerun bench MODEL.bin [--runs N] [--warmup N] [--input FILE] [--json] [--ops]`.
 enum BenchCommand {
     static func run(_ args: inout Arguments) throws(EdgeError) -> Int32 {
-        var path: String? = nil
+        var pathArgument: String? = nil
         var runs = 100, warmup = 10
         var inputs: [String] = []
         var json = false, perOp = false
@@ -15,11 +15,9 @@ enum BenchCommand {
             else if word.is("--input") || word.is("-i") { inputs.append(try args.value(for: "--input")) }
             else if word.is("--json") { json = true }
             else if word.is("--ops") { perOp = true }
-            else if word.isOption { throw args.usage("unknown option \(word)") }
-            else if path == nil { path = word }
-            else { throw args.usage("unexpected argument \(word)") }
+            else { try args.operand(word, into: &pathArgument) }
         }
-        guard let path else { throw args.usage("missing MODEL.bin") }
+        let path = try args.required(pathArgument, "missing MODEL.bin")
         let s = try ModelSession(path: path)
         if !inputs.isEmpty { try s.loadInputs(inputs) }
         for _ in 0..<warmup { s.interpreter.invoke() }

@@ -4,16 +4,14 @@ import EdgeRuntime
 /// `edgerun info MODEL.bin [--json]`: what is inside a model.bin and how it will run here.
 enum InfoCommand {
     static func run(_ args: inout Arguments) throws(EdgeError) -> Int32 {
-        var path: String? = nil
+        var pathArgument: String? = nil
         var json = false
         while let word = args.peek() {
             args.advance()
             if word.is("--json") { json = true }
-            else if word.isOption { throw args.usage("unknown option \(word)") }
-            else if path == nil { path = word }
-            else { throw args.usage("unexpected argument \(word)") }
+            else { try args.operand(word, into: &pathArgument) }
         }
-        guard let path else { throw args.usage("missing MODEL.bin") }
+        let path = try args.required(pathArgument, "missing MODEL.bin")
         let s = try ModelSession(path: path)
         Platform.write(json ? renderJSON(s) : renderText(s), to: 1)
         return 0
@@ -63,8 +61,8 @@ enum InfoCommand {
         var out = "{\"model\":\(TextFormat.json(f.modelName)),\"producer\":\(TextFormat.json(f.producer)),"
         out += "\"format\":\"\(f.majorVersion).\(f.minorVersion)\",\"file_bytes\":\(s.model.mappedBytes),"
         out += "\"constant_bytes\":\(f.constantBytes),\"arena_bytes\":\(f.arenaBytes),\"kernels\":\"\(i.kernels.isa)\","
-        out += "\"inputs\":[" + tensorsJSON((0..<i.inputCount).map { i.input($0) }) + "],"
-        out += "\"outputs\":[" + tensorsJSON((0..<i.outputCount).map { i.output($0) }) + "],\"labels\":["
+        out += "\"inputs\":[" + tensorsJSON(i, outputs: false) + "],"
+        out += "\"outputs\":[" + tensorsJSON(i, outputs: true) + "],\"labels\":["
         for k in 0..<f.labelCount { out += (k == 0 ? "" : ",") + TextFormat.json(f.label(k)) }
         out += "],\"ops\":["
         for k in 0..<f.opCount {
@@ -74,9 +72,11 @@ enum InfoCommand {
         return out + "],\"tensors\":\(f.tensorCount)}\n"
     }
 
-    static func tensorsJSON(_ tensors: [TensorView]) -> String {
+    /// The graph's inputs or outputs as JSON objects, comma-separated.
+    static func tensorsJSON(_ i: Interpreter, outputs: Bool) -> String {
         var out = ""
-        for (n, t) in tensors.enumerated() {
+        for n in 0..<(outputs ? i.outputCount : i.inputCount) {
+            let t = outputs ? i.output(n) : i.input(n)
             out += (n == 0 ? "" : ",") + "{\"name\":\(TextFormat.json(t.name)),\"dtype\":\"\(t.dtype.name)\",\"shape\":["
             for d in 0..<t.shape.rank { out += (d == 0 ? "" : ",") + "\(t.shape[d])" }
             out += "]"

@@ -72,8 +72,16 @@ enum InputLoader {
     }
 
     static func sameIgnoringLeadingOnes(_ a: [Int], _ b: [Int]) -> Bool {
-        let x = Array(a.drop { $0 == 1 }), y = Array(b.drop { $0 == 1 })
-        return x == y
+        var i = 0, j = 0
+        while i < a.count && a[i] == 1 { i += 1 }
+        while j < b.count && b[j] == 1 { j += 1 }
+        if a.count - i != b.count - j { return false }
+        while i < a.count {
+            if a[i] != b[j] { return false }
+            i += 1
+            j += 1
+        }
+        return true
     }
 
     static func shapeText(_ dims: [Int]) -> String {

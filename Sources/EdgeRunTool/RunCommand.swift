@@ -4,7 +4,7 @@ import EdgeRuntime
 /// `edgerun MODEL.bin [--input FILE]... [--output FILE]... [--json] [--top K]`.
 enum RunCommand {
     static func run(_ args: inout Arguments) throws(EdgeError) -> Int32 {
-        var modelPath: String? = nil
+        var modelArgument: String? = nil
         var inputs: [String] = []
         var outputs: [String] = []
         var json = false
@@ -19,15 +19,11 @@ enum RunCommand {
                 json = true
             } else if word.is("--top") {
                 top = try args.integer(for: "--top", in: 1...1000)
-            } else if word.isOption {
-                throw args.usage("unknown option \(word)")
-            } else if modelPath == nil {
-                modelPath = word
             } else {
-                throw args.usage("unexpected argument \(word)")
+                try args.operand(word, into: &modelArgument)
             }
         }
-        guard let modelPath else { throw args.usage("missing MODEL.bin") }
+        let modelPath = try args.required(modelArgument, "missing MODEL.bin")
         let session = try ModelSession(path: modelPath)
         let interpreter = session.interpreter
         if outputs.count > interpreter.outputCount {

@@ -9,7 +9,7 @@ enum WatchCommand {
     static let consumer = "edgerun"
 
     static func run(_ args: inout Arguments) throws(EdgeError) -> Int32 {
-        var modelPath: String? = nil
+        var modelArgument: String? = nil
         var chipSpec: String? = nil
         var lineOffset: Int? = nil
         var edges: EdgeSelection? = nil
@@ -48,15 +48,11 @@ enum WatchCommand {
                 options.top = try args.integer(for: "--top", in: 1...1000)
             } else if word.is("--quiet") {
                 quiet = true
-            } else if word.isOption {
-                throw args.usage("unknown option \(word) for edgerun watch")
-            } else if modelPath == nil {
-                modelPath = word
             } else {
-                throw args.usage("unexpected argument \(word)")
+                try args.operand(word, into: &modelArgument, command: " for edgerun watch")
             }
         }
-        guard let modelPath else { throw args.usage("edgerun watch: missing MODEL.bin") }
+        let modelPath = try args.required(modelArgument, "edgerun watch: missing MODEL.bin")
         guard let chipSpec else { throw args.usage("edgerun watch: missing --chip (a /dev path, name such as gpiochip0, or label)") }
         guard let lineOffset else { throw args.usage("edgerun watch: missing --line (the input line's offset)") }
         guard let edges else { throw args.usage("edgerun watch: missing --edge rising|falling|both") }

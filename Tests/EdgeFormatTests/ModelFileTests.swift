@@ -171,6 +171,22 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// A tensor's u64 data offset or byte size above what an Int holds is a format error
+    /// naming the tensor and the value, not a trap.
+    func testHugeDataOffsetAndByteSizeAreRejected() throws {
+        for (at, field) in [(40, "data offset"), (48, "byte size")] {
+            var record = Resealer.record(SampleModel.bytes, .tensors, index: 0, count: 56)
+            record[at + 7] = 0x80
+            try withFile(Resealer.patch(SampleModel.bytes, .tensors, record: 0, with: record)) { raw in
+                XCTAssertThrowsError(try ModelFile(validating: raw)) { error in
+                    let e = error as! EdgeError
+                    XCTAssertEqual(e.kind, .format)
+                    XCTAssertTrue(e.message.contains("model.bin tensor 0 'image': \(field) \(Resealer.le64(record, at)) is larger than any file or arena this build can hold"), e.message)
+                }
+            }
+        }
+    }
+
     func testCRC32MatchesZlib() {
         let text = Array("123456789".utf8)
         XCTAssertEqual(text.withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
@@ -181,6 +197,16 @@ final class ModelFileTests: XCTestCase {
 enum Resealer {
     static func patchOpKind(_ bytes: [UInt8], op: Int, kind: UInt16) -> [UInt8] {
         patch(bytes, .ops, record: op, with: [UInt8(kind & 0xFF), UInt8(kind >> 8)])
+    }
+
+    /// The first `count` bytes of record `index` of a record-array section.
+    static func record(_ bytes: [UInt8], _ section: SectionKind, index: Int, count: Int) -> [UInt8] {
+        for i in 0..<Int(le32(bytes, 20)) where le32(bytes, 64 + 32 * i) == section.rawValue {
+            let offset = Int(le64(bytes, 64 + 32 * i + 8))
+            let start = offset + 16 + index * Int(le32(bytes, offset + 4))
+            return Array(bytes[start..<(start + count)])
+        }
+        return []
     }
 
     /// Overwrites the first bytes of record `index` of a record-array section, re-sealing the CRCs.
