@@ -4,7 +4,8 @@
  * ResNet-8) and of a 256x256x256 int8 GEMM (a 1x1 conv over 256 pixels, and the fully
  * connected kernels with batch 256), __ref and SIMD side by side in one run.
  *
- * Usage: ek_kbench [--min-seconds S]   (default 0.2 per measurement; single thread)
+ * Usage: ek_kbench [--min-seconds S] [--only MODEL]   (default 0.2 s per measurement; single
+ * thread; --only keeps the rows whose model name contains MODEL)
  *
  * GOPS = 2 * multiply-accumulates / thread CPU seconds (best of 3 timed batches). x86 also prints the
  * int8 peak of one core, measured by timing independent vpmaddubsw / vpmaddwd chains, and a
@@ -77,7 +78,17 @@ static const bench_shape kShapes[] = {
     {"mobilenet-vww", "pw 1x1 32->32 @24", 0, 24, 24, 32, 32, 1, 1, 1, 0, 0, 0, 0},
     {"mobilenet-vww", "dw 3x3 x64 @12", 1, 12, 12, 64, 64, 3, 3, 1, 1, 1, 1, 1},
     {"mobilenet-vww", "pw 1x1 128->128 @6", 0, 6, 6, 128, 128, 1, 1, 1, 0, 0, 0, 0},
+    {"mobilenet-vww", "pw 1x1 64->128 @6", 0, 6, 6, 64, 128, 1, 1, 1, 0, 0, 0, 0},
+    {"mobilenet-vww", "pw 1x1 128->256 @3", 0, 3, 3, 128, 256, 1, 1, 1, 0, 0, 0, 0},
     {"mobilenet-vww", "pw 1x1 256->256 @3", 0, 3, 3, 256, 256, 1, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "dw 3x1 x40 @30", 1, 30, 1, 40, 40, 3, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "pw 1x1 40->128 @28", 0, 28, 1, 40, 128, 1, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "dw 5x1 x128 @28", 1, 28, 1, 128, 128, 5, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "pw 1x1 128->128 @24", 0, 24, 1, 128, 128, 1, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "dw 10x1 x128 @24", 1, 24, 1, 128, 128, 10, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "pw 1x1 128->128 @15", 0, 15, 1, 128, 128, 1, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "dw 15x1 x128 @15", 1, 15, 1, 128, 128, 15, 1, 1, 0, 0, 0, 0},
+    {"str_ww", "pw 1x1 128->32 @1", 0, 1, 1, 128, 32, 1, 1, 1, 0, 0, 0, 0},
     {"resnet-8", "conv 3x3 3->16 @32", 0, 32, 32, 3, 16, 3, 3, 1, 1, 1, 1, 1},
     {"resnet-8", "conv 3x3 16->16 @32", 0, 32, 32, 16, 16, 3, 3, 1, 1, 1, 1, 1},
     {"resnet-8", "conv 3x3/2 16->32 @32", 0, 32, 32, 16, 32, 3, 3, 2, 0, 0, 1, 1},
@@ -95,6 +106,10 @@ static double now_s(void) {
 }
 
 static double min_seconds = 0.2;
+/* --only: the rows of the models whose name contains this text (NULL: all). */
+static const char *only = NULL;
+
+static int wanted(const char *model) { return only == NULL || strstr(model, only) != NULL; }
 
 /* Seconds per call: best of 3 batches, each at least min_seconds / 3 long. */
 #define TIME_CALLS(seconds, call)                                        \
@@ -155,8 +170,10 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc) {
       min_seconds = atof(argv[++i]);
+    } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      fprintf(stderr, "usage: %s [--min-seconds S]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--min-seconds S] [--only MODEL]\n", argv[0]);
       return 2;
     }
   }
@@ -168,11 +185,12 @@ int main(int argc, char **argv) {
   }
   printf(" %7s", "ratio");
 #if defined(__x86_64__)
-  if (features & EK_CPU_LEVEL_AVX2) printf(" %9s %7s", "packed", "pk gain");
+  if (features & EK_CPU_LEVEL_AVX2) printf(" %9s %7s %11s", "packed", "pk gain", "packed time");
 #endif
   printf("\n");
   for (size_t si = 0; si < sizeof(kShapes) / sizeof(kShapes[0]); ++si) {
     const bench_shape *b = &kShapes[si];
+    if (!wanted(b->model)) continue;
     const int eh = b->kh, ew = b->kw;
     ek_conv2d_shape s = {1, b->in_h, b->in_w, b->in_c,
                          (b->in_h + b->pt + b->pb - eh) / b->stride + 1,
@@ -211,7 +229,7 @@ int main(int argc, char **argv) {
       const int32_t *folded = (const int32_t *)(void *)(packed + ek_qs8_pconv2d_bias_offset(n, k));
       double sec;
       TIME_CALLS(sec, ek_qs8_pconv2d_minmax_4x16c2__avx2(&s, &p, x, packed, folded, y));
-      printf(" %9.2f %6.2fx", 2.0 * macs / sec * 1e-9, last_s / sec);
+      printf(" %9.2f %6.2fx %8.3f us", 2.0 * macs / sec * 1e-9, last_s / sec, sec * 1e6);
       free(packed);
     }
 #endif
@@ -219,7 +237,7 @@ int main(int argc, char **argv) {
     free(x), free(w), free(bias), free(mult), free(shift), free(y);
   }
   /* The same GEMM through the fully connected kernels: batch 256 x 256 features -> 256. */
-  {
+  if (wanted("gemm")) {
     const ek_fc_shape s = {256, 256, 256};
     int8_t *x = filled(256 * 256, 5), *w = filled(256 * 256, 6), *y = filled(256 * 256, 7);
     int32_t *bias = filled(256 * 4, 8);
@@ -243,7 +261,7 @@ int main(int argc, char **argv) {
   }
   /* Batch-1 fully connected layers of the MLPerf Tiny anomaly-detection autoencoder (ad01). */
   static const int kFC[][2] = {{640, 128}, {128, 128}, {128, 8}, {8, 128}, {128, 640}};
-  for (size_t fi = 0; fi < sizeof(kFC) / sizeof(kFC[0]); ++fi) {
+  for (size_t fi = 0; wanted("ad01") && fi < sizeof(kFC) / sizeof(kFC[0]); ++fi) {
     const ek_fc_shape s = {1, kFC[fi][0], kFC[fi][1]};
     int8_t *x = filled((size_t)s.in_features, 5), *y = filled((size_t)s.out_features, 7);
     int8_t *w = filled((size_t)s.in_features * (size_t)s.out_features, 6);
@@ -269,7 +287,7 @@ int main(int argc, char **argv) {
     free(x), free(w), free(y), free(bias), free(scale);
   }
 #if defined(__x86_64__)
-  if (features & EK_CPU_LEVEL_AVX2) {
+  if ((features & EK_CPU_LEVEL_AVX2) && only == NULL) {
     const double ubs = maddubs_per_second(), wd = maddwd_per_second();
     printf("\nAVX2 int8 peak of one core, measured (independent chains, no loads):\n");
     printf("  vpmaddubsw (u8 x s8, 32 MACs/instr): %.2f G instr/s -> peak = 2 x 32 x %.2f G = %.1f GOPS\n",

@@ -9,8 +9,13 @@ are edgerun / peer, so < 1.0 means edgerun is faster or smaller.
 Peer latencies are taken through their Python bindings (the way they are deployed on boards),
 so they include the binding's per-call cost, printed once as "python call floor".
 
-Models: the firmware models (edgerun and LiteRT run the same model.bin, converted to TFLite by
-to_tflite.py with identical weights and quantization; ONNX Runtime runs model.onnx, and for int8
+edgerun's models are packed for the machine the benchmark runs on (`edgepack pack --board host`:
+the weight layouts this CPU's kernels read, FORMAT.md "Packed int8 Conv2D weights"), since the
+peers run on it too; `--board NAME` packs for a board profile instead, `--board canonical` packs
+without one. The table header names the target.
+
+Models: the firmware models (edgerun and LiteRT run the same model, converted to TFLite by
+to_tflite.py from a canonical model.bin with identical weights and quantization; ONNX Runtime runs model.onnx, and for int8
 its own QDQ model from `quantize_static` on the same calibration data), and the MLPerf Tiny
 models when edgepack can import TFLite (LiteRT runs the original file).
 """
@@ -173,6 +178,21 @@ def wanted(args, name: str) -> bool:
     return not args.only or any(word in name for word in args.only)
 
 
+def pack(args, cmd: List[str], canonical: bool = False, check: bool = True) -> subprocess.CompletedProcess:
+    """`edgepack pack` with the benchmark's target (`--board`), or canonical layouts."""
+    if not canonical and args.board != "canonical":
+        cmd = cmd + ["--board", args.board]
+    return run(cmd, check=check)
+
+
+def pack_target(args, binary: str) -> str:
+    """What `edgepack inspect` says the file's weight layouts are packed for."""
+    for line in run([args.edgepack, "inspect", binary], check=True).stdout.splitlines():
+        if line.strip().startswith("weight layouts:"):
+            return line.split(":", 1)[1].strip()
+    return "canonical"
+
+
 def firmware_cases(args) -> List[Case]:
     cases = []
     for model in ("digits_mlp", "digits_cnn"):
@@ -183,14 +203,17 @@ def firmware_cases(args) -> List[Case]:
             if not wanted(args, name):
                 continue
             binary = os.path.join(args.out, name + ".bin")
-            cmd = [args.edgepack, "pack", os.path.join(src, "model.onnx"), "-o", binary,
+            # The TFLite twin is converted from canonical weights (modelbin reads those).
+            canonical = os.path.join(args.out, name + ".canonical.bin")
+            cmd = [args.edgepack, "pack", os.path.join(src, "model.onnx"),
                    "--labels", os.path.join(src, "labels.txt")]
             if dtype == "int8":
                 cmd += ["--quantize", "int8", "--calibration", os.path.join(src, "calibration.npy")]
-            run(cmd, check=True)
+            pack(args, cmd + ["-o", binary])
+            pack(args, cmd + ["-o", canonical], canonical=True)
             tflite = os.path.join(args.out, name + ".tflite")
             with open(tflite, "wb") as f:
-                f.write(to_tflite.convert(modelbin.read(binary)))
+                f.write(to_tflite.convert(modelbin.read(canonical)))
             onnx = os.path.join(src, "model.onnx")
             if dtype == "int8":
                 onnx = ort_int8_model(onnx, os.path.join(src, "calibration.npy"),
@@ -213,7 +236,7 @@ def mlperf_cases(args) -> List[Case]:
         tflite = os.path.join(args.mlperf, model + ".tflite")
         binary = os.path.join(args.out, model + ".bin")
         sample = os.path.join(args.mlperf, "goldens", model, "input_0.npy")
-        packed = run([args.edgepack, "pack", tflite, "-o", binary])
+        packed = pack(args, [args.edgepack, "pack", tflite, "-o", binary], check=False)
         if packed.returncode != 0:
             reason = (packed.stderr.strip().splitlines() or ["edgepack failed"])[0]
             cases.append(Case(model, None, sample, tflite, None, f"edgerun: not packed ({reason[:90]})"))
@@ -243,6 +266,9 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=5, help="cold starts per runtime and model")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only the models whose name contains NAME (repeatable)")
+    parser.add_argument("--board", default="host",
+                        help="edgepack pack --board for edgerun's models: host (this CPU, default), "
+                             "a board profile name, or canonical")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -252,13 +278,17 @@ def main() -> int:
     print(f"peers: ai-edge-litert {version('ai-edge-litert')} (XNNPACK, 1 thread), "
           f"onnxruntime {onnxruntime.__version__} (CPU, 1 thread); python call floor "
           f"{python_call_floor(args) * 1e3:.2f} us")
-    print("ratios are edgerun / peer (< 1.00: edgerun faster or smaller)\n")
+    print("ratios are edgerun / peer (< 1.00: edgerun faster or smaller)")
+    cases = firmware_cases(args) + mlperf_cases(args)
+    targets = sorted({pack_target(args, case.edgerun_model) for case in cases if case.edgerun_model})
+    print(f"edgerun models: edgepack pack --board {args.board} -> weight layouts "
+          f"{', '.join(targets) or '-'}\n")
     head = (f"{'model':<24} {'edgerun':>9} {'LiteRT':>9} {'ORT':>9} {'e/L':>5} {'e/O':>5} | "
             f"{'start ms e / L / O':>22} | {'RSS MB e / L / O':>20} | check")
     print("latency p50 ms".ljust(24), "\n" + head)
     print("-" * len(head))
     failures = 0
-    for case in firmware_cases(args) + mlperf_cases(args):
+    for case in cases:
         e = edgerun_figures(args, case) if case.edgerun_model else Figures()
         lite = litert_figures(args, case) if case.litert_model else Figures()
         ort = ort_figures(args, case) if case.ort_model else Figures()
