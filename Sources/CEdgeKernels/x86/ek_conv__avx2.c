@@ -216,7 +216,7 @@ EK_AVX2_INLINE void ek_c2_direct_tiles(const ek_conv2d_shape *s, const int16_t *
     for (size_t j = 0; j < gn; j += 16) {
       const size_t nr = gn - j < 16 ? gn - j : 16;
       __m256i acc[EK_C2_MR][2];
-      ek_c2_direct_mk(s, wpad, base, wp + j / 16 * block, nr > 8 ? 2 : 1, acc);
+      ek_c2_direct_mk(s, wpad, base, wp + j / 16 * block, nr > 8 ? 2 : 1, mr, acc);
       ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p, out + p0 * n + j, n);
     }
   }
@@ -285,11 +285,7 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
         for (size_t j = 0; j < gn; j += 16) {
           const size_t nr = gn - j < 16 ? gn - j : 16;
           __m256i acc[EK_C2_MR][2];
-          if (nr > 8) {
-            ek_c2_mk(kp, r, wp + j / 16 * block, 2, acc);
-          } else {
-            ek_c2_mk(kp, r, wp + j / 16 * block, 1, acc);
-          }
+          ek_c2_mk(kp, r, wp + j / 16 * block, nr > 8 ? 2 : 1, mr, acc);
           ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p,
                                out_image + p0 * n + g0 + j, n);
         }

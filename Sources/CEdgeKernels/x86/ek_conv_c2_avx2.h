@@ -22,33 +22,68 @@ EK_AVX2_INLINE __m256i ek_c2_bcast_pair(const int16_t *x) {
 }
 
 /* acc[m][h] += sum over kp pairs of rows[m] pair x weight pairs, h < halves (8 channels
- * each). */
-EK_AVX2_INLINE void ek_c2_mk_add(size_t kp, const int16_t *const *rows, const int16_t *wp,
-                                 const int halves, __m256i acc[EK_C2_MR][2]) {
+ * each), m < mr: rows past mr are neither read nor accumulated (halves and mr are constants
+ * in every instance, see ek_c2_mk_add_n). */
+EK_AVX2_INLINE void ek_c2_mk_add_mr(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                                    const int halves, const int mr, __m256i acc[EK_C2_MR][2]) {
   const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
   for (size_t p = 0; p < kp; ++p, wp += 32) {
     const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
-    const __m256i x0 = ek_c2_bcast_pair(r0 + 2 * p), x1 = ek_c2_bcast_pair(r1 + 2 * p);
-    const __m256i x2 = ek_c2_bcast_pair(r2 + 2 * p), x3 = ek_c2_bcast_pair(r3 + 2 * p);
+    const __m256i w1 = halves == 2 ? _mm256_load_si256((const __m256i *)(wp + 16)) : w0;
+    const __m256i x0 = ek_c2_bcast_pair(r0 + 2 * p);
     acc[0][0] = _mm256_add_epi32(acc[0][0], _mm256_madd_epi16(x0, w0));
-    acc[1][0] = _mm256_add_epi32(acc[1][0], _mm256_madd_epi16(x1, w0));
-    acc[2][0] = _mm256_add_epi32(acc[2][0], _mm256_madd_epi16(x2, w0));
-    acc[3][0] = _mm256_add_epi32(acc[3][0], _mm256_madd_epi16(x3, w0));
-    if (halves == 2) {
-      const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
-      acc[0][1] = _mm256_add_epi32(acc[0][1], _mm256_madd_epi16(x0, w1));
-      acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(x1, w1));
-      acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(x2, w1));
-      acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(x3, w1));
+    if (halves == 2) acc[0][1] = _mm256_add_epi32(acc[0][1], _mm256_madd_epi16(x0, w1));
+    if (mr > 1) {
+      const __m256i x1 = ek_c2_bcast_pair(r1 + 2 * p);
+      acc[1][0] = _mm256_add_epi32(acc[1][0], _mm256_madd_epi16(x1, w0));
+      if (halves == 2) acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(x1, w1));
+    }
+    if (mr > 2) {
+      const __m256i x2 = ek_c2_bcast_pair(r2 + 2 * p);
+      acc[2][0] = _mm256_add_epi32(acc[2][0], _mm256_madd_epi16(x2, w0));
+      if (halves == 2) acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(x2, w1));
+    }
+    if (mr > 3) {
+      const __m256i x3 = ek_c2_bcast_pair(r3 + 2 * p);
+      acc[3][0] = _mm256_add_epi32(acc[3][0], _mm256_madd_epi16(x3, w0));
+      if (halves == 2) acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(x3, w1));
     }
   }
 }
 
-/* acc[m][h] = the same sums from zero. */
+/* All four rows. */
+EK_AVX2_INLINE void ek_c2_mk_add(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                                 const int halves, __m256i acc[EK_C2_MR][2]) {
+  ek_c2_mk_add_mr(kp, rows, wp, halves, EK_C2_MR, acc);
+}
+
+/* ek_c2_mk_add_mr for a run-time mr (1..4) and halves (1, 2): one loop per pair of values,
+ * so a last tile of fewer pixels, or a last block of 8 channels or fewer, does only its own
+ * multiplies. */
+EK_AVX2_INLINE void ek_c2_mk_add_n(size_t kp, const int16_t *const *rows, const int16_t *wp,
+                                   int halves, size_t mr, __m256i acc[EK_C2_MR][2]) {
+  if (halves == 2) {
+    switch (mr) {
+    case 1: ek_c2_mk_add_mr(kp, rows, wp, 2, 1, acc); break;
+    case 2: ek_c2_mk_add_mr(kp, rows, wp, 2, 2, acc); break;
+    case 3: ek_c2_mk_add_mr(kp, rows, wp, 2, 3, acc); break;
+    default: ek_c2_mk_add_mr(kp, rows, wp, 2, 4, acc); break;
+    }
+  } else {
+    switch (mr) {
+    case 1: ek_c2_mk_add_mr(kp, rows, wp, 1, 1, acc); break;
+    case 2: ek_c2_mk_add_mr(kp, rows, wp, 1, 2, acc); break;
+    case 3: ek_c2_mk_add_mr(kp, rows, wp, 1, 3, acc); break;
+    default: ek_c2_mk_add_mr(kp, rows, wp, 1, 4, acc); break;
+    }
+  }
+}
+
+/* acc[m][h] = the same sums from zero for rows m < mr (1..4). */
 EK_AVX2_INLINE void ek_c2_mk(size_t kp, const int16_t *const *rows, const int16_t *wp,
-                             const int halves, __m256i acc[EK_C2_MR][2]) {
+                             int halves, size_t mr, __m256i acc[EK_C2_MR][2]) {
   for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
-  ek_c2_mk_add(kp, rows, wp, halves, acc);
+  ek_c2_mk_add_n(kp, rows, wp, halves, mr, acc);
 }
 
 /*
@@ -122,22 +157,19 @@ EK_AVX2_INLINE void ek_c2_tile_bases(const ek_conv2d_shape *s, const int16_t *pa
   }
 }
 
-/* acc = the tile's sums for one 16-channel block (halves 1 or 2) whose packed pairs start at
- * wb: kernel_h runs of kernel_w * in_c / 2 pairs, one per window row. */
+/* acc = the sums of the tile's first mr pixels for one 16-channel block (halves 1 or 2)
+ * whose packed pairs start at wb: kernel_h runs of kernel_w * in_c / 2 pairs, one per
+ * window row. */
 EK_AVX2_INLINE void ek_c2_direct_mk(const ek_conv2d_shape *s, size_t wpad,
                                     const int16_t *const base[EK_C2_MR], const int16_t *wb,
-                                    int halves, __m256i acc[EK_C2_MR][2]) {
+                                    int halves, size_t mr, __m256i acc[EK_C2_MR][2]) {
   const size_t seg_kp = (size_t)s->kernel_w * (size_t)s->in_c / 2;
   const size_t ky_step = (size_t)s->dilation_h * wpad * (size_t)s->in_c;
   for (size_t i = 0; i < EK_C2_MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
     const int16_t *r[EK_C2_MR];
     for (size_t i = 0; i < EK_C2_MR; ++i) r[i] = base[i] + (size_t)ky * ky_step;
-    if (halves == 2) {
-      ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 2, acc);
-    } else {
-      ek_c2_mk_add(seg_kp, r, wb + (size_t)ky * seg_kp * 32, 1, acc);
-    }
+    ek_c2_mk_add_n(seg_kp, r, wb + (size_t)ky * seg_kp * 32, halves, mr, acc);
   }
 }
 

@@ -61,14 +61,24 @@ EK_AVX2_INLINE void ek_qs8_dw_block_init(ek_qs8_dw_block *k, const ek_qs8_requan
                                          const int8_t *weights, const int32_t *bias, size_t c,
                                          size_t c0, size_t cn, int taps, const int two_pixels) {
   int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
+  /* Per-channel weight sums over the taps, 16 channels per step (the last block over-reads
+   * the weights by less than 16 bytes into lanes past cn, which are never stored). */
+  __m256i sum_lo = _mm256_setzero_si256(), sum_hi = _mm256_setzero_si256();
+  for (int t = 0; t < taps; ++t) {
+    const __m128i w = _mm_loadu_si128((const __m128i *)(weights + (size_t)t * c + c0));
+    sum_lo = _mm256_add_epi32(sum_lo, _mm256_cvtepi8_epi32(w));
+    sum_hi = _mm256_add_epi32(sum_hi, _mm256_cvtepi8_epi32(_mm_unpackhi_epi64(w, w)));
+  }
   for (size_t j = 0; j < cn; ++j) {
-    uint32_t sum = 0;
-    for (int t = 0; t < taps; ++t) sum += (uint32_t)(int32_t)weights[(size_t)t * c + c0 + j];
-    const uint32_t bj = bias != NULL ? (uint32_t)bias[c0 + j] : 0;
-    b[j] = (int32_t)(bj - (uint32_t)p->input_zero_point * sum);
+    b[j] = bias != NULL ? bias[c0 + j] : 0;
     m[j] = p->multiplier[c0 + j];
     sft[j] = p->shift[c0 + j];
   }
+  const __m256i zp = _mm256_set1_epi32(p->input_zero_point);
+  _mm256_storeu_si256((__m256i *)b, _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)b),
+                                                     _mm256_mullo_epi32(zp, sum_lo)));
+  _mm256_storeu_si256((__m256i *)(b + 8), _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(b + 8)),
+                                                           _mm256_mullo_epi32(zp, sum_hi)));
   /* Lanes of the two accumulators: channels 0-3, 8-11 and 4-7, 12-15; with two pixels,
    * channels 0-3 of both pixels and 4-7 of both. */
   int32_t pb[16], pm[16], ps[16];

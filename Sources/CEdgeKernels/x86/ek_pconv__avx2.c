@@ -128,7 +128,7 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
             const size_t c0 = jb * 16;
             const size_t nr = n - c0 < 16 ? n - c0 : 16;
             __m256i acc[EK_C2_MR][2];
-            ek_c2_direct_mk(s, wpad, base, wp + jb * kp * 32, nr > 8 ? 2 : 1, acc);
+            ek_c2_direct_mk(s, wpad, base, wp + jb * kp * 32, nr > 8 ? 2 : 1, mr, acc);
             const int full = nr == 16;
             ek_c2_store(acc, mr, nr, bias + c0, full ? p->multiplier + c0 : tail_m,
                         full ? p->shift + c0 : tail_sh, p, out_image + p0 * n + c0, n);
@@ -153,11 +153,7 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
           const size_t c0 = jb * 16;
           const size_t nr = n - c0 < 16 ? n - c0 : 16;
           __m256i acc[EK_C2_MR][2];
-          if (nr > 8) {
-            ek_c2_mk(kp, r, wp + jb * kp * 32, 2, acc);
-          } else {
-            ek_c2_mk(kp, r, wp + jb * kp * 32, 1, acc);
-          }
+          ek_c2_mk(kp, r, wp + jb * kp * 32, nr > 8 ? 2 : 1, mr, acc);
           const int full = nr == 16;
           ek_c2_store(acc, mr, nr, bias + c0, full ? p->multiplier + c0 : tail_m,
                        full ? p->shift + c0 : tail_sh, p, out_image + p0 * n + c0, n);
