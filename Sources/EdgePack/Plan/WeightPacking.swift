@@ -39,7 +39,10 @@ public struct PackTarget: Equatable, Sendable {
 enum WeightPacking {
     /// The layout-2 weights tensor of an int8 Conv2D node (weights packed, bias folded in), or
     /// nil when the target does not want it or the node does not qualify (float, dynamic-range
-    /// or block-sparse weights, K over `PackedWeights.maxK`).
+    /// or block-sparse weights, K over `PackedWeights.maxK`, or a stem the runtime gives its
+    /// few-input-channel kernel: up to `EK_CONV_SC_MAX_C` input and `EK_CONV_SC_MAX_OUT_C`
+    /// output channels, where that 8-pixel tile runs about twice as fast as the 4x16c2 tile
+    /// layout 2 feeds, e.g. VWW's 3x3/2 3->8 stem, measured with the kernels side by side).
     static func packedConv(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
         guard target.packsConvOC16K2, case .conv2D = node.op, node.inputs.count >= 2,
               let x = node.inputs[0], let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
@@ -49,6 +52,7 @@ enum WeightPacking {
               case .int8(let weights)? = w.data else { return nil }
         let outC = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
         if k > PackedWeights.maxK || weights.count != outC * k { return nil }
+        if w.shape[3] <= Int(EK_CONV_SC_MAX_C) && outC <= Int(EK_CONV_SC_MAX_OUT_C) { return nil }
         var bias: [Int32]? = nil
         if node.inputs.count > 2, let b = node.inputs[2] {
             guard case .int32(let values)? = g[b].data, values.count == outC else { return nil }
