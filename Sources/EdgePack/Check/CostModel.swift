@@ -98,9 +98,14 @@ public enum CostModel {
     /// The kernel of int8 Conv2D over packed weights on AVX2 (`KernelTable.qs8PackedConv2D`).
     public static let packedConvAVX2 = "ek_qs8_pconv2d_minmax_4x16c2__avx2"
 
-    /// The kernel of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and
-    /// `EK_CONV_SC_MAX_OUT_C` output channels on AVX2 (`KernelTable.qs8FewChannelConv2D`).
-    public static let fewChannelConvAVX2 = "ek_qs8_conv2d_minmax_8x8c2__avx2"
+    /// The kernels of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and `maxOutC` output
+    /// channels (`KernelTable.qs8FewChannelConv2D` and `qs8FewChannelMaxOutC`), in the order
+    /// `auto` prefers them (later wins).
+    public static let fewChannelConvKernels: [(feature: String, maxOutC: Int, name: String)] = [
+        ("neon", Int(EK_CONV_SC_NEON_MAX_OUT_C), "ek_qs8_conv2d_minmax_8x8__neon"),
+        ("dotprod", Int(EK_CONV_SC_NEON_MAX_OUT_C), "ek_qs8_conv2d_minmax_8x8c4__neondot"),
+        ("avx2", Int(EK_CONV_SC_MAX_OUT_C), "ek_qs8_conv2d_minmax_8x8c2__avx2"),
+    ]
 
     /// The kernel names a CPU with `isa` features runs `model`'s ops with.
     public static func kernels(for model: EdgeModel, isa: [String]) throws(EdgeError) -> [String] {
@@ -115,11 +120,13 @@ public enum CostModel {
                 return isa.contains("avx2") ? packedConvAVX2 : name
             }
             for k in simdKernels where k.kind == op.kind && k.int8 == int8 && isa.contains(k.feature) { name = k.name }
-            if op.kind == .conv2D, int8, isa.contains("avx2"), let w = file.input(op, 1),
-               case let dims = file.tensor(w).shape.dims, dims.count == 4,
-               dims[3] <= Int(EK_CONV_SC_MAX_C), dims[0] <= Int(EK_CONV_SC_MAX_OUT_C) {
-                // Stems with few input channels run the 8x8c2 tile (`Conv2D.prepare`).
-                return fewChannelConvAVX2
+            if op.kind == .conv2D, int8, let w = file.input(op, 1), case let dims = file.tensor(w).shape.dims,
+               dims.count == 4, dims[3] <= Int(EK_CONV_SC_MAX_C) {
+                // Stems with few input channels run the 8x8 tiles (`Conv2D.prepare`).
+                let general = name
+                for k in fewChannelConvKernels where isa.contains(k.feature) {
+                    name = dims[0] <= k.maxOutC ? k.name : general
+                }
             }
             return name
         }

@@ -124,7 +124,7 @@ enum Conv2D {
             call.requant = try c.requantization(input: input, weights: weights, output: output, channels: Int(outChannels),
                                                 min: min, max: max)
             var entry = depthwise ? c.kernels.qs8DepthwiseConv2D : c.kernels.qs8Conv2D
-            if !depthwise, shape.in_c <= EK_CONV_SC_MAX_C, outChannels <= EK_CONV_SC_MAX_OUT_C, let few = c.kernels.qs8FewChannelConv2D { entry = few }
+            if !depthwise, shape.in_c <= EK_CONV_SC_MAX_C, outChannels <= c.kernels.qs8FewChannelMaxOutC, let few = c.kernels.qs8FewChannelConv2D { entry = few }
             call.qs8 = entry.function
             call.kernelName = entry.name
         }
