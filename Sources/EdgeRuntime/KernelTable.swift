@@ -46,6 +46,9 @@ public struct KernelTable {
     public var qs8FewChannelConv2D: Entry<QS8Conv>? = nil
     /// Output channels up to which `qs8FewChannelConv2D` beats `qs8Conv2D` on this level.
     public var qs8FewChannelMaxOutC: Int32 = EK_CONV_SC_MAX_OUT_C
+    /// Windows (kernel_h * kernel_w * in_c) up to which `qs8FewChannelConv2D` also runs
+    /// convolutions with more input channels (0: none).
+    public var qs8FewChannelMaxK: Int32 = 0
     /// Block-sparse int8 fully connected and 1x1 conv kernels.
     public var sparse = SparseKernels.reference
 
@@ -159,6 +162,7 @@ public struct KernelTable {
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__neon, name: "ek_qs8_conv2d_minmax_2x4c16__neon")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8__neon, name: "ek_qs8_conv2d_minmax_8x8__neon")
         t.qs8FewChannelMaxOutC = EK_CONV_SC_NEON_MAX_OUT_C
+        t.qs8FewChannelMaxK = EK_CONV_SC_NEON_MAX_K
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")
         t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__neon, name: "ek_f32_conv2d_minmax_4x16__neon")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
@@ -176,6 +180,7 @@ public struct KernelTable {
         // channels, which depthwise never does).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8c4__neondot, name: "ek_qs8_conv2d_minmax_8x8c4__neondot")
+        t.qs8FewChannelMaxK = EK_CONV_SC_NEONDOT_MAX_K
         t.sparse = .neondot
         return t
     }
@@ -187,6 +192,8 @@ public struct KernelTable {
         t.isa = "neoni8mm"
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_2x4c16__neoni8mm, name: "ek_qs8_fc_minmax_2x4c16__neoni8mm")
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x8c16__neoni8mm, name: "ek_qs8_conv2d_minmax_4x8c16__neoni8mm")
+        // SMMLA beats the 8x8c4 tile on short windows with more input channels (kws); stems keep it.
+        t.qs8FewChannelMaxK = 0
         return t
     }
     #endif

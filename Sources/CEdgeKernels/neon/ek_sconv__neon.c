@@ -1,7 +1,7 @@
 /*
  * AArch64 Advanced SIMD (NEON) int8 Conv2D for few input channels (stems: RGB or a mono
- * spectrogram), tile 8x8: eight output pixels x eight output channels in vector lanes, one K
- * value per step (ek_conv_simd.h).
+ * spectrogram) and other short windows (pointwise over few channels), tile 8x8: eight output
+ * pixels x eight output channels in vector lanes, one K value per step (ek_conv_simd.h).
  *
  * With in_c <= 4 the window K = kernel_h * kernel_w * in_c is short (27 for a 3x3 RGB stem),
  * so what the 2x4c16 tile spends around its multiply-adds dominates: a byte gather with
@@ -14,7 +14,8 @@
  * (eight channels of one K value) and multiply-adds it with one window lane per pixel
  * (SMLAL by lane: exact int16 products, int32 sums modulo 2^32 as the reference), so no
  * horizontal sums are needed and each pixel's eight channels requantize in two vectors.
- * Shapes outside the limits below run the 2x4c16 kernel.
+ * The same holds for a pointwise conv over few channels (K = in_c <= 32 is mostly padding and
+ * overhead in 2x4c16). Shapes outside the limits below run the 2x4c16 kernel.
  */
 #include "ek_conv_simd.h"
 
@@ -149,7 +150,7 @@ void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requa
                                     const int32_t *bias, int8_t *output) {
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
   const size_t n = (size_t)s->out_c, kr = (k + 7) / 8 * 8, blocks = (n + 7) / 8;
-  if (s->in_c > EK_CONV_SC_MAX_C || k > EK_CONV_SC_MAX_K || blocks * kr * 8 > EK_SN_MAX_W ||
+  if (k > EK_CONV_SC_MAX_K || blocks * kr * 8 > EK_SN_MAX_W ||
       blocks > EK_SN_MAX_BLOCKS) {
     ek_qs8_conv2d_minmax_2x4c16__neon(s, p, input, weights, bias, output);
     return;

@@ -1,6 +1,6 @@
 /*
- * AArch64 NEON + dot product (SDOT, FEAT_DotProd) int8 Conv2D for few input channels (stems),
- * tile 8x8c4: eight output pixels x eight output channels in vector lanes, four K values per
+ * AArch64 NEON + dot product (SDOT, FEAT_DotProd) int8 Conv2D for few input channels (stems)
+ * and other short windows (K <= 160), tile 8x8c4: eight output pixels x eight output channels in vector lanes, four K values per
  * step (ek_conv_simd.h).
  *
  * The twin of neon/ek_sconv__neon.c with SDOT by lane: per call the weights are interleaved
@@ -144,7 +144,7 @@ EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
                                                     const int32_t *bias, int8_t *output) {
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
   const size_t n = (size_t)s->out_c, kr = (k + 15) / 16 * 16, blocks = (n + 7) / 8;
-  if (s->in_c > EK_CONV_SC_MAX_C || k > EK_CONV_SC_MAX_K || blocks * kr * 8 > EK_SD_MAX_W ||
+  if (k > EK_CONV_SC_MAX_K || blocks * kr * 8 > EK_SD_MAX_W ||
       blocks > EK_SD_MAX_BLOCKS) {
     ek_qs8_conv2d_minmax_4x4c16__neondot(s, p, input, weights, bias, output);
     return;
