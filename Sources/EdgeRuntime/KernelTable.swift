@@ -180,7 +180,6 @@ public struct KernelTable {
         // channels, which depthwise never does).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8c4__neondot, name: "ek_qs8_conv2d_minmax_8x8c4__neondot")
-        t.qs8FewChannelMaxK = EK_CONV_SC_NEONDOT_MAX_K
         t.sparse = .neondot
         return t
     }

@@ -45,8 +45,8 @@
  *   Its aarch64 twins, tile 8x8 (NEON, SMLAL by lane, neon/ek_sconv__neon.c) and 8x8c4
  *   (dotprod, SDOT by lane, neon/ek_sconv__neondot.c), take any in_c up to K = 160: they are
  *   chosen for stems up to EK_CONV_SC_NEON_MAX_OUT_C output channels, and for other windows
- *   up to EK_CONV_SC_NEON_MAX_K / EK_CONV_SC_NEONDOT_MAX_K values over at least
- *   EK_CONV_SC_MIN_PIXELS output pixels (KernelTable.qs8FewChannel*).
+ *   up to EK_CONV_SC_NEON_MAX_K values over at least EK_CONV_SC_MIN_PIXELS output pixels
+ *   (KernelTable.qs8FewChannel*; on i8mm CPUs only for stems).
  * DepthwiseConv2D, tile 1x16 (one pixel x 16 channels): direct; unrolled fast paths for 3x3
  *   and 5x5 at stride 1 and 2 (no dilation), a generic path for every other kernel, stride
  *   and dilation; depth_multiplier != 1 runs the __ref kernel.
@@ -66,10 +66,9 @@
  * 4x4c16 on every stem measured (instructions per inference under qemu). */
 #define EK_CONV_SC_NEON_MAX_OUT_C 64
 /* The aarch64 tiles also run Conv2D with more input channels (pointwise and other short
- * windows) up to these K, over at least EK_CONV_SC_MIN_PIXELS output pixels (fewer do not
+ * windows) up to this K, over at least EK_CONV_SC_MIN_PIXELS output pixels (fewer do not
  * repay the per-call weight packing). */
-#define EK_CONV_SC_NEON_MAX_K 32
-#define EK_CONV_SC_NEONDOT_MAX_K 160
+#define EK_CONV_SC_NEON_MAX_K EK_CONV_SC_MAX_K
 #define EK_CONV_SC_MIN_PIXELS 64
 
 #if defined(__x86_64__)

@@ -14,8 +14,9 @@
  * (eight channels of one K value) and multiply-adds it with one window lane per pixel
  * (SMLAL by lane: exact int16 products, int32 sums modulo 2^32 as the reference), so no
  * horizontal sums are needed and each pixel's eight channels requantize in two vectors.
- * The same holds for a pointwise conv over few channels (K = in_c <= 32 is mostly padding and
- * overhead in 2x4c16). Shapes outside the limits below run the 2x4c16 kernel.
+ * The same holds for other short windows (pointwise convs, 3x3 over 16 channels: K <= 160),
+ * whose horizontal sums and per-tile overhead 2x4c16 pays on every output. Shapes outside
+ * the limits below run the 2x4c16 kernel.
  */
 #include "ek_conv_simd.h"
 

@@ -104,7 +104,7 @@ public enum CostModel {
     /// `qs8FewChannelMaxK`), in the order `auto` prefers them (later wins).
     public static let fewChannelConvKernels: [(feature: String, maxOutC: Int, maxK: Int, name: String)] = [
         ("neon", Int(EK_CONV_SC_NEON_MAX_OUT_C), Int(EK_CONV_SC_NEON_MAX_K), "ek_qs8_conv2d_minmax_8x8__neon"),
-        ("dotprod", Int(EK_CONV_SC_NEON_MAX_OUT_C), Int(EK_CONV_SC_NEONDOT_MAX_K), "ek_qs8_conv2d_minmax_8x8c4__neondot"),
+        ("dotprod", Int(EK_CONV_SC_NEON_MAX_OUT_C), Int(EK_CONV_SC_NEON_MAX_K), "ek_qs8_conv2d_minmax_8x8c4__neondot"),
         ("i8mm", Int(EK_CONV_SC_NEON_MAX_OUT_C), 0, "ek_qs8_conv2d_minmax_8x8c4__neondot"),
         ("avx2", Int(EK_CONV_SC_MAX_OUT_C), 0, "ek_qs8_conv2d_minmax_8x8c2__avx2"),
     ]
