@@ -42,8 +42,13 @@ public struct KernelTable {
     public var qs8PackedConv2D = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_4x16c2__ref,
                                                 name: "ek_qs8_pconv2d_minmax_4x16c2__ref")
     /// int8 Conv2D over canonical weights with at most `EK_CONV_SC_MAX_C` input channels
-    /// (stems); nil: `qs8Conv2D` runs them.
+    /// (stems) and at most `qs8FewChannelMaxOutC` output channels; nil: `qs8Conv2D` runs them.
     public var qs8FewChannelConv2D: Entry<QS8Conv>? = nil
+    /// Output channels up to which `qs8FewChannelConv2D` beats `qs8Conv2D` on this level.
+    public var qs8FewChannelMaxOutC: Int32 = EK_CONV_SC_MAX_OUT_C
+    /// Windows (kernel_h * kernel_w * in_c) up to which `qs8FewChannelConv2D` also runs
+    /// convolutions with more input channels (0: none).
+    public var qs8FewChannelMaxK: Int32 = 0
     /// Block-sparse int8 fully connected and 1x1 conv kernels.
     public var sparse = SparseKernels.reference
 
@@ -155,6 +160,9 @@ public struct KernelTable {
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_1x4c16__neon, name: "ek_qs8_fc_minmax_1x4c16__neon")
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__neon, name: "ek_qs8_conv2d_minmax_2x4c16__neon")
+        t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8__neon, name: "ek_qs8_conv2d_minmax_8x8__neon")
+        t.qs8FewChannelMaxOutC = EK_CONV_SC_NEON_MAX_OUT_C
+        t.qs8FewChannelMaxK = EK_CONV_SC_NEON_MAX_K
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")
         t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__neon, name: "ek_f32_conv2d_minmax_4x16__neon")
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
@@ -171,6 +179,7 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h); depthwise keeps the neon kernel (SDOT sums across
         // channels, which depthwise never does).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
+        t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8c4__neondot, name: "ek_qs8_conv2d_minmax_8x8c4__neondot")
         t.sparse = .neondot
         return t
     }
@@ -182,6 +191,8 @@ public struct KernelTable {
         t.isa = "neoni8mm"
         t.qs8FullyConnected = Entry(function: ek_qs8_fc_minmax_2x4c16__neoni8mm, name: "ek_qs8_fc_minmax_2x4c16__neoni8mm")
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x8c16__neoni8mm, name: "ek_qs8_conv2d_minmax_4x8c16__neoni8mm")
+        // SMMLA beats the 8x8c4 tile on short windows with more input channels (kws); stems keep it.
+        t.qs8FewChannelMaxK = 0
         return t
     }
     #endif

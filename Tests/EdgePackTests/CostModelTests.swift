@@ -35,6 +35,10 @@ final class CostModelTests: XCTestCase {
         for kernel in CostModel.simdKernels {
             XCTAssertTrue(table.contains("Entry(function: \(kernel.name), name: \"\(kernel.name)\")"), "\(kernel.name) is not in KernelTable.swift")
         }
+        for kernel in CostModel.fewChannelConvKernels where kernel.feature != "i8mm" {
+            XCTAssertTrue(table.contains("t.qs8FewChannelConv2D = Entry(function: \(kernel.name), name: \"\(kernel.name)\")"),
+                          "\(kernel.name) is not the few-channel Conv2D of a level in KernelTable.swift")
+        }
     }
 
     func testBoardISASelectsKernels() throws {
@@ -45,6 +49,20 @@ final class CostModelTests: XCTestCase {
         XCTAssertEqual(Set(try fc(["neon", "fp16", "dotprod"])), ["ek_qs8_fc_minmax_1x4c16__neondot"])
         XCTAssertEqual(Set(try fc(["neon", "fp16", "dotprod", "i8mm"])), ["ek_qs8_fc_minmax_2x4c16__neoni8mm"])
         XCTAssertEqual(CostModel.macClass("ek_qs8_fc_minmax_1x4c16__neondot"), "qs8_fc_neondot")
+        // digits_cnn int8: the stem (1 input, 8 output channels) runs the few-channel tiles;
+        // the pointwise conv (K = 8 over 8x8 pixels) too on aarch64; conv2 (K = 144 over 4x4
+        // pixels, too few to repay the weight packing) the general tiles.
+        let cnn = try Self.firmware("digits_cnn", int8: true)
+        let convs = { (isa: [String]) in try CostModel.kernels(for: cnn, isa: isa).filter { $0.contains("_conv2d_") } }
+        let neon = "ek_qs8_conv2d_minmax_8x8__neon", dot = "ek_qs8_conv2d_minmax_8x8c4__neondot"
+        XCTAssertEqual(try convs(["neon"]), [neon, neon, "ek_qs8_conv2d_minmax_2x4c16__neon"])
+        XCTAssertEqual(try convs(["neon", "fp16", "dotprod"]),
+                       [dot, dot, "ek_qs8_conv2d_minmax_4x4c16__neondot"])
+        XCTAssertEqual(try convs(["neon", "fp16", "dotprod", "i8mm"]),
+                       [dot, "ek_qs8_conv2d_minmax_4x8c16__neoni8mm",
+                        "ek_qs8_conv2d_minmax_4x8c16__neoni8mm"])
+        XCTAssertEqual(try convs(["avx2"]).first, "ek_qs8_conv2d_minmax_8x8c2__avx2")
+        XCTAssertEqual(try convs([]).first, "ek_qs8_conv2d_minmax_1x1__ref")
         XCTAssertEqual(CostModel.macClass("ek_f32_dwconv2d_minmax_1x1__ref"), "f32_dwconv2d_ref")
     }
 

@@ -42,6 +42,11 @@
  *   EK_CONV_SC_MAX_OUT_C): 8 output pixels x 8
  *   output channels for stems; weights widened per call into 8-channel blocks, the input zero
  *   point folded into the bias, raw int16 windows gathered per pixel (x86/ek_sconv__avx2.c).
+ *   Its aarch64 twins, tile 8x8 (NEON, SMLAL by lane, neon/ek_sconv__neon.c) and 8x8c4
+ *   (dotprod, SDOT by lane, neon/ek_sconv__neondot.c), take any in_c up to K = 160: they are
+ *   chosen for stems up to EK_CONV_SC_NEON_MAX_OUT_C output channels, and for other windows
+ *   up to EK_CONV_SC_NEON_MAX_K values over at least EK_CONV_SC_MIN_PIXELS output pixels
+ *   (KernelTable.qs8FewChannel*; on i8mm CPUs only for stems).
  * DepthwiseConv2D, tile 1x16 (one pixel x 16 channels): direct; unrolled fast paths for 3x3
  *   and 5x5 at stride 1 and 2 (no dilation), a generic path for every other kernel, stride
  *   and dilation; depth_multiplier != 1 runs the __ref kernel.
@@ -57,6 +62,14 @@
 #define EK_CONV_SC_MAX_C 4
 #define EK_CONV_SC_MAX_K 160
 #define EK_CONV_SC_MAX_OUT_C 8
+/* The same limit for the aarch64 tiles (8x8 NEON, 8x8c4 dotprod), which beat 2x4c16 and
+ * 4x4c16 on every stem measured (instructions per inference under qemu). */
+#define EK_CONV_SC_NEON_MAX_OUT_C 64
+/* The aarch64 tiles also run Conv2D with more input channels (pointwise and other short
+ * windows) up to this K, over at least EK_CONV_SC_MIN_PIXELS output pixels (fewer do not
+ * repay the per-call weight packing). */
+#define EK_CONV_SC_NEON_MAX_K EK_CONV_SC_MAX_K
+#define EK_CONV_SC_MIN_PIXELS 64
 
 #if defined(__x86_64__)
 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
@@ -101,10 +114,23 @@ void ek_qs8_conv2d_minmax_4x4c16__neondot(const ek_conv2d_shape *shape,
                                           const ek_qs8_requant_params *params,
                                           const int8_t *input, const int8_t *weights,
                                           const int32_t *bias, int8_t *output);
+/* Tile 8x8c4 for stems and other short windows (neon/ek_sconv__neondot.c; SDOT by lane):
+ * K <= EK_CONV_SC_MAX_K and interleaved weights within 16 KiB; other shapes run the 4x4c16
+ * kernel. Stack use about 22 KiB. */
+void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *shape,
+                                         const ek_qs8_requant_params *params,
+                                         const int8_t *input, const int8_t *weights,
+                                         const int32_t *bias, int8_t *output);
 void ek_qs8_conv2d_minmax_4x8c16__neoni8mm(const ek_conv2d_shape *shape,
                                            const ek_qs8_requant_params *params,
                                            const int8_t *input, const int8_t *weights,
                                            const int32_t *bias, int8_t *output);
+/* Tile 8x8 for stems and other short windows (neon/ek_sconv__neon.c; 8 pixels x 8 channels,
+ * SMLAL by lane): K <= EK_CONV_SC_MAX_K and widened weights within 16 KiB (out_c <= 512,
+ * fewer with longer windows); other shapes run the 2x4c16 kernel. Stack use about 22 KiB. */
+void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *shape,
+                                    const ek_qs8_requant_params *params, const int8_t *input,
+                                    const int8_t *weights, const int32_t *bias, int8_t *output);
 void ek_qs8_dwconv2d_minmax_1x16__neon(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);

@@ -98,9 +98,16 @@ public enum CostModel {
     /// The kernel of int8 Conv2D over packed weights on AVX2 (`KernelTable.qs8PackedConv2D`).
     public static let packedConvAVX2 = "ek_qs8_pconv2d_minmax_4x16c2__avx2"
 
-    /// The kernel of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and
-    /// `EK_CONV_SC_MAX_OUT_C` output channels on AVX2 (`KernelTable.qs8FewChannelConv2D`).
-    public static let fewChannelConvAVX2 = "ek_qs8_conv2d_minmax_8x8c2__avx2"
+    /// The kernels of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and `maxOutC` output
+    /// channels, or a window of at most `maxK` values over at least `EK_CONV_SC_MIN_PIXELS`
+    /// output pixels (`KernelTable.qs8FewChannelConv2D`, `qs8FewChannelMaxOutC`,
+    /// `qs8FewChannelMaxK`), in the order `auto` prefers them (later wins).
+    public static let fewChannelConvKernels: [(feature: String, maxOutC: Int, maxK: Int, name: String)] = [
+        ("neon", Int(EK_CONV_SC_NEON_MAX_OUT_C), Int(EK_CONV_SC_NEON_MAX_K), "ek_qs8_conv2d_minmax_8x8__neon"),
+        ("dotprod", Int(EK_CONV_SC_NEON_MAX_OUT_C), Int(EK_CONV_SC_NEON_MAX_K), "ek_qs8_conv2d_minmax_8x8c4__neondot"),
+        ("i8mm", Int(EK_CONV_SC_NEON_MAX_OUT_C), 0, "ek_qs8_conv2d_minmax_8x8c4__neondot"),
+        ("avx2", Int(EK_CONV_SC_MAX_OUT_C), 0, "ek_qs8_conv2d_minmax_8x8c2__avx2"),
+    ]
 
     /// The kernel names a CPU with `isa` features runs `model`'s ops with.
     public static func kernels(for model: EdgeModel, isa: [String]) throws(EdgeError) -> [String] {
@@ -115,11 +122,16 @@ public enum CostModel {
                 return isa.contains("avx2") ? packedConvAVX2 : name
             }
             for k in simdKernels where k.kind == op.kind && k.int8 == int8 && isa.contains(k.feature) { name = k.name }
-            if op.kind == .conv2D, int8, isa.contains("avx2"), let w = file.input(op, 1),
-               case let dims = file.tensor(w).shape.dims, dims.count == 4,
-               dims[3] <= Int(EK_CONV_SC_MAX_C), dims[0] <= Int(EK_CONV_SC_MAX_OUT_C) {
-                // Stems with few input channels run the 8x8c2 tile (`Conv2D.prepare`).
-                return fewChannelConvAVX2
+            if op.kind == .conv2D, int8, let w = file.input(op, 1), case let dims = file.tensor(w).shape.dims, dims.count == 4,
+               case let out = file.tensor(file.output(op, 0)).shape.dims, out.count == 4 {
+                // Stems with few input channels, and short windows over enough pixels, run the
+                // 8x8 tiles (`Conv2D.prepare`).
+                let general = name, window = dims[1] * dims[2] * dims[3], pixels = out[0] * out[1] * out[2]
+                for k in fewChannelConvKernels where isa.contains(k.feature) {
+                    let few = (dims[3] <= Int(EK_CONV_SC_MAX_C) && dims[0] <= k.maxOutC)
+                        || (window <= k.maxK && pixels >= Int(EK_CONV_SC_MIN_PIXELS))
+                    name = few ? k.name : general
+                }
             }
             return name
         }

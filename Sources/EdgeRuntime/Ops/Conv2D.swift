@@ -124,7 +124,10 @@ enum Conv2D {
             call.requant = try c.requantization(input: input, weights: weights, output: output, channels: Int(outChannels),
                                                 min: min, max: max)
             var entry = depthwise ? c.kernels.qs8DepthwiseConv2D : c.kernels.qs8Conv2D
-            if !depthwise, shape.in_c <= EK_CONV_SC_MAX_C, outChannels <= EK_CONV_SC_MAX_OUT_C, let few = c.kernels.qs8FewChannelConv2D { entry = few }
+            if !depthwise, let few = c.kernels.qs8FewChannelConv2D,
+               (shape.in_c <= EK_CONV_SC_MAX_C && outChannels <= c.kernels.qs8FewChannelMaxOutC)
+                || (shape.kernel_h * shape.kernel_w * shape.in_c <= c.kernels.qs8FewChannelMaxK
+                    && shape.batch * shape.out_h * shape.out_w >= EK_CONV_SC_MIN_PIXELS) { entry = few }
             call.qs8 = entry.function
             call.kernelName = entry.name
         }

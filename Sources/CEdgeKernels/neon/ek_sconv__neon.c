@@ -1,0 +1,204 @@
+/*
+ * AArch64 Advanced SIMD (NEON) int8 Conv2D for few input channels (stems: RGB or a mono
+ * spectrogram) and other short windows (pointwise over few channels), tile 8x8: eight output
+ * pixels x eight output channels in vector lanes, one K value per step (ek_conv_simd.h).
+ *
+ * With in_c <= 4 the window K = kernel_h * kernel_w * in_c is short (27 for a 3x3 RGB stem),
+ * so what the 2x4c16 tile spends around its multiply-adds dominates: a byte gather with
+ * bounds tests per tap, K rounded up to 16, horizontal sums per channel. Here, per call, the
+ * weights are widened into 8-channel blocks ([blocks][K rounded up to 8][8 channels] int16)
+ * and the input zero-point term is folded into the bias (bias[c] - zp * sum_k w[c][k], modulo
+ * 2^32); per tile the eight pixels' windows are gathered as raw int16 (padded taps hold the
+ * zero point, which the folded bias cancels; whole window rows inside the input widen eight
+ * bytes at a time), stepping (oy, ox) without division. Each step loads one weight vector
+ * (eight channels of one K value) and multiply-adds it with one window lane per pixel
+ * (SMLAL by lane: exact int16 products, int32 sums modulo 2^32 as the reference), so no
+ * horizontal sums are needed and each pixel's eight channels requantize in two vectors.
+ * The same holds for other short windows (pointwise convs, 3x3 over 16 channels: K <= 160),
+ * whose horizontal sums and per-tile overhead 2x4c16 pays on every output. Shapes outside
+ * the limits below run the 2x4c16 kernel.
+ */
+#include "ek_conv_simd.h"
+
+#if defined(__aarch64__)
+#include "ek_requant_neon.h"
+
+#define EK_SN_MR 8
+/* Window entries: K rounded up to 8, plus 8 of slack for the widening stores. */
+#define EK_SN_ROW (EK_CONV_SC_MAX_K + 16)
+/* Widened weights on the stack: blocks x K rounded up to 8 x 8 int16 (16 KiB). */
+#define EK_SN_MAX_W 8192
+#define EK_SN_MAX_BLOCKS 64
+
+/* Window of output pixel (oy, ox) as raw int16, padded taps = zp; entries past K are left
+ * as they are (their weights are 0). A window row inside the input with unit horizontal
+ * dilation is one contiguous span of kernel_w * in_c bytes, widened 8 at a time (writes up
+ * to 7 entries past it and reads up to 7 bytes past it, within EK_EXTRA_BYTES). */
+EK_NEON_INLINE void ek_sn_row(const ek_conv2d_shape *s, const int8_t *image, int32_t oy,
+                              int32_t ox, int16_t zp, int16_t *dst) {
+  const size_t in_c = (size_t)s->in_c, kw = (size_t)s->kernel_w, span_n = kw * in_c;
+  const int32_t iy0 = oy * s->stride_h - s->pad_top, ix0 = ox * s->stride_w - s->pad_left;
+  const int16x8_t vzp = vdupq_n_s16(zp);
+  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + s->kernel_w <= s->in_w;
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky, dst += span_n) {
+    const int32_t iy = iy0 + ky * s->dilation_h;
+    if (iy < 0 || iy >= s->in_h) {
+      for (size_t i = 0; i < span_n; i += 8) vst1q_s16(dst + i, vzp);
+      continue;
+    }
+    const int8_t *line = image + (size_t)iy * (size_t)s->in_w * in_c;
+    if (span) {
+      const int8_t *src = line + (size_t)ix0 * in_c;
+      for (size_t i = 0; i < span_n; i += 8) vst1q_s16(dst + i, vmovl_s8(vld1_s8(src + i)));
+      continue;
+    }
+    for (size_t kx = 0; kx < kw; ++kx) {
+      const int32_t ix = ix0 + (int32_t)kx * s->dilation_w;
+      const int inside = ix >= 0 && ix < s->in_w;
+      for (size_t c = 0; c < in_c; ++c) {
+        dst[kx * in_c + c] = inside ? (int16_t)line[(size_t)ix * in_c + c] : zp;
+      }
+    }
+  }
+}
+
+/* wp[i * 8 + j] = w[j][i] as int16 (0 past k or past nr channels), i < kr; fb[j] = bias[j] -
+ * zp * sum_k w[j][k] modulo 2^32 (0 past nr). */
+static void ek_sn_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const int32_t *bias,
+                       int32_t zp, int16_t *wp, int32_t *fb) {
+  memset(wp, 0, kr * 8 * sizeof(int16_t));
+  memset(fb, 0, 8 * sizeof(int32_t));
+  for (size_t j = 0; j < nr; ++j) {
+    const int8_t *wj = w + j * k;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      wp[i * 8 + j] = wj[i];
+      sum += (uint32_t)(int32_t)wj[i];
+    }
+    fb[j] = (int32_t)((bias != NULL ? (uint32_t)bias[j] : 0) - (uint32_t)zp * sum);
+  }
+}
+
+/* One K value (window lane L of every pixel) against the eight channels of wv. */
+#define EK_SN_STEP(L)                                                   \
+  do {                                                                  \
+    const int16x8_t wv = vld1q_s16(wp + (L) * 8);                       \
+    const int16x4_t wl = vget_low_s16(wv);                              \
+    a0[0] = vmlal_laneq_s16(a0[0], wl, x0, L);                          \
+    a0[1] = vmlal_high_laneq_s16(a0[1], wv, x0, L);                     \
+    a1[0] = vmlal_laneq_s16(a1[0], wl, x1, L);                          \
+    a1[1] = vmlal_high_laneq_s16(a1[1], wv, x1, L);                     \
+    a2[0] = vmlal_laneq_s16(a2[0], wl, x2, L);                          \
+    a2[1] = vmlal_high_laneq_s16(a2[1], wv, x2, L);                     \
+    a3[0] = vmlal_laneq_s16(a3[0], wl, x3, L);                          \
+    a3[1] = vmlal_high_laneq_s16(a3[1], wv, x3, L);                     \
+    a4[0] = vmlal_laneq_s16(a4[0], wl, x4, L);                          \
+    a4[1] = vmlal_high_laneq_s16(a4[1], wv, x4, L);                     \
+    a5[0] = vmlal_laneq_s16(a5[0], wl, x5, L);                          \
+    a5[1] = vmlal_high_laneq_s16(a5[1], wv, x5, L);                     \
+    a6[0] = vmlal_laneq_s16(a6[0], wl, x6, L);                          \
+    a6[1] = vmlal_high_laneq_s16(a6[1], wv, x6, L);                     \
+    a7[0] = vmlal_laneq_s16(a7[0], wl, x7, L);                          \
+    a7[1] = vmlal_high_laneq_s16(a7[1], wv, x7, L);                     \
+  } while (0)
+
+/* Requantizes one pixel's eight channels and stores the first nr at o. */
+EK_NEON_INLINE void ek_sn_store(const int32x4_t a[2], const ek_requant4 q[2], size_t nr,
+                                int32x4_t out_zp, int32x4_t out_min, int32x4_t out_max,
+                                int8_t *o) {
+  const int8x8_t y = ek_requant_pack8(ek_requant4_apply(a[0], &q[0], out_zp, out_min, out_max),
+                                      ek_requant4_apply(a[1], &q[1], out_zp, out_min, out_max));
+  if (nr == 8) {
+    vst1_s8(o, y);
+  } else {
+    int8_t tmp[8];
+    vst1_s8(tmp, y);
+    memcpy(o, tmp, nr);
+  }
+}
+
+/* Eight pixels' windows (kg groups of 8 entries) against one 8-channel block; outputs of
+ * the first mr pixels are stored at o, o + n, ... */
+EK_NEON_INLINE void ek_sn_block(size_t kg, int16_t rows[EK_SN_MR][EK_SN_ROW], const int16_t *wp,
+                                const int32_t *fb, const ek_requant4 q[2], size_t mr, size_t nr,
+                                size_t n, int32x4_t out_zp, int32x4_t out_min,
+                                int32x4_t out_max, int8_t *o) {
+  const int32x4_t b0 = vld1q_s32(fb), b1 = vld1q_s32(fb + 4);
+  int32x4_t a0[2] = {b0, b1}, a1[2] = {b0, b1}, a2[2] = {b0, b1}, a3[2] = {b0, b1};
+  int32x4_t a4[2] = {b0, b1}, a5[2] = {b0, b1}, a6[2] = {b0, b1}, a7[2] = {b0, b1};
+  for (size_t g = 0; g < kg; ++g, wp += 64) {
+    const int16x8_t x0 = vld1q_s16(rows[0] + 8 * g), x1 = vld1q_s16(rows[1] + 8 * g);
+    const int16x8_t x2 = vld1q_s16(rows[2] + 8 * g), x3 = vld1q_s16(rows[3] + 8 * g);
+    const int16x8_t x4 = vld1q_s16(rows[4] + 8 * g), x5 = vld1q_s16(rows[5] + 8 * g);
+    const int16x8_t x6 = vld1q_s16(rows[6] + 8 * g), x7 = vld1q_s16(rows[7] + 8 * g);
+    EK_SN_STEP(0);
+    EK_SN_STEP(1);
+    EK_SN_STEP(2);
+    EK_SN_STEP(3);
+    EK_SN_STEP(4);
+    EK_SN_STEP(5);
+    EK_SN_STEP(6);
+    EK_SN_STEP(7);
+  }
+  const int32x4_t *acc[EK_SN_MR] = {a0, a1, a2, a3, a4, a5, a6, a7};
+  for (size_t m = 0; m < mr; ++m) {
+    ek_sn_store(acc[m], q, nr, out_zp, out_min, out_max, o + m * n);
+  }
+}
+
+void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
+                                    const int8_t *input, const int8_t *weights,
+                                    const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c, kr = (k + 7) / 8 * 8, blocks = (n + 7) / 8;
+  if (k > EK_CONV_SC_MAX_K || blocks * kr * 8 > EK_SN_MAX_W ||
+      blocks > EK_SN_MAX_BLOCKS) {
+    ek_qs8_conv2d_minmax_2x4c16__neon(s, p, input, weights, bias, output);
+    return;
+  }
+  int16_t wp[EK_SN_MAX_W] __attribute__((aligned(16)));
+  int32_t fb[EK_SN_MAX_BLOCKS * 8], mq[EK_SN_MAX_BLOCKS * 8], sq[EK_SN_MAX_BLOCKS * 8];
+  memset(mq, 0, blocks * 8 * sizeof(int32_t));
+  memset(sq, 0, blocks * 8 * sizeof(int32_t));
+  memcpy(mq, p->multiplier, n * sizeof(int32_t));
+  memcpy(sq, p->shift, n * sizeof(int32_t));
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
+    ek_sn_pack(k, kr, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL,
+               p->input_zero_point, wp + b * kr * 8, fb + b * 8);
+  }
+  const int16_t zp = (int16_t)p->input_zero_point;
+  const int32x4_t out_zp = vdupq_n_s32(p->output_zero_point);
+  const int32x4_t out_min = vdupq_n_s32(p->output_min);
+  const int32x4_t out_max = vdupq_n_s32(p->output_max);
+  /* Rows past a short last tile's pixels keep earlier windows (or zeros): they are
+   * multiplied but never stored. */
+  int16_t rows[EK_SN_MR][EK_SN_ROW] __attribute__((aligned(16)));
+  memset(rows, 0, sizeof(rows));
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+    const int8_t *image = input + bi * image_bytes;
+    int8_t *out_image = output + bi * pixels * n;
+    int32_t oy = 0, ox = 0;
+    for (size_t p0 = 0; p0 < pixels; p0 += EK_SN_MR) {
+      const size_t mr = pixels - p0 < EK_SN_MR ? pixels - p0 : EK_SN_MR;
+      for (size_t i = 0; i < mr; ++i) {
+        ek_sn_row(s, image, oy, ox, zp, rows[i]);
+        if (++ox == s->out_w) {
+          ox = 0;
+          ++oy;
+        }
+      }
+      for (size_t b = 0; b < blocks; ++b) {
+        const size_t c0 = b * 8, nr = n - c0 < 8 ? n - c0 : 8;
+        const ek_requant4 q[2] = {ek_requant4_load(mq + c0, sq + c0),
+                                  ek_requant4_load(mq + c0 + 4, sq + c0 + 4)};
+        ek_sn_block(kr / 8, rows, wp + b * kr * 8, fb + c0, q, mr, nr, n, out_zp, out_min,
+                    out_max, out_image + p0 * n + c0);
+      }
+    }
+  }
+}
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * AArch64 NEON + dot product (SDOT, FEAT_DotProd) int8 Conv2D for few input channels (stems)
+ * and other short windows (K <= 160), tile 8x8c4: eight output pixels x eight output channels in vector lanes, four K values per
+ * step (ek_conv_simd.h).
+ *
+ * The twin of neon/ek_sconv__neon.c with SDOT by lane: per call the weights are interleaved
+ * into 8-channel blocks of [K rounded up to 16 / 4][8 channels][4] bytes (0 past K or past
+ * the last channel) and the input zero-point term is folded into the bias (bias[c] - zp *
+ * sum_k w[c][k], modulo 2^32); per tile the eight pixels' windows are gathered as raw bytes
+ * (padded taps hold the zero point, which the folded bias cancels). Each step loads two
+ * weight vectors (four channels x four K values each) and adds, per pixel, their dot
+ * products with one four-byte lane of the window (exact int8 products, int32 sums modulo
+ * 2^32 as the reference). Shapes outside the limits run the 4x4c16 kernel.
+ */
+#include "ek_conv_simd.h"
+
+#if defined(__aarch64__)
+#include "ek_requant_neon.h"
+
+#define EK_NEONDOT EK_TARGET("dotprod")
+#define EK_NEONDOT_INLINE static inline __attribute__((always_inline)) EK_NEONDOT
+
+#define EK_SD_MR 8
+/* Window bytes: K rounded up to 16, plus 16 of slack for the copying stores. */
+#define EK_SD_ROW (EK_CONV_SC_MAX_K + 32)
+/* Interleaved weights on the stack: blocks x K rounded up to 16 x 8 bytes (16 KiB). */
+#define EK_SD_MAX_W 16384
+#define EK_SD_MAX_BLOCKS 64
+
+/* Window of output pixel (oy, ox) as raw bytes, padded taps = zp; bytes past K are left as
+ * they are (their weights are 0). A window row inside the input with unit horizontal
+ * dilation is one contiguous span of kernel_w * in_c bytes, copied 8 at a time (writes up to
+ * 7 bytes past it and reads up to 7 bytes past it, within EK_EXTRA_BYTES). */
+EK_NEONDOT_INLINE void ek_sd_row(const ek_conv2d_shape *s, const int8_t *image, int32_t oy,
+                                 int32_t ox, int8_t zp, int8_t *dst) {
+  const size_t in_c = (size_t)s->in_c, kw = (size_t)s->kernel_w, span_n = kw * in_c;
+  const int32_t iy0 = oy * s->stride_h - s->pad_top, ix0 = ox * s->stride_w - s->pad_left;
+  const int8x8_t vzp = vdup_n_s8(zp);
+  const int span = s->dilation_w == 1 && ix0 >= 0 && ix0 + s->kernel_w <= s->in_w;
+  for (int32_t ky = 0; ky < s->kernel_h; ++ky, dst += span_n) {
+    const int32_t iy = iy0 + ky * s->dilation_h;
+    if (iy < 0 || iy >= s->in_h) {
+      for (size_t i = 0; i < span_n; i += 8) vst1_s8(dst + i, vzp);
+      continue;
+    }
+    const int8_t *line = image + (size_t)iy * (size_t)s->in_w * in_c;
+    if (span) {
+      const int8_t *src = line + (size_t)ix0 * in_c;
+      for (size_t i = 0; i < span_n; i += 8) vst1_s8(dst + i, vld1_s8(src + i));
+      continue;
+    }
+    for (size_t kx = 0; kx < kw; ++kx) {
+      const int32_t ix = ix0 + (int32_t)kx * s->dilation_w;
+      const int inside = ix >= 0 && ix < s->in_w;
+      for (size_t c = 0; c < in_c; ++c) {
+        dst[kx * in_c + c] = inside ? line[(size_t)ix * in_c + c] : zp;
+      }
+    }
+  }
+}
+
+/* wp[((i / 4) * 8 + j) * 4 + i % 4] = w[j][i] (0 past k or past nr channels), i < kr; fb[j]
+ * = bias[j] - zp * sum_k w[j][k] modulo 2^32 (0 past nr). */
+static void ek_sd_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const int32_t *bias,
+                       int32_t zp, int8_t *wp, int32_t *fb) {
+  memset(wp, 0, kr * 8);
+  memset(fb, 0, 8 * sizeof(int32_t));
+  for (size_t j = 0; j < nr; ++j) {
+    const int8_t *wj = w + j * k;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      wp[((i >> 2) * 8 + j) * 4 + (i & 3)] = wj[i];
+      sum += (uint32_t)(int32_t)wj[i];
+    }
+    fb[j] = (int32_t)((bias != NULL ? (uint32_t)bias[j] : 0) - (uint32_t)zp * sum);
+  }
+}
+
+/* Four K values (window lane L of every pixel) against the eight channels of w0, w1. */
+#define EK_SD_STEP(L)                                           \
+  do {                                                          \
+    const int8x16_t w0 = vld1q_s8(wp + (L) * 32);               \
+    const int8x16_t w1 = vld1q_s8(wp + (L) * 32 + 16);          \
+    a0[0] = vdotq_laneq_s32(a0[0], w0, x0, L);                  \
+    a0[1] = vdotq_laneq_s32(a0[1], w1, x0, L);                  \
+    a1[0] = vdotq_laneq_s32(a1[0], w0, x1, L);                  \
+    a1[1] = vdotq_laneq_s32(a1[1], w1, x1, L);                  \
+    a2[0] = vdotq_laneq_s32(a2[0], w0, x2, L);                  \
+    a2[1] = vdotq_laneq_s32(a2[1], w1, x2, L);                  \
+    a3[0] = vdotq_laneq_s32(a3[0], w0, x3, L);                  \
+    a3[1] = vdotq_laneq_s32(a3[1], w1, x3, L);                  \
+    a4[0] = vdotq_laneq_s32(a4[0], w0, x4, L);                  \
+    a4[1] = vdotq_laneq_s32(a4[1], w1, x4, L);                  \
+    a5[0] = vdotq_laneq_s32(a5[0], w0, x5, L);                  \
+    a5[1] = vdotq_laneq_s32(a5[1], w1, x5, L);                  \
+    a6[0] = vdotq_laneq_s32(a6[0], w0, x6, L);                  \
+    a6[1] = vdotq_laneq_s32(a6[1], w1, x6, L);                  \
+    a7[0] = vdotq_laneq_s32(a7[0], w0, x7, L);                  \
+    a7[1] = vdotq_laneq_s32(a7[1], w1, x7, L);                  \
+  } while (0)
+
+EK_NEONDOT_INLINE void ek_sd_store(const int32x4_t a[2], const ek_requant4 q[2], size_t nr,
+                                   int32x4_t out_zp, int32x4_t out_min, int32x4_t out_max,
+                                   int8_t *o) {
+  const int8x8_t y = ek_requant_pack8(ek_requant4_apply(a[0], &q[0], out_zp, out_min, out_max),
+                                      ek_requant4_apply(a[1], &q[1], out_zp, out_min, out_max));
+  if (nr == 8) {
+    vst1_s8(o, y);
+  } else {
+    int8_t tmp[8];
+    vst1_s8(tmp, y);
+    memcpy(o, tmp, nr);
+  }
+}
+
+/* Eight pixels' windows (kg groups of 16 bytes) against one 8-channel block; outputs of the
+ * first mr pixels are stored at o, o + n, ... */
+EK_NEONDOT_INLINE void ek_sd_block(size_t kg, int8_t rows[EK_SD_MR][EK_SD_ROW], const int8_t *wp,
+                                   const int32_t *fb, const ek_requant4 q[2], size_t mr,
+                                   size_t nr, size_t n, int32x4_t out_zp, int32x4_t out_min,
+                                   int32x4_t out_max, int8_t *o) {
+  const int32x4_t b0 = vld1q_s32(fb), b1 = vld1q_s32(fb + 4);
+  int32x4_t a0[2] = {b0, b1}, a1[2] = {b0, b1}, a2[2] = {b0, b1}, a3[2] = {b0, b1};
+  int32x4_t a4[2] = {b0, b1}, a5[2] = {b0, b1}, a6[2] = {b0, b1}, a7[2] = {b0, b1};
+  for (size_t g = 0; g < kg; ++g, wp += 128) {
+    const int8x16_t x0 = vld1q_s8(rows[0] + 16 * g), x1 = vld1q_s8(rows[1] + 16 * g);
+    const int8x16_t x2 = vld1q_s8(rows[2] + 16 * g), x3 = vld1q_s8(rows[3] + 16 * g);
+    const int8x16_t x4 = vld1q_s8(rows[4] + 16 * g), x5 = vld1q_s8(rows[5] + 16 * g);
+    const int8x16_t x6 = vld1q_s8(rows[6] + 16 * g), x7 = vld1q_s8(rows[7] + 16 * g);
+    EK_SD_STEP(0);
+    EK_SD_STEP(1);
+    EK_SD_STEP(2);
+    EK_SD_STEP(3);
+  }
+  const int32x4_t *acc[EK_SD_MR] = {a0, a1, a2, a3, a4, a5, a6, a7};
+  for (size_t m = 0; m < mr; ++m) {
+    ek_sd_store(acc[m], q, nr, out_zp, out_min, out_max, o + m * n);
+  }
+}
+
+EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
+                                                    const ek_qs8_requant_params *p,
+                                                    const int8_t *input, const int8_t *weights,
+                                                    const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c, kr = (k + 15) / 16 * 16, blocks = (n + 7) / 8;
+  if (k > EK_CONV_SC_MAX_K || blocks * kr * 8 > EK_SD_MAX_W ||
+      blocks > EK_SD_MAX_BLOCKS) {
+    ek_qs8_conv2d_minmax_4x4c16__neondot(s, p, input, weights, bias, output);
+    return;
+  }
+  int8_t wp[EK_SD_MAX_W] __attribute__((aligned(16)));
+  int32_t fb[EK_SD_MAX_BLOCKS * 8], mq[EK_SD_MAX_BLOCKS * 8], sq[EK_SD_MAX_BLOCKS * 8];
+  memset(mq, 0, blocks * 8 * sizeof(int32_t));
+  memset(sq, 0, blocks * 8 * sizeof(int32_t));
+  memcpy(mq, p->multiplier, n * sizeof(int32_t));
+  memcpy(sq, p->shift, n * sizeof(int32_t));
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
+    ek_sd_pack(k, kr, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL,
+               p->input_zero_point, wp + b * kr * 8, fb + b * 8);
+  }
+  const int8_t zp = (int8_t)p->input_zero_point;
+  const int32x4_t out_zp = vdupq_n_s32(p->output_zero_point);
+  const int32x4_t out_min = vdupq_n_s32(p->output_min);
+  const int32x4_t out_max = vdupq_n_s32(p->output_max);
+  /* Rows past a short last tile's pixels keep earlier windows (or zeros): they are
+   * multiplied but never stored. */
+  int8_t rows[EK_SD_MR][EK_SD_ROW] __attribute__((aligned(16)));
+  memset(rows, 0, sizeof(rows));
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
+  for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+    const int8_t *image = input + bi * image_bytes;
+    int8_t *out_image = output + bi * pixels * n;
+    int32_t oy = 0, ox = 0;
+    for (size_t p0 = 0; p0 < pixels; p0 += EK_SD_MR) {
+      const size_t mr = pixels - p0 < EK_SD_MR ? pixels - p0 : EK_SD_MR;
+      for (size_t i = 0; i < mr; ++i) {
+        ek_sd_row(s, image, oy, ox, zp, rows[i]);
+        if (++ox == s->out_w) {
+          ox = 0;
+          ++oy;
+        }
+      }
+      for (size_t b = 0; b < blocks; ++b) {
+        const size_t c0 = b * 8, nr = n - c0 < 8 ? n - c0 : 8;
+        const ek_requant4 q[2] = {ek_requant4_load(mq + c0, sq + c0),
+                                  ek_requant4_load(mq + c0 + 4, sq + c0 + 4)};
+        ek_sd_block(kr / 16, rows, wp + b * kr * 8, fb + c0, q, mr, nr, n, out_zp, out_min,
+                    out_max, out_image + p0 * n + c0);
+      }
+    }
+  }
+}
+
+#endif
