@@ -350,7 +350,7 @@ EK_AVX2_INLINE void ek_spfc_drive(const ek_fc_shape *shape, const ek_qs8_fc_para
                                   const int8_t *input, const ek_qs8_bsr *weights,
                                   const int32_t *bias, int8_t *output, size_t bw) {
   int16_t xs[EK_SPFC_MAX_K + 16] __attribute__((aligned(32)));
-  __m256i prefix[EK_SPFC_CHUNK + 1];
+  __m256i prefix[EK_SPFC_CHUNK + 1 + EK_SPFC_CHUNK / 8]; /* then the sums of a chunk's features */
   __m256i *const m = prefix + EK_SPFC_CHUNK / 2 + 1; /* blocks of 4: q = prefix, then m */
   const size_t budget = bw == 16 ? EK_SPFC_CHUNK : 2 * EK_SPFC_CHUNK - 8;
   const size_t k = (size_t)shape->in_features, n = (size_t)shape->out_features;
@@ -380,7 +380,7 @@ EK_AVX2_INLINE void ek_spfc_drive(const ek_fc_shape *shape, const ek_qs8_fc_para
       size_t end = oc;
       while (end < n) {
         const size_t next = n - end < 8 ? n : end + 8;
-        if (rp[next] - rp[oc] > budget) break;
+        if (rp[next] - rp[oc] > budget || next - oc > EK_SPFC_CHUNK) break;
         end = next;
       }
       __m256i acc[8];
@@ -411,6 +411,24 @@ EK_AVX2_INLINE void ek_spfc_drive(const ek_fc_shape *shape, const ek_qs8_fc_para
       for (; bw == 4 && oc + 8 <= end; oc += 8) { /* see above */
         ek_spfc_group8(prefix, m, bw, rp + oc, first, bias != NULL ? bias + oc : NULL, params->scale + oc, &out,
                        y + oc);
+      }
+      if (bw == 16) {
+        /* Whole groups of eight: their sums first, then one requantization pass. */
+        int32_t *const sums = (int32_t *)(prefix + EK_SPFC_CHUNK + 1);
+        const size_t start = oc;
+        for (; oc + 8 <= end; oc += 8) {
+          __m256i lo = prefix[rp[oc] - first];
+          for (size_t j = 0; j < 8; ++j) {
+            const __m256i hi = prefix[rp[oc + j + 1] - first];
+            acc[j] = _mm256_sub_epi32(hi, lo);
+            lo = hi;
+          }
+          _mm256_store_si256((__m256i *)(sums + (oc - start)), ek_hsum8_epi32(acc));
+        }
+        for (size_t g = start; g < oc; g += 8) {
+          ek_spfc_requant8(_mm256_load_si256((const __m256i *)(sums + (g - start))), bias != NULL ? bias + g : NULL,
+                           params->scale + g, &out, y + g);
+        }
       }
       for (; oc < end; oc += 8) {
         const size_t nr = end - oc < 8 ? end - oc : 8;
