@@ -187,10 +187,11 @@ final class PruningTests: XCTestCase {
         XCTAssertNotEqual(Set(global.map(\.count)).count, 1, "layer-wide ranking empties the small rows")
     }
 
-    /// Balanced rows use their own (lower) crossover: at 60 % of 1x16 blocks empty, a 256 x 256
-    /// layer is stored sparse when every row keeps 6 of 16 blocks, dense when the rows differ.
+    /// Balanced rows use their own (lower) crossover: at 62.5 % of 1x16 blocks empty, a
+    /// 256 x 256 layer is stored sparse when every row keeps 6 of 16 blocks, dense when the rows
+    /// keep 3 or 9.
     func testBalancedRowsUseTheirCrossover() {
-        let rows = 256, columns = 128
+        let rows = 256, columns = 256
         XCTAssertLessThan(SparseStorage.crossover(conv: false, blockWidth: 16, inFeatures: columns, balancedRows: true),
                           SparseStorage.crossover(conv: false, blockWidth: 16, inFeatures: columns))
         func weights(_ kept: (Int) -> [Int]) -> [Int8] {
@@ -198,12 +199,12 @@ final class PruningTests: XCTestCase {
             for r in 0..<rows { for c in kept(r) { for i in 0..<16 { w[r * columns + c * 16 + i] = 3 } } }
             return w
         }
-        // 2 of 8 blocks in every row: 75 %, past the balanced crossover only.
-        let balanced = SparseStorage.choose(weights { r in [r % 8, (r + 4) % 8] }, rows: rows,
+        // 6 of 16 blocks in every row: 62.5 %, past the balanced crossover only.
+        let balanced = SparseStorage.choose(weights { r in (0..<6).map { (r + 2 * $0) % 16 } }, rows: rows,
                                             columns: columns, conv: false, policy: .speed)
         XCTAssertEqual(balanced.blockWidth, 16, balanced.reason)
-        // Same block count overall (2 per row on average), rows of 1 and 3 blocks.
-        let uneven = SparseStorage.choose(weights { r in Array(0..<(r % 2 == 0 ? 1 : 3)) }, rows: rows,
+        // Same block count overall (6 per row on average), rows of 3 and 9 blocks.
+        let uneven = SparseStorage.choose(weights { r in Array(0..<(r % 2 == 0 ? 3 : 9)) }, rows: rows,
                                           columns: columns, conv: false, policy: .speed)
         XCTAssertNil(uneven.blockWidth, uneven.reason)
     }

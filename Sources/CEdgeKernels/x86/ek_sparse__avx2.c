@@ -86,7 +86,7 @@ EK_BSR_DEFINE_CONV1X1(EK_AVX2, avx2, 16, ek_sp_row_b1x16)
  *
  * A loop per output feature would end in a mispredicted branch every few blocks (a
  * 256-feature row at 80 % sparsity holds about 3 blocks of 16), so the blocks of a chunk of
- * features (whole groups of eight, EK_SPFC_CHUNK blocks at most) run as one loop that stores
+ * features (whole groups of eight, EK_SPFC_CHUNK blocks and features at most) run as one loop that stores
  * the running sum of the vpmaddwd products after every block (int32 lanes modulo 2^32);
  * feature f's sum is then running[row_ptr[f + 1]] - running[row_ptr[f]], an empty feature
  * giving 0. Blocks of 16: one aligned 32-byte load of widened input per block. Blocks of 4:
@@ -95,12 +95,14 @@ EK_BSR_DEFINE_CONV1X1(EK_AVX2, avx2, 16, ek_sp_row_b1x16)
  * each step's products to add the first 1..3 blocks of a step; there whole groups of eight
  * read their nine running sums without branches (ek_spfc_group8: 5-20 % faster for blocks
  * of 4, 3-10 % slower for blocks of 16 in alternating runs, so blocks of 16 keep the loop).
+ * For blocks of 16 a chunk's whole groups store their sums first and are requantized in one
+ * pass after them (1.1x faster at 80 % for 64 and 128 inputs, even for 256).
  *
  * Balanced rows (every feature holds the same number of blocks of 16; `edgepack pack
  * --prune-pattern rows1x16` writes such layers) skip the running sums: eight features advance
  * in lockstep with their sums in registers (ek_spfc_rows8), about 1.3x faster at 80 % on the
  * EPYC measured (`ek_sparse_bench --fc`, rows 1x16r). The check is one pass over row_ptr.
- * Up to 8 blocks per feature (in_features <= 160 at 80 %, <= 512 at 95 %) the group is
+ * Up to 8 blocks per feature (in_features up to 640 at 80 %) the group is
  * unrolled with constant offsets (ek_spfc_rows8_k), and the sums of up to EK_SPFC_CHUNK
  * features are requantized in one pass afterwards, as in the dense 1x8c16 kernel: together
  * 1.2-1.4x faster again for 64 to 256 inputs at 80 % (1.5x -> 2.0x over dense for 128 -> 640).
