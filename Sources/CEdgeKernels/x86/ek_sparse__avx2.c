@@ -310,9 +310,12 @@ EK_AVX2_INLINE __m256i ek_spfc_rows8(const int16_t *xs, const uint16_t *cols, co
 EK_AVX2_INLINE __m256i ek_spfc_rows8_k(const int16_t *xs, const uint16_t *cols, const int8_t *v, size_t nb) {
   const char *x = (const char *)xs;
   __m256i acc[8];
+  /* Unrolled at every optimization level (-Os would keep the loops). */
+#pragma clang loop unroll(full)
   for (size_t j = 0; j < 8; ++j) {
     acc[j] = _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(x + 32 * (size_t)cols[j * nb])),
                                ek_spfc_wv(v + 16 * j * nb));
+#pragma clang loop unroll(full)
     for (size_t t = 1; t < nb; ++t) {
       acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(x + 32 * (size_t)cols[j * nb + t])),
                                                           ek_spfc_wv(v + 16 * (j * nb + t))));
