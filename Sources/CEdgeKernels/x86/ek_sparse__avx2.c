@@ -302,11 +302,10 @@ EK_AVX2_INLINE __m256i ek_spfc_rows8(const int16_t *xs, const uint16_t *cols, co
   return ek_hsum8_epi32(acc);
 }
 
-/* ek_spfc_rows8 for a constant nb (NB, 1..EK_SPFC_ROWS_UNROLL): the 8 NB blocks of a group are
+/* ek_spfc_rows8 for a constant nb (1..8, see ek_spfc_rows8_run): the 8 nb blocks of a group are
  * consecutive in cols and values, so with every offset constant a block costs one column load
  * and shift, the weight widening, vpmaddwd and vpaddd (the loop above also steps two pointers
  * per block). */
-#define EK_SPFC_ROWS_UNROLL 8
 EK_AVX2_INLINE __m256i ek_spfc_rows8_k(const int16_t *xs, const uint16_t *cols, const int8_t *v, size_t nb) {
   const char *x = (const char *)xs;
   __m256i acc[8];
