@@ -306,7 +306,7 @@ EK_AVX2_INLINE __m256i ek_spfc_rows8(const int16_t *xs, const uint16_t *cols, co
  * consecutive in cols and values, so with every offset constant a block costs one column load
  * and shift, the weight widening, vpmaddwd and vpaddd (the loop above also steps two pointers
  * per block). */
-/* ek_hsum8_epi32 with unpacks instead of vphaddd (three uops each on the EPYC measured): 2-5 %
+/* ek_hsum8_epi32 with unpacks and adds instead of vphaddd: 2-5 %
  * faster for balanced rows of 1 or 2 blocks. */
 EK_AVX2_INLINE __m256i ek_spfc_pair(__m256i a, __m256i b) {
   return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
