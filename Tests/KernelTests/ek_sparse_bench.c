@@ -2,8 +2,9 @@
  * ek_sparse_bench: dense vs block-sparse int8 kernels, per layer shape and sparsity, on the
  * best kernel level of this CPU (`make bench` runs it; compare rows of one run only).
  *
- * Usage: ek_sparse_bench [--quick] [--fc] [--pointwise]
- *   --fc: the fully connected rows only; --pointwise: the pointwise table only.
+ * Usage: ek_sparse_bench [--quick] [--fc] [--pointwise] [--only TEXT]
+ *   --fc: the fully connected rows only; --pointwise: the pointwise table only;
+ *   --only TEXT: the layers whose name contains TEXT only (e.g. "256->256").
  *
  * Rows: fully connected (batch 1) and 1x1 convolution (pixels x in_c -> out_c) shapes at
  * 50/70/80/90 % block sparsity with blocks of 1x4 and 1x16, and for fc 1x16r: 1x16 blocks
@@ -160,7 +161,7 @@ static int32_t rnd(int32_t lo, int32_t hi) {
 /* Pointwise convolutions of MobileNet-like models (vww, kws, a 56x56 ResNet-style layer):
  * the level's dense SIMD conv (what the runtime runs for dense weights) against the
  * pixel-panel sparse kernel (ek_sparse_px.h). */
-static void bench_pointwise(const level_kernels *lk, int quick) {
+static void bench_pointwise(const level_kernels *lk, int quick, const char *only) {
   static const struct { const char *name; int h, w, in, out; } shapes[] = {
       {"pw 25x5 64->64 (kws)", 25, 5, 64, 64},     {"pw 48x48 32->64", 48, 48, 32, 64},
       {"pw 24x24 64->64 (vww)", 24, 24, 64, 64},   {"pw 12x12 128->128 (vww)", 12, 12, 128, 128},
@@ -170,6 +171,7 @@ static void bench_pointwise(const level_kernels *lk, int quick) {
   printf("\n%-26s %-5s %4s %11s %11s %8s  (dense: %s conv, sparse: pixel panel)\n", "layer", "block",
          "sp%", "dense_simd", "sparse_px", "speedup", lk->isa);
   for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); ++si) {
+    if (only != NULL && strstr(shapes[si].name, only) == NULL) continue;
     const int rows = shapes[si].h * shapes[si].w, k = shapes[si].in, n = shapes[si].out;
     int8_t *x = aligned_alloc(64, (size_t)rows * k + 64);
     int8_t *w = aligned_alloc(64, (size_t)n * k + 64);
@@ -227,6 +229,7 @@ static void bench_pointwise(const level_kernels *lk, int quick) {
 
 int main(int argc, char **argv) {
   int quick = 0, pointwise_only = 0, fc_only = 0;
+  const char *only = NULL;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--quick") == 0) {
       quick = 1;
@@ -234,8 +237,10 @@ int main(int argc, char **argv) {
       pointwise_only = 1;
     } else if (strcmp(argv[i], "--fc") == 0) {
       fc_only = 1;
+    } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      fprintf(stderr, "usage: %s [--quick] [--fc] [--pointwise]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--quick] [--fc] [--pointwise] [--only TEXT]\n", argv[0]);
       return 2;
     }
   }
@@ -257,6 +262,7 @@ int main(int argc, char **argv) {
   for (size_t si = 0; si < (pointwise_only ? 0 : sizeof(shapes) / sizeof(shapes[0])); ++si) {
     const int conv = shapes[si].pixels > 0, rows = conv ? shapes[si].pixels : 1;
     if (conv && fc_only) continue;
+    if (only != NULL && strstr(shapes[si].name, only) == NULL) continue;
     const int k = shapes[si].in, n = shapes[si].out;
     int8_t *x = aligned_alloc(64, (size_t)rows * k + 64);
     int8_t *w = aligned_alloc(64, (size_t)n * k + 64);
@@ -324,6 +330,6 @@ int main(int argc, char **argv) {
     free(x); free(w); free(vals); free(cols); free(row_ptr); free(bias); free(mult); free(shift);
     free(scale); free(y);
   }
-  if (!fc_only) bench_pointwise(&lk, quick);
+  if (!fc_only) bench_pointwise(&lk, quick, only);
   return 0;
 }

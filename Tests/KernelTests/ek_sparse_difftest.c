@@ -8,7 +8,9 @@
  * 8, 9, 15, 17 and 67 (around the 8-feature groups of the AVX2 fc kernels), block densities 0,
  * 10, 50, 80 and 100 %, and random, extreme and "exact" data (as in ek_difftest.c); plus, for
  * 1 and 2 rows and 1, 5 and 9 out_features, in_features 2048 (a group of eight features with
- * more blocks than the AVX2 fc chunk) and 8208 (past the widened row of the AVX2 fc kernels). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
+ * more blocks than the AVX2 fc chunk) and 8208 (past the widened row of the AVX2 fc kernels);
+ * and for 1 and 2 rows, in_features 2W and 128 with 1030 out_features (past two chunks of 512
+ * features). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
  * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page. Input rows, row_ptr, block columns and values each end
  * EK_EXTRA_BYTES before a PROT_NONE page and outputs end right at one, so an over-read past
  * the contract or any over-write crashes. A kernel the CPU cannot run prints
@@ -86,7 +88,7 @@ static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_
   return p;
 }
 
-enum { MAX_ROWS = 5, MAX_K = 256, MAX_N = 67, BIG_K = 8208, BIG_N = 9 };
+enum { MAX_ROWS = 5, MAX_K = 256, MAX_N = 67, BIG_K = 8208, BIG_N = 9, WIDE_N = 1030 };
 /* Pixel counts for the pixel-panel kernels: around the EK_SPCONV_PX tile edges. */
 static const int kPanelRows[] = {1, 5, 8, 31, 32, 33, 63, 70};
 enum { MAX_PANEL_ROWS = 70 };
@@ -243,6 +245,23 @@ static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cas
       }
     }
   }
+  /* Wide layers: more features than the AVX2 fc kernels' chunk of 512 sums (two chunks and a
+   * tail), short rows (the balanced-rows path's unrolled groups). */
+  const int wide_ks[] = {2 * e->block_w, 128};
+  for (int rows = 1; rows <= 2; ++rows) {
+    for (size_t ki = 0; ki < 2; ++ki) {
+      for (size_t di = 0; di < sizeof(kDensity) / sizeof(kDensity[0]); ++di) {
+        for (int data = 0; data < DATA_COUNT; ++data) {
+          uint64_t mix = seed ^ ((uint64_t)rows << 56) ^ ((uint64_t)wide_ks[ki] << 32) ^
+                         ((uint64_t)WIDE_N << 16) ^ ((uint64_t)kDensity[di] << 4) ^ (uint64_t)data;
+          ++*cases;
+          if (!run_case(e, seed, rng_next(&mix), rows, wide_ks[ki], WIDE_N, kDensity[di], data, buf)) {
+            return 0;
+          }
+        }
+      }
+    }
+  }
   return 1;
 }
 
@@ -261,8 +280,12 @@ int main(int argc, char **argv) {
   printf("ek_sparse_difftest: seed %" PRIu64 ", cpu features 0x%08" PRIx32 "\n", seed, features);
   const size_t panel_bytes = (size_t)MAX_PANEL_ROWS * MAX_K * 4, long_bytes = (size_t)BIG_N * BIG_K * 4;
   const size_t long_scratch = ek_qs8_spconv1x1_px_scratch_bytes(BIG_K, BIG_N, (size_t)BIG_N * BIG_K);
+  const size_t wide_bytes = (size_t)WIDE_N * 128 * 4;
+  const size_t wide_scratch = ek_qs8_spconv1x1_px_scratch_bytes(128, WIDE_N, (size_t)WIDE_N * 128);
   size_t big = panel_bytes > long_bytes ? panel_bytes : long_bytes;
   big = big > long_scratch ? big : long_scratch;
+  big = big > wide_bytes ? big : wide_bytes;
+  big = big > wide_scratch ? big : wide_scratch;
   bufs buf = {guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
               guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big),
               guarded_new(big), guarded_new(big), guarded_new(big), guarded_new(big)};

@@ -19,9 +19,10 @@
  * The __ref kernels take any block_w >= 1. A _b1xW kernel requires block_w == W.
  * Optimized kernels over-read input rows and values by less than EK_EXTRA_BYTES, never
  * over-write, and run only when ek_cpu_features() has their level's EK_CPU_LEVEL_* bits.
- * The AVX2 spfc kernels use about 33 KiB of stack (the widened input row and running sums),
- * the NEON 1x16 spfc kernel 8 KiB (the widened input row, for balanced rows). Both run rows
- * that all hold the same number of blocks (balanced rows) in a faster lockstep path.
+ * The AVX2 spfc kernels use about 35 KiB of stack (the widened input row, running sums and a
+ * chunk of sums), the NEON 1x16 spfc kernel 8 KiB (the widened input row, for balanced rows).
+ * Both run rows that all hold the same number of blocks (balanced rows) in a faster lockstep
+ * path.
  */
 #ifndef EK_SPARSE_H
 #define EK_SPARSE_H

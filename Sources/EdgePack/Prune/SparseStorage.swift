@@ -24,23 +24,28 @@ public struct StorageChoice: Sendable {
 /// use in each of three runs, taking the highest over the shapes of an input-feature class.
 /// FullyConnected: `out/bench/ek_sparse_bench --fc` (batch 1; 64->32, 128->640, 256->256,
 /// 512->512, 640->128, 1024->1024) against ek_qs8_fc_minmax_1x8c16__avx2 (which requantizes its
-/// outputs in one pass after the dot products). At 80 % with 1x16 blocks it ran 0.94-0.96x
-/// (64 inputs), 1.19-1.21x (128), 1.46-1.54x (256), 1.70-1.89x (512, 640) and 2.0-2.5x (1024)
-/// faster; with balanced rows (every row keeps the same number of 1x16 blocks, as
-/// `--prune-pattern rows1x16` prunes; the kernel runs eight rows in lockstep) 1.9-2.3x (256,
-/// 512, 640), 2.7-3.2x (1024), and 1.5x for 128 and 1.2x for 64 inputs (whose rows keep 2 of 8
-/// and 1 of 4 blocks at 80 %: 75 %). 1x4 blocks pay from 90 % (1.16-1.5x; 1.14x at 80 % with
-/// 1024 inputs), never with fewer than 256 inputs.
+/// outputs in one pass after the dot products), the sparse kernels requantizing a chunk of sums
+/// in one pass too. Crossovers from three sets of three runs while the sparse kernels got
+/// faster (a sparsity counts when all nine pass); the numbers below are the last set's. At
+/// 80 % with 1x16 blocks it ran 1.11-1.17x (64 inputs), 1.33-1.34x (128), 1.59-1.61x (256),
+/// 1.56-1.89x (512, 640) and 2.45-2.51x (1024) faster; at 70 % at least 1.13x from 128 inputs
+/// (an earlier run 1.02x for 128, hence 80 % there). With balanced rows (every row keeps the same number of 1x16
+/// blocks, as `--prune-pattern rows1x16` prunes; the kernel runs eight rows in lockstep,
+/// unrolled up to 8 blocks a row) 2.00-2.07x (128), 2.6-3.1x (256, 512, 640), 3.5-3.9x (1024)
+/// and 1.5-1.6x for 64 inputs (whose rows keep 2 of 8 and 1 of 4 blocks at 80 %: 75 %); at
+/// 50 % 1.14-1.39x (earlier runs 1.09-1.10x for 128 -> 640 and 1.09x for 640 -> 128, which
+/// are at least 1.57x at 70 %). 1x4 blocks pay from 90 % (1.28-2.23x), never with fewer than
+/// 256 inputs (128 -> 640: 1.08-1.11x at 90 %); at 80 % 1024 inputs ran 1.00-1.22x.
 /// 1x1 Conv2D: `out/bench/ek_sparse_bench --pointwise`, the pixel-panel sparse conv
 /// (ek_sparse_px.h; 25x5 to 56x56 pixels, 32 to 256 input channels) against
 /// ek_qs8_conv2d_minmax_4x16c2__avx2: 1.5-1.8x faster at 50 % for up to 128 input channels,
 /// 2.2-2.7x at 80 %; with 256 input channels (6x6) 1.09-1.16x at 50 %, 1.6-1.7x at 70 %.
 public enum SparseStorage {
     /// (minimum input features, crossover) rows, ascending; 1.0 = never faster.
-    static let fullyConnected4: [(Int, Double)] = [(0, 1.0), (256, 0.9), (512, 0.9), (1024, 0.8)]
-    static let fullyConnected16: [(Int, Double)] = [(0, 1.0), (128, 0.8), (256, 0.7), (512, 0.7), (1024, 0.7)]
+    static let fullyConnected4: [(Int, Double)] = [(0, 1.0), (256, 0.9)]
+    static let fullyConnected16: [(Int, Double)] = [(0, 0.8), (256, 0.7)]
     /// 1x16 blocks, the same number in every row.
-    static let fullyConnected16Rows: [(Int, Double)] = [(0, 0.7)]
+    static let fullyConnected16Rows: [(Int, Double)] = [(0, 0.5), (128, 0.7), (256, 0.5), (512, 0.7), (1024, 0.5)]
     static let conv1x1: [(Int, Double)] = [(0, 0.5), (256, 0.7)]
 
     static func crossover(conv: Bool, blockWidth: Int, inFeatures: Int, balancedRows: Bool = false) -> Double {
