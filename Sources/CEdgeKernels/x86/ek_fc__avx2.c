@@ -3,7 +3,7 @@
 #include "../common/ek_fc_driver.h"
 
 #if defined(__x86_64__)
-#include "ek_requant_avx2.h"
+#include "ek_conv_c2_avx2.h"
 
 EK_AVX2_INLINE float ek_hsum_ps(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -133,6 +133,10 @@ EK_AVX2 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape,
  */
 #define EK_FC_MAX_K 8192
 #define EK_FC_CHUNK 512
+/* Batches from this many rows run the 4x16c2 tile (below; measured with `make kernel-bench`). */
+#define EK_FC_GEMM_MIN_BATCH 4
+/* Largest in_features of the 4x16c2 tile (its packed weights live on the stack). */
+#define EK_FC_C2_MAX_K 2048
 
 /* y[j] = ek_qs8_fc_requantize(sums[j] + bias[j], scale[j], p) for j < n; sums holds n
  * rounded up to 8 entries, bias may be NULL. Reads and writes exactly n entries of bias,
@@ -169,6 +173,10 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
     ek_qs8_fc_minmax_1x4c16__avx2(shape, params, input, weights, bias, output);
     return;
   }
+  if ((size_t)shape->batch >= EK_FC_GEMM_MIN_BATCH && k <= EK_FC_C2_MAX_K) {
+    ek_qs8_fc_minmax_4x16c2__avx2(shape, params, input, weights, bias, output);
+    return;
+  }
   int16_t xs[EK_FC_MAX_K + 16] __attribute__((aligned(32)));
   int32_t sums[EK_FC_CHUNK] __attribute__((aligned(32)));
   const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
@@ -203,6 +211,83 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
       }
       ek_qs8_fc_requant_chunk(cn, sums, bias != NULL ? bias + c0 : NULL, params->scale + c0,
                               params, y + c0);
+    }
+  }
+}
+
+/*
+ * Tile 4x16c2 for batches (a GEMM): the convolution's 4x16c2 tile (ek_conv_c2_avx2.h) over
+ * four input rows x 16 output features. Per call the weights are widened and interleaved into
+ * 16-feature blocks on the stack, a group of blocks at a time (64 KiB at most: K <= 2048);
+ * per four rows the inputs are widened once as int16 x - zp, and each K pair is broadcast
+ * against 16 features' pairs (vpmaddwd), with no horizontal sums and each widened weight
+ * reused by four rows. The 1x8c16 kernel hands batches of EK_FC_GEMM_MIN_BATCH rows or more
+ * to this tile; fewer rows, or K over EK_FC_C2_MAX_K, run 1x8c16 from here.
+ */
+#define EK_FC_C2_WP (EK_FC_C2_MAX_K * 16)
+
+/* Requantizes rows [0, mr) of a tile, features [0, nr) (bias NULL: none) and stores them. */
+EK_AVX2_INLINE void ek_qs8_fc_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
+                                       const int32_t *bias, const double *scale,
+                                       const ek_qs8_fc_params *p, int8_t *y, size_t stride) {
+  for (size_t i = 0; i < mr; ++i, y += stride) {
+    ek_qs8_fc_requant8_store(acc[i][0], nr < 8 ? nr : 8, bias, scale, p, y);
+    if (nr > 8) {
+      ek_qs8_fc_requant8_store(acc[i][1], nr - 8, bias != NULL ? bias + 8 : NULL, scale + 8, p, y + 8);
+    }
+  }
+}
+
+EK_AVX2 void ek_qs8_fc_minmax_4x16c2__avx2(const ek_fc_shape *shape,
+                                           const ek_qs8_fc_params *params, const int8_t *input,
+                                           const int8_t *weights, const int32_t *bias,
+                                           int8_t *output) {
+  const size_t k = (size_t)shape->in_features;
+  const size_t n = (size_t)shape->out_features;
+  const size_t batch = (size_t)shape->batch;
+  if (k > EK_FC_C2_MAX_K || batch < EK_C2_MR) {
+    ek_qs8_fc_minmax_1x8c16__avx2(shape, params, input, weights, bias, output);
+    return;
+  }
+  const size_t kp = (k + 1) / 2;
+  const size_t block = (k + 15) / 16 * 256; /* int16 entries of one packed block */
+  const size_t group = EK_FC_C2_WP / block * 16; /* features packed at once */
+  const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
+  int16_t wp[EK_FC_C2_WP] __attribute__((aligned(32)));
+  int16_t rows[EK_C2_MR][EK_FC_C2_MAX_K + 32] __attribute__((aligned(32)));
+  for (size_t g0 = 0; g0 < n; g0 += group) {
+    const size_t gn = n - g0 < group ? n - g0 : group;
+    for (size_t j = 0; j < gn; j += 16) {
+      ek_qs8_conv_pack_c2(k, gn - j < 16 ? gn - j : 16, weights + (g0 + j) * k, wp + j / 16 * block);
+    }
+    for (size_t b0 = 0; b0 < batch; b0 += EK_C2_MR) {
+      const size_t mr = batch - b0 < EK_C2_MR ? batch - b0 : EK_C2_MR;
+      const int16_t *r[EK_C2_MR];
+      for (size_t i = 0; i < EK_C2_MR; ++i) {
+        if (i < mr) {
+          /* Entries past k meet zero weights; the last step reads up to 15 bytes past the
+           * row (within EK_EXTRA_BYTES). */
+          const int8_t *x = input + (b0 + i) * k;
+          for (size_t c = 0; c < k; c += 16) {
+            const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + c)));
+            _mm256_store_si256((__m256i *)(rows[i] + c), _mm256_sub_epi16(v, zp));
+          }
+          r[i] = rows[i];
+        } else {
+          r[i] = r[mr - 1];
+        }
+      }
+      for (size_t j = 0; j < gn; j += 16) {
+        const size_t nr = gn - j < 16 ? gn - j : 16;
+        __m256i acc[EK_C2_MR][2];
+        if (nr > 8) {
+          ek_c2_mk(kp, r, wp + j / 16 * block, 2, acc);
+        } else {
+          ek_c2_mk(kp, r, wp + j / 16 * block, 1, acc);
+        }
+        ek_qs8_fc_c2_store(acc, mr, nr, bias != NULL ? bias + g0 + j : NULL, params->scale + g0 + j,
+                           params, output + b0 * n + g0 + j, n);
+      }
     }
   }
 }
