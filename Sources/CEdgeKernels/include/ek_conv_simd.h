@@ -67,6 +67,12 @@ void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
+/* Tile 4x16c4 (x86/ek_conv_c4_avx2.h; vpmaddubsw with the sign trick, exact): 1x1 kernels
+ * without padding, in_c <= 2048, at least 12 output pixels; 4x16c2 hands those shapes to it
+ * and it runs 4x16c2 for every other shape. Stack use about 66 KiB. */
+void ek_qs8_conv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
 /* Tile 8x8c2 for few input channels (x86/ek_sconv__avx2.c; 8 pixels x 8 channels, or 4
  * pixels x 16 channels while two 8-channel blocks remain): in_c <= EK_CONV_SC_MAX_C and
  * K <= EK_CONV_SC_MAX_K (out_c <= 512); other shapes run the 4x16c2 kernel. Stack use about

@@ -133,8 +133,10 @@ EK_AVX2 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape,
  */
 #define EK_FC_MAX_K 8192
 #define EK_FC_CHUNK 512
-/* Batches from this many rows run the 4x16c2 tile (below; measured with `make kernel-bench`). */
-#define EK_FC_GEMM_MIN_BATCH 4
+/* Batches from this many rows run the 4x16c2 tile (below): repacking the weights costs about
+ * as much as 16 rows' dot products (256x256 weights); measured break-even between 16 and 32
+ * rows for 128..640 features, 1.3x faster at 256 rows. */
+#define EK_FC_GEMM_MIN_BATCH 32
 /* Largest in_features of the 4x16c2 tile (its packed weights live on the stack). */
 #define EK_FC_C2_MAX_K 2048
 
@@ -219,12 +221,15 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
  * Tile 4x16c2 for batches (a GEMM): the convolution's 4x16c2 tile (ek_conv_c2_avx2.h) over
  * four input rows x 16 output features. Per call the weights are widened and interleaved into
  * 16-feature blocks on the stack, a group of blocks at a time (64 KiB at most: K <= 2048);
- * per four rows the inputs are widened once as int16 x - zp, and each K pair is broadcast
- * against 16 features' pairs (vpmaddwd), with no horizontal sums and each widened weight
- * reused by four rows. The 1x8c16 kernel hands batches of EK_FC_GEMM_MIN_BATCH rows or more
- * to this tile; fewer rows, or K over EK_FC_C2_MAX_K, run 1x8c16 from here.
+ * per chunk of rows (about 16 KiB) the inputs are widened once as int16 x - zp; each K pair
+ * is broadcast against 16 features' pairs (vpmaddwd), with no horizontal sums and each
+ * widened weight reused by four rows. The 1x8c16 kernel hands batches of
+ * EK_FC_GEMM_MIN_BATCH rows or more to this tile; fewer than 4 rows, or K over
+ * EK_FC_C2_MAX_K, run 1x8c16 from here.
  */
 #define EK_FC_C2_WP (EK_FC_C2_MAX_K * 16)
+/* int16 entries of one chunk of widened rows (16 KiB: with one packed block they stay in L1). */
+#define EK_FC_C2_PANEL 8192
 
 /* Requantizes rows [0, mr) of a tile, features [0, nr) (bias NULL: none) and stores them. */
 EK_AVX2_INLINE void ek_qs8_fc_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
@@ -254,39 +259,45 @@ EK_AVX2 void ek_qs8_fc_minmax_4x16c2__avx2(const ek_fc_shape *shape,
   const size_t group = EK_FC_C2_WP / block * 16; /* features packed at once */
   const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
   int16_t wp[EK_FC_C2_WP] __attribute__((aligned(32)));
-  int16_t rows[EK_C2_MR][EK_FC_C2_MAX_K + 32] __attribute__((aligned(32)));
+  /* Widened rows of one chunk: stride entries apart, chunk rows (a multiple of the tile)
+   * within EK_FC_C2_PANEL entries, at least one tile. */
+  int16_t panel[EK_C2_MR * (EK_FC_C2_MAX_K + 16)] __attribute__((aligned(32)));
+  const size_t stride = (k + 15) / 16 * 16;
+  size_t chunk = EK_FC_C2_PANEL / stride / EK_C2_MR * EK_C2_MR;
+  chunk = chunk < EK_C2_MR ? EK_C2_MR : chunk;
   for (size_t g0 = 0; g0 < n; g0 += group) {
     const size_t gn = n - g0 < group ? n - g0 : group;
     for (size_t j = 0; j < gn; j += 16) {
       ek_qs8_conv_pack_c2(k, gn - j < 16 ? gn - j : 16, weights + (g0 + j) * k, wp + j / 16 * block);
     }
-    for (size_t b0 = 0; b0 < batch; b0 += EK_C2_MR) {
-      const size_t mr = batch - b0 < EK_C2_MR ? batch - b0 : EK_C2_MR;
-      const int16_t *r[EK_C2_MR];
-      for (size_t i = 0; i < EK_C2_MR; ++i) {
-        if (i < mr) {
-          /* Entries past k meet zero weights; the last step reads up to 15 bytes past the
-           * row (within EK_EXTRA_BYTES). */
-          const int8_t *x = input + (b0 + i) * k;
-          for (size_t c = 0; c < k; c += 16) {
-            const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + c)));
-            _mm256_store_si256((__m256i *)(rows[i] + c), _mm256_sub_epi16(v, zp));
-          }
-          r[i] = rows[i];
-        } else {
-          r[i] = r[mr - 1];
+    for (size_t c0 = 0; c0 < batch; c0 += chunk) {
+      const size_t pc = batch - c0 < chunk ? batch - c0 : chunk;
+      for (size_t i = 0; i < pc; ++i) {
+        /* Entries past k meet zero weights; the last step reads up to 15 bytes past the row
+         * (within EK_EXTRA_BYTES). */
+        const int8_t *x = input + (c0 + i) * k;
+        int16_t *row = panel + i * stride;
+        for (size_t c = 0; c < k; c += 16) {
+          const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + c)));
+          _mm256_store_si256((__m256i *)(row + c), _mm256_sub_epi16(v, zp));
         }
       }
+      /* Per chunk each packed block is read into L1 once and serves every tile. */
       for (size_t j = 0; j < gn; j += 16) {
         const size_t nr = gn - j < 16 ? gn - j : 16;
-        __m256i acc[EK_C2_MR][2];
-        if (nr > 8) {
-          ek_c2_mk(kp, r, wp + j / 16 * block, 2, acc);
-        } else {
-          ek_c2_mk(kp, r, wp + j / 16 * block, 1, acc);
+        for (size_t t0 = 0; t0 < pc; t0 += EK_C2_MR) {
+          const size_t mr = pc - t0 < EK_C2_MR ? pc - t0 : EK_C2_MR;
+          const int16_t *r[EK_C2_MR];
+          for (size_t i = 0; i < EK_C2_MR; ++i) r[i] = panel + (t0 + (i < mr ? i : mr - 1)) * stride;
+          __m256i acc[EK_C2_MR][2];
+          if (nr > 8) {
+            ek_c2_mk(kp, r, wp + j / 16 * block, 2, acc);
+          } else {
+            ek_c2_mk(kp, r, wp + j / 16 * block, 1, acc);
+          }
+          ek_qs8_fc_c2_store(acc, mr, nr, bias != NULL ? bias + g0 + j : NULL,
+                             params->scale + g0 + j, params, output + (c0 + t0) * n + g0 + j, n);
         }
-        ek_qs8_fc_c2_store(acc, mr, nr, bias != NULL ? bias + g0 + j : NULL, params->scale + g0 + j,
-                           params, output + b0 * n + g0 + j, n);
       }
     }
   }
