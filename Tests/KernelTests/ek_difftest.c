@@ -53,7 +53,7 @@ static const kernel_entry kKernels[] = {
 #if defined(__x86_64__)
     QS8_FC(ek_qs8_fc_minmax_1x4c16__avx2, EK_CPU_LEVEL_AVX2),
     QS8_FC(ek_qs8_fc_minmax_1x8c16__avx2, EK_CPU_LEVEL_AVX2),
-    QS8_FC(ek_qs8_fc_minmax_4x16c2__avx2, EK_CPU_LEVEL_AVX2),
+    QS8_FC(ek_qs8_fc_minmax_4x16c4__avx2, EK_CPU_LEVEL_AVX2),
     QS8_FC(ek_qs8_fc_minmax_1x4c64__avx512vnni, EK_CPU_LEVEL_AVX512VNNI),
     F32_FC(ek_f32_fc_minmax_1x4c8__avx2, EK_CPU_LEVEL_AVX2),
     F32_FC(ek_f32_fc_minmax_1x4c16__avx512vnni, EK_CPU_LEVEL_AVX512VNNI),

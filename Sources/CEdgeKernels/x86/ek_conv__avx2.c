@@ -293,12 +293,12 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
   const size_t out_w = (size_t)s->out_w, pixels = (size_t)s->out_h * out_w;
   const size_t kq = (k + 3) / 4, block = kq * 128; /* bytes of one packed block */
   size_t group = EK_C4_WP / block;
-  group = group > EK_C2_MAX_BLOCKS ? EK_C2_MAX_BLOCKS : group;
+  group = group > EK_C4_MAX_BLOCKS ? EK_C4_MAX_BLOCKS : group;
   const size_t chunk = ek_c4_chunk(k);
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * k;
   const size_t row_step = (size_t)s->stride_h * (size_t)s->in_w * k, col_step = (size_t)s->stride_w * k;
   uint8_t wp[EK_C4_WP] __attribute__((aligned(32)));
-  int32_t b[EK_C2_MAX_BLOCKS * 16], m[EK_C2_MAX_BLOCKS * 16], sh[EK_C2_MAX_BLOCKS * 16];
+  int32_t b[EK_C4_MAX_BLOCKS * 16], m[EK_C4_MAX_BLOCKS * 16], sh[EK_C4_MAX_BLOCKS * 16];
   for (size_t g0 = 0; g0 < n; g0 += group * 16) {
     const size_t gn = n - g0 < group * 16 ? n - g0 : group * 16;
     for (size_t j = 0; j < gn; j += 16) {

@@ -30,8 +30,9 @@
 
 /* Largest K of the tile (one packed block of 16 channels is then 64 KiB). */
 #define EK_C4_MAX_K 2048
-/* Bytes of packed weights on the stack (a group of blocks). */
+/* Bytes of packed weights on the stack (a group of blocks), and blocks per group at most. */
 #define EK_C4_WP 65536
+#define EK_C4_MAX_BLOCKS 16
 /* Rows of one chunk: their bytes fill about 16 KiB, so that with one packed block they stay
  * in L1 while every tile of the chunk passes. */
 #define EK_C4_CHUNK_BYTES 16384
