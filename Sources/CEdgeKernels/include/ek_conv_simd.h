@@ -19,6 +19,10 @@
  *   channels (vpmaddwd), so no horizontal sums are needed. With unit horizontal dilation and
  *   an even kernel_w * in_c, an image whose zero-bordered int16 copy fits 48 KiB is widened
  *   once per call and the tiles read their window rows from that copy (no per-pixel gather).
+ *   Pixels go in chunks (about 16 KiB of rows, or 32 pixels on the direct path) and each
+ *   packed block serves every tile of a chunk while it sits in L1. 1x1 kernels without
+ *   padding (in_c <= 2048) run the 4x16c4 tile instead: rows in place, exact vpmaddubsw on
+ *   |w| x (x XOR the sign of w), the dropped terms and the zero point folded into the bias.
  * f32 Conv2D, tile 4x16 (x86 AVX2+FMA and AArch64 NEON, the `auto` choice): 4 output pixels x
  *   16 output channels in vector lanes; each K step broadcasts one input value per pixel and
  *   multiply-adds it into 16 channels (no horizontal sums). Inputs are read in place through a

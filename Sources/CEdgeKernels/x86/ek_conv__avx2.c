@@ -185,21 +185,22 @@ EK_AVX2_INLINE void ek_c2_direct_tiles(const ek_conv2d_shape *s, const int16_t *
   }
 }
 
-EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
-                                               const ek_qs8_requant_params *p,
-                                               const int8_t *input, const int8_t *weights,
-                                               const int32_t *bias, int8_t *output) {
+/* The tile drivers, kept out of line so that the entry points' stack frames (64 KiB or more
+ * each) never nest when one hands a shape to the other. */
+EK_AVX2 __attribute__((noinline)) static void ek_c4_conv(const ek_conv2d_shape *s,
+                                                         const ek_qs8_requant_params *p,
+                                                         const int8_t *input,
+                                                         const int8_t *weights,
+                                                         const int32_t *bias, int8_t *output);
+
+EK_AVX2 __attribute__((noinline)) static void ek_c2_conv(const ek_conv2d_shape *s,
+                                                         const ek_qs8_requant_params *p,
+                                                         const int8_t *input,
+                                                         const int8_t *weights,
+                                                         const int32_t *bias, int8_t *output) {
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
   const size_t n = (size_t)s->out_c;
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
-  if (k > EK_C2_MAX_K || pixels * (size_t)s->batch < EK_C2_MIN_PIXELS) {
-    ek_qs8_conv2d_minmax_2x4c16__avx2(s, p, input, weights, bias, output);
-    return;
-  }
-  if (ek_c4_fits(s)) {
-    ek_qs8_conv2d_minmax_4x16c4__avx2(s, p, input, weights, bias, output);
-    return;
-  }
   const size_t kp = (k + 1) / 2;
   const size_t block = (k + 15) / 16 * 256; /* int16 entries of one packed block */
   size_t group = EK_C2_WP / block;
@@ -272,6 +273,21 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
   }
 }
 
+EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
+                                               const ek_qs8_requant_params *p,
+                                               const int8_t *input, const int8_t *weights,
+                                               const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  if (k > EK_C2_MAX_K || pixels * (size_t)s->batch < EK_C2_MIN_PIXELS) {
+    ek_qs8_conv2d_minmax_2x4c16__avx2(s, p, input, weights, bias, output);
+  } else if (ek_c4_fits(s)) {
+    ek_c4_conv(s, p, input, weights, bias, output);
+  } else {
+    ek_c2_conv(s, p, input, weights, bias, output);
+  }
+}
+
 /*
  * Conv2D tile 4x16c4 (ek_conv_c4_avx2.h) for 1x1 kernels without padding: each output pixel's
  * window is in_c bytes in place in the input, so rows are neither gathered nor widened. Per
@@ -281,14 +297,11 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
  * of a chunk from L1. From EK_C2_MIN_PIXELS output pixels (as 4x16c2, which hands these
  * shapes over); other shapes run 4x16c2.
  */
-EK_AVX2 void ek_qs8_conv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
-                                               const ek_qs8_requant_params *p,
-                                               const int8_t *input, const int8_t *weights,
-                                               const int32_t *bias, int8_t *output) {
-  if (!ek_c4_fits(s)) {
-    ek_qs8_conv2d_minmax_4x16c2__avx2(s, p, input, weights, bias, output);
-    return;
-  }
+EK_AVX2 __attribute__((noinline)) static void ek_c4_conv(const ek_conv2d_shape *s,
+                                                         const ek_qs8_requant_params *p,
+                                                         const int8_t *input,
+                                                         const int8_t *weights,
+                                                         const int32_t *bias, int8_t *output) {
   const size_t k = (size_t)s->in_c, n = (size_t)s->out_c;
   const size_t out_w = (size_t)s->out_w, pixels = (size_t)s->out_h * out_w;
   const size_t kq = (k + 3) / 4, block = kq * 128; /* bytes of one packed block */
@@ -337,6 +350,17 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
         }
       }
     }
+  }
+}
+
+EK_AVX2 void ek_qs8_conv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
+                                               const ek_qs8_requant_params *p,
+                                               const int8_t *input, const int8_t *weights,
+                                               const int32_t *bias, int8_t *output) {
+  if (ek_c4_fits(s)) {
+    ek_c4_conv(s, p, input, weights, bias, output);
+  } else {
+    ek_qs8_conv2d_minmax_4x16c2__avx2(s, p, input, weights, bias, output);
   }
 }
 
