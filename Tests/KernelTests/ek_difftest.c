@@ -6,7 +6,8 @@
  *                               (used under qemu, whose CPU models are known).
  *
  * Each kernel registered in kKernels (one line per kernel; the tile is read from its name)
- * is swept around its tile edges: batch 1..4, in_features 1..2*KR+1 and 1023, out_features
+ * is swept around its tile edges: batch 1..4 (1..2*MR+1 for MR >= 4), in_features 1..2*KR+1
+ * (and 15..17, 31..33 for MR >= 4) and 1023, out_features
  * 1..NR+1 and 67, each size with random, extreme and "exact" data (DATA_*). int8
  * outputs must equal the reference's; float outputs must lie within the rounding bound
  * documented in ek_conv.h. Inputs end EK_EXTRA_BYTES before a PROT_NONE page (the padding
@@ -52,6 +53,7 @@ static const kernel_entry kKernels[] = {
 #if defined(__x86_64__)
     QS8_FC(ek_qs8_fc_minmax_1x4c16__avx2, EK_CPU_LEVEL_AVX2),
     QS8_FC(ek_qs8_fc_minmax_1x8c16__avx2, EK_CPU_LEVEL_AVX2),
+    QS8_FC(ek_qs8_fc_minmax_4x16c4__avx2, EK_CPU_LEVEL_AVX2),
     QS8_FC(ek_qs8_fc_minmax_1x4c64__avx512vnni, EK_CPU_LEVEL_AVX512VNNI),
     F32_FC(ek_f32_fc_minmax_1x4c8__avx2, EK_CPU_LEVEL_AVX2),
     F32_FC(ek_f32_fc_minmax_1x4c16__avx512vnni, EK_CPU_LEVEL_AVX512VNNI),
@@ -93,7 +95,8 @@ static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_
 
 /* ---- one case ---- */
 
-enum { MAX_BATCH = 4, MAX_K = 1023, MAX_N = 521 }; /* 521: more than one 512-output chunk */
+/* 521: more than one 512-output chunk; batches up to 2 * MR + 1 for tiles of 4 rows or more. */
+enum { MAX_BATCH = 9, MAX_K = 1023, MAX_N = 521 };
 
 typedef struct buffers {
   guarded input, weights, bias, scale, out_ref, out_opt;
@@ -224,7 +227,7 @@ static int run_f32_fc(const kernel_entry *e, const case_desc *c, buffers *buf) {
 }
 
 /* The tile of a kernel named ..._<mr>x<nr>c<kr>__<isa>. */
-static void parse_tile(const char *name, int *nr, int *kr) {
+static void parse_tile(const char *name, int *mr_out, int *nr, int *kr) {
   const char *isa = strstr(name, "__");
   const char *p = isa;
   while (p > name && p[-1] != '_') {
@@ -235,6 +238,7 @@ static void parse_tile(const char *name, int *nr, int *kr) {
     fprintf(stderr, "ek_difftest: cannot read the tile MRxNRcKR from '%s'\n", name);
     exit(2);
   }
+  *mr_out = mr;
 }
 
 static const char *level_name(uint32_t mask) {
@@ -255,16 +259,24 @@ static unsigned level_index(const char *name) {
 
 /* Runs every case of one kernel; returns 1 when all pass. */
 static int test_kernel(const kernel_entry *e, uint64_t seed, buffers *buf, int *cases) {
-  int nr, kr;
-  parse_tile(e->name, &nr, &kr);
+  int mr, nr, kr;
+  parse_tile(e->name, &mr, &nr, &kr);
   int ks[160], kcount = 0;
   for (int k = 1; k <= 2 * kr + 1 && kcount < 150; ++k) ks[kcount++] = k;
+  /* Tiles of 4 rows or more widen and repack K in 16-value steps: their edges too. */
+  if (mr >= 4 && kr < 16) {
+    static const int k16[] = {15, 16, 17, 31, 32, 33};
+    for (size_t i = 0; i < sizeof(k16) / sizeof(k16[0]); ++i) {
+      if (k16[i] > 2 * kr + 1) ks[kcount++] = k16[i];
+    }
+  }
+  const int max_batch = mr >= 4 ? 2 * mr + 1 : 4;
   ks[kcount++] = MAX_K;
   int ns[16], ncount = 0;
   for (int n = 1; n <= nr + 1; ++n) ns[ncount++] = n;
   ns[ncount++] = MAX_N;
   *cases = 0;
-  for (int batch = 1; batch <= MAX_BATCH; ++batch) {
+  for (int batch = 1; batch <= max_batch; ++batch) {
     for (int ki = 0; ki < kcount; ++ki) {
       for (int ni = 0; ni < ncount; ++ni) {
         for (int data = 0; data < DATA_COUNT; ++data) {

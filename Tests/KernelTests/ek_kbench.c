@@ -8,7 +8,9 @@
  * thread; --only keeps the rows whose model name contains MODEL)
  *
  * GOPS = 2 * multiply-accumulates / thread CPU seconds (best of 3 timed batches). x86 also prints the
- * int8 peak of one core, measured by timing independent vpmaddubsw / vpmaddwd chains, and a
+ * int8 peak of one core, measured by timing independent vpmaddubsw / vpmaddwd chains, the
+ * rate of the accumulate steps the tiles are built from (vpmaddwd + vpaddd for 4x16c2,
+ * vpmaddubsw + vpmaddwd + vpaddd for 4x16c4), the 256^3 GEMM as a share of those, and a
  * "packed" column: the AVX2 4x16c2 tile over weights packed beforehand (ek_pconv.h, as
  * edgepack writes them), with "pk gain" = unpacked avx2 time / packed time.
  *
@@ -164,9 +166,37 @@ static void *filled(size_t bytes, unsigned seed) {
   }
 PEAK_LOOP(maddubs_per_second, _mm256_maddubs_epi16)
 PEAK_LOOP(maddwd_per_second, _mm256_madd_epi16)
+
+/* Accumulate steps per second of 6 independent chains acc += step(v) (v varies per chain and
+ * iteration, so nothing is hoisted): the 4x16c2 step is vpmaddwd + vpaddd (16 MACs), the
+ * 4x16c4 step vpmaddubsw + vpmaddwd with ones + vpaddd (32 MACs). On cores whose vpaddd
+ * competes with the multipliers for issue ports these run below the single-instruction peaks. */
+#define STEP_LOOP(name, step)                                                                 \
+  EK_TARGET("avx2") static double name(void) {                                                \
+    __m256i a[6], v[6];                                                                       \
+    for (int i = 0; i < 6; ++i) {                                                             \
+      a[i] = _mm256_setzero_si256();                                                          \
+      v[i] = _mm256_set1_epi8((char)(3 * i + 1));                                             \
+    }                                                                                         \
+    const __m256i b = _mm256_set1_epi8(1), ones = _mm256_set1_epi16(1);                       \
+    const long iters = 20000000;                                                              \
+    const double t0 = now_s();                                                                \
+    for (long n = 0; n < iters; ++n) {                                                        \
+      for (int i = 0; i < 6; ++i) a[i] = _mm256_add_epi32(a[i], step);                        \
+      __asm__ volatile("" : "+x"(a[0]), "+x"(a[1]), "+x"(a[2]), "+x"(a[3]), "+x"(a[4]),        \
+                       "+x"(a[5]), "+x"(v[0]), "+x"(v[1]), "+x"(v[2]), "+x"(v[3]), "+x"(v[4]), \
+                       "+x"(v[5]));                                                           \
+    }                                                                                         \
+    const double dt = now_s() - t0;                                                           \
+    (void)ones;                                                                               \
+    return 6.0 * (double)iters / dt;                                                          \
+  }
+STEP_LOOP(c2_steps_per_second, _mm256_madd_epi16(v[i], b))
+STEP_LOOP(c4_steps_per_second, _mm256_madd_epi16(_mm256_maddubs_epi16(v[i], b), ones))
 #endif
 
 int main(int argc, char **argv) {
+  double gemm_conv = 0, gemm_fc = 0; /* SIMD GOPS of the 256^3 GEMM rows */
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc) {
       min_seconds = atof(argv[++i]);
@@ -220,6 +250,7 @@ int main(int argc, char **argv) {
       last_s = sec;
       printf(" %9.2f", 2.0 * macs / sec * 1e-9);
     }
+    if (strcmp(b->model, "gemm") == 0) gemm_conv = 2.0 * macs / last_s * 1e-9;
     printf(" %6.1fx", ref_s / last_s);
 #if defined(__x86_64__)
     if ((features & EK_CPU_LEVEL_AVX2) && !b->depthwise) {
@@ -256,6 +287,7 @@ int main(int argc, char **argv) {
       last_s = sec;
       printf(" %9.2f", 2.0 * macs / sec * 1e-9);
     }
+    gemm_fc = 2.0 * macs / last_s * 1e-9;
     printf(" %6.1fx\n", ref_s / last_s);
     free(x), free(w), free(y), free(bias);
   }
@@ -292,8 +324,20 @@ int main(int argc, char **argv) {
     printf("\nAVX2 int8 peak of one core, measured (independent chains, no loads):\n");
     printf("  vpmaddubsw (u8 x s8, 32 MACs/instr): %.2f G instr/s -> peak = 2 x 32 x %.2f G = %.1f GOPS\n",
            ubs * 1e-9, ubs * 1e-9, 64.0 * ubs * 1e-9);
-    printf("  vpmaddwd  (s16 x s16, 16 MACs/instr, used by these kernels): %.2f G instr/s -> peak = 2 x 16 x %.2f G = %.1f GOPS\n",
+    printf("  vpmaddwd  (s16 x s16, 16 MACs/instr): %.2f G instr/s -> peak = 2 x 16 x %.2f G = %.1f GOPS\n",
            wd * 1e-9, wd * 1e-9, 32.0 * wd * 1e-9);
+    const double c2 = c2_steps_per_second(), c4 = c4_steps_per_second();
+    printf("Accumulate steps of the tiles, measured the same way:\n");
+    printf("  4x16c2 (vpmaddwd + vpaddd, 16 MACs): %.2f G/s = %.1f GOPS (%.0f%% of the vpmaddwd peak)\n",
+           c2 * 1e-9, 32.0 * c2 * 1e-9, 100.0 * c2 / wd);
+    printf("  4x16c4 (vpmaddubsw + vpmaddwd + vpaddd, 32 MACs; 1x1 conv without padding, fc batch >= 16): "
+           "%.2f G/s = %.1f GOPS\n", c4 * 1e-9, 64.0 * c4 * 1e-9);
+    if (gemm_conv > 0 && gemm_fc > 0) {
+      printf("256x256x256 GEMM (4x16c4 tile): as 1x1 conv %.1f GOPS = %.0f%% of the vpmaddwd peak (%.0f%% of "
+             "vpmaddubsw); as fc %.1f GOPS = %.0f%% (%.0f%%)\n",
+             gemm_conv, 100.0 * gemm_conv / (32.0 * wd * 1e-9), 100.0 * gemm_conv / (64.0 * ubs * 1e-9),
+             gemm_fc, 100.0 * gemm_fc / (32.0 * wd * 1e-9), 100.0 * gemm_fc / (64.0 * ubs * 1e-9));
+    }
   }
 #endif
   return 0;

@@ -126,8 +126,15 @@ void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape, const ek_qs8_fc_par
                                    const int8_t *input, const int8_t *weights,
                                    const int32_t *bias, int8_t *output);
 /* 1x8c16: widens the input row on the stack (up to 16 KiB), requantizes up to 512 outputs in
- * one pass after their dot products. */
+ * one pass after their dot products; batches of 16 rows or more with in_features <= 2048
+ * run the 4x16c4 tile. */
 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                   const int8_t *input, const int8_t *weights,
+                                   const int32_t *bias, int8_t *output);
+/* 4x16c4: four rows x 16 outputs per tile (exact vpmaddubsw, x86/ek_conv_c4_avx2.h) over
+ * weights packed per call on the stack (about 66 KiB); fewer than 4 rows, or in_features over
+ * 2048, run 1x8c16. */
+void ek_qs8_fc_minmax_4x16c4__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                    const int8_t *input, const int8_t *weights,
                                    const int32_t *bias, int8_t *output);
 void ek_f32_fc_minmax_1x4c16__avx512vnni(const ek_fc_shape *shape, const float *input,

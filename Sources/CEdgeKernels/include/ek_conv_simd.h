@@ -19,6 +19,10 @@
  *   channels (vpmaddwd), so no horizontal sums are needed. With unit horizontal dilation and
  *   an even kernel_w * in_c, an image whose zero-bordered int16 copy fits 48 KiB is widened
  *   once per call and the tiles read their window rows from that copy (no per-pixel gather).
+ *   Pixels go in chunks (about 16 KiB of rows, or 32 pixels on the direct path) and each
+ *   packed block serves every tile of a chunk while it sits in L1. 1x1 kernels without
+ *   padding (in_c <= 2048) run the 4x16c4 tile instead: rows in place, exact vpmaddubsw on
+ *   |w| x (x XOR the sign of w), the dropped terms and the zero point folded into the bias.
  * f32 Conv2D, tile 4x16 (x86 AVX2+FMA and AArch64 NEON, the `auto` choice): 4 output pixels x
  *   16 output channels in vector lanes; each K step broadcasts one input value per pixel and
  *   multiply-adds it into 16 channels (no horizontal sums). Inputs are read in place through a
@@ -78,6 +82,12 @@ void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
 /* Tile 4x16c2: see ek_conv__avx2.c; stack use up to 114 KiB (repacked weights, and rows or
  * the bordered image). */
 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias, int8_t *output);
+/* Tile 4x16c4 (x86/ek_conv_c4_avx2.h; vpmaddubsw with the sign trick, exact): 1x1 kernels
+ * without padding, in_c <= 2048, at least 12 output pixels; 4x16c2 hands those shapes to it
+ * and it runs 4x16c2 for every other shape. Stack use about 66 KiB. */
+void ek_qs8_conv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias, int8_t *output);
 /* Tile 8x8c2 for few input channels (x86/ek_sconv__avx2.c; 8 pixels x 8 channels, or 4

@@ -3,7 +3,7 @@
 
 #if defined(__x86_64__)
 #include "../common/ek_conv_f32_driver.h"
-#include "ek_conv_c2_avx2.h"
+#include "ek_conv_c4_avx2.h"
 
 /* int16 lanes [0, n) set, n <= 16. */
 EK_AVX2_INLINE __m256i ek_keep_epi16(size_t n) {
@@ -98,53 +98,6 @@ EK_AVX2 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,
 #define EK_C2_MAX_K 2048
 #define EK_C2_MIN_PIXELS 12
 
-/* Transposes an 8x8 matrix of 32-bit units in place (r[i] lane j -> r[j] lane i). */
-EK_AVX2_INLINE void ek_transpose8x8_epi32(__m256i r[8]) {
-  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
-  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
-  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
-  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
-  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
-  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
-  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
-  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
-  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
-  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
-  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
-  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
-  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
-  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
-  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
-  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
-}
-
-/* Bytes [0, n) of 16 kept, the rest cleared (n <= 16). */
-EK_AVX2_INLINE __m128i ek_keep_bytes(__m128i v, size_t n) {
-  const __m128i lanes = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  return _mm_and_si128(v, _mm_cmpgt_epi8(_mm_set1_epi8((char)n), lanes));
-}
-
-/* wp[(p * 16 + j) * 2 + {0, 1}] = w[oc0 + j][2p + {0, 1}] as int16, 0 past k or past nr rows;
- * kp = ceil(k / 2) pairs, written in groups of 8 (wp holds round_up(kp, 8) pairs). */
-EK_AVX2_INLINE void ek_qs8_conv_pack_c2(size_t k, size_t nr, const int8_t *w, int16_t *wp) {
-  for (size_t i = 0; i < k; i += 16) {
-    const size_t left = k - i < 16 ? k - i : 16;
-    __m256i r[16];
-    for (size_t j = 0; j < 16; ++j) {
-      /* Rows past nr repeat row 0 and are cleared: no read outside the weights. */
-      const __m128i bytes = _mm_loadu_si128((const __m128i *)(w + (j < nr ? j : 0) * k + i));
-      r[j] = j < nr ? _mm256_cvtepi8_epi16(ek_keep_bytes(bytes, left)) : _mm256_setzero_si256();
-    }
-    ek_transpose8x8_epi32(r);
-    ek_transpose8x8_epi32(r + 8);
-    int16_t *dst = wp + i * 16;
-    for (size_t p = 0; p < 8; ++p) {
-      _mm256_store_si256((__m256i *)(dst + p * 32), r[p]);
-      _mm256_store_si256((__m256i *)(dst + p * 32 + 16), r[8 + p]);
-    }
-  }
-}
-
 /* n int8 values from src to int16 x - zp at dst, 16 per step (writes up to 15 entries past n
  * and reads up to 15 bytes past src + n, within EK_EXTRA_BYTES). */
 EK_AVX2_INLINE void ek_widen_s16(const int8_t *src, size_t n, __m256i vzp, int16_t *dst) {
@@ -198,8 +151,15 @@ EK_AVX2_INLINE void ek_qs8_conv_row_s16(const ek_conv2d_shape *s, const int8_t *
 
 /* Repacked weights on the stack, in int16 entries: 64 KiB. */
 #define EK_C2_WP (EK_C2_MAX_K * 16)
-/* 16-channel blocks packed at once (their rows are gathered once per pixel tile). */
+/* int16 entries of the gathered rows of one pixel chunk (16 KiB: with one packed block they
+ * stay in L1). */
+#define EK_C2_PANEL 8192
+/* 16-channel blocks packed at once (their rows are gathered once per pixel chunk). */
 #define EK_C2_MAX_BLOCKS 16
+
+/* Output pixels per chunk of the direct path: per chunk each packed block is read into L1
+ * once and serves every tile of the chunk. */
+#define EK_C2_DIRECT_CHUNK 32
 
 /* The tiles of one image over the bordered copy: gn channels whose packed blocks start at wp
  * (block entries apart), bias / multiplier / shift from b, m, sh, output channel 0 of the
@@ -209,30 +169,38 @@ EK_AVX2_INLINE void ek_c2_direct_tiles(const ek_conv2d_shape *s, const int16_t *
                                        const int32_t *b, const int32_t *m, const int32_t *sh,
                                        const ek_qs8_requant_params *p, int8_t *out, size_t n) {
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
-  for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
-    const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
-    const int16_t *base[EK_C2_MR];
-    ek_c2_tile_bases(s, padded, wpad, p0, mr, base);
+  for (size_t c0 = 0; c0 < pixels; c0 += EK_C2_DIRECT_CHUNK) {
+    const size_t c1 = pixels - c0 < EK_C2_DIRECT_CHUNK ? pixels : c0 + EK_C2_DIRECT_CHUNK;
     for (size_t j = 0; j < gn; j += 16) {
       const size_t nr = gn - j < 16 ? gn - j : 16;
-      __m256i acc[EK_C2_MR][2];
-      ek_c2_direct_mk(s, wpad, base, wp + j / 16 * block, nr > 8 ? 2 : 1, mr, acc);
-      ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p, out + p0 * n + j, n);
+      for (size_t p0 = c0; p0 < c1; p0 += EK_C2_MR) {
+        const size_t mr = c1 - p0 < EK_C2_MR ? c1 - p0 : EK_C2_MR;
+        const int16_t *base[EK_C2_MR];
+        ek_c2_tile_bases(s, padded, wpad, p0, mr, base);
+        __m256i acc[EK_C2_MR][2];
+        ek_c2_direct_mk(s, wpad, base, wp + j / 16 * block, nr > 8 ? 2 : 1, mr, acc);
+        ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p, out + p0 * n + j, n);
+      }
     }
   }
 }
 
-EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
-                                               const ek_qs8_requant_params *p,
-                                               const int8_t *input, const int8_t *weights,
-                                               const int32_t *bias, int8_t *output) {
+/* The tile drivers, kept out of line so that the entry points' stack frames (64 KiB or more
+ * each) never nest when one hands a shape to the other. */
+EK_AVX2 __attribute__((noinline)) static void ek_c4_conv(const ek_conv2d_shape *s,
+                                                         const ek_qs8_requant_params *p,
+                                                         const int8_t *input,
+                                                         const int8_t *weights,
+                                                         const int32_t *bias, int8_t *output);
+
+EK_AVX2 __attribute__((noinline)) static void ek_c2_conv(const ek_conv2d_shape *s,
+                                                         const ek_qs8_requant_params *p,
+                                                         const int8_t *input,
+                                                         const int8_t *weights,
+                                                         const int32_t *bias, int8_t *output) {
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
   const size_t n = (size_t)s->out_c;
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
-  if (k > EK_C2_MAX_K || pixels * (size_t)s->batch < EK_C2_MIN_PIXELS) {
-    ek_qs8_conv2d_minmax_2x4c16__avx2(s, p, input, weights, bias, output);
-    return;
-  }
   const size_t kp = (k + 1) / 2;
   const size_t block = (k + 15) / 16 * 256; /* int16 entries of one packed block */
   size_t group = EK_C2_WP / block;
@@ -240,13 +208,19 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
   const int16_t zp = (int16_t)p->input_zero_point;
   int16_t wp[EK_C2_WP] __attribute__((aligned(32)));
-  /* The gathered rows, or the bordered image of the direct path: one or the other. */
+  /* The gathered rows of a pixel chunk (at most EK_C2_PANEL entries, or one tile's rows of
+   * k + 16 <= EK_C2_MAX_K + 32 entries), or the bordered image of the direct path. */
   union {
-    int16_t rows[EK_C2_MR][EK_C2_MAX_K + 32];
+    int16_t panel[EK_C2_MR * (EK_C2_MAX_K + 32)];
     int16_t padded[EK_C2_MAX_IMAGE + 16];
   } scratch __attribute__((aligned(32)));
-  int16_t (*rows)[EK_C2_MAX_K + 32] = scratch.rows;
+  int16_t *panel = scratch.panel;
   int16_t *padded = scratch.padded;
+  /* Gathered rows: stride entries apart (k + 16 at least, the writes past a row), chunk rows
+   * (a multiple of the tile) within EK_C2_PANEL entries, at least one tile. */
+  const size_t stride = (k + 15) / 16 * 16 + 16;
+  size_t chunk = EK_C2_PANEL / stride / EK_C2_MR * EK_C2_MR;
+  chunk = chunk < EK_C2_MR ? EK_C2_MR : chunk;
   int32_t b[EK_C2_MAX_BLOCKS * 16], m[EK_C2_MAX_BLOCKS * 16], sh[EK_C2_MAX_BLOCKS * 16];
   const int direct = ek_c2_direct_fits(s);
   size_t hp = 0, wpad = 0;
@@ -269,28 +243,124 @@ EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
         ek_c2_direct_tiles(s, padded, wpad, wp, block, gn, b, m, sh, p, out_image + g0, n);
         continue;
       }
-      for (size_t p0 = 0; p0 < pixels; p0 += EK_C2_MR) {
-        const size_t mr = pixels - p0 < EK_C2_MR ? pixels - p0 : EK_C2_MR;
-        const int16_t *r[EK_C2_MR];
-        for (size_t i = 0; i < EK_C2_MR; ++i) {
-          if (i < mr) {
-            const size_t pix = p0 + i;
-            ek_qs8_conv_row_s16(s, image, (int32_t)(pix / (size_t)s->out_w),
-                                (int32_t)(pix % (size_t)s->out_w), zp, rows[i]);
-            r[i] = rows[i];
-          } else {
-            r[i] = r[mr - 1];
-          }
+      /* Pixels in chunks whose gathered rows fill about 16 KiB: per chunk each packed block
+       * is read into L1 once and serves every tile of the chunk. */
+      for (size_t c0 = 0; c0 < pixels; c0 += chunk) {
+        const size_t pc = pixels - c0 < chunk ? pixels - c0 : chunk;
+        for (size_t i = 0; i < pc; ++i) {
+          const size_t pix = c0 + i;
+          ek_qs8_conv_row_s16(s, image, (int32_t)(pix / (size_t)s->out_w),
+                              (int32_t)(pix % (size_t)s->out_w), zp, panel + i * stride);
         }
         for (size_t j = 0; j < gn; j += 16) {
           const size_t nr = gn - j < 16 ? gn - j : 16;
-          __m256i acc[EK_C2_MR][2];
-          ek_c2_mk(kp, r, wp + j / 16 * block, nr > 8 ? 2 : 1, mr, acc);
-          ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p,
-                               out_image + p0 * n + g0 + j, n);
+          for (size_t t0 = 0; t0 < pc; t0 += EK_C2_MR) {
+            const size_t mr = pc - t0 < EK_C2_MR ? pc - t0 : EK_C2_MR;
+            const int16_t *r[EK_C2_MR];
+            for (size_t i = 0; i < EK_C2_MR; ++i) r[i] = panel + (t0 + (i < mr ? i : mr - 1)) * stride;
+            __m256i acc[EK_C2_MR][2];
+            if (nr > 8) {
+              ek_c2_mk(kp, r, wp + j / 16 * block, 2, mr, acc);
+            } else {
+              ek_c2_mk(kp, r, wp + j / 16 * block, 1, mr, acc);
+            }
+            ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p,
+                        out_image + (c0 + t0) * n + g0 + j, n);
+          }
         }
       }
     }
+  }
+}
+
+EK_AVX2 void ek_qs8_conv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
+                                               const ek_qs8_requant_params *p,
+                                               const int8_t *input, const int8_t *weights,
+                                               const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
+  if (k > EK_C2_MAX_K || pixels * (size_t)s->batch < EK_C2_MIN_PIXELS) {
+    ek_qs8_conv2d_minmax_2x4c16__avx2(s, p, input, weights, bias, output);
+  } else if (ek_c4_fits(s)) {
+    ek_c4_conv(s, p, input, weights, bias, output);
+  } else {
+    ek_c2_conv(s, p, input, weights, bias, output);
+  }
+}
+
+/*
+ * Conv2D tile 4x16c4 (ek_conv_c4_avx2.h) for 1x1 kernels without padding: each output pixel's
+ * window is in_c bytes in place in the input, so rows are neither gathered nor widened. Per
+ * call the weights are packed into 16-channel blocks (|w| and sign masks, about K x 32 bytes
+ * per block, in groups of up to 64 KiB) and the dropped terms and the zero point are folded
+ * into the bias; pixels go in chunks of about 16 KiB of input, each block serving every tile
+ * of a chunk from L1. From EK_C2_MIN_PIXELS output pixels (as 4x16c2, which hands these
+ * shapes over); other shapes run 4x16c2.
+ */
+EK_AVX2 __attribute__((noinline)) static void ek_c4_conv(const ek_conv2d_shape *s,
+                                                         const ek_qs8_requant_params *p,
+                                                         const int8_t *input,
+                                                         const int8_t *weights,
+                                                         const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->in_c, n = (size_t)s->out_c;
+  const size_t out_w = (size_t)s->out_w, pixels = (size_t)s->out_h * out_w;
+  const size_t kq = (k + 3) / 4, block = kq * 128; /* bytes of one packed block */
+  size_t group = EK_C4_WP / block;
+  group = group > EK_C4_MAX_BLOCKS ? EK_C4_MAX_BLOCKS : group;
+  const size_t chunk = ek_c4_chunk(k);
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * k;
+  const size_t row_step = (size_t)s->stride_h * (size_t)s->in_w * k, col_step = (size_t)s->stride_w * k;
+  uint8_t wp[EK_C4_WP] __attribute__((aligned(32)));
+  int32_t b[EK_C4_MAX_BLOCKS * 16], m[EK_C4_MAX_BLOCKS * 16], sh[EK_C4_MAX_BLOCKS * 16];
+  for (size_t g0 = 0; g0 < n; g0 += group * 16) {
+    const size_t gn = n - g0 < group * 16 ? n - g0 : group * 16;
+    for (size_t j = 0; j < gn; j += 16) {
+      int32_t fold[16];
+      const size_t nr = gn - j < 16 ? gn - j : 16;
+      ek_c4_pack(k, nr, weights + (g0 + j) * k, p->input_zero_point, wp + j / 16 * block, fold);
+      for (size_t c = 0; c < 16; ++c) {
+        const uint32_t bc = c < nr && bias != NULL ? (uint32_t)bias[g0 + j + c] : 0;
+        b[j + c] = (int32_t)(bc + (uint32_t)fold[c]);
+        m[j + c] = c < nr ? p->multiplier[g0 + j + c] : 0;
+        sh[j + c] = c < nr ? p->shift[g0 + j + c] : 0;
+      }
+    }
+    for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+      const int8_t *image = input + bi * image_bytes;
+      int8_t *out_image = output + bi * pixels * n + g0;
+      for (size_t c0 = 0; c0 < pixels; c0 += chunk) {
+        const size_t c1 = pixels - c0 < chunk ? pixels : c0 + chunk;
+        for (size_t j = 0; j < gn; j += 16) {
+          const size_t nr = gn - j < 16 ? gn - j : 16;
+          for (size_t t0 = c0; t0 < c1; t0 += EK_C2_MR) {
+            const size_t mr = c1 - t0 < EK_C2_MR ? c1 - t0 : EK_C2_MR;
+            const int8_t *r[EK_C2_MR];
+            for (size_t i = 0; i < EK_C2_MR; ++i) {
+              const size_t pix = t0 + (i < mr ? i : mr - 1);
+              r[i] = image + pix / out_w * row_step + pix % out_w * col_step;
+            }
+            __m256i acc[EK_C2_MR][2];
+            if (nr > 8) {
+              ek_c4_mk(kq, r, wp + j / 16 * block, 2, acc);
+            } else {
+              ek_c4_mk(kq, r, wp + j / 16 * block, 1, acc);
+            }
+            ek_c2_store(acc, mr, nr, b + j, m + j, sh + j, p, out_image + t0 * n + j, n);
+          }
+        }
+      }
+    }
+  }
+}
+
+EK_AVX2 void ek_qs8_conv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
+                                               const ek_qs8_requant_params *p,
+                                               const int8_t *input, const int8_t *weights,
+                                               const int32_t *bias, int8_t *output) {
+  if (ek_c4_fits(s)) {
+    ek_c4_conv(s, p, input, weights, bias, output);
+  } else {
+    ek_qs8_conv2d_minmax_4x16c2__avx2(s, p, input, weights, bias, output);
   }
 }
 

@@ -200,4 +200,55 @@ EK_AVX2_INLINE void ek_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
   }
 }
 
+/*
+ * Weight repacking for callers that get canonical [n][k] int8 weights (ek_conv__avx2.c,
+ * ek_fc__avx2.c): one 16-channel block into the layout ek_c2_mk reads.
+ */
+/* Transposes an 8x8 matrix of 32-bit units in place (r[i] lane j -> r[j] lane i). */
+EK_AVX2_INLINE void ek_transpose8x8_epi32(__m256i r[8]) {
+  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+/* Bytes [0, n) of 16 kept, the rest cleared (n <= 16). */
+EK_AVX2_INLINE __m128i ek_keep_bytes(__m128i v, size_t n) {
+  const __m128i lanes = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm_and_si128(v, _mm_cmpgt_epi8(_mm_set1_epi8((char)n), lanes));
+}
+
+/* wp[(p * 16 + j) * 2 + {0, 1}] = w[oc0 + j][2p + {0, 1}] as int16, 0 past k or past nr rows;
+ * kp = ceil(k / 2) pairs, written in groups of 8 (wp holds round_up(kp, 8) pairs). */
+EK_AVX2_INLINE void ek_qs8_conv_pack_c2(size_t k, size_t nr, const int8_t *w, int16_t *wp) {
+  for (size_t i = 0; i < k; i += 16) {
+    const size_t left = k - i < 16 ? k - i : 16;
+    __m256i r[16];
+    for (size_t j = 0; j < 16; ++j) {
+      /* Rows past nr repeat row 0 and are cleared: no read outside the weights. */
+      const __m128i bytes = _mm_loadu_si128((const __m128i *)(w + (j < nr ? j : 0) * k + i));
+      r[j] = j < nr ? _mm256_cvtepi8_epi16(ek_keep_bytes(bytes, left)) : _mm256_setzero_si256();
+    }
+    ek_transpose8x8_epi32(r);
+    ek_transpose8x8_epi32(r + 8);
+    int16_t *dst = wp + i * 16;
+    for (size_t p = 0; p < 8; ++p) {
+      _mm256_store_si256((__m256i *)(dst + p * 32), r[p]);
+      _mm256_store_si256((__m256i *)(dst + p * 32 + 16), r[8 + p]);
+    }
+  }
+}
+
 #endif
