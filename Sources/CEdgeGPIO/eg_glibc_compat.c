@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Everything here runs a few times per process (opening the GPIO chip and lines): optimized for
+// size, which the eg_format_test build compiles too (the attribute is in the source).
+#define EG_SMALL __attribute__((minsize))
+
 // The fortified variants only add a buffer-size check, which the callers' own sizes satisfy.
 // They format with eg_format, not musl's vsnprintf: printf_core brings about 25 KB of
 // floating-point and long-double code into edgerun for the four format strings libgpiod 1.6's
@@ -21,7 +25,7 @@
 // vsnprintf for %s, %u and %% without flags, width or precision (musl's output for these,
 // "(null)" for a null string included); any other conversion fails with EINVAL. Writes at most
 // `cap` bytes including the terminating NUL and returns the full length.
-static int eg_format(char *out, size_t cap, const char *format, va_list args) {
+EG_SMALL static int eg_format(char *out, size_t cap, const char *format, va_list args) {
   size_t n = 0;
   for (const char *p = format; *p; p++) {
     char digits[3 * sizeof(unsigned)];
@@ -59,7 +63,7 @@ static int eg_format(char *out, size_t cap, const char *format, va_list args) {
   return (int)n;
 }
 
-int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *format, ...) {
+EG_SMALL int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *format, ...) {
   (void)flag;
   (void)slen;
   va_list args;
@@ -69,7 +73,7 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fo
   return n;
 }
 
-int __asprintf_chk(char **result, int flag, const char *format, ...) {
+EG_SMALL int __asprintf_chk(char **result, int flag, const char *format, ...) {
   (void)flag;
   va_list args, again;
   va_start(args, format);
@@ -91,7 +95,7 @@ int __asprintf_chk(char **result, int flag, const char *format, ...) {
 // the gpiochip entries (a handful): an insertion sort, about 100 bytes instead of musl's 2 KB
 // smoothsort. Sorted output for any comparison function; elements that compare equal keep their
 // order (qsort promises no order for them; names in a directory are distinct anyway).
-static void eg_qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *)) {
+EG_SMALL static void eg_qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *)) {
   unsigned char *bytes = base;
   for (size_t i = 1; i < count; i++) {
     for (size_t j = i; j > 0 && compare(bytes + (j - 1) * size, bytes + j * size) > 0; j--) {
@@ -111,13 +115,13 @@ static void eg_qsort(void *base, size_t count, size_t size, int (*compare)(const
 // prefix for 16; ULONG_MAX and ERANGE on overflow, EINVAL and 0 for a bad base or no digits (as
 // musl), `*end` after the last digit used (at `text` when there is none; after the "0" of a "0x"
 // without hex digits).
-static int eg_digit(unsigned char c) {
+EG_SMALL static int eg_digit(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';
   c |= 0x20;
   return c >= 'a' && c <= 'z' ? c - 'a' + 10 : 99;
 }
 
-static unsigned long eg_strtoul(const char *text, char **end, int base) {
+EG_SMALL static unsigned long eg_strtoul(const char *text, char **end, int base) {
   const char *p = text;
   if (base < 0 || base == 1 || base > 36) {
     errno = EINVAL;
@@ -153,11 +157,11 @@ static unsigned long eg_strtoul(const char *text, char **end, int base) {
 }
 
 #if !defined(EG_GLIBC_COMPAT_TEST)
-void qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *)) {
+EG_SMALL void qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *)) {
   eg_qsort(base, count, size, compare);
 }
 
-unsigned long strtoul(const char *text, char **end, int base) { return eg_strtoul(text, end, base); }
+EG_SMALL unsigned long strtoul(const char *text, char **end, int base) { return eg_strtoul(text, end, base); }
 #endif
 
 // glibc's ctype classification table, indexed by -128..255 from the returned pointer, with
@@ -165,7 +169,7 @@ unsigned long strtoul(const char *text, char **end, int base) { return eg_strtou
 static unsigned short table[384];
 static const unsigned short *table_origin;
 
-const unsigned short **__ctype_b_loc(void) {
+EG_SMALL const unsigned short **__ctype_b_loc(void) {
   if (!table_origin) {
     for (int c = -128; c < 256; c++) {
       const int x = c < 0 ? c + 256 : c;
