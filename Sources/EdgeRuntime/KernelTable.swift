@@ -48,6 +48,7 @@ public struct KernelTable {
     public var sparse = SparseKernels.reference
 
     /// Portable scalar kernels only.
+    @inline(never)
     public static var reference: KernelTable { KernelTable(
         isa: "ref",
         f32Conv2D: Entry(function: ek_f32_conv2d_minmax_1x1__ref, name: "ek_f32_conv2d_minmax_1x1__ref"),
@@ -119,6 +120,7 @@ public struct KernelTable {
     }
 
     #if arch(x86_64)
+    @inline(never)
     static var avx2: KernelTable {
         var t = reference
         t.isa = "avx2"
@@ -138,6 +140,7 @@ public struct KernelTable {
         return t
     }
 
+    @inline(never)
     static var avx512vnni: KernelTable {
         var t = avx2
         t.isa = "avx512vnni"
@@ -148,6 +151,7 @@ public struct KernelTable {
         return t
     }
     #elseif arch(arm64)
+    @inline(never)
     static var neon: KernelTable {
         var t = reference
         t.isa = "neon"
@@ -164,6 +168,7 @@ public struct KernelTable {
         return t
     }
 
+    @inline(never)
     static var neondot: KernelTable {
         var t = neon
         t.isa = "neondot"
@@ -177,6 +182,7 @@ public struct KernelTable {
 
     /// SMMLA (FEAT_I8MM) where it pays: dense int8 convolutions and fully connected layers;
     /// the rest keeps the neondot kernels.
+    @inline(never)
     static var neoni8mm: KernelTable {
         var t = neondot
         t.isa = "neoni8mm"
