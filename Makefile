@@ -179,7 +179,7 @@ kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SP
 	@$(SPARSETEST_HOST)
 	@qemu-aarch64 -cpu cortex-a53 $(SPARSETEST_A64)
 	@qemu-aarch64 -cpu cortex-a76 $(SPARSETEST_A64)
-	@echo "== libgpiod's format strings through the musl build's small formatter (eg_glibc_compat.c)"
+	@echo "== the musl build's libgpiod compat functions (eg_glibc_compat.c): formatter, qsort, strtoul"
 	@$(FORMATTEST_HOST)
 
 $(FORMATTEST_HOST): $(FORMATTEST_SRC) Sources/CEdgeGPIO/eg_glibc_compat.c Tests/KernelTests/ek_test_support.h

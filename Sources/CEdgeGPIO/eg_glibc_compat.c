@@ -1,7 +1,8 @@
 // glibc entry points that Debian's arm64 libgpiod.a (built against glibc with _FORTIFY_SOURCE)
 // calls and musl lacks: the checked printf variants and the ctype table accessor. Compiled in
 // only when the toolset defines EG_GLIBC_COMPAT (toolchains/aarch64-linux-musl-embedded.json);
-// glibc builds use glibc's own.
+// glibc builds use glibc's own. Also, for size, small versions of the two musl functions only
+// libgpiod calls (qsort, through scandir, and strtoul): musl's bring about 4 KB.
 #if defined(EG_GLIBC_COMPAT)
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -10,6 +11,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+// Everything here runs a few times per process (opening the GPIO chip and lines): optimized for
+// size, which the eg_format_test build compiles too (the attribute is in the source).
+#define EG_SMALL __attribute__((minsize))
 
 // The fortified variants only add a buffer-size check, which the callers' own sizes satisfy.
 // They format with eg_format, not musl's vsnprintf: printf_core brings about 25 KB of
@@ -20,7 +25,7 @@
 // vsnprintf for %s, %u and %% without flags, width or precision (musl's output for these,
 // "(null)" for a null string included); any other conversion fails with EINVAL. Writes at most
 // `cap` bytes including the terminating NUL and returns the full length.
-static int eg_format(char *out, size_t cap, const char *format, va_list args) {
+EG_SMALL static int eg_format(char *out, size_t cap, const char *format, va_list args) {
   size_t n = 0;
   for (const char *p = format; *p; p++) {
     char digits[3 * sizeof(unsigned)];
@@ -58,7 +63,7 @@ static int eg_format(char *out, size_t cap, const char *format, va_list args) {
   return (int)n;
 }
 
-int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *format, ...) {
+EG_SMALL int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *format, ...) {
   (void)flag;
   (void)slen;
   va_list args;
@@ -68,7 +73,7 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fo
   return n;
 }
 
-int __asprintf_chk(char **result, int flag, const char *format, ...) {
+EG_SMALL int __asprintf_chk(char **result, int flag, const char *format, ...) {
   (void)flag;
   va_list args, again;
   va_start(args, format);
@@ -86,12 +91,85 @@ int __asprintf_chk(char **result, int flag, const char *format, ...) {
   return n;
 }
 
+// qsort for musl's scandir, which libgpiod's chip iterator calls on /dev with a filter that keeps
+// the gpiochip entries (a handful): an insertion sort, about 100 bytes instead of musl's 2 KB
+// smoothsort. Sorted output for any comparison function; elements that compare equal keep their
+// order (qsort promises no order for them; names in a directory are distinct anyway).
+EG_SMALL static void eg_qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *)) {
+  unsigned char *bytes = base;
+  for (size_t i = 1; i < count; i++) {
+    for (size_t j = i; j > 0 && compare(bytes + (j - 1) * size, bytes + j * size) > 0; j--) {
+      unsigned char *a = bytes + (j - 1) * size, *b = bytes + j * size;
+      for (size_t k = 0; k < size; k++) {
+        const unsigned char t = a[k];
+        a[k] = b[k];
+        b[k] = t;
+      }
+    }
+  }
+}
+
+// strtoul as the C standard defines it (musl's goes through the 1.7 KB __intscan shared with
+// the scanf family): leading white space, an optional sign (a minus negates the result in
+// unsigned arithmetic), base 0 (prefix 0x/0X: 16, 0: 8, else 10) or 2...36 with an optional 0x
+// prefix for 16; ULONG_MAX and ERANGE on overflow, EINVAL and 0 for a bad base or no digits (as
+// musl), `*end` after the last digit used (at `text` when there is none; after the "0" of a "0x"
+// without hex digits).
+EG_SMALL static int eg_digit(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c |= 0x20;
+  return c >= 'a' && c <= 'z' ? c - 'a' + 10 : 99;
+}
+
+EG_SMALL static unsigned long eg_strtoul(const char *text, char **end, int base) {
+  const char *p = text;
+  if (base < 0 || base == 1 || base > 36) {
+    errno = EINVAL;
+    if (end) *end = (char *)text;
+    return 0;
+  }
+  while (*p == ' ' || (*p >= '\t' && *p <= '\r')) p++;
+  const int negative = *p == '-';
+  if (*p == '-' || *p == '+') p++;
+  if ((base == 0 || base == 16) && p[0] == '0' && (p[1] | 0x20) == 'x' && eg_digit((unsigned char)p[2]) < 16) {
+    p += 2;
+    base = 16;
+  } else if (base == 0) {
+    base = p[0] == '0' ? 8 : 10;
+  }
+  const char *digits = p;
+  unsigned long value = 0;
+  int overflow = 0;
+  for (int d; (d = eg_digit((unsigned char)*p)) < base; p++) {
+    if (value > (ULONG_MAX - (unsigned long)d) / (unsigned long)base) overflow = 1;
+    value = value * (unsigned long)base + (unsigned long)d;
+  }
+  if (end) *end = (char *)(p == digits ? text : p);
+  if (p == digits) {
+    errno = EINVAL;  // musl's choice (glibc leaves errno)
+    return 0;
+  }
+  if (overflow) {
+    errno = ERANGE;
+    return ULONG_MAX;
+  }
+  return negative ? -value : value;
+}
+
+#if !defined(EG_GLIBC_COMPAT_TEST)
+EG_SMALL void qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *)) {
+  eg_qsort(base, count, size, compare);
+}
+
+EG_SMALL unsigned long strtoul(const char *text, char **end, int base) { return eg_strtoul(text, end, base); }
+#endif
+
 // glibc's ctype classification table, indexed by -128..255 from the returned pointer, with
 // glibc's little-endian bit layout (_ISupper 0x100 ... _ISalnum 0x8), built from musl's ctype.
 static unsigned short table[384];
 static const unsigned short *table_origin;
 
-const unsigned short **__ctype_b_loc(void) {
+EG_SMALL const unsigned short **__ctype_b_loc(void) {
   if (!table_origin) {
     for (int c = -128; c < 256; c++) {
       const int x = c < 0 ? c + 256 : c;

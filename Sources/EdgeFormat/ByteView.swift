@@ -14,7 +14,7 @@ struct ByteView {
     func check(_ offset: Int, _ size: Int, _ field: String) throws(EdgeError) {
         let (end, overflow) = offset.addingReportingOverflow(size)
         if offset < 0 || size < 0 || overflow || end > bytes.count {
-            throw .format(name, "\(field) at offset \(offset) needs \(size) bytes but only \(bytes.count) are present")
+            throw .format(name, "@ at offset % needs % bytes but only % are present", offset, size, bytes.count, text: field)
         }
     }
 

@@ -2,27 +2,31 @@
 ///
 /// An interpolated message costs a call per segment plus the interpolation's setup and
 /// teardown at every error site; model validation has about sixty such sites. A template
-/// site is one call with the object, a static string and up to four integers (and one string),
+/// site is one call with the object, a static string and up to four integers (and two strings),
 /// and the text is built here. The result is the same text the interpolation gave: each `%` in
-/// the template is replaced by the next integer in decimal, `@` by `text`.
+/// the template is replaced by the next integer in decimal, the first `@` by `text`, the second
+/// by `text2`. The runtime's op checks use `filled` through `PrepareContext.unsupported`.
 extension EdgeError {
     /// A `.format` error (fix: re-pack) whose problem is `template` filled in.
     @inline(never)
     static func format(_ object: String, _ template: StaticString, _ a: Int, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0,
                        text: String = "") -> EdgeError {
-        format(object, filled(template, a, b, c, d, text: text))
+        format(object, filled(template, a, b, c, d, text: text, text2: ""))
     }
 
     @inline(never)
-    static func filled(_ template: StaticString, _ a: Int, _ b: Int, _ c: Int, _ d: Int, text: String) -> String {
+    public static func filled(_ template: StaticString, _ a: Int, _ b: Int, _ c: Int, _ d: Int, text: String,
+                              text2: String) -> String {
         let bytes = UnsafeBufferPointer(start: template.utf8Start, count: template.utf8CodeUnitCount)
         var out = ""
         var start = 0
         var next = 0
+        var texts = 0
         for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "%") || bytes[i] == UInt8(ascii: "@") {
             out += String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
             if bytes[i] == UInt8(ascii: "@") {
-                out += text
+                out += texts == 0 ? text : text2
+                texts += 1
             } else {
                 out += (next == 0 ? a : next == 1 ? b : next == 2 ? c : d).description
                 next += 1

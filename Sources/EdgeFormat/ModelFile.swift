@@ -58,14 +58,14 @@ public struct ModelFile {
         self.bytes = bytes
         let file = ByteView(bytes: bytes, name: "model.bin header")
         if bytes.count < FormatV1.headerSize {
-            throw .format("model.bin", "file is \(bytes.count) bytes, smaller than the 64-byte header")
+            throw .format("model.bin", "file is % bytes, smaller than the 64-byte header", bytes.count)
         }
         for i in 0..<8 where bytes[i] != FormatV1.magic[i] {
-            throw .format("model.bin header", "magic byte \(i) is \(bytes[i]), expected \(FormatV1.magic[i]): not a model.bin file")
+            throw .format("model.bin header", "magic byte % is %, expected %: not a model.bin file", i, Int(bytes[i]), Int(FormatV1.magic[i]))
         }
         let marker = try file.u32(8, "endianness marker")
         if marker != FormatV1.endiannessMarker {
-            throw .format("model.bin header", "endianness marker is \(marker), expected \(FormatV1.endiannessMarker) (little-endian)")
+            throw .format("model.bin header", "endianness marker is %, expected % (little-endian)", Int(marker), Int(FormatV1.endiannessMarker))
         }
         majorVersion = try file.u16(12, "major version")
         minorVersion = try file.u16(14, "minor version")

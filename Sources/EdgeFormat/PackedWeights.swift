@@ -24,12 +24,12 @@ public enum PackedWeights {
     /// implies.
     public static func validate(shape: Shape, byteSize: Int, object: String) throws(EdgeError) {
         if shape.rank != 4 {
-            throw .format(object, "packed conv weights have shape \(shape.text); they must be OHWI [out, kh, kw, in]")
+            throw .format(object, "packed conv weights have shape @; they must be OHWI [out, kh, kw, in]", 0, text: shape.text)
         }
         let k = shape[1] * shape[2] * shape[3]
         let expected = Self.byteSize(outChannels: shape[0], k: k)
         if byteSize != expected {
-            throw .format(object, "packed conv weights of shape \(shape.text) take \(expected) bytes, the record says \(byteSize)")
+            throw .format(object, "packed conv weights of shape @ take % bytes, the record says %", expected, byteSize, text: shape.text)
         }
     }
 }

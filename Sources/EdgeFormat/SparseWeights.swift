@@ -39,22 +39,22 @@ public struct SparseWeights: Sendable {
     /// block columns. `bytes` are the tensor's `byteSize` bytes.
     public static func validate(_ bytes: UnsafeRawBufferPointer, shape: Shape, object: String) throws(EdgeError) -> SparseWeights {
         if !(shape.rank == 2 || (shape.rank == 4 && shape[1] == 1 && shape[2] == 1)) {
-            throw .format(object, "block-sparse weights have shape \(shape.text); they must be [out, in] or [out, 1, 1, in]")
+            throw .format(object, "block-sparse weights have shape @; they must be [out, in] or [out, 1, 1, in]", 0, text: shape.text)
         }
-        if bytes.count < headerSize { throw .format(object, "block-sparse weights of \(bytes.count) bytes lack the 32-byte header") }
+        if bytes.count < headerSize { throw .format(object, "block-sparse weights of % bytes lack the 32-byte header", bytes.count) }
         let blockH = Int(bytes.le32(0)), blockW = Int(bytes.le32(4)), rows = Int(bytes.le32(8)), columns = Int(bytes.le32(12))
         let blocks = Int(bytes.le32(16))
         if blockH != 1 || !blockWidths.contains(blockW) {
-            throw .format(object, "block shape \(blockH)x\(blockW) is not 1x4 or 1x16")
+            throw .format(object, "block shape %x% is not 1x4 or 1x16", blockH, blockW)
         }
         if rows != shape[0] || columns != shape[shape.rank - 1] {
-            throw .format(object, "block-sparse header says \(rows) rows x \(columns) columns for shape \(shape.text)")
+            throw .format(object, "block-sparse header says % rows x % columns for shape @", rows, columns, text: shape.text)
         }
-        if columns % blockW != 0 { throw .format(object, "\(columns) columns are not a multiple of the block width \(blockW)") }
+        if columns % blockW != 0 { throw .format(object, "% columns are not a multiple of the block width %", columns, blockW) }
         if bytes.le32(20) != 0 || bytes.le64(24) != 0 { throw .format(object, "block-sparse header reserved fields are not 0") }
         let blockColumns = columns / blockW
         if blocks > rows * blockColumns {
-            throw .format(object, "block count \(blocks) exceeds the \(rows * blockColumns) blocks of a \(rows)x\(columns) matrix")
+            throw .format(object, "block count % exceeds the % blocks of a %x% matrix", blocks, rows * blockColumns, rows, columns)
         }
         let w = SparseWeights(blockWidth: blockW, rows: rows, columns: columns, blockCount: blocks)
         if w.byteSize != bytes.count {
@@ -64,21 +64,21 @@ public struct SparseWeights: Sendable {
         for r in 0..<rows {
             let begin = Int(bytes.le32(w.rowPtrOffset + 4 * r)), end = Int(bytes.le32(w.rowPtrOffset + 4 * r + 4))
             if begin != previousEnd || end < begin || end > blocks {
-                throw .format(object, "row pointer \(r) spans blocks \(begin)..<\(end); rows must tile 0..<\(blocks) in order")
+                throw .format(object, "row pointer % spans blocks %..<%; rows must tile 0..<% in order", r, begin, end, blocks)
             }
             var previousColumn = -1
             for b in begin..<end {
                 let column = Int(bytes.le16(w.blockColOffset + 2 * b))
                 if column <= previousColumn || column >= blockColumns {
-                    throw .format(object, "block \(b) of row \(r) has column \(column); columns must increase within a row and stay below \(blockColumns)")
+                    throw .format(object, "block % of row % has column %; columns must increase within a row and stay below %", b, r, column, blockColumns)
                 }
                 previousColumn = column
             }
             previousEnd = end
         }
-        if previousEnd != blocks { throw .format(object, "row pointers end at block \(previousEnd), the header says \(blocks)") }
+        if previousEnd != blocks { throw .format(object, "row pointers end at block %, the header says %", previousEnd, blocks) }
         for offset in (w.blockColOffset + 2 * blocks)..<w.valuesOffset where bytes[offset] != 0 {
-            throw .format(object, "padding byte \(offset) before the values is \(bytes[offset]), must be 0")
+            throw .format(object, "padding byte % before the values is %, must be 0", offset, Int(bytes[offset]))
         }
         return w
     }

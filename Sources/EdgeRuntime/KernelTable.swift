@@ -53,6 +53,7 @@ public struct KernelTable {
     public var sparse = SparseKernels.reference
 
     /// Portable scalar kernels only.
+    @inline(never)
     public static var reference: KernelTable { KernelTable(
         isa: "ref",
         f32Conv2D: Entry(function: ek_f32_conv2d_minmax_1x1__ref, name: "ek_f32_conv2d_minmax_1x1__ref"),
@@ -124,6 +125,7 @@ public struct KernelTable {
     }
 
     #if arch(x86_64)
+    @inline(never)
     static var avx2: KernelTable {
         var t = reference
         t.isa = "avx2"
@@ -143,6 +145,7 @@ public struct KernelTable {
         return t
     }
 
+    @inline(never)
     static var avx512vnni: KernelTable {
         var t = avx2
         t.isa = "avx512vnni"
@@ -153,6 +156,7 @@ public struct KernelTable {
         return t
     }
     #elseif arch(arm64)
+    @inline(never)
     static var neon: KernelTable {
         var t = reference
         t.isa = "neon"
@@ -172,6 +176,7 @@ public struct KernelTable {
         return t
     }
 
+    @inline(never)
     static var neondot: KernelTable {
         var t = neon
         t.isa = "neondot"
@@ -186,6 +191,7 @@ public struct KernelTable {
 
     /// SMMLA (FEAT_I8MM) where it pays: dense int8 convolutions and fully connected layers;
     /// the rest keeps the neondot kernels.
+    @inline(never)
     static var neoni8mm: KernelTable {
         var t = neondot
         t.isa = "neoni8mm"

@@ -10,7 +10,7 @@ extension PrepareContext {
         switch t.dtype {
         case .float32: return .f32
         case .int8: return .qs8
-        default: throw unsupported("input dtype \(t.dtype.name) is not supported (float32 or int8)")
+        default: throw unsupported("input dtype @ is not supported (float32 or int8)", text: t.dtype.name)
         }
     }
 
@@ -19,13 +19,13 @@ extension PrepareContext {
     }
 
     func require(_ t: TensorInfo, rank: Int, _ role: String) throws(EdgeError) {
-        if t.rank != rank { throw unsupported("\(role) tensor \(t.index) has shape \(t.shape.text), expected rank \(rank)") }
+        if t.rank != rank { throw unsupported("@ tensor % has shape @, expected rank %", t.index, rank, text: role, text2: t.shape.text) }
     }
 
     /// int8 tensors must carry per-tensor quantization (activations).
     func requirePerTensor(_ t: TensorInfo, _ role: String) throws(EdgeError) {
         if t.quant.count != 1 {
-            throw unsupported("\(role) tensor \(t.index) has \(t.quant.count) quantization records, expected 1 (per-tensor)")
+            throw unsupported("@ tensor % has % quantization records, expected 1 (per-tensor)", t.index, t.quant.count, text: role)
         }
     }
 
@@ -36,7 +36,7 @@ extension PrepareContext {
     }
 
     func requireSameShape(_ a: TensorInfo, _ b: TensorInfo) throws(EdgeError) {
-        if a.shape != b.shape { throw unsupported("output shape \(b.shape.text) differs from input shape \(a.shape.text)") }
+        if a.shape != b.shape { throw unsupported("output shape @ differs from input shape @", text: b.shape.text, text2: a.shape.text) }
     }
 
     /// TFLite's fixed output quantization of Logistic/Softmax (1/256, -128) and Tanh (1/128, 0).
@@ -63,10 +63,10 @@ extension PrepareContext {
         try requirePerTensor(input, "input")
         try requirePerTensor(output, "output")
         if weights.quant.count != 1 && weights.quant.count != channels {
-            throw unsupported("weights have \(weights.quant.count) scales for \(channels) output channels")
+            throw unsupported("weights have % scales for % output channels", weights.quant.count, channels)
         }
         for q in weights.quant where q.zeroPoint != 0 {
-            throw unsupported("int8 weights must be symmetric (zero point 0), found \(q.zeroPoint)")
+            throw unsupported("int8 weights must be symmetric (zero point 0), found %", Int(q.zeroPoint))
         }
         let multipliers = try allocate(Int32.self, count: channels)
         let shifts = try allocate(Int32.self, count: channels)

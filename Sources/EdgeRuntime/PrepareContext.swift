@@ -34,7 +34,7 @@ struct PrepareContext {
     /// Required input `i`.
     func input(_ i: Int) throws(EdgeError) -> TensorInfo {
         guard i < record.inputCount, let t = file.input(record, i) else {
-            throw unsupported("input \(i) is missing")
+            throw unsupported("input % is missing", i)
         }
         return tensor(t)
     }
@@ -50,6 +50,15 @@ struct PrepareContext {
     func unsupported(_ problem: String) -> EdgeError {
         EdgeError(.unsupported, object: "model.bin " + object, problem: problem,
                   fix: "re-pack the model with edgepack; if it persists, report the model")
+    }
+
+    /// `unsupported` from a template (`EdgeFormat/ErrorTemplate.swift`): `%` takes the next
+    /// integer in decimal, the first `@` `text`, the second `text2`; the text is built only here,
+    /// when the error is thrown, so a check site is one call.
+    @inline(never)
+    func unsupported(_ template: StaticString, _ a: Int = 0, _ b: Int = 0, _ c: Int = 0, _ d: Int = 0,
+                     text: String = "", text2: String = "") -> EdgeError {
+        unsupported(EdgeError.filled(template, a, b, c, d, text: text, text2: text2))
     }
 
     func expectArity(inputs: ClosedRange<Int>, outputs: Int) throws(EdgeError) {
@@ -103,12 +112,12 @@ extension PrepareContext {
             guard let t = file.input(record, i), file.tensor(t).layout != 0 else { continue }
             if file.tensor(t).layout == PackedWeights.conv2DLayout {
                 if i != 1 || record.kind != .conv2D {
-                    throw unsupported("input \(i) has the packed conv layout; only Conv2D weights (input 1) may")
+                    throw unsupported("input % has the packed conv layout; only Conv2D weights (input 1) may", i)
                 }
                 continue
             }
             if i != 1 || (record.kind != .fullyConnected && record.kind != .conv2D) {
-                throw unsupported("input \(i) has block-sparse layout; only FullyConnected and Conv2D weights (input 1) may")
+                throw unsupported("input % has block-sparse layout; only FullyConnected and Conv2D weights (input 1) may", i)
             }
         }
     }

@@ -95,7 +95,7 @@ extension PrepareContext {
         if outputsEmpty { return true }
         for i in 0..<record.inputCount {
             if let t = optionalInput(i), t.shape.elementCount == 0 {
-                throw unsupported("input \(i) (tensor \(t.index) \(t.shape.text)) has no elements but the output does; empty inputs are supported only where the output is empty too")
+                throw unsupported("input % (tensor % @) has no elements but the output does; empty inputs are supported only where the output is empty too", i, t.index, text: t.shape.text)
             }
         }
         return false

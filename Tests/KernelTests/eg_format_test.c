@@ -1,10 +1,12 @@
 /*
  * eg_format_test.c: the musl build's __snprintf_chk/__asprintf_chk (Sources/CEdgeGPIO/
  * eg_glibc_compat.c, a formatter for %s, %u and %% only) against the C library's snprintf, on
- * the format strings libgpiod 1.6 passes, random arguments and every truncation length.
+ * the format strings libgpiod 1.6 passes, random arguments and every truncation length; and its
+ * qsort and strtoul (eg_qsort, eg_strtoul) against the C library's.
  * Exits 1 on the first difference, printing the seed.
  */
 #define EG_GLIBC_COMPAT 1
+#define EG_GLIBC_COMPAT_TEST 1
 #include "../../Sources/CEdgeGPIO/eg_glibc_compat.c"
 
 #include <stdint.h>
@@ -46,6 +48,83 @@ static void check(uint64_t seed, const char *format, const char *s, unsigned a, 
   free(text);
 }
 
+static int compare_int(const void *a, const void *b) {
+  const int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+static int compare_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+// Random arrays of every length up to 40 (ints with repeats: the same sorted sequence; distinct
+// strings, as scandir sorts them: the same order) against the C library's qsort.
+static void check_qsort(uint64_t seed, uint64_t *state) {
+  for (size_t n = 0; n <= 40; n++) {
+    int want[40], got[40];
+    for (size_t i = 0; i < n; i++) want[i] = got[i] = (int)(rng_next(state) % 16) - 8;
+    qsort(want, n, sizeof *want, compare_int);
+    eg_qsort(got, n, sizeof *got, compare_int);
+    if (memcmp(want, got, n * sizeof *want) != 0) {
+      printf("eg_qsort: seed %llu: %zu ints sorted differently\n", (unsigned long long)seed, n);
+      failures++;
+    }
+    char text[40][16];
+    const char *want_names[40], *got_names[40];
+    for (size_t i = 0; i < n; i++) {
+      snprintf(text[i], sizeof text[i], "gpiochip%u", (unsigned)(rng_next(state) % 1000) * 40 + (unsigned)i);
+      want_names[i] = got_names[i] = text[i];
+    }
+    qsort(want_names, n, sizeof *want_names, compare_name);
+    eg_qsort(got_names, n, sizeof *got_names, compare_name);
+    if (memcmp(want_names, got_names, n * sizeof *want_names) != 0) {
+      printf("eg_qsort: seed %llu: %zu names sorted differently\n", (unsigned long long)seed, n);
+      failures++;
+    }
+  }
+}
+
+static void check_strtoul_one(uint64_t seed, const char *text, int base) {
+  char *want_end = (char *)text + 1000, *got_end = (char *)text + 1000;
+  errno = 0;
+  const unsigned long want = strtoul(text, &want_end, base);
+  // No digits: musl sets EINVAL (the compat version follows musl), glibc leaves errno.
+  const int want_errno = want_end == text && errno == 0 ? EINVAL : errno;
+  errno = 0;
+  const unsigned long got = eg_strtoul(text, &got_end, base);
+  const int got_errno = errno;
+  // A bad base: musl sets the end to `text`, glibc leaves it; compare value and errno only.
+  const int bad_base = base < 0 || base == 1 || base > 36;
+  if (want != got || want_errno != got_errno || (!bad_base && want_end != got_end) || (bad_base && got_end != text)) {
+    printf("eg_strtoul: seed %llu: \"%s\" base %d: got %lu errno %d end +%td, want %lu errno %d end +%td\n",
+           (unsigned long long)seed, text, base, got, got_errno, got_end - text, want, want_errno, want_end - text);
+    failures++;
+  }
+}
+
+static void check_strtoul(uint64_t seed, uint64_t *state) {
+  static const char *const fixed[] = {
+      "", "0", "7", "17", "4294967295", "4294967296", "18446744073709551615", "18446744073709551616",
+      "99999999999999999999999", "-1", "-0", "+5", "+-5", "-+5", "  \t\n\v\f\r42x", " - 3", "0x", "0X1f", "0xg",
+      "0x1G", "077", "08", "0b101", "z", "Zz", "1e5", "12 34", "-18446744073709551615", "-18446744073709551616",
+      "0xFFFFFFFFFFFFFFFF", "0x10000000000000000", "1777777777777777777777", "2000000000000000000000",
+  };
+  static const int bases[] = {0, 2, 8, 10, 16, 36, 1, -1, 37};
+  for (size_t f = 0; f < sizeof fixed / sizeof *fixed; f++) {
+    for (size_t b = 0; b < sizeof bases / sizeof *bases; b++) check_strtoul_one(seed, fixed[f], bases[b]);
+  }
+  static const char alphabet[] = "0123456789abcdefxyzXZ +-\t";
+  for (int i = 0; i < 20000; i++) {
+    char text[28];
+    const size_t length = (size_t)(rng_next(state) % 27);
+    for (size_t k = 0; k < length; k++) {
+      // Mostly digits, so that long runs reach the overflow boundary.
+      const uint64_t r = rng_next(state);
+      text[k] = r % 4 ? (char)('0' + (r >> 8) % 10) : alphabet[(r >> 8) % (sizeof alphabet - 1)];
+    }
+    text[length] = 0;
+    check_strtoul_one(seed, text, (int)(rng_next(state) % 38));
+  }
+}
+
 int main(void) {
   const uint64_t seed = 20261123;
   uint64_t state = seed;
@@ -68,6 +147,8 @@ int main(void) {
     printf("eg_format: a null %%s must print (null) as musl does, got \"%s\"\n", buffer);
     failures++;
   }
-  printf("eg_format: %s\n", failures ? "FAILED" : "ok (libgpiod's format strings, every truncation length)");
+  check_qsort(seed, &state);
+  check_strtoul(seed, &state);
+  printf("eg_format: %s\n", failures ? "FAILED" : "ok (libgpiod's format strings, every truncation length; qsort; strtoul)");
   return failures ? 1 : 0;
 }

@@ -85,14 +85,14 @@ extension PrepareContext {
         try expectArity(inputs: inputs...inputs, outputs: 1)
         let a = try input(0), b = try input(1), out = output(0)
         if a.rank > 4 || b.rank > 4 || out.rank > 4 {
-            throw unsupported("broadcasting is supported up to rank 4, got \(a.shape.text) and \(b.shape.text)")
+            throw unsupported("broadcasting is supported up to rank 4, got @ and @", text: a.shape.text, text2: b.shape.text)
         }
         var dims: [Int32] = [1, 1, 1, 1], da: [Int32] = [1, 1, 1, 1], db: [Int32] = [1, 1, 1, 1]
         for i in 0..<a.rank { da[4 - a.rank + i] = a.dim(i) }
         for i in 0..<b.rank { db[4 - b.rank + i] = b.dim(i) }
         for i in 0..<4 {
             if da[i] != db[i] && da[i] != 1 && db[i] != 1 {
-                throw unsupported("shapes \(a.shape.text) and \(b.shape.text) do not broadcast")
+                throw unsupported("shapes @ and @ do not broadcast", text: a.shape.text, text2: b.shape.text)
             }
             dims[i] = da[i] > db[i] ? da[i] : db[i]
         }
@@ -100,7 +100,7 @@ extension PrepareContext {
         let outRank = a.rank > b.rank ? a.rank : b.rank
         for i in (4 - outRank)..<4 { expected.append(Int(dims[i])) }
         if expected != out.shape && !(expected.elementCount == out.shape.elementCount && outRank == 0) {
-            throw unsupported("output shape \(out.shape.text) should be the broadcast shape \(expected.text)")
+            throw unsupported("output shape @ should be the broadcast shape @", text: out.shape.text, text2: expected.text)
         }
         func strides(_ d: [Int32]) -> (Int32, Int32, Int32, Int32) {
             var s: [Int32] = [0, 0, 0, 0]

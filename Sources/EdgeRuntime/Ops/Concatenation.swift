@@ -10,7 +10,7 @@ enum Concatenation {
         let rank = output.rank
         var axis = c.params.int(0)
         if axis < 0 { axis += rank }
-        if axis < 0 || axis >= rank { throw c.unsupported("axis \(c.params.int(0)) is outside rank \(rank)") }
+        if axis < 0 || axis >= rank { throw c.unsupported("axis % is outside rank %", c.params.int(0), rank) }
         let count = c.record.inputCount
         let parts = try c.allocate(UnsafeRawPointer.self, count: count)
         let partBytes = try c.allocate(Int.self, count: count)
@@ -25,14 +25,14 @@ enum Concatenation {
                 throw c.unsupported("input \(i) is \(t.dtype.name) \(t.shape.text), output is \(output.dtype.name) \(output.shape.text)")
             }
             for d in 0..<rank where d != axis && t.shape[d] != output.shape[d] {
-                throw c.unsupported("input \(i) shape \(t.shape.text) differs from output \(output.shape.text) off axis \(axis)")
+                throw c.unsupported("input % shape @ differs from output @ off axis %", i, axis, text: t.shape.text, text2: output.shape.text)
             }
             if output.isQuantized { try c.requireSameQuant(t, output) }
             parts[i] = UnsafeRawPointer(t.data)
             partBytes[i] = t.shape[axis] * inner
             total += t.shape[axis]
         }
-        if total != output.shape[axis] { throw c.unsupported("inputs sum to \(total) along axis \(axis), output has \(output.shape[axis])") }
+        if total != output.shape[axis] { throw c.unsupported("inputs sum to % along axis %, output has %", total, axis, output.shape[axis]) }
         return .copy(CopyCall(input: UnsafeRawPointer(output.data), output: output.data, elementSize: output.dtype.size,
                               kernel: .concatenate(parts: UnsafePointer(parts), partBytes: UnsafePointer(partBytes), count: count,
                                                    rows: rows, outputRowBytes: output.shape[axis] * inner)))

@@ -54,7 +54,7 @@ enum Conv2D {
         try c.require(weights, rank: 4, "weights")
         let outChannels = weights.dim(0)
         if weights.dim(3) != (input.rank == 4 ? input.dim(3) : -1) {
-            throw c.unsupported("weights \(weights.shape.text) do not match input channels of \(input.shape.text)")
+            throw c.unsupported("weights @ do not match input channels of @", text: weights.shape.text, text2: input.shape.text)
         }
         var call = try prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
                                    outChannels: outChannels, kernelH: weights.dim(1), kernelW: weights.dim(2),
@@ -85,16 +85,16 @@ enum Conv2D {
         let padTop = p.i32(4), padLeft = p.i32(5), padBottom = p.i32(6), padRight = p.i32(7)
         let min = p.f32(8), max = p.f32(9)
         if strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1 || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0 {
-            throw c.unsupported("strides \(strideH)x\(strideW), dilations \(dilationH)x\(dilationW) and pads must be positive")
+            throw c.unsupported("strides %x%, dilations %x% and pads must be positive", Int(strideH), Int(strideW), Int(dilationH), Int(dilationW))
         }
         if !(min <= max) { throw c.unsupported("activation range [\(min), \(max)] is empty") }
         let outH = try outputExtent(c, input.dim(1), kernelH, strideH, dilationH, padTop, padBottom)
         let outW = try outputExtent(c, input.dim(2), kernelW, strideW, dilationW, padLeft, padRight)
         if output.dim(0) != input.dim(0) || output.dim(1) != outH || output.dim(2) != outW || output.dim(3) != outChannels {
-            throw c.unsupported("output shape \(output.shape.text) should be \(input.dim(0))x\(outH)x\(outW)x\(outChannels)")
+            throw c.unsupported("output shape @ should be %x%x%x%", Int(input.dim(0)), Int(outH), Int(outW), Int(outChannels), text: output.shape.text)
         }
         if let bias, bias.shape.elementCount != Int(outChannels) {
-            throw c.unsupported("bias has \(bias.shape.elementCount) elements for \(outChannels) output channels")
+            throw c.unsupported("bias has % elements for % output channels", bias.shape.elementCount, Int(outChannels))
         }
         let shape = ek_conv2d_shape(
             batch: input.dim(0), in_h: input.dim(1), in_w: input.dim(2), in_c: input.dim(3),
@@ -119,7 +119,7 @@ enum Conv2D {
             try c.require(output, .int8, "output")
             if let bias { try c.require(bias, .int32, "bias") }
             if weights.quant.count > 1 && weights.record.quantizedDimension != (depthwise ? 3 : 0) {
-                throw c.unsupported("per-channel weight scales must run along the output-channel axis \(depthwise ? 3 : 0)")
+                throw c.unsupported("per-channel weight scales must run along the output-channel axis %", depthwise ? 3 : 0)
             }
             call.requant = try c.requantization(input: input, weights: weights, output: output, channels: Int(outChannels),
                                                 min: min, max: max)
@@ -142,7 +142,7 @@ enum Conv2D {
         try c.require(output, .float32, "output")
         if let bias { try c.require(bias, .float32, "bias") }
         if call.shape.dilation_h != 1 || call.shape.dilation_w != 1 {
-            throw c.unsupported("dynamic-range convolution runs without dilation, found \(call.shape.dilation_h)x\(call.shape.dilation_w)")
+            throw c.unsupported("dynamic-range convolution runs without dilation, found %x%", Int(call.shape.dilation_h), Int(call.shape.dilation_w))
         }
         call.hybridScales = try c.hybridScales(weights, channels: Int(call.shape.out_c))
         call.hybridScale = weights.scale

@@ -12,7 +12,7 @@ enum DepthwiseConv2D {
         try c.require(input, rank: 4, "input")
         let multiplier = c.params.i32(10)
         if multiplier < 1 || weights.dim(0) != 1 || weights.dim(3) != input.dim(3) * multiplier {
-            throw c.unsupported("weights \(weights.shape.text) do not match \(input.dim(3)) input channels x depth multiplier \(multiplier)")
+            throw c.unsupported("weights @ do not match % input channels x depth multiplier %", Int(input.dim(3)), Int(multiplier), text: weights.shape.text)
         }
         let call = try Conv2D.prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
                                           outChannels: weights.dim(3), kernelH: weights.dim(1), kernelW: weights.dim(2),

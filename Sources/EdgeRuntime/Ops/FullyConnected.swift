@@ -54,14 +54,14 @@ enum FullyConnected {
         let outFeatures = Int(weights.dim(0)), inFeatures = Int(weights.dim(1))
         let elements = input.shape.elementCount
         if elements % inFeatures != 0 {
-            throw c.unsupported("input \(input.shape.text) is not a whole number of rows of \(inFeatures) features")
+            throw c.unsupported("input @ is not a whole number of rows of % features", Int(inFeatures), text: input.shape.text)
         }
         let batch = elements / inFeatures
         if output.shape.elementCount != batch * outFeatures {
-            throw c.unsupported("output \(output.shape.text) should hold \(batch) x \(outFeatures) elements")
+            throw c.unsupported("output @ should hold % x % elements", Int(batch), Int(outFeatures), text: output.shape.text)
         }
         if let bias, bias.shape.elementCount != outFeatures {
-            throw c.unsupported("bias has \(bias.shape.elementCount) elements for \(outFeatures) outputs")
+            throw c.unsupported("bias has % elements for % outputs", bias.shape.elementCount, Int(outFeatures))
         }
         let p = c.params
         let min = p.f32(0), max = p.f32(1)
@@ -115,13 +115,13 @@ extension PrepareContext {
         try requirePerTensor(output, "output")
         // The int8 spec's range; the SIMD kernels rely on it (x - zero point fits int16).
         if input.zeroPoint < -128 || input.zeroPoint > 127 {
-            throw unsupported("int8 input zero point \(input.zeroPoint) is outside [-128, 127]")
+            throw unsupported("int8 input zero point % is outside [-128, 127]", Int(input.zeroPoint))
         }
         if weights.quant.count != 1 && weights.quant.count != outFeatures {
-            throw unsupported("weights have \(weights.quant.count) scales for \(outFeatures) output features")
+            throw unsupported("weights have % scales for % output features", weights.quant.count, Int(outFeatures))
         }
         for q in weights.quant where q.zeroPoint != 0 {
-            throw unsupported("int8 weights must be symmetric (zero point 0), found \(q.zeroPoint)")
+            throw unsupported("int8 weights must be symmetric (zero point 0), found %", Int(q.zeroPoint))
         }
         let filterScales = try allocate(Float.self, count: outFeatures)
         for c in 0..<outFeatures { filterScales[c] = weights.quant[weights.quant.count == 1 ? 0 : c].scale }
@@ -139,10 +139,10 @@ extension PrepareContext {
     mutating func hybridScales(_ weights: TensorInfo, channels: Int) throws(EdgeError) -> UnsafeMutablePointer<Float>? {
         let count = weights.quant.count
         if count != 1 && (count != channels || weights.record.quantizedDimension != 0) {
-            throw unsupported("dynamic-range int8 weights need one scale or one per output channel on axis 0, found \(count) scales on axis \(weights.record.quantizedDimension)")
+            throw unsupported("dynamic-range int8 weights need one scale or one per output channel on axis 0, found % scales on axis %", count, Int(weights.record.quantizedDimension))
         }
         for q in weights.quant where q.zeroPoint != 0 {
-            throw unsupported("dynamic-range int8 weights need zero point 0, found \(q.zeroPoint)")
+            throw unsupported("dynamic-range int8 weights need zero point 0, found %", Int(q.zeroPoint))
         }
         if count == 1 { return nil }
         let scales = try allocate(Float.self, count: count)

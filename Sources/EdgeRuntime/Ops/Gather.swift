@@ -10,7 +10,7 @@ enum Gather {
         let input = try c.input(0), indices = try c.input(1), output = c.output(0)
         let axis = c.params.int(0)
         if axis < 0 || axis >= input.rank {
-            throw c.unsupported("axis \(axis) is outside the input's rank \(input.rank)")
+            throw c.unsupported("axis % is outside the input's rank %", Int(axis), input.rank)
         }
         if indices.record.storage != .constant || indices.dtype != .int32 || indices.rank != 1 {
             throw c.unsupported("indices must be a constant rank-1 int32 tensor")
@@ -24,7 +24,7 @@ enum Gather {
         if input.isQuantized || output.isQuantized { try c.requireSameQuant(input, output) }
         let picks = UnsafePointer(indices.i32())
         for j in 0..<count where picks[j] < 0 || Int(picks[j]) >= axisDim {
-            throw c.unsupported("index \(j) = \(picks[j]) is outside 0..<\(axisDim)")
+            throw c.unsupported("index % = % is outside 0..<%", j, Int(picks[j]), Int(axisDim))
         }
         var outer = 1, inner = 1
         for d in 0..<axis { outer *= input.shape[d] }

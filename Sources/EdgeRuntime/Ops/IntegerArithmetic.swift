@@ -78,7 +78,7 @@ extension PrepareContext {
             let out = output(0)
             try requireSameShape(a, out)
             try require(out, a.dtype, "output")
-            if out.isQuantized { throw unsupported("output tensor \(out.index) of an integer clamp must not be quantized") }
+            if out.isQuantized { throw unsupported("output tensor % of an integer clamp must not be quantized", out.index) }
             let n = Int32(a.shape.elementCount)
             let shape = ek_binary_shape(dims: (1, 1, 1, n), a_strides: (0, 0, 0, 1), b_strides: (0, 0, 0, 1))
             return .binary(BinaryCall(shape: shape, a: UnsafeRawPointer(a.data), b: UnsafeRawPointer(a.data), output: out.data,

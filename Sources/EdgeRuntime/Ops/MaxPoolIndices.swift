@@ -15,7 +15,7 @@ struct MaxPoolIndices {
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)
-        if input.rank != 4 || output.rank != 4 { throw c.unsupported("input \(input.shape.text) and output \(output.shape.text) must be 4-D NCHW") }
+        if input.rank != 4 || output.rank != 4 { throw c.unsupported("input @ and output @ must be 4-D NCHW", text: input.shape.text, text2: output.shape.text) }
         if !(input.dtype == .float32 || input.dtype.isPlainInteger) || input.isQuantized {
             throw c.unsupported("input is \(input.dtype.name)\(input.isQuantized ? " (quantized)" : ""), expected float32 or plain integers")
         }
@@ -28,7 +28,7 @@ struct MaxPoolIndices {
         let outH = try Conv2D.outputExtent(c, input.dim(2), fh, sh, 1, pt, pb)
         let outW = try Conv2D.outputExtent(c, input.dim(3), fw, sw, 1, pl, pr)
         if output.dim(0) != input.dim(0) || output.dim(1) != input.dim(1) || output.dim(2) != outH || output.dim(3) != outW {
-            throw c.unsupported("output shape \(output.shape.text) should be \(input.dim(0))x\(input.dim(1))x\(outH)x\(outW)")
+            throw c.unsupported("output shape @ should be %x%x%x%", Int(input.dim(0)), Int(input.dim(1)), Int(outH), Int(outW), text: output.shape.text)
         }
         let shape = ek_pool2d_shape(batch: input.dim(0) * input.dim(1), in_h: input.dim(2), in_w: input.dim(3), channels: 1,
                                     out_h: outH, out_w: outW, filter_h: fh, filter_w: fw, stride_h: sh, stride_w: sw,

@@ -34,11 +34,11 @@ enum Mean {
         try c.require(input, rank: 4, "input")
         let mask = UInt32(bitPattern: c.params.i32(0)), keepDims = c.params.i32(1) != 0
         if mask != 0b0110 {
-            throw c.unsupported("axis mask \(mask) is not supported; Mean runs over the spatial axes 1 and 2 of NHWC (mask 6)")
+            throw c.unsupported("axis mask % is not supported; Mean runs over the spatial axes 1 and 2 of NHWC (mask 6)", Int(mask))
         }
         let n = input.dim(0), ch = input.dim(3)
         let expected = keepDims ? Shape([Int(n), 1, 1, Int(ch)]) : Shape([Int(n), Int(ch)])
-        if output.shape != expected { throw c.unsupported("output shape \(output.shape.text) should be \(expected.text)") }
+        if output.shape != expected { throw c.unsupported("output shape @ should be @", text: output.shape.text, text2: expected.text) }
         let shape = ek_mean_shape(batch: n, in_h: input.dim(1), in_w: input.dim(2), channels: ch)
         var call = MeanCall(shape: shape, params: ek_qs8_mean_params(), input: UnsafeRawPointer(input.data),
                             output: output.data, quantized: false, f32: c.kernels.f32Mean)

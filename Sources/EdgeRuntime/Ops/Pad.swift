@@ -19,7 +19,7 @@ enum Pad {
         for d in 0..<input.rank {
             let b = p.int(d), a = p.int(6 + d)
             if b < 0 || a < 0 || output.shape[d] != input.shape[d] + b + a {
-                throw c.unsupported("pads (\(b), \(a)) on axis \(d) do not turn \(input.shape.text) into \(output.shape.text)")
+                throw c.unsupported("pads (%, %) on axis % do not turn @ into @", b, a, d, text: input.shape.text, text2: output.shape.text)
             }
             before.append(b)
             after.append(a)

@@ -60,7 +60,7 @@ enum Pool2D {
         let outH = try Conv2D.outputExtent(c, input.dim(1), fh, sh, 1, pt, pb)
         let outW = try Conv2D.outputExtent(c, input.dim(2), fw, sw, 1, pl, pr)
         if output.dim(0) != input.dim(0) || output.dim(1) != outH || output.dim(2) != outW || output.dim(3) != input.dim(3) {
-            throw c.unsupported("output shape \(output.shape.text) should be \(input.dim(0))x\(outH)x\(outW)x\(input.dim(3))")
+            throw c.unsupported("output shape @ should be %x%x%x%", Int(input.dim(0)), Int(outH), Int(outW), Int(input.dim(3)), text: output.shape.text)
         }
         let shape = ek_pool2d_shape(batch: input.dim(0), in_h: input.dim(1), in_w: input.dim(2), channels: input.dim(3),
                                     out_h: outH, out_w: outW, filter_h: fh, filter_w: fw, stride_h: sh, stride_w: sw,
@@ -69,7 +69,7 @@ enum Pool2D {
                             qmin: -128, qmax: 127, kernel: average ? .f32Average : .f32Max(c.kernels.f32MaxPool2D))
         if !average && input.dtype.isPlainInteger && !input.isQuantized {
             try c.require(output, input.dtype, "output")
-            if output.isQuantized { throw c.unsupported("output tensor \(output.index) of an integer MaxPool2D must not be quantized") }
+            if output.isQuantized { throw c.unsupported("output tensor % of an integer MaxPool2D must not be quantized", output.index) }
             let (lo, hi) = try c.integerBounds(input.dtype, min: min, max: max)
             call.kernel = .integerMax(IntegerMaxPool(dtype: input.dtype, lo: lo, hi: hi))
             return .pool(call)

@@ -11,7 +11,7 @@ enum QuantizeLinear {
     @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         let flags = c.params.count > 0 ? c.params.int(0) : 0
-        if flags & ~1 != 0 { throw c.unsupported("flags \(flags) has unknown bits (known: 1, no saturation)") }
+        if flags & ~1 != 0 { throw c.unsupported("flags % has unknown bits (known: 1, no saturation)", flags) }
         return try c.linearQuantization(quantize: true, saturate: flags & 1 == 0)
     }
 }
@@ -72,19 +72,19 @@ extension PrepareContext {
         let (x, scale, out, shape) = try broadcastOperands(inputs: 3)
         let integer = quantize ? out : x, real = quantize ? x : out
         if real.dtype != .float32 && real.dtype != .float16 {
-            throw unsupported("\(quantize ? "input" : "output") tensor \(real.index) is \(real.dtype.name), expected float32 or float16")
+            throw unsupported("@ tensor % is @, expected float32 or float16", real.index, text: quantize ? "input" : "output", text2: real.dtype.name)
         }
         let float8 = integer.dtype == .float8E4M3FN || integer.dtype == .float8E5M2
         if !(integer.dtype.isPlainInteger || integer.dtype == .int4 || integer.dtype == .uint4 || float8) {
-            throw unsupported("\(quantize ? "output" : "input") tensor \(integer.index) is \(integer.dtype.name), expected an integer or float8 tensor")
+            throw unsupported("@ tensor % is @, expected an integer or float8 tensor", integer.index, text: quantize ? "output" : "input", text2: integer.dtype.name)
         }
         if quantize && integer.dtype == .int32 { throw unsupported("QuantizeLinear to int32 is not defined by ONNX") }
-        if !saturate && !float8 { throw unsupported("no-saturation flag on a \(integer.dtype.name) output; it applies to float8 only") }
+        if !saturate && !float8 { throw unsupported("no-saturation flag on a @ output; it applies to float8 only", text: integer.dtype.name) }
         try require(scale, .float32, "scale")
         try require(zeroPoint, .float32, "zero point")
-        if out.shape != x.shape { throw unsupported("output shape \(out.shape.text) differs from input shape \(x.shape.text)") }
+        if out.shape != x.shape { throw unsupported("output shape @ differs from input shape @", text: out.shape.text, text2: x.shape.text) }
         if zeroPoint.shape != scale.shape || scale.record.storage != .constant || zeroPoint.record.storage != .constant {
-            throw unsupported("scale \(scale.shape.text) and zero point \(zeroPoint.shape.text) must be constants of one shape")
+            throw unsupported("scale @ and zero point @ must be constants of one shape", text: scale.shape.text, text2: zeroPoint.shape.text)
         }
         if x.isQuantized || out.isQuantized { throw unsupported("QuantizeLinear/DequantizeLinear tensors carry no quantization records") }
         let zp = UnsafePointer(zeroPoint.f32())

@@ -69,7 +69,7 @@ enum SparseMatMul {
         let s = dense.shape
         if s.kernel_h != 1 || s.kernel_w != 1 || s.stride_h != 1 || s.stride_w != 1 || s.pad_top != 0 || s.pad_left != 0
             || s.out_h != s.in_h || s.out_w != s.in_w {
-            throw c.unsupported("block-sparse weights need a 1x1 kernel with stride 1 and no padding, found \(s.kernel_h)x\(s.kernel_w) stride \(s.stride_h)x\(s.stride_w)")
+            throw c.unsupported("block-sparse weights need a 1x1 kernel with stride 1 and no padding, found %x% stride %x%", Int(s.kernel_h), Int(s.kernel_w), Int(s.stride_h), Int(s.stride_w))
         }
         let (bsr, blockWidth) = bsr(weights)
         let shape = ek_fc_shape(batch: s.batch * s.out_h * s.out_w, in_features: s.in_c, out_features: s.out_c)
@@ -105,7 +105,7 @@ enum SparseMatMul {
 
     private static func requireInt8(_ c: PrepareContext, input: TensorInfo, output: TensorInfo, bias: TensorInfo?) throws(EdgeError) {
         if input.dtype != .int8 || output.dtype != .int8 || (bias.map { $0.dtype != .int32 } ?? false) {
-            throw c.unsupported("block-sparse weights run int8 only: input \(input.dtype.name), output \(output.dtype.name)")
+            throw c.unsupported("block-sparse weights run int8 only: input @, output @", text: input.dtype.name, text2: output.dtype.name)
         }
     }
 }

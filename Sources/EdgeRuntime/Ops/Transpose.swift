@@ -8,14 +8,14 @@ enum Transpose {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)
         if input.dtype != output.dtype || input.rank != output.rank {
-            throw c.unsupported("input \(input.shape.text) and output \(output.shape.text) differ in type or rank")
+            throw c.unsupported("input @ and output @ differ in type or rank", text: input.shape.text, text2: output.shape.text)
         }
         if input.isQuantized || output.isQuantized { try c.requireSameQuant(input, output) }
         var perm = Shape(), seen = Shape([0, 0, 0, 0, 0, 0])
         for i in 0..<input.rank {
             let axis = c.params.int(i)
             if axis < 0 || axis >= input.rank || seen[axis] != 0 || output.shape[i] != input.shape[axis] {
-                throw c.unsupported("perm entry \(i) = \(axis) is not a valid permutation of \(input.shape.text) into \(output.shape.text)")
+                throw c.unsupported("perm entry % = % is not a valid permutation of @ into @", i, axis, text: input.shape.text, text2: output.shape.text)
             }
             seen[axis] = 1
             perm.append(axis)
