@@ -147,6 +147,13 @@ extension ModelFile {
         for i in 0..<tensorCount where tensor(i).storage == .arena && !seen[i] {
             throw .format(view.name, "arena tensor % has no plan entry", i)
         }
+        // The runtime allocates and zeroes `arena bytes`: no more than the tensors' end plus
+        // the over-read padding (what the planner writes), so a damaged field cannot ask for
+        // gigabytes. (validateTensors checked that every tensor fits below it.)
+        let needed = spans.reduce(0) { max($0, $1.end) } + FormatV1.overReadBytes
+        if arenaBytes > needed {
+            throw .format(view.name, "arena bytes % exceed the % its tensors need (largest end + 64)", arenaBytes, needed)
+        }
         // Overlap check: sort by offset so each tensor is compared only with the ones that
         // start inside its bytes. Empty tensors hold no bytes and overlap nothing.
         let order = sortedIndices(spans.count) { spans[$0].start < spans[$1].start }

@@ -154,9 +154,15 @@ enum Conv2D {
     /// TFLite's output size for explicit padding; throws when the window does not fit.
     static func outputExtent(_ c: PrepareContext, _ input: Int32, _ kernel: Int32, _ stride: Int32, _ dilation: Int32,
                              _ padBefore: Int32, _ padAfter: Int32) throws(EdgeError) -> Int32 {
-        let effective = (kernel - 1) * dilation + 1
-        let span = input + padBefore + padAfter - effective
-        if kernel < 1 || span < 0 { throw c.unsupported("kernel \(kernel) (dilated \(effective)) does not fit input \(input) with pads \(padBefore)+\(padAfter)") }
-        return span / stride + 1
+        // In Int: a damaged dilation or pad near 2^31 must not overflow 32 bits (callers
+        // checked all of them >= 0, so these fit 64 bits). The padded extent stays below 2^31
+        // so that the kernels' int32 window arithmetic cannot overflow either.
+        let effective = (Int(kernel) - 1) * Int(dilation) + 1
+        let padded = Int(input) + Int(padBefore) + Int(padAfter)
+        if kernel < 1 || padded < effective || padded > Int(Int32.max) {
+            throw c.unsupported("kernel % with dilation % does not fit input % padded to % (at most 2^31 - 1)", Int(kernel),
+                                Int(dilation), Int(input), padded)
+        }
+        return Int32((padded - effective) / Int(stride) + 1)
     }
 }

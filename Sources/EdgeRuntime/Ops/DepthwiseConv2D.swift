@@ -11,7 +11,7 @@ enum DepthwiseConv2D {
         try c.require(weights, rank: 4, "weights")
         try c.require(input, rank: 4, "input")
         let multiplier = c.params.i32(10)
-        if multiplier < 1 || weights.dim(0) != 1 || weights.dim(3) != input.dim(3) * multiplier {
+        if multiplier < 1 || weights.dim(0) != 1 || Int(weights.dim(3)) != Int(input.dim(3)) * Int(multiplier) {
             throw c.unsupported("weights @ do not match % input channels x depth multiplier %", Int(input.dim(3)), Int(multiplier), text: weights.shape.text)
         }
         let call = try Conv2D.prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
