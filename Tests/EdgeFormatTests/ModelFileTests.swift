@@ -187,6 +187,22 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// The runtime allocates and zeroes `arena bytes`: a value beyond what the plan's tensors
+    /// need (a damaged PLAN field) is a format error, not a multi-gigabyte allocation.
+    func testArenaBytesBeyondTheTensorsAreRejected() throws {
+        let needed = SampleModel.description().arenaBytes
+        try withFile(Resealer.patch(SampleModel.bytes, .plan, at: 0, with: [0x40, 0, 0, 0, 4])) { raw in
+            XCTAssertThrowsError(try ModelFile(validating: raw)) { error in
+                let e = error as! EdgeError
+                XCTAssertEqual(e.kind, .format)
+                XCTAssertTrue(e.message.contains("model.bin section PLAN: arena bytes 17179869248 exceed the \(needed) its tensors need"), e.message)
+            }
+        }
+        try withFile(Resealer.patch(SampleModel.bytes, .plan, at: 0, with: [UInt8(needed & 0xFF), UInt8(needed >> 8)])) { raw in
+            XCTAssertEqual(try ModelFile(validating: raw).arenaBytes, needed)
+        }
+    }
+
     func testCRC32MatchesZlib() {
         let text = Array("123456789".utf8)
         XCTAssertEqual(text.withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
@@ -211,15 +227,22 @@ enum Resealer {
 
     /// Overwrites the first bytes of record `index` of a record-array section, re-sealing the CRCs.
     static func patch(_ bytes: [UInt8], _ section: SectionKind, record index: Int, with patch: [UInt8]) -> [UInt8] {
+        for i in 0..<Int(le32(bytes, 20)) where le32(bytes, 64 + 32 * i) == section.rawValue {
+            let offset = Int(le64(bytes, 64 + 32 * i + 8))
+            return Self.patch(bytes, section, at: 16 + index * Int(le32(bytes, offset + 4)), with: patch)
+        }
+        return bytes
+    }
+
+    /// Overwrites bytes at `at` within a section, re-sealing the CRCs.
+    static func patch(_ bytes: [UInt8], _ section: SectionKind, at: Int, with patch: [UInt8]) -> [UInt8] {
         var out = bytes
         let sections = Int(le32(out, 20))
         for i in 0..<sections {
             let entry = 64 + 32 * i
             guard le32(out, entry) == section.rawValue else { continue }
             let offset = Int(le64(out, entry + 8)), size = Int(le64(out, entry + 16))
-            let stride = Int(le32(out, offset + 4))
-            let record = offset + 16 + index * stride
-            for (k, byte) in patch.enumerated() { out[record + k] = byte }
+            for (k, byte) in patch.enumerated() { out[offset + at + k] = byte }
             let crc = out[offset..<(offset + size)].withUnsafeBytes { CRC32.checksum($0) }
             put32(&out, entry + 24, crc)
         }
