@@ -184,7 +184,8 @@ public enum Packer {
                 settings.floatNodes.insert(worst.name)
                 continue
             }
-            let pruneReport = layers.map { PruneReport(layers: $0, floatFileBytes: float.bytes.count, finalFileBytes: int8.bytes.count) }
+            let pruneReport = layers.map { PruneReport(layers: $0, floatFileBytes: float.bytes.count, finalFileBytes: int8.bytes.count,
+                                                           target: options.pruning?.ratio) }
             return PackResult(float: float, quantized: int8, report: report, pruning: pruneReport)
         }
     }

@@ -253,6 +253,9 @@ struct Pack: ParsableCommand {
         common.say(PackSummary.text(result.final, path: output))
         if let quantization = result.report { common.say(quantization.text) }
         if let pruning = result.pruning { common.say(pruning.text) }
+        if let shortfall = result.pruning?.shortfall, common.quiet {
+            FileHandle.standardError.write(Data("warning: \(shortfall)\n".utf8))  // --quiet still warns
+        }
         if let check { common.say(check.text) }
     }
 

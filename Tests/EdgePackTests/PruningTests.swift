@@ -79,22 +79,37 @@ final class PruningTests: XCTestCase {
         }
     }
 
+    /// Pruned layers (by name) whose int8 weights have an output row of zeros only.
+    func emptyRows(_ result: PackResult) throws -> [String] {
+        let g = result.final.graph
+        return try XCTUnwrap(result.pruning).layers.compactMap { l in
+            guard let node = g.nodes.first(where: { $0.name == l.name }), let v = node.input(1),
+                  case let .int8(w)? = g[v].data else { return "\(l.name) (no int8 weights)" }
+            let n = l.inFeatures
+            return (0..<l.outFeatures).contains { r in !w[(r * n)..<(r * n + n)].contains { $0 != 0 } } ? l.name : nil
+        }
+    }
+
     /// Balanced rows (every output row keeps the same number of 1x16 blocks, the AVX2 fc
-    /// kernel's lockstep path) on the digits MLP at 75 % and 80 %: every sparse layer's rows
-    /// alike, sparse storage byte-exact with dense storage, and accuracy against float.
+    /// kernel's lockstep path) on the digits MLP: fc1 (64 inputs, 4 blocks a row) and fc2 (32 inputs,
+    /// 2 blocks) keep 1 block a row even at 95 %, and the report says that target is not reached. Sparse storage byte-exact with dense.
     func testDigitsMLPRows1x16() throws {
         let d = try load("digits_mlp")
         let float = try evaluate(try pack(d, "digits_mlp", prune: nil).float, d).accuracy
-        for ratio in [0.75, 0.8] {
+        for ratio in [0.75, 0.95] {
             let result = try pack(d, "digits_mlp", prune: PruneOptions(ratio: ratio, pattern: .rows1x16))
             let report = try XCTUnwrap(result.pruning)
             print(report.text)
-            let layers = report.layers
-            let pruned = layers.reduce(0.0) { $0 + $1.sparsity * Double($1.outFeatures * $1.inFeatures) }
-            let total = Double(layers.reduce(0) { $0 + $1.outFeatures * $1.inFeatures })
-            // Rows of 64 and 32 inputs are 4 and 2 blocks: 80 % ends at the 75 % of 75 % or more.
-            XCTAssertGreaterThanOrEqual(pruned / total, 0.75, "rows1x16 \(ratio): model-wide sparsity")
-            XCTAssertEqual(layers.first { $0.name == "fc1" }?.storage?.blockWidth, 16, "rows1x16 \(ratio): fc1 stored as 1x16 blocks")
+            let fc1 = try XCTUnwrap(report.layers.first { $0.name == "fc1" })
+            let fc2 = try XCTUnwrap(report.layers.first { $0.name == "fc2" })
+            XCTAssertEqual(fc1.ratio, 0.75, "rows1x16 \(ratio): fc1 keeps 1 of its 4 blocks a row")
+            XCTAssertEqual(fc1.storage?.blockWidth, 16, "rows1x16 \(ratio): fc1 stored as 1x16 blocks")
+            XCTAssertEqual(fc2.ratio, 0.5, "rows1x16 \(ratio): fc2 keeps 1 of its 2 blocks a row")
+            if ratio == 0.95 {
+                XCTAssertFalse(report.reachedTarget, "rows1x16 \(ratio): short of the target")
+                XCTAssertTrue(report.text.contains("below the 95.0 % target"), report.text)
+            }
+            XCTAssertEqual(try emptyRows(result), [], "rows1x16 \(ratio): empty rows")
             for v in result.final.graph.valueIDs {
                 let value = result.final.graph[v]
                 guard value.sparseBlockWidth == 16, case let .int8(w)? = value.data, value.shape.count == 2 else { continue }
@@ -110,10 +125,28 @@ final class PruningTests: XCTestCase {
             let b = try evaluate(result.final, d)
             XCTAssertEqual(try evaluate(dense, d).outputs, b.outputs, "rows1x16 \(ratio): sparse and dense storage differ")
             print("digits_mlp rows1x16 \(ratio) + int8: held-out accuracy \(b.accuracy) (float \(float))")
-            // The 1-point target does not hold here: each 64-input row of fc1 keeps 1 of its 4
-            // blocks (measured 89.6 % against 97.8 % float at both ratios); guard that level.
             XCTAssertGreaterThanOrEqual(b.accuracy, float - 0.1, "rows1x16 \(ratio): accuracy within 10 points of float")
         }
+    }
+
+    /// The digits CNN's prunable layers are too narrow for rows1x16 (pw1: 8 inputs, fc: 16,
+    /// one block a row): both stay dense, with the reason, instead of losing whole rows
+    /// (which left the model at chance, 9.6 %), and the report shows the missed target.
+    func testDigitsCNNRows1x16LeavesNarrowLayersDense() throws {
+        let d = try load("digits_cnn")
+        let float = try evaluate(try pack(d, "digits_cnn", prune: nil).float, d).accuracy
+        let result = try pack(d, "digits_cnn", prune: PruneOptions(ratio: 0.75, pattern: .rows1x16))
+        let report = try XCTUnwrap(result.pruning)
+        print(report.text)
+        XCTAssertEqual(try emptyRows(result), [], "rows1x16: empty rows")
+        for l in report.layers {
+            XCTAssertTrue(l.note?.hasPrefix("left dense: rows1x16 needs") == true, "\(l.name): \(l.note ?? "no note")")
+        }
+        XCTAssertEqual(report.sparsity, 0)
+        XCTAssertTrue(report.shortfall?.contains("below the 75.0 % target") == true, report.text)
+        let accuracy = try evaluate(result.final, d).accuracy
+        print("digits_cnn rows1x16 0.75 + int8: held-out accuracy \(accuracy) (float \(float))")
+        XCTAssertGreaterThanOrEqual(accuracy, float - 0.05, "rows1x16: accuracy near float")
     }
 
     /// The CNN's 1x1 conv pruned hard enough to be stored sparse runs the pixel-panel sparse
@@ -182,6 +215,9 @@ final class PruningTests: XCTestCase {
         }
         let balanced = keptBlocks(Pruner.mask(w, layer, norms: norms, pattern: .rows1x16, ratio: 0.5))
         XCTAssertEqual(balanced, [[Int]](repeating: [2, 3], count: rows))
+        // Asked for every block, each row still keeps its best one.
+        let most = keptBlocks(Pruner.mask(w, layer, norms: norms, pattern: .rows1x16, ratio: 1))
+        XCTAssertEqual(most, [[Int]](repeating: [3], count: rows))
         let global = keptBlocks(Pruner.mask(w, layer, norms: norms, pattern: .block1x16, ratio: 0.5))
         XCTAssertEqual(global.map(\.count).reduce(0, +), rows * 2)
         XCTAssertNotEqual(Set(global.map(\.count)).count, 1, "layer-wide ranking empties the small rows")

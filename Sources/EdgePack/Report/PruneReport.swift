@@ -9,6 +9,25 @@ public struct PruneReport: Sendable {
     /// The unpruned float32 model.bin and the written (pruned, int8) one.
     public var floatFileBytes: Int
     public var finalFileBytes: Int
+    /// The model-wide target (`--prune`), to show when the layers fall short of it.
+    public var target: Double? = nil
+
+    /// Fraction of all prunable weights that are zero.
+    public var sparsity: Double {
+        let total = layers.reduce(0) { $0 + $1.outFeatures * $1.inFeatures }
+        let zeros = layers.reduce(0.0) { $0 + $1.sparsity * Double($1.outFeatures * $1.inFeatures) }
+        return zeros / Double(max(total, 1))
+    }
+
+    /// A shortfall of more than half a weight in a thousand counts (the layers' counts round).
+    public var reachedTarget: Bool { target.map { sparsity >= $0 - 0.0005 } ?? true }
+
+    /// The warning when the layers fall short of the target, or nil.
+    public var shortfall: String? {
+        guard let target, !reachedTarget else { return nil }
+        return String(format: "pruning reached %.1f %% of the prunable weights, below the %.1f %% target: ", 100 * sparsity, 100 * target)
+            + "the pattern removes no more in these layers (see the layer notes)"
+    }
 
     /// Picks dense or block-sparse storage for each pruned layer's int8 weights in the
     /// quantized graph (marks `Value.sparseBlockWidth`) and records the choice in `layers`.
@@ -43,7 +62,15 @@ public struct PruneReport: Sendable {
             let bytes = l.storage.map { "\($0.storedBytes) (\($0.denseBytes))" } ?? "-"
             lines.append("  " + [l.name.padding(16), l.kind.padding(16), shape.padding(12), pct(l.ratio), pct(l.sparsity),
                                  err(l.errorBefore), err(l.errorAfter), storage.padding(8), bytes].joined(separator: " "))
+            if let note = l.note { lines.append("      \(note)") }
             if let reason = l.storage?.reason { lines.append("      \(reason)") }
+        }
+        let total = layers.reduce(0) { $0 + $1.outFeatures * $1.inFeatures }
+        if let shortfall {
+            lines.append("  warning: \(shortfall)")
+        } else {
+            lines.append(String(format: "  prunable weights: %.1f %% of %d are zero", 100 * sparsity, total)
+                         + (target.map { String(format: ", target %.1f %%", 100 * $0) } ?? ""))
         }
         let ratio = Double(floatFileBytes) / Double(max(finalFileBytes, 1))
         lines.append("  model.bin: \(formatBytes(floatFileBytes)) float32 -> \(formatBytes(finalFileBytes)) pruned int8 (\(String(format: "%.1f", ratio))x smaller)")
