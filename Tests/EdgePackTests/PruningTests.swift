@@ -198,6 +198,16 @@ final class PruningTests: XCTestCase {
         let past = SparseStorage.choose(weights(keeping: allowed + 1), rows: rows, columns: columns, conv: false,
                                         policy: .speed)
         XCTAssertNil(past.blockWidth, past.reason)
+        XCTAssertTrue(past.reason.contains("measured crossover"), past.reason)
+    }
+
+    /// A layer with no empty block is dense without a crossover to quote (full rows are
+    /// trivially balanced, and the balanced crossover would read as if the layer were pruned).
+    func testUnprunedLayerReasonNamesNoCrossover() {
+        let choice = SparseStorage.choose([Int8](repeating: 3, count: 64 * 256), rows: 64, columns: 256, conv: false,
+                                          policy: .speed)
+        XCTAssertNil(choice.blockWidth)
+        XCTAssertEqual(choice.reason, "no empty 1x16 blocks: dense")
     }
 
     /// rows1x16 drops the same number of 1x16 blocks from every row, the lowest-scoring ones,

@@ -95,8 +95,10 @@ public enum SparseStorage {
         switch policy {
         case .speed:
             sparse = bestMargin >= 0
-            best.reason = "\(pct(best.blockSparsity)) of 1x\(best.blockWidth!) blocks empty, measured crossover \(pct(best.crossover)): "
-                + (sparse ? "sparse kernel faster" : "dense kernel faster")
+            best.reason = best.blockSparsity == 0
+                ? "no empty 1x\(best.blockWidth!) blocks: dense"
+                : "\(pct(best.blockSparsity)) of 1x\(best.blockWidth!) blocks empty, measured crossover \(pct(best.crossover)): "
+                    + (sparse ? "sparse kernel faster" : "dense kernel faster")
         case .size:
             sparse = best.storedBytes < dense
             best.reason = "--sparse-storage size: \(best.storedBytes) B sparse vs \(dense) B dense"
