@@ -181,7 +181,7 @@ kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SP
 	@$(SPARSETEST_HOST)
 	@qemu-aarch64 -cpu cortex-a53 $(SPARSETEST_A64)
 	@qemu-aarch64 -cpu cortex-a76 $(SPARSETEST_A64)
-	@echo "== the musl build's libgpiod compat functions (eg_glibc_compat.c): formatter, qsort, strtoul"
+	@echo "== the musl build's libgpiod compat functions (eg_glibc_compat.c): formatter, qsort, strtoul, realpath"
 	@$(FORMATTEST_HOST)
 	@echo "== the musl build's allocator (ep_malloc.c)"
 	@$(MALLOCTEST_HOST)
