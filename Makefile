@@ -46,6 +46,8 @@ SPARSETEST_A64  := $(OUT)/kernel-test/ek_sparse_difftest-aarch64
 SPARSEBENCH     := $(OUT)/bench/ek_sparse_bench
 FORMATTEST_SRC  := Tests/KernelTests/eg_format_test.c
 FORMATTEST_HOST := $(OUT)/kernel-test/eg_format_test
+MALLOCTEST_SRC  := Tests/KernelTests/ep_malloc_test.c
+MALLOCTEST_HOST := $(OUT)/kernel-test/ep_malloc_test
 KTEST_CFLAGS   := -std=c11 -O2 -Wall -Wextra -Werror -I$(KERNEL_DIR)/include
 A64_CC         := clang --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -static -fuse-ld=lld \
                   -B/usr/lib/gcc-cross/aarch64-linux-gnu/12 -L/usr/lib/gcc-cross/aarch64-linux-gnu/12
@@ -166,7 +168,7 @@ $(SPARSEBENCH): Tests/KernelTests/ek_sparse_bench.c $(KERNEL_SRCS) $(wildcard $(
 
 # Each run must exit 0: a failed comparison exits 1, a crash (SIGSEGV from a guard page,
 # SIGILL from an instruction the CPU lacks) exits 128+signal; make stops on either.
-kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SPARSETEST_A64) $(FORMATTEST_HOST)
+kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SPARSETEST_A64) $(FORMATTEST_HOST) $(MALLOCTEST_HOST)
 	@echo "== kernel differential tests: host"
 	@$(DIFFTEST_HOST)
 	@echo "== kernel differential tests: aarch64 cortex-a53 (qemu; dotprod and i8mm must be skipped)"
@@ -179,12 +181,18 @@ kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SP
 	@$(SPARSETEST_HOST)
 	@qemu-aarch64 -cpu cortex-a53 $(SPARSETEST_A64)
 	@qemu-aarch64 -cpu cortex-a76 $(SPARSETEST_A64)
-	@echo "== the musl build's libgpiod compat functions (eg_glibc_compat.c): formatter, qsort, strtoul"
+	@echo "== the musl build's libgpiod compat functions (eg_glibc_compat.c): formatter, qsort, strtoul, realpath"
 	@$(FORMATTEST_HOST)
+	@echo "== the musl build's allocator (ep_malloc.c)"
+	@$(MALLOCTEST_HOST)
 
 $(FORMATTEST_HOST): $(FORMATTEST_SRC) Sources/CEdgeGPIO/eg_glibc_compat.c Tests/KernelTests/ek_test_support.h
 	@mkdir -p $(dir $@)
 	@clang $(KTEST_CFLAGS) $(FORMATTEST_SRC) -o $@
+
+$(MALLOCTEST_HOST): $(MALLOCTEST_SRC) Sources/CEdgePlatform/ep_malloc.c Tests/KernelTests/ek_test_support.h
+	@mkdir -p $(dir $@)
+	@clang $(KTEST_CFLAGS) $(MALLOCTEST_SRC) -o $@
 
 # Convolution kernel throughput (GOPS) on the firmware and MLPerf Tiny shapes, ref vs SIMD.
 KBENCH_SRC     := Tests/KernelTests/ek_kbench.c

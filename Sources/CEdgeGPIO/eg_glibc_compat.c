@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 // Everything here runs a few times per process (opening the GPIO chip and lines): optimized for
 // size, which the eg_format_test build compiles too (the attribute is in the source).
@@ -156,7 +159,48 @@ EG_SMALL static unsigned long eg_strtoul(const char *text, char **end, int base)
   return negative ? -value : value;
 }
 
+// realpath through the kernel (libgpiod's gpiod_chip_open resolves the chip path with it):
+// open the path with O_PATH and read back /proc/self/fd/N, checking that the name read back
+// is the same file (musl 1.1's realpath; 1.2's walks the path in user space, 1.4 KB). Errors
+// are the open's (ENOENT, ENOTDIR, EACCES, ELOOP, as musl's) or ELOOP for a name that no
+// longer resolves to the opened file.
+EG_SMALL static char *eg_realpath(const char *restrict path, char *restrict resolved) {
+  if (!path) {
+    errno = EINVAL;
+    return NULL;
+  }
+  const int fd = open(path, O_PATH | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  char proc[32] = "/proc/self/fd/";
+  char digits[3 * sizeof(int)];
+  char *d = digits + sizeof digits;
+  unsigned v = (unsigned)fd;
+  size_t n = strlen(proc);
+  do { *--d = (char)('0' + v % 10); v /= 10; } while (v);
+  while (d < digits + sizeof digits) proc[n++] = *d++;
+  proc[n] = 0;
+  char name[PATH_MAX];
+  char *result = NULL;
+  const ssize_t length = readlink(proc, name, sizeof name - 1);
+  if (length >= 0) {
+    name[length] = 0;
+    struct stat opened, named;
+    const int named_ok = fstat(fd, &opened) == 0 && stat(name, &named) == 0;
+    if (named_ok && opened.st_dev == named.st_dev && opened.st_ino == named.st_ino) {
+      result = resolved ? strcpy(resolved, name) : strdup(name);
+    } else if (named_ok) {
+      errno = ELOOP;
+    }
+  }
+  const int saved = errno;
+  close(fd);
+  errno = saved;
+  return result;
+}
+
 #if !defined(EG_GLIBC_COMPAT_TEST)
+EG_SMALL char *realpath(const char *restrict path, char *restrict resolved) { return eg_realpath(path, resolved); }
+
 EG_SMALL void qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *)) {
   eg_qsort(base, count, size, compare);
 }

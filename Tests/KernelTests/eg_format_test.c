@@ -2,7 +2,7 @@
  * eg_format_test.c: the musl build's __snprintf_chk/__asprintf_chk (Sources/CEdgeGPIO/
  * eg_glibc_compat.c, a formatter for %s, %u and %% only) against the C library's snprintf, on
  * the format strings libgpiod 1.6 passes, random arguments and every truncation length; and its
- * qsort and strtoul (eg_qsort, eg_strtoul) against the C library's.
+ * qsort, strtoul and realpath (eg_qsort, eg_strtoul, eg_realpath) against the C library's.
  * Exits 1 on the first difference, printing the seed.
  */
 #define EG_GLIBC_COMPAT 1
@@ -125,6 +125,57 @@ static void check_strtoul(uint64_t seed, uint64_t *state) {
   }
 }
 
+static void check_realpath(void) {
+  char dir[] = "/tmp/eg_realpath_XXXXXX";
+  if (!mkdtemp(dir)) {
+    printf("eg_realpath: mkdtemp failed\n");
+    failures++;
+    return;
+  }
+  char file[64], link[64], dangling[64], loop[64];
+  snprintf(file, sizeof file, "%s/file", dir);
+  snprintf(link, sizeof link, "%s/link", dir);
+  snprintf(dangling, sizeof dangling, "%s/dangling", dir);
+  snprintf(loop, sizeof loop, "%s/loop", dir);
+  FILE *f = fopen(file, "w");
+  if (f) fclose(f);
+  if (symlink("file", link) != 0 || symlink("missing", dangling) != 0 || symlink("loop", loop) != 0) {
+    printf("eg_realpath: symlink failed\n");
+    failures++;
+  }
+  char sub[80], viadot[96], underfile[80];
+  snprintf(sub, sizeof sub, "%s/./link", dir);
+  snprintf(viadot, sizeof viadot, "%s/../%s/file", dir, dir + 5);
+  snprintf(underfile, sizeof underfile, "%s/x", file);
+  const char *const paths[] = {"/", ".", "..", "/tmp", "/dev/null", "/proc/self", file, link, dangling, loop, sub, viadot,
+                               underfile, "/nonexistent/x", ""};
+  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+    for (int allocate = 0; allocate < 2; allocate++) {
+      char want_buffer[PATH_MAX], got_buffer[PATH_MAX];
+      errno = 0;
+      char *want = realpath(paths[i], allocate ? NULL : want_buffer);
+      const int want_errno = errno;
+      errno = 0;
+      char *got = eg_realpath(paths[i], allocate ? NULL : got_buffer);
+      const int got_errno = errno;
+      if ((want == NULL) != (got == NULL) || (want && strcmp(want, got) != 0) || (!want && want_errno != got_errno)) {
+        printf("eg_realpath(\"%s\"): \"%s\" errno %d, the C library's \"%s\" errno %d\n", paths[i],
+               got ? got : "(null)", got_errno, want ? want : "(null)", want_errno);
+        failures++;
+      }
+      if (allocate) {
+        free(want);
+        free(got);
+      }
+    }
+  }
+  unlink(file);
+  unlink(link);
+  unlink(dangling);
+  unlink(loop);
+  rmdir(dir);
+}
+
 int main(void) {
   const uint64_t seed = 20261123;
   uint64_t state = seed;
@@ -149,6 +200,7 @@ int main(void) {
   }
   check_qsort(seed, &state);
   check_strtoul(seed, &state);
-  printf("eg_format: %s\n", failures ? "FAILED" : "ok (libgpiod's format strings, every truncation length; qsort; strtoul)");
+  check_realpath();
+  printf("eg_format: %s\n", failures ? "FAILED" : "ok (libgpiod's format strings, every truncation length; qsort; strtoul; realpath)");
   return failures ? 1 : 0;
 }
