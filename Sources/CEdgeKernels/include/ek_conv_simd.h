@@ -74,6 +74,11 @@
  * repay the per-call weight packing). */
 #define EK_CONV_SC_NEON_MAX_K EK_CONV_SC_MAX_K
 #define EK_CONV_SC_MIN_PIXELS 64
+/* The AVX2 4x16c4 tile (x86/ek_conv_c4_avx2.h) takes 1x1 Conv2D without top or left padding
+ * with K up to EK_CONV_C4_MAX_K over at least EK_CONV_C4_MIN_PIXELS output pixels; edgepack
+ * reads the limits to leave the convolutions it runs faster canonical (WeightPacking.swift). */
+#define EK_CONV_C4_MAX_K 2048
+#define EK_CONV_C4_MIN_PIXELS 12
 
 #if defined(__x86_64__)
 void ek_qs8_conv2d_minmax_2x4c16__avx2(const ek_conv2d_shape *shape,

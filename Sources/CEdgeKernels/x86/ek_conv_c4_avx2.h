@@ -27,9 +27,10 @@
 #define EK_CONV_C4_AVX2_H
 
 #include "ek_conv_c2_avx2.h"
+#include "ek_conv_simd.h"
 
 /* Largest K of the tile (one packed block of 16 channels is then 64 KiB). */
-#define EK_C4_MAX_K 2048
+#define EK_C4_MAX_K EK_CONV_C4_MAX_K
 /* Bytes of packed weights on the stack (a group of blocks), and blocks per group at most. */
 #define EK_C4_WP 65536
 #define EK_C4_MAX_BLOCKS 16
@@ -37,7 +38,7 @@
  * in L1 while every tile of the chunk passes. */
 #define EK_C4_CHUNK_BYTES 16384
 /* Fewest output pixels (batch included) of a convolution on the tile. */
-#define EK_C4_MIN_PIXELS 12
+#define EK_C4_MIN_PIXELS EK_CONV_C4_MIN_PIXELS
 
 EK_AVX2_INLINE size_t ek_c4_chunk(size_t k) {
   const size_t c = EK_C4_CHUNK_BYTES / k / EK_C2_MR * EK_C2_MR;
