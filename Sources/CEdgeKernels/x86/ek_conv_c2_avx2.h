@@ -204,7 +204,8 @@ EK_AVX2_INLINE void ek_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
  * Weight repacking for callers that get canonical [n][k] int8 weights (ek_conv__avx2.c,
  * ek_fc__avx2.c): one 16-channel block into the layout ek_c2_mk reads.
  */
-/* Transposes an 8x8 matrix of 32-bit units in place (r[i] lane j -> r[j] lane i). */
+/* Transposes an 8x8 matrix of 32-bit units in place (r[i] lane j -> r[j] lane i); also builds
+ * the pixel panels of ek_sparse_px__avx2.c. */
 EK_AVX2_INLINE void ek_transpose8x8_epi32(__m256i r[8]) {
   const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
   const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);

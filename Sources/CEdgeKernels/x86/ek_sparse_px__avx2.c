@@ -10,7 +10,7 @@
 #include "ek_sparse_px.h"
 
 #if defined(__x86_64__)
-#include "ek_requant_avx2.h"
+#include "ek_conv_c2_avx2.h"
 
 #include <stdint.h>
 
@@ -31,23 +31,9 @@ EK_AVX2_INLINE void ek_px_pack8(const int8_t *const rows[8], size_t c16, __m256i
     for (size_t i = 0; i < 8; ++i) {
       r[i] = _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(rows[i] + c0))), zp16);
     }
-    const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
-    const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
-    const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
-    const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
-    const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
-    const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
-    const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
-    const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+    ek_transpose8x8_epi32(r);
     int32_t *dst = panel + (c0 / 2) * PX;
-    _mm256_store_si256((__m256i *)(dst + 0 * PX), _mm256_permute2x128_si256(u0, u4, 0x20));
-    _mm256_store_si256((__m256i *)(dst + 1 * PX), _mm256_permute2x128_si256(u1, u5, 0x20));
-    _mm256_store_si256((__m256i *)(dst + 2 * PX), _mm256_permute2x128_si256(u2, u6, 0x20));
-    _mm256_store_si256((__m256i *)(dst + 3 * PX), _mm256_permute2x128_si256(u3, u7, 0x20));
-    _mm256_store_si256((__m256i *)(dst + 4 * PX), _mm256_permute2x128_si256(u0, u4, 0x31));
-    _mm256_store_si256((__m256i *)(dst + 5 * PX), _mm256_permute2x128_si256(u1, u5, 0x31));
-    _mm256_store_si256((__m256i *)(dst + 6 * PX), _mm256_permute2x128_si256(u2, u6, 0x31));
-    _mm256_store_si256((__m256i *)(dst + 7 * PX), _mm256_permute2x128_si256(u3, u7, 0x31));
+    for (size_t i = 0; i < 8; ++i) _mm256_store_si256((__m256i *)(dst + i * PX), r[i]);
   }
 }
 
