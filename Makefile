@@ -185,6 +185,8 @@ kernel-test: cross-deps $(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SP
 	@$(FORMATTEST_HOST)
 	@echo "== the musl build's allocator (ep_malloc.c)"
 	@$(MALLOCTEST_HOST)
+	@echo "== kernel stack table of edgepack check (Sources/EdgePack/Check/KernelStack.swift)"
+	@python3 scripts/kernel-stack.py --check
 
 $(FORMATTEST_HOST): $(FORMATTEST_SRC) Sources/CEdgeGPIO/eg_glibc_compat.c Tests/KernelTests/ek_test_support.h
 	@mkdir -p $(dir $@)

@@ -1,3 +1,4 @@
+import EdgePack
 import EdgeRuntime
 import EdgeTestSupport
 import Foundation
@@ -71,7 +72,9 @@ extension EdgePackCLITests {
         let inspect = try run(["inspect", model])
         let arena = try XCTUnwrap(inspect.stdout.components(separatedBy: "arena:   ").last?.split(separator: " ").first.flatMap { Int($0) })
         let overhead = try XCTUnwrap(edgerun["rss_overhead_bytes"] as? Int)
-        XCTAssertEqual(ram["need"] as? Double, Double(fileBytes + arena + overhead))
+        let stack = try XCTUnwrap((json["kernel_stack_bytes"] as? [String: Any])?["need"] as? Int)
+        XCTAssertEqual(stack, KernelStack.aarch64["ek_qs8_conv2d_minmax_8x8c4__neondot"], "the stem's tile on the A76")
+        XCTAssertEqual(ram["need"] as? Double, Double(fileBytes + arena + overhead + stack))
         let ops = try XCTUnwrap(json["ops"] as? [[String: Any]])
         XCTAssertEqual(ops.count, 12)
         let macs = ops.compactMap { $0["macs"] as? Int }
@@ -97,6 +100,37 @@ extension EdgePackCLITests {
         XCTAssertEqual(text.status, 1, text.stderr)
         XCTAssertTrue(text.stdout.contains("does not fit rpi4: over flash"), text.stdout)
         XCTAssertTrue(text.stdout.contains("OVER"), text.stdout)
+    }
+
+    /// A RAM budget that holds the mapping, the arena and the runtime but not the kernel stack
+    /// fails, and the report names the stack row and its kernel.
+    func testCheckCountsTheKernelStackInRAM() throws {
+        let model = try packedCNN()
+        defer { try? FileManager.default.removeItem(atPath: model) }
+        let fits = try checkJSON([model, "--board", "rpi4", "--boards-dir", boardsDir], status: 0)
+        let stack = try XCTUnwrap(fits["kernel_stack_bytes"] as? [String: Any])
+        let bytes = try XCTUnwrap(stack["need"] as? Int)
+        XCTAssertEqual(stack["kernel"] as? String, "ek_qs8_conv2d_minmax_8x8__neon")
+        let ops = try XCTUnwrap(fits["ops"] as? [[String: Any]])
+        XCTAssertEqual(ops[try XCTUnwrap(stack["op"] as? Int)]["kernel"] as? String, "ek_qs8_conv2d_minmax_8x8__neon")
+        XCTAssertEqual(ops.compactMap { $0["stack_bytes"] as? Int }.max(), bytes)
+        // Mapping + arena + runtime, counted apart from the check.
+        let fileBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: model)[.size] as? Int)
+        let inspect = try run(["inspect", model])
+        let arena = try XCTUnwrap(inspect.stdout.components(separatedBy: "arena:   ").last?.split(separator: " ").first.flatMap { Int($0) })
+        let overhead = try XCTUnwrap((try boardProfile("rpi4")["edgerun"] as? [String: Any])?["rss_overhead_bytes"] as? Int)
+        let withoutStack = fileBytes + arena + overhead
+        let budget = "\(withoutStack + bytes / 2)"
+        let over = try checkJSON([model, "--board", "rpi4", "--boards-dir", boardsDir, "--ram-budget", budget], status: 1)
+        XCTAssertEqual(over["over_budget"] as? [String], ["RAM"])
+        let text = try run(["check", model, "--board", "rpi4", "--boards-dir", boardsDir, "--ram-budget", budget])
+        XCTAssertEqual(text.status, 1, text.stderr)
+        for expected in ["does not fit rpi4: over RAM", "RAM counts the kernel stack row", " stack ",
+                         "deepest kernel ek_qs8_conv2d_minmax_8x8__neon (op ", "+ kernel stack "] {
+            XCTAssertTrue(text.stdout.contains(expected), "missing '\(expected)':\n\(text.stdout)")
+        }
+        let roomy = try run(["check", model, "--board", "rpi4", "--boards-dir", boardsDir, "--ram-budget", "\(withoutStack + bytes)"])
+        XCTAssertEqual(roomy.status, 0, roomy.stdout)
     }
 
     func testCheckErrorsExitTwoNamingTheObject() throws {

@@ -41,6 +41,38 @@ final class CostModelTests: XCTestCase {
         }
     }
 
+    /// Every C kernel the runtime names has a measured stack on each architecture it builds for.
+    func testEveryRuntimeKernelHasAStackFigure() throws {
+        let dir = Harness.root.appendingPathComponent("Sources/EdgeRuntime")
+        var names = Set(CostModel.simdKernels.map(\.name) + CostModel.fewChannelConvKernels.map(\.name) + [CostModel.packedConvAVX2])
+        for file in try XCTUnwrap(FileManager.default.enumerator(atPath: dir.path)).compactMap({ $0 as? String }) where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            let regex = try NSRegularExpression(pattern: "\"(ek_[a-z0-9_]+__[a-z0-9]+)\"")
+            for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                names.insert(String(text[Range(m.range(at: 1), in: text)!]))
+            }
+        }
+        XCTAssertGreaterThan(names.count, 40)
+        for name in names {
+            if !name.contains("__avx") { XCTAssertNotNil(KernelStack.aarch64[name], "\(name): no aarch64 stack figure") }
+            if !name.contains("__neon") { XCTAssertNotNil(KernelStack.x86_64[name], "\(name): no x86_64 stack figure") }
+        }
+    }
+
+    func testKernelStackIsTheDeepestKernelOfTheModel() throws {
+        let cnn = try Self.firmware("digits_cnn", int8: true)
+        let neon = KernelStackUse(kernels: try CostModel.kernels(for: cnn, isa: ["neon"]), isa: ["neon"])
+        XCTAssertEqual(neon.kernel, "ek_qs8_conv2d_minmax_8x8__neon", "the stem's few-channel tile packs the most on the stack")
+        XCTAssertEqual(neon.bytes, KernelStack.aarch64["ek_qs8_conv2d_minmax_8x8__neon"])
+        XCTAssertEqual(neon.perOp.max(), neon.bytes)
+        XCTAssertGreaterThan(neon.bytes, 32 * 1024)
+        // Block-sparse ops are named by their __ref twin; the stack is the deepest of the family at the level.
+        let sparse = KernelStackUse(kernels: ["ek_qs8_spfc_minmax_1x1__ref", "IntegerMaxPool (Swift)"], isa: ["neon"])
+        XCTAssertEqual(sparse.kernel, "ek_qs8_spfc_minmax_b1x16__neon")
+        XCTAssertEqual(sparse.perOp, [KernelStack.aarch64["ek_qs8_spfc_minmax_b1x16__neon"]!, 0])
+        XCTAssertEqual(KernelStackUse(kernels: ["Sqrt (Swift)"], isa: ["neon"]).bytes, 0)
+    }
+
     func testBoardISASelectsKernels() throws {
         let model = try Self.firmware("digits_mlp", int8: true)
         let fc = { (isa: [String]) in try CostModel.kernels(for: model, isa: isa).filter { $0.contains("_fc_") } }

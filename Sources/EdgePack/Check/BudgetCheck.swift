@@ -23,7 +23,9 @@ public struct CheckLimits: Sendable {
 /// - flash = the edgerun binary + model.bin.
 /// - RAM = model.bin (the loader's CRC check reads every byte, so the whole mapping becomes
 ///   resident: weights are never loaded lazily) + the arena + the runtime's own resident bytes
-///   (the board's `edgerun.rss_overhead_bytes`).
+///   (the board's `edgerun.rss_overhead_bytes`) + the C stack of the deepest kernel the model's
+///   ops run on the board (`KernelStackUse`; the convolutions pack weights and gather windows
+///   in stack buffers of up to about 115 KiB, which the measured overhead does not include).
 /// - latency = the sum of the ops' `CostModel` estimates at the board's clock, one core.
 public struct BudgetCheck {
     public struct Line: Sendable {
@@ -42,6 +44,8 @@ public struct BudgetCheck {
     public var flash: Line
     public var ram: Line
     public var latency: Line
+    /// The kernel stack counted in `ram`, shown as its own row.
+    public var stack: KernelStackUse
     public var binaryBytes: Int
     public var binarySource: String
 
@@ -66,13 +70,15 @@ public struct BudgetCheck {
             binaryBytes = board.edgerunBytes
             binarySource = "recorded in the board profile (edgerun.binary_bytes)"
         }
+        stack = KernelStackUse(kernels: kernels, isa: board.isa)
         let file = model.mappedBytes, arena = model.file.arenaBytes
         flash = Line(resource: "flash", need: Double(binaryBytes + file),
                      budget: Double(limits.storageBudgetBytes ?? board.storageBudgetBytes),
                      detail: "edgerun \(formatBytes(binaryBytes)) + model \(formatBytes(file))")
-        ram = Line(resource: "RAM", need: Double(file + arena + board.runtimeOverheadBytes),
+        ram = Line(resource: "RAM", need: Double(file + arena + board.runtimeOverheadBytes + stack.bytes),
                    budget: Double(limits.ramBudgetBytes ?? board.ramBudgetBytes),
-                   detail: "model mapping \(formatBytes(file)) + arena \(formatBytes(arena)) + runtime \(formatBytes(board.runtimeOverheadBytes))")
+                   detail: "model mapping \(formatBytes(file)) + arena \(formatBytes(arena)) + runtime \(formatBytes(board.runtimeOverheadBytes))"
+                       + " + kernel stack \(formatBytes(stack.bytes))")
         let ms = ops.reduce(0) { $0 + $1.milliseconds }
         let macs = ops.reduce(0) { $0 + $1.macs }
         latency = Line(resource: "latency", need: ms, budget: limits.maxLatencyMs,
@@ -102,11 +108,24 @@ public struct BudgetCheck {
             let verdict = line.budget == nil ? "no budget" : line.fits ? "ok" : "OVER"
             out.append(pad(line.resource, 10) + rpad(show(line.need), 16) + rpad(line.budget.map(show) ?? "none", 16)
                        + rpad(use, 8) + "  " + pad(verdict, 9) + line.detail)
+            if line.resource == "RAM" {
+                out.append(pad(" stack", 10) + rpad(formatBytes(stack.bytes), 16) + rpad("", 16) + rpad("", 8) + "  "
+                           + pad("in RAM", 9) + stackDetail)
+            }
         }
         out.append("")
         out.append("edgerun size: \(binarySource); latency: estimate, not a measurement (boards/COST_MODEL.md)")
         out.append(fits ? "fits \(board.name)" : "does not fit \(board.name): over \(lines.filter { !$0.fits }.map(\.resource).joined(separator: ", "))")
+        if !ram.fits, stack.bytes > 0 {
+            out.append("RAM counts the kernel stack row: \(stackDetail)")
+        }
         return out.joined(separator: "\n")
+    }
+
+    /// Which kernel the stack row is for.
+    var stackDetail: String {
+        guard let op = stack.op, let kernel = stack.kernel else { return "no C kernel" }
+        return "deepest kernel \(kernel) (op \(op) '\(ops[op].name)'), scripts/kernel-stack.py"
     }
 
     /// The same content for machines (one JSON object, keys sorted).
@@ -119,10 +138,13 @@ public struct BudgetCheck {
             "clock_mhz": board.clockMHz, "isa": board.isa, "fits": fits,
             "over_budget": lines.filter { !$0.fits }.map(\.resource),
             "flash_bytes": line(flash), "ram_bytes": line(ram), "latency_ms": line(latency),
+            "kernel_stack_bytes": ["need": stack.bytes, "op": stack.op.map { $0 as Any } ?? NSNull(),
+                                   "kernel": stack.kernel.map { $0 as Any } ?? NSNull(), "detail": stackDetail],
             "binary_bytes": binaryBytes, "binary_source": binarySource, "cost_model_status": board.cost.status,
             "ops": ops.map { op -> [String: Any] in
                 ["index": op.index, "kind": op.kind.name, "name": op.name, "kernel": op.kernel, "macs": op.macs,
-                 "bytes": op.bytes, "instructions": op.instructions, "estimated_ms": op.milliseconds]
+                 "bytes": op.bytes, "instructions": op.instructions, "estimated_ms": op.milliseconds,
+                 "stack_bytes": stack.perOp[op.index]]
             },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
