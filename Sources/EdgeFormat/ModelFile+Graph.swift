@@ -125,6 +125,9 @@ extension ModelFile {
         let stride = Int(try view.u32(plan.offset + 16, "entry size"))
         if alignment != FormatV1.tensorAlignment { throw .format(view.name, "alignment %, expected 64", alignment) }
         if stride < FormatV1.planEntrySize { throw .format(view.name, "entry size % is below 16", stride) }
+        // Reserved words must be 0 (FORMAT.md): a set one is damage or a newer writer's field.
+        let reserved = Int(try view.u32(plan.offset + 20, "reserved"))
+        if reserved != 0 { throw .format(view.name, "reserved word (offset 20) is %, must be 0", reserved) }
         let (total, overflow) = count.multipliedReportingOverflow(by: stride)
         if overflow || total > plan.size - FormatV1.planHeaderSize {
             throw .format(view.name, "% entries of % bytes do not fit in % bytes", count, stride, plan.size)
@@ -134,6 +137,8 @@ extension ModelFile {
         var spans: [(start: Int, end: Int, first: Int, last: Int, tensor: Int)] = []
         for i in 0..<count {
             let e = planEntry(i)
+            let entryReserved = Int(record(planEntries, i).le32(12))
+            if entryReserved != 0 { throw .format(view.name, "entry % reserved word is %, must be 0", i, entryReserved) }
             if e.tensor >= tensorCount || tensor(e.tensor).storage != .arena || seen[e.tensor] {
                 throw .format(view.name, "entry % names tensor %, which is not a distinct arena tensor", i, e.tensor)
             }

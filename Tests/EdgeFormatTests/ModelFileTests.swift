@@ -203,59 +203,24 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// FORMAT.md: the PLAN header's reserved word (offset 20) and each entry's (offset 12) are 0.
+    func testNonZeroPlanReservedWordsAreRejected() throws {
+        let entryReserved = 24 + 2 * 16 + 12
+        for (at, expected) in [(20, "model.bin section PLAN: reserved word (offset 20) is 7, must be 0"),
+                               (entryReserved, "model.bin section PLAN: entry 2 reserved word is 7, must be 0")] {
+            try withFile(Resealer.patch(SampleModel.bytes, .plan, at: at, with: [7])) { raw in
+                XCTAssertThrowsError(try ModelFile(validating: raw)) { error in
+                    let e = error as! EdgeError
+                    XCTAssertEqual(e.kind, .format)
+                    XCTAssertTrue(e.message.contains(expected), e.message)
+                }
+            }
+        }
+        XCTAssertEqual(Resealer.read(SampleModel.bytes, .plan, at: entryReserved - 12, count: 4), [4, 0, 0, 0], "entry 2 is tensor 4")
+    }
+
     func testCRC32MatchesZlib() {
         let text = Array("123456789".utf8)
         XCTAssertEqual(text.withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
     }
-}
-
-/// Edits a valid file and recomputes its checksums, to test semantic checks behind the CRCs.
-enum Resealer {
-    static func patchOpKind(_ bytes: [UInt8], op: Int, kind: UInt16) -> [UInt8] {
-        patch(bytes, .ops, record: op, with: [UInt8(kind & 0xFF), UInt8(kind >> 8)])
-    }
-
-    /// The first `count` bytes of record `index` of a record-array section.
-    static func record(_ bytes: [UInt8], _ section: SectionKind, index: Int, count: Int) -> [UInt8] {
-        for i in 0..<Int(le32(bytes, 20)) where le32(bytes, 64 + 32 * i) == section.rawValue {
-            let offset = Int(le64(bytes, 64 + 32 * i + 8))
-            let start = offset + 16 + index * Int(le32(bytes, offset + 4))
-            return Array(bytes[start..<(start + count)])
-        }
-        return []
-    }
-
-    /// Overwrites the first bytes of record `index` of a record-array section, re-sealing the CRCs.
-    static func patch(_ bytes: [UInt8], _ section: SectionKind, record index: Int, with patch: [UInt8]) -> [UInt8] {
-        for i in 0..<Int(le32(bytes, 20)) where le32(bytes, 64 + 32 * i) == section.rawValue {
-            let offset = Int(le64(bytes, 64 + 32 * i + 8))
-            return Self.patch(bytes, section, at: 16 + index * Int(le32(bytes, offset + 4)), with: patch)
-        }
-        return bytes
-    }
-
-    /// Overwrites bytes at `at` within a section, re-sealing the CRCs.
-    static func patch(_ bytes: [UInt8], _ section: SectionKind, at: Int, with patch: [UInt8]) -> [UInt8] {
-        var out = bytes
-        let sections = Int(le32(out, 20))
-        for i in 0..<sections {
-            let entry = 64 + 32 * i
-            guard le32(out, entry) == section.rawValue else { continue }
-            let offset = Int(le64(out, entry + 8)), size = Int(le64(out, entry + 16))
-            for (k, byte) in patch.enumerated() { out[offset + at + k] = byte }
-            let crc = out[offset..<(offset + size)].withUnsafeBytes { CRC32.checksum($0) }
-            put32(&out, entry + 24, crc)
-        }
-        put32(&out, 44, 0)
-        let headerLength = Int(le32(out, 16))
-        var crc = CRC32()
-        out[0..<headerLength].withUnsafeBytes { crc.update($0) }
-        out[64..<(64 + 32 * sections)].withUnsafeBytes { crc.update($0) }
-        put32(&out, 44, crc.checksum)
-        return out
-    }
-
-    static func le32(_ b: [UInt8], _ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[o + $1]) << (8 * $1) } }
-    static func le64(_ b: [UInt8], _ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * $1) } }
-    static func put32(_ b: inout [UInt8], _ o: Int, _ v: UInt32) { for i in 0..<4 { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * i)) } }
 }

@@ -33,6 +33,18 @@ final class DamagedParamsTests: XCTestCase {
         assertRejected(d, "model.bin op 1 'pool' (MaxPool2D): kernel 2 with dilation 1 does not fit input 6 padded to 2147483653 (at most 2^31 - 1)")
     }
 
+    /// A bottom pad as large as the filter gives windows of padding only, which have no index
+    /// (before: index -1 relative to the plane, written as a wrong flat index).
+    func testMaxPoolIndicesWindowsOfPaddingOnlyAreRejected() {
+        var d = FuzzSeeds.maxPoolIndices.model
+        XCTAssertNil(prepareError(d).map(\.message))
+        // Input 4x4, filter 3, stride 2, pads top 1 and bottom 4: 9 rows, 4 windows, the last at rows 5..7.
+        d.ops[0].params = SampleModel.params([3, 3, 2, 2, 1, 1, 4, 0, 0])
+        d.tensors[1].shape = [1, 2, 4, 2]
+        d.arenaBytes = d.tensors[1].arenaOffset + 128 + 64
+        assertRejected(d, "model.bin op 0 'indices' (MaxPoolIndices): bottom/right pads (4,0) reach the filter 3x3")
+    }
+
     func testHugeDepthMultiplierIsRejected() {
         var d = ModelDescription(name: "depthwise", producer: "DamagedParamsTests")
         d.tensors = [

@@ -25,6 +25,11 @@ struct MaxPoolIndices {
         if fh < 1 || fw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || pb < 0 || pr < 0 || pt >= fh || pl >= fw {
             throw c.unsupported("filter \(fh)x\(fw), strides \(sh)x\(sw) or pads (\(pt),\(pl),\(pb),\(pr)) are invalid")
         }
+        // A pad as large as the filter makes windows of padding only, which have no index
+        // (ONNX requires pads below the kernel).
+        if pb >= fh || pr >= fw {
+            throw c.unsupported("bottom/right pads (\(pb),\(pr)) reach the filter \(fh)x\(fw): windows of padding only have no index; pads must be below the filter")
+        }
         let outH = try Conv2D.outputExtent(c, input.dim(2), fh, sh, 1, pt, pb)
         let outW = try Conv2D.outputExtent(c, input.dim(3), fw, sw, 1, pl, pr)
         if output.dim(0) != input.dim(0) || output.dim(1) != input.dim(1) || output.dim(2) != outH || output.dim(3) != outW {
@@ -52,8 +57,12 @@ struct MaxPoolIndices {
                 for ox in 0..<Int(s.out_w) {
                     let y0 = oy * Int(s.stride_h) - Int(s.pad_top), x0 = ox * Int(s.stride_w) - Int(s.pad_left)
                     var best = -1
-                    for fy in 0..<Int(s.filter_h) where y0 + fy >= 0 && y0 + fy < inH {
-                        for fx in 0..<Int(s.filter_w) where x0 + fx >= 0 && x0 + fx < inW {
+                    // The window clipped to the input (as the C pooling kernels do): a damaged
+                    // file's huge filter with matching pads costs its taps, not its extent.
+                    let fy0 = Swift.max(0, -y0), fy1 = Swift.max(fy0, Swift.min(Int(s.filter_h), inH - y0))
+                    let fx0 = Swift.max(0, -x0), fx1 = Swift.max(fx0, Swift.min(Int(s.filter_w), inW - x0))
+                    for fy in fy0..<fy1 {
+                        for fx in fx0..<fx1 {
                             let k = (y0 + fy) * inW + x0 + fx
                             if best < 0 || load(input, plane * inH * inW + k) > load(input, plane * inH * inW + best) { best = k }
                         }
