@@ -181,6 +181,27 @@ EK_CONV_INLINE void ek_f32_conv_c16_load_group(size_t k, size_t g0, size_t gn,
   }
 }
 
+/* The sizes both c16 drivers derive from the shape (elements, not bytes); fits = 0 when the
+ * c16 tile does not take it: K = 0, K over EK_F32_C16_MAX_K or over EK_F32_C16_MAX_TAPS taps. */
+typedef struct {
+  size_t in_c, taps, k, n, pixels, image_elems;
+  size_t block; /* packed weights of one 16-channel block */
+  int fits;
+} ek_f32_c16_sizes;
+
+EK_CONV_INLINE ek_f32_c16_sizes ek_f32_c16_sizes_of(const ek_conv2d_shape *s) {
+  ek_f32_c16_sizes z;
+  z.in_c = (size_t)s->in_c;
+  z.taps = (size_t)s->kernel_h * (size_t)s->kernel_w;
+  z.k = z.taps * z.in_c;
+  z.n = (size_t)s->out_c;
+  z.pixels = (size_t)s->out_h * (size_t)s->out_w;
+  z.image_elems = (size_t)s->in_h * (size_t)s->in_w * z.in_c;
+  z.block = z.k * EK_F32_C16_NR;
+  z.fits = z.k != 0 && z.k <= EK_F32_C16_MAX_K && z.taps <= EK_F32_C16_MAX_TAPS;
+  return z;
+}
+
 /* Returns 0 (and does nothing) when one block's packed weights would not fit (K > 1024) or
  * the kernel has more than EK_F32_C16_MAX_TAPS taps. */
 EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *input,
@@ -188,17 +209,12 @@ EK_CONV_INLINE int ek_f32_conv_drive_c16(const ek_conv2d_shape *s, const float *
                                          float *output, float output_min, float output_max,
                                          ek_f32_conv_pack_c16_fn pack,
                                          ek_f32_conv_c16_fn tile) {
-  const size_t MR = EK_F32_C16_MR;
-  const size_t in_c = (size_t)s->in_c;
-  const size_t taps = (size_t)s->kernel_h * (size_t)s->kernel_w;
-  const size_t k = taps * in_c;
-  const size_t n = (size_t)s->out_c;
-  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
-  const size_t image_elems = (size_t)s->in_h * (size_t)s->in_w * in_c;
-  const size_t block = k * EK_F32_C16_NR;
-  if (k == 0 || k > EK_F32_C16_MAX_K || taps > EK_F32_C16_MAX_TAPS) {
+  const ek_f32_c16_sizes z = ek_f32_c16_sizes_of(s);
+  if (!z.fits) {
     return 0;
   }
+  const size_t MR = EK_F32_C16_MR, in_c = z.in_c, taps = z.taps, k = z.k, n = z.n;
+  const size_t pixels = z.pixels, image_elems = z.image_elems, block = z.block;
   size_t group = EK_F32_C16_MAX_WP / block;
   group = group > EK_F32_C16_MAX_BLOCKS ? EK_F32_C16_MAX_BLOCKS : group;
   float wp[EK_F32_C16_MAX_WP] __attribute__((aligned(64)));
@@ -341,17 +357,12 @@ EK_CONV_INLINE int ek_f32_conv_drive_c16_padded(const ek_conv2d_shape *s, const 
                                                 float *output, float output_min,
                                                 float output_max, ek_f32_conv_pack_c16_fn pack,
                                                 ek_f32_conv_c16p_fn tile) {
-  const size_t MR = EK_F32_C16_MR;
-  const size_t in_c = (size_t)s->in_c;
-  const size_t taps = (size_t)s->kernel_h * (size_t)s->kernel_w;
-  const size_t k = taps * in_c;
-  const size_t n = (size_t)s->out_c;
-  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
-  const size_t image_elems = (size_t)s->in_h * (size_t)s->in_w * in_c;
-  const size_t block = k * EK_F32_C16_NR;
-  if (k == 0 || k > EK_F32_C16_MAX_K || taps > EK_F32_C16_MAX_TAPS) {
+  const ek_f32_c16_sizes z = ek_f32_c16_sizes_of(s);
+  if (!z.fits) {
     return 0;
   }
+  const size_t MR = EK_F32_C16_MR, in_c = z.in_c, taps = z.taps, k = z.k, n = z.n;
+  const size_t pixels = z.pixels, image_elems = z.image_elems, block = z.block;
   /* The input rows and columns the windows span, counted from the first window's origin. */
   const size_t rows = (size_t)(s->out_h - 1) * (size_t)s->stride_h +
                       (size_t)(s->kernel_h - 1) * (size_t)s->dilation_h + 1;

@@ -16,23 +16,24 @@
 
 #if defined(__aarch64__)
 #include "ek_requant_neon.h"
+#include "../common/ek_sconv_driver.h"
 
 #define EK_NEONDOT EK_TARGET("dotprod")
 #define EK_NEONDOT_INLINE static inline __attribute__((always_inline)) EK_NEONDOT
 
-#define EK_SD_MR 8
 /* Window bytes: K rounded up to 16, plus 16 of slack for the copying stores. */
 #define EK_SD_ROW (EK_CONV_SC_MAX_K + 32)
 /* Interleaved weights on the stack: blocks x K rounded up to 16 x 8 bytes (16 KiB). */
 #define EK_SD_MAX_W 16384
-#define EK_SD_MAX_BLOCKS 64
 
 /* Window of output pixel (oy, ox) as raw bytes, padded taps = zp; bytes past K are left as
  * they are (their weights are 0). A window row inside the input with unit horizontal
  * dilation is one contiguous span of kernel_w * in_c bytes, copied 8 at a time (writes up to
  * 7 bytes past it and reads up to 7 bytes past it, within EK_EXTRA_BYTES). */
 EK_NEONDOT_INLINE void ek_sd_row(const ek_conv2d_shape *s, const int8_t *image, int32_t oy,
-                                 int32_t ox, int8_t zp, int8_t *dst) {
+                                 int32_t ox, int32_t zp32, void *row) {
+  const int8_t zp = (int8_t)zp32;
+  int8_t *dst = row;
   const size_t in_c = (size_t)s->in_c, kw = (size_t)s->kernel_w, span_n = kw * in_c;
   const int32_t iy0 = oy * s->stride_h - s->pad_top, ix0 = ox * s->stride_w - s->pad_left;
   const int8x8_t vzp = vdup_n_s8(zp);
@@ -62,7 +63,8 @@ EK_NEONDOT_INLINE void ek_sd_row(const ek_conv2d_shape *s, const int8_t *image, 
 /* wp[((i / 4) * 8 + j) * 4 + i % 4] = w[j][i] (0 past k or past nr channels), i < kr; fb[j]
  * = bias[j] - zp * sum_k w[j][k] modulo 2^32 (0 past nr). */
 static void ek_sd_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const int32_t *bias,
-                       int32_t zp, int8_t *wp, int32_t *fb) {
+                       int32_t zp, void *block, int32_t *fb) {
+  int8_t *wp = block;
   memset(wp, 0, kr * 8);
   memset(fb, 0, 8 * sizeof(int32_t));
   for (size_t j = 0; j < nr; ++j) {
@@ -113,12 +115,19 @@ EK_NEONDOT_INLINE void ek_sd_store(const int32x4_t a[2], const ek_requant4 q[2],
   }
 }
 
-/* Eight pixels' windows (kg groups of 16 bytes) against one 8-channel block; outputs of the
- * first mr pixels are stored at o, o + n, ... */
-EK_NEONDOT_INLINE void ek_sd_block(size_t kg, int8_t rows[EK_SD_MR][EK_SD_ROW], const int8_t *wp,
-                                   const int32_t *fb, const ek_requant4 q[2], size_t mr,
-                                   size_t nr, size_t n, int32x4_t out_zp, int32x4_t out_min,
-                                   int32x4_t out_max, int8_t *o) {
+/* Eight pixels' windows (kr / 16 groups of 16 bytes) against one 8-channel block; outputs of
+ * the first mr pixels are stored at o, o + n, ... */
+EK_NEONDOT_INLINE void ek_sd_block(size_t kr, const void *rows_v, const void *wp_v,
+                                   const int32_t *fb, const int32_t *mq, const int32_t *sq,
+                                   size_t mr, size_t nr, size_t n,
+                                   const ek_qs8_requant_params *p, int8_t *o) {
+  const int8_t(*rows)[EK_SD_ROW] = rows_v;
+  const int8_t *wp = wp_v;
+  const size_t kg = kr / 16;
+  const ek_requant4 q[2] = {ek_requant4_load(mq, sq), ek_requant4_load(mq + 4, sq + 4)};
+  const int32x4_t out_zp = vdupq_n_s32(p->output_zero_point);
+  const int32x4_t out_min = vdupq_n_s32(p->output_min);
+  const int32x4_t out_max = vdupq_n_s32(p->output_max);
   const int32x4_t b0 = vld1q_s32(fb), b1 = vld1q_s32(fb + 4);
   int32x4_t a0[2] = {b0, b1}, a1[2] = {b0, b1}, a2[2] = {b0, b1}, a3[2] = {b0, b1};
   int32x4_t a4[2] = {b0, b1}, a5[2] = {b0, b1}, a6[2] = {b0, b1}, a7[2] = {b0, b1};
@@ -132,7 +141,7 @@ EK_NEONDOT_INLINE void ek_sd_block(size_t kg, int8_t rows[EK_SD_MR][EK_SD_ROW], 
     EK_SD_STEP(2);
     EK_SD_STEP(3);
   }
-  const int32x4_t *acc[EK_SD_MR] = {a0, a1, a2, a3, a4, a5, a6, a7};
+  const int32x4_t *acc[EK_SCONV_MR] = {a0, a1, a2, a3, a4, a5, a6, a7};
   for (size_t m = 0; m < mr; ++m) {
     ek_sd_store(acc[m], q, nr, out_zp, out_min, out_max, o + m * n);
   }
@@ -145,53 +154,14 @@ EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
   const size_t n = (size_t)s->out_c, kr = (k + 15) / 16 * 16, blocks = (n + 7) / 8;
   if (k > EK_CONV_SC_MAX_K || blocks * kr * 8 > EK_SD_MAX_W ||
-      blocks > EK_SD_MAX_BLOCKS) {
+      blocks > EK_SCONV_MAX_BLOCKS) {
     ek_qs8_conv2d_minmax_4x4c16__neondot(s, p, input, weights, bias, output);
     return;
   }
   int8_t wp[EK_SD_MAX_W] __attribute__((aligned(16)));
-  int32_t fb[EK_SD_MAX_BLOCKS * 8], mq[EK_SD_MAX_BLOCKS * 8], sq[EK_SD_MAX_BLOCKS * 8];
-  memset(mq, 0, blocks * 8 * sizeof(int32_t));
-  memset(sq, 0, blocks * 8 * sizeof(int32_t));
-  memcpy(mq, p->multiplier, n * sizeof(int32_t));
-  memcpy(sq, p->shift, n * sizeof(int32_t));
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
-    ek_sd_pack(k, kr, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL,
-               p->input_zero_point, wp + b * kr * 8, fb + b * 8);
-  }
-  const int8_t zp = (int8_t)p->input_zero_point;
-  const int32x4_t out_zp = vdupq_n_s32(p->output_zero_point);
-  const int32x4_t out_min = vdupq_n_s32(p->output_min);
-  const int32x4_t out_max = vdupq_n_s32(p->output_max);
-  /* Rows past a short last tile's pixels keep earlier windows (or zeros): they are
-   * multiplied but never stored. */
-  int8_t rows[EK_SD_MR][EK_SD_ROW] __attribute__((aligned(16)));
-  memset(rows, 0, sizeof(rows));
-  const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
-  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
-  for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
-    const int8_t *image = input + bi * image_bytes;
-    int8_t *out_image = output + bi * pixels * n;
-    int32_t oy = 0, ox = 0;
-    for (size_t p0 = 0; p0 < pixels; p0 += EK_SD_MR) {
-      const size_t mr = pixels - p0 < EK_SD_MR ? pixels - p0 : EK_SD_MR;
-      for (size_t i = 0; i < mr; ++i) {
-        ek_sd_row(s, image, oy, ox, zp, rows[i]);
-        if (++ox == s->out_w) {
-          ox = 0;
-          ++oy;
-        }
-      }
-      for (size_t b = 0; b < blocks; ++b) {
-        const size_t c0 = b * 8, nr = n - c0 < 8 ? n - c0 : 8;
-        const ek_requant4 q[2] = {ek_requant4_load(mq + c0, sq + c0),
-                                  ek_requant4_load(mq + c0 + 4, sq + c0 + 4)};
-        ek_sd_block(kr / 16, rows, wp + b * kr * 8, fb + c0, q, mr, nr, n, out_zp, out_min,
-                    out_max, out_image + p0 * n + c0);
-      }
-    }
-  }
+  int8_t rows[EK_SCONV_MR][EK_SD_ROW] __attribute__((aligned(16)));
+  ek_sconv_drive(s, p, input, weights, bias, output, kr, wp, kr * 8, rows, sizeof(rows[0]),
+                 ek_sd_pack, ek_sd_row, ek_sd_block);
 }
 
 #endif

@@ -49,7 +49,7 @@ public enum KernelStack {
         "ek_qs8_conv2d_minmax_2x4c16__neon": 35072,
         "ek_qs8_conv2d_minmax_4x4c16__neondot": 35008,
         "ek_qs8_conv2d_minmax_4x8c16__neoni8mm": 35584,
-        "ek_qs8_conv2d_minmax_8x8__neon": 61216,
+        "ek_qs8_conv2d_minmax_8x8__neon": 61200,
         "ek_qs8_conv2d_minmax_8x8c4__neondot": 59920,
         "ek_qs8_dw_border": 0,
         "ek_qs8_dw_fold": 0,
