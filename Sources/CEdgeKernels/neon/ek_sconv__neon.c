@@ -21,7 +21,7 @@
 #include "ek_conv_simd.h"
 
 #if defined(__aarch64__)
-#include "ek_requant_neon.h"
+#include "ek_sconv_neon.h"
 #include "../common/ek_sconv_driver.h"
 
 /* Window entries: K rounded up to 8, plus 8 of slack for the widening stores. */
@@ -104,21 +104,6 @@ static void ek_sn_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const in
     a7[1] = vmlal_high_laneq_s16(a7[1], wv, x7, L);                     \
   } while (0)
 
-/* Requantizes one pixel's eight channels and stores the first nr at o. */
-EK_NEON_INLINE void ek_sn_store(const int32x4_t a[2], const ek_requant4 q[2], size_t nr,
-                                int32x4_t out_zp, int32x4_t out_min, int32x4_t out_max,
-                                int8_t *o) {
-  const int8x8_t y = ek_requant_pack8(ek_requant4_apply(a[0], &q[0], out_zp, out_min, out_max),
-                                      ek_requant4_apply(a[1], &q[1], out_zp, out_min, out_max));
-  if (nr == 8) {
-    vst1_s8(o, y);
-  } else {
-    int8_t tmp[8];
-    vst1_s8(tmp, y);
-    memcpy(o, tmp, nr);
-  }
-}
-
 /* Eight pixels' windows (kr / 8 groups of 8 entries) against one 8-channel block; outputs
  * of the first mr pixels are stored at o, o + n, ... */
 EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, const void *wp_v,
@@ -128,10 +113,7 @@ EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, const void *wp_v,
   const int16_t(*rows)[EK_SN_ROW] = rows_v;
   const int16_t *wp = wp_v;
   const size_t kg = kr / 8;
-  const ek_requant4 q[2] = {ek_requant4_load(mq, sq), ek_requant4_load(mq + 4, sq + 4)};
-  const int32x4_t out_zp = vdupq_n_s32(p->output_zero_point);
-  const int32x4_t out_min = vdupq_n_s32(p->output_min);
-  const int32x4_t out_max = vdupq_n_s32(p->output_max);
+  const ek_sconv_requant8 r = ek_sconv_requant8_load(mq, sq, p);
   const int32x4_t b0 = vld1q_s32(fb), b1 = vld1q_s32(fb + 4);
   int32x4_t a0[2] = {b0, b1}, a1[2] = {b0, b1}, a2[2] = {b0, b1}, a3[2] = {b0, b1};
   int32x4_t a4[2] = {b0, b1}, a5[2] = {b0, b1}, a6[2] = {b0, b1}, a7[2] = {b0, b1};
@@ -151,7 +133,7 @@ EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, const void *wp_v,
   }
   const int32x4_t *acc[EK_SCONV_MR] = {a0, a1, a2, a3, a4, a5, a6, a7};
   for (size_t m = 0; m < mr; ++m) {
-    ek_sn_store(acc[m], q, nr, out_zp, out_min, out_max, o + m * n);
+    ek_sconv_store8(acc[m], &r, nr, o + m * n);
   }
 }
 
