@@ -58,10 +58,19 @@ EK_AVX2_INLINE void ek_qs8_dw_weight_pair(const int8_t *weights, size_t c, size_
   w[1] = _mm256_unpackhi_epi16(w0, w1);
 }
 
+/* Per-channel values of channels 0-15 (v[0]: 0-7, v[1]: 8-15) in the lanes of accumulator
+ * `half`: channels 0-3, 8-11 (half 0) and 4-7, 12-15 (half 1); with two pixels, channels
+ * 0-3 of both pixels (half 0) and 4-7 of both (half 1). */
+EK_AVX2_INLINE __m256i ek_qs8_dw_lanes(const __m256i v[2], const int half, const int two_pixels) {
+  if (two_pixels) {
+    return half ? _mm256_permute2x128_si256(v[0], v[0], 0x11) : _mm256_permute2x128_si256(v[0], v[0], 0x00);
+  }
+  return half ? _mm256_permute2x128_si256(v[0], v[1], 0x31) : _mm256_permute2x128_si256(v[0], v[1], 0x20);
+}
+
 EK_AVX2_INLINE void ek_qs8_dw_block_init(ek_qs8_dw_block *k, const ek_qs8_requant_params *p,
                                          const int8_t *weights, const int32_t *bias, size_t c,
                                          size_t c0, size_t cn, int taps, const int two_pixels) {
-  int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
   /* Per-channel weight sums over the taps, 16 channels per step (the last block over-reads
    * the weights by less than 16 bytes into lanes past cn, which are never stored). */
   __m256i sum_lo = _mm256_setzero_si256(), sum_hi = _mm256_setzero_si256();
@@ -70,27 +79,35 @@ EK_AVX2_INLINE void ek_qs8_dw_block_init(ek_qs8_dw_block *k, const ek_qs8_requan
     sum_lo = _mm256_add_epi32(sum_lo, _mm256_cvtepi8_epi32(w));
     sum_hi = _mm256_add_epi32(sum_hi, _mm256_cvtepi8_epi32(_mm_unpackhi_epi64(w, w)));
   }
-  if (bias != NULL) memcpy(b, bias + c0, cn * sizeof(int32_t));
-  memcpy(m, p->multiplier + c0, cn * sizeof(int32_t));
-  memcpy(sft, p->shift + c0, cn * sizeof(int32_t));
-  const __m256i zp = _mm256_set1_epi32(p->input_zero_point);
-  _mm256_storeu_si256((__m256i *)b, _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)b),
-                                                     _mm256_mullo_epi32(zp, sum_lo)));
-  _mm256_storeu_si256((__m256i *)(b + 8), _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(b + 8)),
-                                                           _mm256_mullo_epi32(zp, sum_hi)));
-  /* Lanes of the two accumulators: channels 0-3, 8-11 and 4-7, 12-15; with two pixels,
-   * channels 0-3 of both pixels and 4-7 of both. */
-  int32_t pb[16], pm[16], ps[16];
-  for (int i = 0; i < 16; ++i) {
-    const int ch = (i & 3) + (i >> 3) * 4 + (two_pixels ? 0 : ((i >> 2) & 1) * 8);
-    pb[i] = b[ch];
-    pm[i] = m[ch];
-    ps[i] = sft[ch];
+  /* Bias, multipliers and shifts of channels [c0, c0 + 16): read exactly (the arrays end at
+   * the last channel), zero past cn. */
+  __m256i b[2], m[2], sft[2];
+  if (cn == 16) {
+    for (int h = 0; h < 2; ++h) {
+      b[h] = bias != NULL ? _mm256_loadu_si256((const __m256i *)(bias + c0 + 8 * h)) : _mm256_setzero_si256();
+      m[h] = _mm256_loadu_si256((const __m256i *)(p->multiplier + c0 + 8 * h));
+      sft[h] = _mm256_loadu_si256((const __m256i *)(p->shift + c0 + 8 * h));
+    }
+  } else {
+    int32_t bb[16] = {0}, mm[16] = {0}, ss[16] = {0};
+    if (bias != NULL) memcpy(bb, bias + c0, cn * sizeof(int32_t));
+    memcpy(mm, p->multiplier + c0, cn * sizeof(int32_t));
+    memcpy(ss, p->shift + c0, cn * sizeof(int32_t));
+    for (int h = 0; h < 2; ++h) {
+      b[h] = _mm256_loadu_si256((const __m256i *)(bb + 8 * h));
+      m[h] = _mm256_loadu_si256((const __m256i *)(mm + 8 * h));
+      sft[h] = _mm256_loadu_si256((const __m256i *)(ss + 8 * h));
+    }
   }
-  k->bias[0] = _mm256_loadu_si256((const __m256i *)pb);
-  k->bias[1] = _mm256_loadu_si256((const __m256i *)(pb + 8));
-  k->q[0] = ek_requant8x_load(pm, ps, p->output_zero_point);
-  k->q[1] = ek_requant8x_load(pm + 8, ps + 8, p->output_zero_point);
+  const __m256i zp = _mm256_set1_epi32(p->input_zero_point);
+  b[0] = _mm256_sub_epi32(b[0], _mm256_mullo_epi32(zp, sum_lo));
+  b[1] = _mm256_sub_epi32(b[1], _mm256_mullo_epi32(zp, sum_hi));
+  k->bias[0] = ek_qs8_dw_lanes(b, 0, two_pixels);
+  k->bias[1] = ek_qs8_dw_lanes(b, 1, two_pixels);
+  k->q[0] = ek_requant8x_make(ek_qs8_dw_lanes(m, 0, two_pixels), ek_qs8_dw_lanes(sft, 0, two_pixels),
+                              p->output_zero_point);
+  k->q[1] = ek_requant8x_make(ek_qs8_dw_lanes(m, 1, two_pixels), ek_qs8_dw_lanes(sft, 1, two_pixels),
+                              p->output_zero_point);
   k->out_min = _mm256_set1_epi8((char)p->output_min);
   k->out_max = _mm256_set1_epi8((char)p->output_max);
   for (int t = 0; t < taps && t < 2 * EK_DW_MAX_PAIRS; t += 2) {

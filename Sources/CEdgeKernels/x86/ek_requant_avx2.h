@@ -72,31 +72,29 @@ typedef struct ek_requant8x {
   __m256i offset;                     /* output_zero_point - 2^(31 - right), modulo 2^32 */
 } ek_requant8x;
 
-/* Shifts of at least -31 (ek_quantize_multiplier's range, as ek_rdivpot needs). */
-EK_AVX2_INLINE ek_requant8x ek_requant8x_load(const int32_t *multiplier, const int32_t *shift,
+/* From eight multipliers and shifts (shifts of at least -31: ek_quantize_multiplier's range,
+ * as ek_rdivpot needs). */
+EK_AVX2_INLINE ek_requant8x ek_requant8x_make(__m256i multiplier, __m256i shift,
                                               int32_t output_zero_point) {
-  int64_t pos[2][4], neg[2][4], cnt[2][4];
-  int32_t left[8], offset[8], modd[8];
-  for (int j = 0; j < 8; ++j) {
-    const int32_t s = shift[j];
-    const int r = s > 0 ? 0 : -s;
-    const int64_t base = (INT64_C(1) << 62) + (INT64_C(1) << 30);
-    pos[j & 1][j >> 1] = base + (r > 0 ? INT64_C(1) << (30 + r) : 0);
-    neg[j & 1][j >> 1] = pos[j & 1][j >> 1] - (r > 0 ? INT64_C(1) << 31 : 0);
-    cnt[j & 1][j >> 1] = 31 + r;
-    left[j] = s > 0 ? s : 0;
-    offset[j] = (int32_t)((uint32_t)output_zero_point - (UINT32_C(1) << (31 - r)));
-    modd[j] = multiplier[j | 1];
-  }
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero);
   ek_requant8x q;
-  q.multiplier = _mm256_loadu_si256((const __m256i *)multiplier);
-  q.multiplier_odd = _mm256_loadu_si256((const __m256i *)modd);
-  q.left = _mm256_loadu_si256((const __m256i *)left);
-  q.offset = _mm256_loadu_si256((const __m256i *)offset);
+  q.multiplier = multiplier;
+  q.multiplier_odd = _mm256_shuffle_epi32(multiplier, 0xF5);
+  q.left = _mm256_max_epi32(shift, zero);
+  q.offset = _mm256_sub_epi32(_mm256_set1_epi32(output_zero_point),
+                              _mm256_sllv_epi32(_mm256_set1_epi32(1),
+                                                _mm256_sub_epi32(_mm256_set1_epi32(31), right)));
+  /* right of the even and odd lanes as 64-bit lanes (right >= 0). */
+  const __m256i r64[2] = {_mm256_blend_epi32(right, zero, 0xAA), _mm256_srli_epi64(right, 32)};
+  const __m256i base = _mm256_set1_epi64x((INT64_C(1) << 62) + (INT64_C(1) << 30));
   for (int h = 0; h < 2; ++h) {
-    q.round_pos[h] = _mm256_loadu_si256((const __m256i *)pos[h]);
-    q.round_neg[h] = _mm256_loadu_si256((const __m256i *)neg[h]);
-    q.shift[h] = _mm256_loadu_si256((const __m256i *)cnt[h]);
+    const __m256i some = _mm256_cmpgt_epi64(r64[h], zero);
+    const __m256i half = _mm256_and_si256(
+        some, _mm256_sllv_epi64(_mm256_set1_epi64x(1), _mm256_add_epi64(r64[h], _mm256_set1_epi64x(30))));
+    q.round_pos[h] = _mm256_add_epi64(base, half);
+    q.round_neg[h] = _mm256_sub_epi64(q.round_pos[h], _mm256_and_si256(some, _mm256_set1_epi64x(INT64_C(1) << 31)));
+    q.shift[h] = _mm256_add_epi64(r64[h], _mm256_set1_epi64x(31));
   }
   return q;
 }
