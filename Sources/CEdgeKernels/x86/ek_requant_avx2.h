@@ -38,8 +38,10 @@ EK_AVX2_INLINE __m256i ek_requant8_apply(__m256i x, const ek_requant8 *q, __m256
   x = _mm256_sllv_epi32(x, q->left); /* ek_shl: wraps */
   const __m256i half = _mm256_set1_epi64x(INT64_C(1) << 30);
   const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, q->multiplier), half);
+  /* Odd lanes moved to even positions by vpshufd (a 64-bit shift lets the compiler rewrite
+   * the signed multiply into an unsigned one plus corrections). */
   const __m256i odd = _mm256_add_epi64(
-      _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q->multiplier, 32)), half);
+      _mm256_mul_epi32(_mm256_shuffle_epi32(x, 0xF5), _mm256_shuffle_epi32(q->multiplier, 0xF5)), half);
   /* Bits 31..62 of each product: low dwords of even >> 31, high dwords of odd << 1. */
   const __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
   /* ek_rdivpot: shift right, then add one where the remainder passes the threshold. */
