@@ -14,6 +14,7 @@ public struct KernelTable {
     public typealias F32FC = @convention(c) (UnsafePointer<ek_fc_shape>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Float, Float) -> Void
     public typealias QS8Add = @convention(c) (UnsafePointer<ek_binary_shape>?, UnsafePointer<ek_qs8_add_params>?, UnsafePointer<Int8>?, UnsafePointer<Int8>?, UnsafeMutablePointer<Int8>?) -> Void
     public typealias F32Pool = @convention(c) (UnsafePointer<ek_pool2d_shape>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Float, Float) -> Void
+    public typealias QS8Pool = @convention(c) (UnsafePointer<ek_pool2d_shape>?, UnsafePointer<Int8>?, UnsafeMutablePointer<Int8>?, Int32, Int32) -> Void
     public typealias F32Mean = @convention(c) (UnsafePointer<ek_mean_shape>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
     public typealias QS8FC = @convention(c) (UnsafePointer<ek_fc_shape>?, UnsafePointer<ek_qs8_fc_params>?, UnsafePointer<Int8>?, UnsafePointer<Int8>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>?) -> Void
 
@@ -35,6 +36,8 @@ public struct KernelTable {
     public var qs8Add = Entry<QS8Add>(function: ek_qs8_add_minmax_x1__ref, name: "ek_qs8_add_minmax_x1__ref")
     /// float32 MaxPool2D (ek_pool.h).
     public var f32MaxPool2D = Entry<F32Pool>(function: ek_f32_maxpool2d_minmax_1x1__ref, name: "ek_f32_maxpool2d_minmax_1x1__ref")
+    /// int8 AveragePool2D (ek_pool.h).
+    public var qs8AveragePool2D = Entry<QS8Pool>(function: ek_qs8_avgpool2d_minmax_1x1__ref, name: "ek_qs8_avgpool2d_minmax_1x1__ref")
     /// float32 Mean over the spatial axes (ek_pool.h).
     public var f32Mean = Entry<F32Mean>(function: ek_f32_mean_hw_x1__ref, name: "ek_f32_mean_hw_x1__ref")
     /// int8 Conv2D over weights packed at pack time (layout 2, `ek_pconv.h`); every level can
@@ -140,6 +143,7 @@ public struct KernelTable {
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__avx2, name: "ek_f32_dwconv2d_minmax_1x16__avx2")
         t.qs8Add = Entry(function: ek_qs8_add_minmax_x8__avx2, name: "ek_qs8_add_minmax_x8__avx2")
         t.f32MaxPool2D = Entry(function: ek_f32_maxpool2d_minmax_1x8__avx2, name: "ek_f32_maxpool2d_minmax_1x8__avx2")
+        t.qs8AveragePool2D = Entry(function: ek_qs8_avgpool2d_minmax_1x8__avx2, name: "ek_qs8_avgpool2d_minmax_1x8__avx2")
         t.f32Mean = Entry(function: ek_f32_mean_hw_x8__avx2, name: "ek_f32_mean_hw_x8__avx2")
         t.sparse = .avx2
         return t

@@ -30,6 +30,7 @@ final class TFLiteGoldenTests: XCTestCase {
     func testAveragePool2D() { checkCases(of: .averagePool2D) }
     func testMaxPool2D() { checkCases(of: .maxPool2D) }
     func testMean() { checkCases(of: .mean) }
+    func testAveragePool2DWithThisMachinesKernels() { checkCases(of: .averagePool2D, kernels: .forThisMachine()) }
     func testMaxPool2DWithThisMachinesKernels() { checkCases(of: .maxPool2D, kernels: .forThisMachine()) }
     func testMeanWithThisMachinesKernels() { checkCases(of: .mean, kernels: .forThisMachine()) }
     func testReshape() { checkCases(of: .reshape) }

@@ -35,6 +35,14 @@ void ek_f32_maxpool2d_minmax_1x1__ref(const ek_pool2d_shape *shape, const float 
 void ek_qs8_maxpool2d_minmax_1x1__ref(const ek_pool2d_shape *shape, const int8_t *input,
                                       int8_t *output, int32_t output_min, int32_t output_max);
 
+/* SIMD int8 AveragePool2D: same signature and contract as ek_qs8_avgpool2d_minmax_1x1__ref,
+ * bit-exact with it. 8 channels per AVX2 vector, the channel tail scalar; reads only taps
+ * inside the input, no over-read. Call only when ek_cpu_features() has EK_CPU_LEVEL_AVX2. */
+#if defined(__x86_64__)
+void ek_qs8_avgpool2d_minmax_1x8__avx2(const ek_pool2d_shape *shape, const int8_t *input,
+                                       int8_t *output, int32_t output_min, int32_t output_max);
+#endif
+
 /* SIMD f32 MaxPool2D: same signature and contract as the __ref twin, bit-exact with it (a
  * maximum selects one of its inputs; NaN taps and the clamp follow the reference). Channels
  * in vector lanes (8 AVX2, 4 NEON), the channel tail scalar; reads only taps inside the input,

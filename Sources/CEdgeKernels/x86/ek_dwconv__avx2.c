@@ -13,10 +13,11 @@
  * both products into int32 exactly, against weights interleaved the same way once per block.
  * The interleave works within 128-bit lanes, so one accumulator holds channels 0-3 and 8-11
  * and the other 4-7 and 12-15; bias and requantization constants are permuted to match, and
- * vpackssdw of the two restores channel order. The output zero point and clamp apply after
- * the saturating packs (int16 add, then int8 min/max), which equals clamping in int32 since
- * the clamp range lies within int8. Pixels whose window lies inside the input skip the
- * bounds tests (kh, kw, strides are constants in the fast instances). The last block
+ * vpackssdw of the two restores channel order. The requantization (ek_requant8x_apply)
+ * includes the output zero point; the clamp applies after the saturating packs (int8
+ * min/max), which equals clamping in int32 since the clamp range lies within int8. Pixels
+ * whose window lies inside the input run an instance without bounds tests (kh, kw, strides
+ * are constants in the fast instances); border pixels test every tap. The last block
  * over-reads inputs and weights by less than 16 bytes (within EK_EXTRA_BYTES) and stores
  * only its valid channels. */
 #define EK_DW_MAX_PAIRS 13
@@ -30,8 +31,8 @@
  * lanes, one output pixel per lane. */
 typedef struct ek_qs8_dw_block {
   __m256i bias[2];
-  ek_requant8 q[2];
-  __m256i out_zp, out_min, out_max;
+  ek_requant8x q[2];
+  __m256i out_min, out_max;
   __m256i w[EK_DW_MAX_PAIRS][2];
 } ek_qs8_dw_block;
 
@@ -57,10 +58,19 @@ EK_AVX2_INLINE void ek_qs8_dw_weight_pair(const int8_t *weights, size_t c, size_
   w[1] = _mm256_unpackhi_epi16(w0, w1);
 }
 
+/* Per-channel values of channels 0-15 (v[0]: 0-7, v[1]: 8-15) in the lanes of accumulator
+ * `half`: channels 0-3, 8-11 (half 0) and 4-7, 12-15 (half 1); with two pixels, channels
+ * 0-3 of both pixels (half 0) and 4-7 of both (half 1). */
+EK_AVX2_INLINE __m256i ek_qs8_dw_lanes(const __m256i v[2], const int half, const int two_pixels) {
+  if (two_pixels) {
+    return half ? _mm256_permute2x128_si256(v[0], v[0], 0x11) : _mm256_permute2x128_si256(v[0], v[0], 0x00);
+  }
+  return half ? _mm256_permute2x128_si256(v[0], v[1], 0x31) : _mm256_permute2x128_si256(v[0], v[1], 0x20);
+}
+
 EK_AVX2_INLINE void ek_qs8_dw_block_init(ek_qs8_dw_block *k, const ek_qs8_requant_params *p,
                                          const int8_t *weights, const int32_t *bias, size_t c,
                                          size_t c0, size_t cn, int taps, const int two_pixels) {
-  int32_t b[16] = {0}, m[16] = {0}, sft[16] = {0};
   /* Per-channel weight sums over the taps, 16 channels per step (the last block over-reads
    * the weights by less than 16 bytes into lanes past cn, which are never stored). */
   __m256i sum_lo = _mm256_setzero_si256(), sum_hi = _mm256_setzero_si256();
@@ -69,30 +79,35 @@ EK_AVX2_INLINE void ek_qs8_dw_block_init(ek_qs8_dw_block *k, const ek_qs8_requan
     sum_lo = _mm256_add_epi32(sum_lo, _mm256_cvtepi8_epi32(w));
     sum_hi = _mm256_add_epi32(sum_hi, _mm256_cvtepi8_epi32(_mm_unpackhi_epi64(w, w)));
   }
-  for (size_t j = 0; j < cn; ++j) {
-    b[j] = bias != NULL ? bias[c0 + j] : 0;
-    m[j] = p->multiplier[c0 + j];
-    sft[j] = p->shift[c0 + j];
+  /* Bias, multipliers and shifts of channels [c0, c0 + 16): read exactly (the arrays end at
+   * the last channel), zero past cn. */
+  __m256i b[2], m[2], sft[2];
+  if (cn == 16) {
+    for (int h = 0; h < 2; ++h) {
+      b[h] = bias != NULL ? _mm256_loadu_si256((const __m256i *)(bias + c0 + 8 * h)) : _mm256_setzero_si256();
+      m[h] = _mm256_loadu_si256((const __m256i *)(p->multiplier + c0 + 8 * h));
+      sft[h] = _mm256_loadu_si256((const __m256i *)(p->shift + c0 + 8 * h));
+    }
+  } else {
+    int32_t bb[16] = {0}, mm[16] = {0}, ss[16] = {0};
+    if (bias != NULL) memcpy(bb, bias + c0, cn * sizeof(int32_t));
+    memcpy(mm, p->multiplier + c0, cn * sizeof(int32_t));
+    memcpy(ss, p->shift + c0, cn * sizeof(int32_t));
+    for (int h = 0; h < 2; ++h) {
+      b[h] = _mm256_loadu_si256((const __m256i *)(bb + 8 * h));
+      m[h] = _mm256_loadu_si256((const __m256i *)(mm + 8 * h));
+      sft[h] = _mm256_loadu_si256((const __m256i *)(ss + 8 * h));
+    }
   }
   const __m256i zp = _mm256_set1_epi32(p->input_zero_point);
-  _mm256_storeu_si256((__m256i *)b, _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)b),
-                                                     _mm256_mullo_epi32(zp, sum_lo)));
-  _mm256_storeu_si256((__m256i *)(b + 8), _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(b + 8)),
-                                                           _mm256_mullo_epi32(zp, sum_hi)));
-  /* Lanes of the two accumulators: channels 0-3, 8-11 and 4-7, 12-15; with two pixels,
-   * channels 0-3 of both pixels and 4-7 of both. */
-  int32_t pb[16], pm[16], ps[16];
-  for (int i = 0; i < 16; ++i) {
-    const int ch = (i & 3) + (i >> 3) * 4 + (two_pixels ? 0 : ((i >> 2) & 1) * 8);
-    pb[i] = b[ch];
-    pm[i] = m[ch];
-    ps[i] = sft[ch];
-  }
-  k->bias[0] = _mm256_loadu_si256((const __m256i *)pb);
-  k->bias[1] = _mm256_loadu_si256((const __m256i *)(pb + 8));
-  k->q[0] = ek_requant8_load(pm, ps);
-  k->q[1] = ek_requant8_load(pm + 8, ps + 8);
-  k->out_zp = _mm256_set1_epi16((short)p->output_zero_point);
+  b[0] = _mm256_sub_epi32(b[0], _mm256_mullo_epi32(zp, sum_lo));
+  b[1] = _mm256_sub_epi32(b[1], _mm256_mullo_epi32(zp, sum_hi));
+  k->bias[0] = ek_qs8_dw_lanes(b, 0, two_pixels);
+  k->bias[1] = ek_qs8_dw_lanes(b, 1, two_pixels);
+  k->q[0] = ek_requant8x_make(ek_qs8_dw_lanes(m, 0, two_pixels), ek_qs8_dw_lanes(sft, 0, two_pixels),
+                              p->output_zero_point);
+  k->q[1] = ek_requant8x_make(ek_qs8_dw_lanes(m, 1, two_pixels), ek_qs8_dw_lanes(sft, 1, two_pixels),
+                              p->output_zero_point);
   k->out_min = _mm256_set1_epi8((char)p->output_min);
   k->out_max = _mm256_set1_epi8((char)p->output_max);
   for (int t = 0; t < taps && t < 2 * EK_DW_MAX_PAIRS; t += 2) {
@@ -120,11 +135,9 @@ EK_AVX2_INLINE void ek_qs8_dw_pair_step(const ek_qs8_dw_block *k, const int8_t *
  * first eight outputs (channels 0-7, or pixel A), bytes 0-7 of the high lane the next eight
  * (channels 8-15, or pixel B). */
 EK_AVX2_INLINE __m256i ek_qs8_dw_requant(const ek_qs8_dw_block *k, const __m256i acc[2]) {
-  const __m256i zero = _mm256_setzero_si256();
-  const __m256i lo = _mm256_set1_epi32(INT32_MIN), hi = _mm256_set1_epi32(INT32_MAX);
-  const __m256i y0 = ek_requant8_apply(acc[0], &k->q[0], zero, lo, hi);
-  const __m256i y1 = ek_requant8_apply(acc[1], &k->q[1], zero, lo, hi);
-  const __m256i w16 = _mm256_adds_epi16(_mm256_packs_epi32(y0, y1), k->out_zp);
+  const __m256i y0 = ek_requant8x_apply(acc[0], &k->q[0]);
+  const __m256i y1 = ek_requant8x_apply(acc[1], &k->q[1]);
+  const __m256i w16 = _mm256_packs_epi32(y0, y1);
   const __m256i b8 = _mm256_packs_epi16(w16, w16);
   return _mm256_min_epi8(_mm256_max_epi8(b8, k->out_min), k->out_max);
 }
@@ -133,7 +146,7 @@ EK_AVX2_INLINE __m256i ek_qs8_dw_requant(const ek_qs8_dw_block *k, const __m256i
  * (tested only when check is set). */
 EK_AVX2_INLINE __m256i ek_qs8_dw_x(const int8_t *image, size_t in_w, size_t c, size_t c0,
                                    int32_t iy, int32_t ix, int32_t in_h, int32_t in_w_i,
-                                   int check, __m256i zp) {
+                                   const int check, __m256i zp) {
   if (check && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w_i)) return zp;
   const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
   return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x));
@@ -142,10 +155,49 @@ EK_AVX2_INLINE __m256i ek_qs8_dw_x(const int8_t *image, size_t in_w, size_t c, s
 /* The same for an 8-channel block: eight int16. */
 EK_AVX2_INLINE __m128i ek_qs8_dw_x8(const int8_t *image, size_t in_w, size_t c, size_t c0,
                                     int32_t iy, int32_t ix, int32_t in_h, int32_t in_w_i,
-                                    int check, __m128i zp) {
+                                    const int check, __m128i zp) {
   if (check && (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w_i)) return zp;
   const int8_t *x = image + ((size_t)iy * in_w + (size_t)ix) * c + c0;
   return _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)x));
+}
+
+/* Two output pixels of an 8-channel block (see ek_qs8_dw_image8), windows at (iy_a, ix_a)
+ * and (iy_b, ix_b). mode 0: B's taps lie 8 bytes after A's inside the input, one load widens
+ * both; 1: both windows inside the input; 2: border pixels, every tap tested. */
+EK_AVX2_INLINE void ek_qs8_dw_sums8(const ek_qs8_dw_block *k, const int8_t *image,
+                                    const int8_t *weights, size_t in_w, size_t c, size_t c0,
+                                    int32_t iy_a, int32_t ix_a, int32_t iy_b, int32_t ix_b,
+                                    int32_t in_h, int32_t in_wi, const int kh, const int kw,
+                                    const int dh, const int dw, const int mode, __m128i zp,
+                                    __m256i acc[2]) {
+  const int taps = kh * kw;
+  acc[0] = k->bias[0];
+  acc[1] = k->bias[1];
+  const int8_t *x_ab = image + ((size_t)iy_a * in_w + (size_t)ix_a) * c;
+  int ky = 0, kx = 0;
+  EK_DW_UNROLL
+  for (int t = 0; t < taps; t += 2) {
+    __m256i xv[2];
+    for (int u = 0; u < 2; ++u) {
+      if (t + u >= taps) {
+        xv[u] = _mm256_setzero_si256();
+      } else if (mode == 0) {
+        const int8_t *x = x_ab + ((size_t)(ky * dh) * in_w + (size_t)(kx * dw)) * c;
+        xv[u] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x));
+      } else {
+        const __m128i a = ek_qs8_dw_x8(image, in_w, c, c0, iy_a + ky * dh, ix_a + kx * dw,
+                                       in_h, in_wi, mode == 2, zp);
+        const __m128i b = ek_qs8_dw_x8(image, in_w, c, c0, iy_b + ky * dh, ix_b + kx * dw,
+                                       in_h, in_wi, mode == 2, zp);
+        xv[u] = _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1);
+      }
+      if (++kx == kw) {
+        kx = 0;
+        ++ky;
+      }
+    }
+    ek_qs8_dw_pair_step(k, weights, c, c0, t, taps, 1, xv[0], xv[1], acc);
+  }
 }
 
 /* A last block of 1..8 channels (all of a layer with c <= 8): two output pixels share one
@@ -180,34 +232,16 @@ EK_AVX2_INLINE void ek_qs8_dw_image8(const ek_conv2d_shape *s, const ek_qs8_requ
     const int inside = iy_a >= 0 && iy_a + (kh - 1) * dh < in_h && ix_a >= 0 &&
                        ix_a + (kw - 1) * dw < in_wi && iy_b >= 0 &&
                        iy_b + (kh - 1) * dh < in_h && ix_b >= 0 && ix_b + (kw - 1) * dw < in_wi;
-    __m256i acc[2] = {k.bias[0], k.bias[1]};
-    /* B's taps 8 bytes after A's: one load widens both. */
-    const int8_t *x_ab = adjacent && inside && has_b && oy_b == oy
-                             ? image + ((size_t)iy_a * in_w + (size_t)ix_a) * c
-                             : NULL;
-    int ky = 0, kx = 0;
-    EK_DW_UNROLL
-    for (int t = 0; t < taps; t += 2) {
-      __m256i xv[2];
-      for (int u = 0; u < 2; ++u) {
-        if (t + u >= taps) {
-          xv[u] = _mm256_setzero_si256();
-        } else if (x_ab != NULL) {
-          const int8_t *x = x_ab + ((size_t)(ky * dh) * in_w + (size_t)(kx * dw)) * c;
-          xv[u] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x));
-        } else {
-          const __m128i a = ek_qs8_dw_x8(image, in_w, c, c0, iy_a + ky * dh, ix_a + kx * dw,
-                                         in_h, in_wi, !inside, zp);
-          const __m128i b = ek_qs8_dw_x8(image, in_w, c, c0, iy_b + ky * dh, ix_b + kx * dw,
-                                         in_h, in_wi, !inside, zp);
-          xv[u] = _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1);
-        }
-        if (++kx == kw) {
-          kx = 0;
-          ++ky;
-        }
-      }
-      ek_qs8_dw_pair_step(&k, weights, c, c0, t, taps, 1, xv[0], xv[1], acc);
+    __m256i acc[2];
+    if (adjacent && inside && has_b && oy_b == oy) {
+      ek_qs8_dw_sums8(&k, image, weights, in_w, c, c0, iy_a, ix_a, iy_b, ix_b, in_h, in_wi, kh,
+                      kw, dh, dw, 0, zp, acc);
+    } else if (inside) {
+      ek_qs8_dw_sums8(&k, image, weights, in_w, c, c0, iy_a, ix_a, iy_b, ix_b, in_h, in_wi, kh,
+                      kw, dh, dw, 1, zp, acc);
+    } else {
+      ek_qs8_dw_sums8(&k, image, weights, in_w, c, c0, iy_a, ix_a, iy_b, ix_b, in_h, in_wi, kh,
+                      kw, dh, dw, 2, zp, acc);
     }
     const __m256i b8 = ek_qs8_dw_requant(&k, acc);
     const __m128i y_lo = _mm256_castsi256_si128(b8), y_hi = _mm256_extracti128_si256(b8, 1);
@@ -224,6 +258,37 @@ EK_AVX2_INLINE void ek_qs8_dw_image8(const ek_conv2d_shape *s, const ek_qs8_requ
     }
     oy = has_b ? (ox_b + 1 < out_w ? oy_b : oy_b + 1) : oy;
     ox = has_b ? (ox_b + 1 < out_w ? ox_b + 1 : 0) : ox;
+  }
+}
+
+/* Sums of one output pixel (window at iy0, ix0) over channels [c0, c0 + 16); check: test
+ * every tap against the input bounds (border pixels). Full tap pairs, then an odd last tap. */
+EK_AVX2_INLINE void ek_qs8_dw_sums(const ek_qs8_dw_block *k, const int8_t *image,
+                                   const int8_t *weights, size_t in_w, size_t c, size_t c0,
+                                   int32_t iy0, int32_t ix0, int32_t in_h, int32_t in_wi,
+                                   const int kh, const int kw, const int dh, const int dw,
+                                   const int check, __m256i zp, __m256i acc[2]) {
+  const int taps = kh * kw;
+  acc[0] = k->bias[0];
+  acc[1] = k->bias[1];
+  /* (ky, kx) of the next tap, stepped without a division (kw is not constant in the generic
+   * instance). */
+  int ky = 0, kx = 0, t = 0;
+  EK_DW_UNROLL
+  for (; t + 1 < taps; t += 2) {
+    __m256i xv[2];
+    for (int u = 0; u < 2; ++u) {
+      xv[u] = ek_qs8_dw_x(image, in_w, c, c0, iy0 + ky * dh, ix0 + kx * dw, in_h, in_wi, check, zp);
+      if (++kx == kw) {
+        kx = 0;
+        ++ky;
+      }
+    }
+    ek_qs8_dw_pair_step(k, weights, c, c0, t, taps, 0, xv[0], xv[1], acc);
+  }
+  if (t < taps) {
+    const __m256i x = ek_qs8_dw_x(image, in_w, c, c0, iy0 + ky * dh, ix0 + kx * dw, in_h, in_wi, check, zp);
+    ek_qs8_dw_pair_step(k, weights, c, c0, t, taps, 0, x, _mm256_setzero_si256(), acc);
   }
 }
 
@@ -248,24 +313,13 @@ EK_AVX2_INLINE void ek_qs8_dw_image(const ek_conv2d_shape *s, const ek_qs8_requa
       const int rows_inside = iy0 >= 0 && iy0 + (kh - 1) * dh < in_h;
       for (int32_t ox = 0; ox < s->out_w; ++ox) {
         const int32_t ix0 = ox * sw - s->pad_left;
-        __m256i acc[2] = {k.bias[0], k.bias[1]};
-        const int inside = rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi;
-        /* (ky, kx) of the next tap, stepped without a division (kw is not constant in the
-         * generic instance). */
-        int ky = 0, kx = 0;
-        EK_DW_UNROLL
-        for (int t = 0; t < taps; t += 2) {
-          __m256i xv[2];
-          for (int u = 0; u < 2; ++u) {
-            xv[u] = t + u >= taps ? _mm256_setzero_si256()
-                                  : ek_qs8_dw_x(image, in_w, c, c0, iy0 + ky * dh, ix0 + kx * dw,
-                                                in_h, in_wi, !inside, zp);
-            if (++kx == kw) {
-              kx = 0;
-              ++ky;
-            }
-          }
-          ek_qs8_dw_pair_step(&k, weights, c, c0, t, taps, 0, xv[0], xv[1], acc);
+        __m256i acc[2];
+        if (rows_inside && ix0 >= 0 && ix0 + (kw - 1) * dw < in_wi) {
+          ek_qs8_dw_sums(&k, image, weights, in_w, c, c0, iy0, ix0, in_h, in_wi, kh, kw, dh, dw,
+                         0, zp, acc);
+        } else {
+          ek_qs8_dw_sums(&k, image, weights, in_w, c, c0, iy0, ix0, in_h, in_wi, kh, kw, dh, dw,
+                         1, zp, acc);
         }
         const __m256i b8 = ek_qs8_dw_requant(&k, acc);
         const __m128i y = _mm_unpacklo_epi64(_mm256_castsi256_si128(b8), _mm256_extracti128_si256(b8, 1));

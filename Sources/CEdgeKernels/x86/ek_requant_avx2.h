@@ -38,8 +38,10 @@ EK_AVX2_INLINE __m256i ek_requant8_apply(__m256i x, const ek_requant8 *q, __m256
   x = _mm256_sllv_epi32(x, q->left); /* ek_shl: wraps */
   const __m256i half = _mm256_set1_epi64x(INT64_C(1) << 30);
   const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, q->multiplier), half);
+  /* Odd lanes moved to even positions by vpshufd (a 64-bit shift lets the compiler rewrite
+   * the signed multiply into an unsigned one plus corrections). */
   const __m256i odd = _mm256_add_epi64(
-      _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q->multiplier, 32)), half);
+      _mm256_mul_epi32(_mm256_shuffle_epi32(x, 0xF5), _mm256_shuffle_epi32(q->multiplier, 0xF5)), half);
   /* Bits 31..62 of each product: low dwords of even >> 31, high dwords of odd << 1. */
   const __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
   /* ek_rdivpot: shift right, then add one where the remainder passes the threshold. */
@@ -52,6 +54,67 @@ EK_AVX2_INLINE __m256i ek_requant8_apply(__m256i x, const ek_requant8 *q, __m256
                                _mm256_cmpgt_epi32(remainder, threshold));
   y = _mm256_add_epi32(y, out_zp);
   return _mm256_min_epi32(_mm256_max_epi32(y, out_min), out_max);
+}
+
+/* The same requantization with every per-lane constant precomputed, for kernels that keep
+ * one set over many pixels (depthwise channel blocks): mbqm(x) + output_zero_point before the
+ * clamp, in 13 operations. Both of ek_mbqm's roundings happen in one 64-bit floor division:
+ * with p = (x << left) * multiplier, high = floor((p + 2^30) / 2^31) and right > 0,
+ * ek_rdivpot(high, right) = floor((high + 2^(right-1) - [high < 0]) / 2^right), and nested
+ * floors of integers merge: floor((floor(a / 2^31) + c) / 2^right) =
+ * floor((a + c * 2^31) / 2^(31 + right)). [high < 0] may be replaced by [p < 0]: they differ
+ * only where high = 0, and there both give 0. Adding 2^62 (a multiple of 2^(31 + right))
+ * keeps the sum within [2^30, 2^64) (|p| < 2^62), so a logical 64-bit shift divides it, and
+ * the quotient's low 32 bits minus 2^(31 - right) are the result modulo 2^32 (which fits
+ * int32). The odd lanes' quotients move to the high 32 bits of their 64-bit lanes. */
+typedef struct ek_requant8x {
+  __m256i multiplier, multiplier_odd, left;
+  __m256i round_pos[2], round_neg[2]; /* even and odd lanes' 64-bit addends by sign of p */
+  __m256i shift[2];                   /* 64-bit shift counts 31 + right, even and odd lanes */
+  __m256i offset;                     /* output_zero_point - 2^(31 - right), modulo 2^32 */
+} ek_requant8x;
+
+/* From eight multipliers and shifts (shifts of at least -31: ek_quantize_multiplier's range,
+ * as ek_rdivpot needs). */
+EK_AVX2_INLINE ek_requant8x ek_requant8x_make(__m256i multiplier, __m256i shift,
+                                              int32_t output_zero_point) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero);
+  ek_requant8x q;
+  q.multiplier = multiplier;
+  q.multiplier_odd = _mm256_shuffle_epi32(multiplier, 0xF5);
+  q.left = _mm256_max_epi32(shift, zero);
+  q.offset = _mm256_sub_epi32(_mm256_set1_epi32(output_zero_point),
+                              _mm256_sllv_epi32(_mm256_set1_epi32(1),
+                                                _mm256_sub_epi32(_mm256_set1_epi32(31), right)));
+  /* right of the even and odd lanes as 64-bit lanes (right >= 0). */
+  const __m256i r64[2] = {_mm256_blend_epi32(right, zero, 0xAA), _mm256_srli_epi64(right, 32)};
+  const __m256i base = _mm256_set1_epi64x((INT64_C(1) << 62) + (INT64_C(1) << 30));
+  for (int h = 0; h < 2; ++h) {
+    const __m256i some = _mm256_cmpgt_epi64(r64[h], zero);
+    const __m256i half = _mm256_and_si256(
+        some, _mm256_sllv_epi64(_mm256_set1_epi64x(1), _mm256_add_epi64(r64[h], _mm256_set1_epi64x(30))));
+    q.round_pos[h] = _mm256_add_epi64(base, half);
+    q.round_neg[h] = _mm256_sub_epi64(q.round_pos[h], _mm256_and_si256(some, _mm256_set1_epi64x(INT64_C(1) << 31)));
+    q.shift[h] = _mm256_add_epi64(r64[h], _mm256_set1_epi64x(31));
+  }
+  return q;
+}
+
+/* mbqm(x) + output_zero_point on eight lanes, wrapping modulo 2^32 (not clamped). */
+EK_AVX2_INLINE __m256i ek_requant8x_apply(__m256i x, const ek_requant8x *q) {
+  x = _mm256_sllv_epi32(x, q->left); /* ek_shl: wraps */
+  const __m256i pe = _mm256_mul_epi32(x, q->multiplier);
+  const __m256i po = _mm256_mul_epi32(_mm256_shuffle_epi32(x, 0xF5), q->multiplier_odd);
+  /* The addend by the sign bit of each 64-bit product. */
+  const __m256i re = _mm256_castpd_si256(_mm256_blendv_pd(
+      _mm256_castsi256_pd(q->round_pos[0]), _mm256_castsi256_pd(q->round_neg[0]), _mm256_castsi256_pd(pe)));
+  const __m256i ro = _mm256_castpd_si256(_mm256_blendv_pd(
+      _mm256_castsi256_pd(q->round_pos[1]), _mm256_castsi256_pd(q->round_neg[1]), _mm256_castsi256_pd(po)));
+  const __m256i se = _mm256_add_epi64(pe, re), so = _mm256_add_epi64(po, ro);
+  const __m256i ye = _mm256_srlv_epi64(se, q->shift[0]);
+  const __m256i yo = _mm256_slli_epi64(_mm256_srlv_epi64(so, q->shift[1]), 32);
+  return _mm256_add_epi32(_mm256_blend_epi32(ye, yo, 0xAA), q->offset);
 }
 
 /* Eight clamped int32 lanes to eight int8 bytes (the low 8 bytes of the result). */

@@ -3,7 +3,7 @@ import EdgeFormat
 
 /// A prepared AveragePool2D or MaxPool2D.
 struct PoolCall {
-    enum Kernel { case f32Average, qs8Average, f32Max(KernelTable.Entry<KernelTable.F32Pool>), qs8Max, integerMax(IntegerMaxPool), indices(MaxPoolIndices) }
+    enum Kernel { case f32Average, qs8Average(KernelTable.Entry<KernelTable.QS8Pool>), f32Max(KernelTable.Entry<KernelTable.F32Pool>), qs8Max, integerMax(IntegerMaxPool), indices(MaxPoolIndices) }
 
     var shape: ek_pool2d_shape
     var input: UnsafeRawPointer
@@ -17,7 +17,7 @@ struct PoolCall {
     var kernelName: StaticString {
         switch kernel {
         case .f32Average: return "ek_f32_avgpool2d_minmax_1x1__ref"
-        case .qs8Average: return "ek_qs8_avgpool2d_minmax_1x1__ref"
+        case .qs8Average(let entry): return entry.name
         case .f32Max(let entry): return entry.name
         case .qs8Max: return "ek_qs8_maxpool2d_minmax_1x1__ref"
         case .integerMax: return "IntegerMaxPool (Swift)"
@@ -31,7 +31,7 @@ struct PoolCall {
         withUnsafePointer(to: shape) { s in
             switch kernel {
             case .f32Average: ek_f32_avgpool2d_minmax_1x1__ref(s, f32In, f32Out, min, max)
-            case .qs8Average: ek_qs8_avgpool2d_minmax_1x1__ref(s, i8In, i8Out, qmin, qmax)
+            case .qs8Average(let entry): entry.function(s, i8In, i8Out, qmin, qmax)
             case .f32Max(let entry): entry.function(s, f32In, f32Out, min, max)
             case .qs8Max: ek_qs8_maxpool2d_minmax_1x1__ref(s, i8In, i8Out, qmin, qmax)
             case .integerMax(let k): k.execute(s.pointee, input, output)
@@ -83,7 +83,7 @@ enum Pool2D {
             try c.requirePerTensor(output, "output")
             try c.requireSameQuant(input, output)
             (call.qmin, call.qmax) = c.quantizedRange(output, min: min, max: max)
-            call.kernel = average ? .qs8Average : .qs8Max
+            call.kernel = average ? .qs8Average(c.kernels.qs8AveragePool2D) : .qs8Max
         }
         return .pool(call)
     }
