@@ -12,7 +12,9 @@
 #     qemu-user                 qemu-aarch64, to run the cross-built edgerun in tests
 #     musl-dev:arm64            aarch64 musl (static libc.a, crt*.o, headers): the default, smaller
 #                               libc of the cross-built edgerun (needs the arm64 dpkg architecture)
-#     libgpiod-dev:arm64        aarch64 libgpiod.a for `edgerun watch`
+#     libgpiod-dev:arm64        aarch64 libgpiod.a for `edgerun watch` (glibc toolset)
+#     curl, xz-utils            fetch and unpack libgpiod's source, which scripts/build-libgpiod-musl.sh
+#                               builds against musl for the musl toolset into /usr/local/lib/aarch64-linux-musl
 #   scripts/install-deps.sh --board  the emulated board of `make board-test`
 #     qemu-system-arm           qemu-system-aarch64
 #     cpio                      packs the initramfs
@@ -21,7 +23,7 @@ set -euo pipefail
 
 case "${1:-}" in
   "") name=install-deps; packages=(libc6-dev libgpiod-dev make) ;;
-  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user musl-dev:arm64 libgpiod-dev:arm64) ;;
+  --cross) name=install-cross-deps; packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user musl-dev:arm64 libgpiod-dev:arm64 curl xz-utils) ;;
   --cross-armv7) name=install-cross-armv7-deps; packages=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user libgpiod-dev:armhf) ;;
   --board) name=install-board-deps; packages=(qemu-system-arm cpio xz-utils) ;;
   *) echo "usage: $0 [--cross|--cross-armv7|--board]" >&2; exit 2 ;;
@@ -53,6 +55,10 @@ if [ "${#need[@]}" -gt 0 ]; then
   echo "$name: installing ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+if [ "${1:-}" = --cross ]; then
+  "$(dirname "$0")/build-libgpiod-musl.sh"
 fi
 
 if [ -z "${1:-}" ] && ! command -v swift >/dev/null 2>&1 && [ ! -x /opt/swift/usr/bin/swift ]; then

@@ -1,11 +1,11 @@
-// glibc entry points that Debian's arm64 libgpiod.a (built against glibc with _FORTIFY_SOURCE)
-// calls and musl lacks: the checked printf variants and the ctype table accessor. Compiled in
-// only when the toolset defines EG_GLIBC_COMPAT (toolchains/aarch64-linux-musl-embedded.json);
-// glibc builds use glibc's own. Also, for size, small versions of the two musl functions only
-// libgpiod calls (qsort, through scandir, and strtoul): musl's bring about 4 KB.
+// The C library functions that libgpiod 1.6 calls, in small versions for the musl build of
+// edgerun. Compiled in only when the toolset defines EG_GLIBC_COMPAT
+// (toolchains/aarch64-linux-musl-embedded.json), which links the libgpiod.a that
+// scripts/build-libgpiod-musl.sh builds from source against musl with snprintf and asprintf
+// renamed to eg_snprintf and eg_asprintf; glibc builds link Debian's libgpiod.a and glibc.
+// qsort (through scandir), strtoul and realpath replace musl's, which bring about 5 KB.
 #if defined(EG_GLIBC_COMPAT)
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -19,11 +19,11 @@
 // size, which the eg_format_test build compiles too (the attribute is in the source).
 #define EG_SMALL __attribute__((minsize))
 
-// The fortified variants only add a buffer-size check, which the callers' own sizes satisfy.
-// They format with eg_format, not musl's vsnprintf: printf_core brings about 25 KB of
-// floating-point and long-double code into edgerun for the four format strings libgpiod 1.6's
-// core and helpers pass here: "/sys/bus/gpio/devices/%s/dev", "%u:%u", "/dev/%s" and
-// "/dev/gpiochip%u" (Tests/KernelTests/eg_format_test.c compares them with the C library's).
+// libgpiod's snprintf and asprintf format with eg_format, not musl's vsnprintf: printf_core
+// brings about 25 KB of floating-point and long-double code into edgerun for the four format
+// strings libgpiod 1.6's core and helpers pass here: "/sys/bus/gpio/devices/%s/dev", "%u:%u",
+// "/dev/%s" and "/dev/gpiochip%u" (Tests/KernelTests/eg_format_test.c compares them with the C
+// library's).
 
 // vsnprintf for %s, %u and %% without flags, width or precision (musl's output for these,
 // "(null)" for a null string included); any other conversion fails with EINVAL. Writes at most
@@ -66,9 +66,7 @@ EG_SMALL static int eg_format(char *out, size_t cap, const char *format, va_list
   return (int)n;
 }
 
-EG_SMALL int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *format, ...) {
-  (void)flag;
-  (void)slen;
+EG_SMALL int eg_snprintf(char *s, size_t maxlen, const char *format, ...) {
   va_list args;
   va_start(args, format);
   const int n = eg_format(s, maxlen, format, args);
@@ -76,8 +74,7 @@ EG_SMALL int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const
   return n;
 }
 
-EG_SMALL int __asprintf_chk(char **result, int flag, const char *format, ...) {
-  (void)flag;
+EG_SMALL int eg_asprintf(char **result, const char *format, ...) {
   va_list args, again;
   va_start(args, format);
   va_copy(again, args);
@@ -207,35 +204,4 @@ EG_SMALL void qsort(void *base, size_t count, size_t size, int (*compare)(const 
 
 EG_SMALL unsigned long strtoul(const char *text, char **end, int base) { return eg_strtoul(text, end, base); }
 #endif
-
-// glibc's ctype classification table, indexed by -128..255 from the returned pointer, with
-// glibc's little-endian bit layout (_ISupper 0x100 ... _ISalnum 0x8), built from musl's ctype.
-static unsigned short table[384];
-static const unsigned short *table_origin;
-
-EG_SMALL const unsigned short **__ctype_b_loc(void) {
-  if (!table_origin) {
-    for (int c = -128; c < 256; c++) {
-      const int x = c < 0 ? c + 256 : c;
-      unsigned short bits = 0;
-      if (x < 128) {
-        if (isupper(x)) bits |= 0x100;
-        if (islower(x)) bits |= 0x200;
-        if (isalpha(x)) bits |= 0x400;
-        if (isdigit(x)) bits |= 0x800;
-        if (isxdigit(x)) bits |= 0x1000;
-        if (isspace(x)) bits |= 0x2000;
-        if (isprint(x)) bits |= 0x4000;
-        if (isgraph(x)) bits |= 0x8000;
-        if (isblank(x)) bits |= 0x1;
-        if (iscntrl(x)) bits |= 0x2;
-        if (ispunct(x)) bits |= 0x4;
-        if (isalnum(x)) bits |= 0x8;
-      }
-      table[c + 128] = bits;
-    }
-    table_origin = table + 128;
-  }
-  return &table_origin;
-}
 #endif

@@ -87,11 +87,12 @@ struct TensorInfo {
     var dtype: DType { record.dtype }
     var shape: Shape { record.shape }
     var rank: Int { record.shape.rank }
-    func dim(_ i: Int) -> Int32 { Int32(record.shape[i]) }
+    // Out of line (prepare only): each inlined use carried the Int32 conversion's trap.
+    @inline(never) func dim(_ i: Int) -> Int32 { Int32(record.shape[i]) }
     var isQuantized: Bool { !quant.isEmpty }
     /// The per-tensor parameters (the first channel's for per-channel tensors).
-    var scale: Float { quant.first?.scale ?? 1 }
-    var zeroPoint: Int32 { quant.first?.zeroPoint ?? 0 }
+    var scale: Float { @inline(never) get { quant.first?.scale ?? 1 } }
+    var zeroPoint: Int32 { @inline(never) get { quant.first?.zeroPoint ?? 0 } }
 
     func f32() -> UnsafeMutablePointer<Float> { data.assumingMemoryBound(to: Float.self) }
     func i8() -> UnsafeMutablePointer<Int8> { data.assumingMemoryBound(to: Int8.self) }

@@ -164,8 +164,9 @@ final class CrossBuildTests: XCTestCase {
     /// sparse kernels; 424,440 B with them; 311,888 B with out-of-line string code and no musl
     /// printf; 345,672 B with the i8mm kernels and integer I/O; 331,704 B with per-op prepare
     /// functions, less SIL inlining and no frame pointers; 344,216 B with narrow float and int4
-    /// tensors, the float 4x16 conv and the packed-conv kernels).
-    static let sizeTarget = 352 * 1024
+    /// tensors, the float 4x16 conv and the packed-conv kernels; 297,512 B after the size rounds,
+    /// with libgpiod built from source for musl).
+    static let sizeTarget = 292 * 1024
 
     /// The stripped binary stays within the budget every board records (`edgerun.binary_bytes`,
     /// also enforced by `make cross`) and within the ceiling; all ops and kernels are in.
