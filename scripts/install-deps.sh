@@ -31,15 +31,17 @@ esac
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
+# grep reads every line (no -q): an early exit would make dpkg die of SIGPIPE under pipefail.
+has_foreign_architecture() { dpkg --print-foreign-architectures | grep -x "$1" >/dev/null; }
 # arm64 packages (libgpiod-dev:arm64 here, the board-test kernel later) come from the arm64 lists.
-if [ "${1:-}" = --cross ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+if [ "${1:-}" = --cross ] && ! has_foreign_architecture arm64; then
   echo "$name: adding dpkg architecture arm64"
   $sudo dpkg --add-architecture arm64
   $sudo apt-get update -qq
 fi
 
 # The 32-bit armv7 edgerun links Debian's armhf libgpiod.a, from the armhf lists.
-if [ "${1:-}" = --cross-armv7 ] && ! dpkg --print-foreign-architectures | grep -qx armhf; then
+if [ "${1:-}" = --cross-armv7 ] && ! has_foreign_architecture armhf; then
   echo "$name: adding dpkg architecture armhf"
   $sudo dpkg --add-architecture armhf
   $sudo apt-get update -qq
