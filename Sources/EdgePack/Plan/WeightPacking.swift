@@ -51,7 +51,13 @@ enum WeightPacking {
     /// stem, measured with the kernels side by side). A 1x1 convolution the 4x16c4 tile reads
     /// in place (`ek_qs8_pconv2d_c4_fits`, the C rule the kernels use) takes layout 3 when the
     /// target wants it; otherwise it stays canonical over enough pixels (`runsC4Canonically`).
-    /// Every other convolution up to K = `PackedWeights.maxK` takes layout 2.
+    /// Every other convolution up to K = `PackedWeights.maxK` takes layout 2. Layout 3 against
+    /// what edgepack wrote before it (layout 2, or canonical from 128 pixels), same static
+    /// edgerun, files alternated, best of 2000 runs x 4: vww 0.260-0.263 -> 0.255-0.256 ms,
+    /// kws 0.090-0.091 -> 0.087-0.088 ms, str_ww 0.0233 -> 0.0224 ms, ResNet-8 even (0.262).
+    /// Kernel-only (`make kernel-bench`, l3 gain column) the few-pixel layers that were in
+    /// layout 2 gain most (VWW's 6x6 and 3x3, str_ww's 15..28 steps); the many-pixel ones that
+    /// were canonical are even within the noise.
     static func packedConv(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
         guard target.packsConvOC16K2 || target.packsConv1x1OC16K4, case .conv2D(let attributes) = node.op,
               node.inputs.count >= 2, let x = node.inputs[0], let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
