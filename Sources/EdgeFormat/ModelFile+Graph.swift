@@ -23,8 +23,8 @@ extension ModelFile {
             let rank = Int(r[1])
             if rank > FormatV1.maxRank { throw .format(object, "rank % is above 6", rank) }
             guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage % is not 0 (arena) or 1 (constant)", Int(r[2])) }
-            if r[4] != 0 && r[4] != SparseWeights.layout && r[4] != PackedWeights.conv2DLayout {
-                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0, 1, 2)",
+            if r[4] != 0 && r[4] != SparseWeights.layout && !PackedWeights.isPackedConv(r[4]) {
+                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0, 1, 2, 3)",
                                 fix: "update edgerun or re-pack with a matching edgepack")
             }
             if r[4] != 0 && (dtype != .int8 || storage != .constant) {
@@ -62,6 +62,9 @@ extension ModelFile {
             }
             if t.layout == PackedWeights.conv2DLayout {
                 try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, object: object)
+            }
+            if t.layout == PackedWeights.conv1x1Layout {
+                try PackedWeights.validateC4(shape: t.shape, byteSize: t.byteSize, object: object)
             }
             if t.layout == SparseWeights.layout {
                 _ = try SparseWeights.validate(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), shape: t.shape, object: object)

@@ -12,7 +12,7 @@ public struct ModelDescription {
         /// Arena offset assigned by the memory planner (arena tensors only).
         public var arenaOffset: Int
         /// Tensor record `layout`: 0 dense, `SparseWeights.layout` for block-sparse int8,
-        /// `PackedWeights.conv2DLayout` for packed Conv2D weights (then `constantData` holds
+        /// `PackedWeights.conv2DLayout` / `conv1x1Layout` for packed Conv2D weights (then `constantData` holds
         /// the encoding).
         public var layout: UInt8 = 0
 

@@ -1,4 +1,5 @@
-/// Packed int8 Conv2D weights: tensor layout 2 (FORMAT.md, "Packed int8 Conv2D weights").
+/// Packed int8 Conv2D weights: tensor layouts 2 and 3 (FORMAT.md, "Packed int8 Conv2D
+/// weights" and "Packed int8 1x1 Conv2D weights").
 ///
 /// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
 /// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),
@@ -18,6 +19,40 @@ public enum PackedWeights {
     /// Bytes of a layout-2 tensor of OHWI shape `[outChannels, .., .., ..]` with K = `k`.
     public static func byteSize(outChannels: Int, k: Int) -> Int {
         biasOffset(outChannels: outChannels, k: k) + (outChannels + 15) / 16 * 16 * 4
+    }
+
+    /// The tensor record `layout` value of `oc16_k4_sm8` (1x1 Conv2D, the 4x16c4 tile).
+    public static let conv1x1Layout: UInt8 = 3
+
+    /// Bytes of layout-3 weights before the folded bias (a multiple of 128).
+    public static func c4BiasOffset(outChannels: Int, k: Int) -> Int {
+        (outChannels + 15) / 16 * ((k + 3) / 4) * 128
+    }
+
+    /// Bytes of a layout-3 tensor of shape `[outChannels, 1, 1, k]`.
+    public static func c4ByteSize(outChannels: Int, k: Int) -> Int {
+        c4BiasOffset(outChannels: outChannels, k: k) + (outChannels + 15) / 16 * 16 * 4
+    }
+
+    /// Bytes before the folded bias of a packed tensor of `layout` (2 or 3) and OHWI `shape`.
+    public static func biasOffset(layout: UInt8, shape: Shape) -> Int {
+        let k = shape[1] * shape[2] * shape[3]
+        return layout == conv1x1Layout ? c4BiasOffset(outChannels: shape[0], k: k) : biasOffset(outChannels: shape[0], k: k)
+    }
+
+    /// Whether `layout` is one of the packed Conv2D layouts (2 or 3).
+    public static func isPackedConv(_ layout: UInt8) -> Bool { layout == conv2DLayout || layout == conv1x1Layout }
+
+    /// Checks a layout-3 tensor record: rank 4 with a 1x1 window (`[out, 1, 1, in]`), and the
+    /// byte size its shape implies.
+    public static func validateC4(shape: Shape, byteSize: Int, object: String) throws(EdgeError) {
+        if shape.rank != 4 || shape[1] != 1 || shape[2] != 1 {
+            throw .format(object, "layout 3 (oc16_k4_sm8) holds 1x1 conv weights [out, 1, 1, in], not @", 0, text: shape.text)
+        }
+        let expected = c4ByteSize(outChannels: shape[0], k: shape[3])
+        if byteSize != expected {
+            throw .format(object, "layout-3 conv weights of shape @ take % bytes, the record says %", expected, byteSize, text: shape.text)
+        }
     }
 
     /// Checks a layout-2 tensor record: constant int8, rank 4, and the byte size its shape

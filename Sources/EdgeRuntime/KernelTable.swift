@@ -44,6 +44,9 @@ public struct KernelTable {
     /// run a packed file (the __ref twin reads the same bytes).
     public var qs8PackedConv2D = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_4x16c2__ref,
                                                 name: "ek_qs8_pconv2d_minmax_4x16c2__ref")
+    /// int8 1x1 Conv2D over layout-3 weights (`oc16_k4_sm8`, the 4x16c4 tile, `ek_pconv.h`).
+    public var qs8PackedConv1x1 = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_4x16c4__ref,
+                                                 name: "ek_qs8_pconv2d_minmax_4x16c4__ref")
     /// int8 Conv2D over canonical weights with at most `EK_CONV_SC_MAX_C` input channels
     /// (stems) and at most `qs8FewChannelMaxOutC` output channels; nil: `qs8Conv2D` runs them.
     public var qs8FewChannelConv2D: Entry<QS8Conv>? = nil
@@ -137,6 +140,7 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x16c2__avx2, name: "ek_qs8_conv2d_minmax_4x16c2__avx2")
         t.qs8PackedConv2D = Entry(function: ek_qs8_pconv2d_minmax_4x16c2__avx2, name: "ek_qs8_pconv2d_minmax_4x16c2__avx2")
+        t.qs8PackedConv1x1 = Entry(function: ek_qs8_pconv2d_minmax_4x16c4__avx2, name: "ek_qs8_pconv2d_minmax_4x16c4__avx2")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8c2__avx2, name: "ek_qs8_conv2d_minmax_8x8c2__avx2")
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__avx2, name: "ek_qs8_dwconv2d_minmax_1x16__avx2")
         t.f32Conv2D = Entry(function: ek_f32_conv2d_minmax_4x16__avx2, name: "ek_f32_conv2d_minmax_4x16__avx2")

@@ -111,9 +111,9 @@ extension PrepareContext {
     func checkSparseOperands() throws(EdgeError) {
         for i in 0..<record.inputCount {
             guard let t = file.input(record, i), file.tensor(t).layout != 0 else { continue }
-            if file.tensor(t).layout == PackedWeights.conv2DLayout {
+            if PackedWeights.isPackedConv(file.tensor(t).layout) {
                 if i != 1 || record.kind != .conv2D {
-                    throw unsupported("input % has the packed conv layout; only Conv2D weights (input 1) may", i)
+                    throw unsupported("input % has the packed conv layout %; only Conv2D weights (input 1) may", i, Int(file.tensor(t).layout))
                 }
                 continue
             }

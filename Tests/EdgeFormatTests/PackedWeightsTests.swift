@@ -2,8 +2,8 @@ import EdgeFormat
 import EdgeTestSupport
 import XCTest
 
-/// Packed int8 Conv2D weights (tensor layout 2): the size rule, and rejection at load of a
-/// record whose size, shape or dtype does not fit, with the tensor named.
+/// Packed int8 Conv2D weights (tensor layouts 2 and 3): the size rules, and rejection at load
+/// of a record whose size, shape or dtype does not fit, with the tensor named.
 final class PackedWeightsTests: XCTestCase {
     /// The sample model with its fc weights replaced by a layout-2 tensor.
     func model(shape: [Int], bytes: Int, dtype: DType = .int8, layout: UInt8 = PackedWeights.conv2DLayout) -> [UInt8] {
@@ -52,6 +52,34 @@ final class PackedWeightsTests: XCTestCase {
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1280), "take 1216 bytes, the record says 1280")
         assertRejected(model(shape: [3, 36], bytes: 1216), "must be OHWI")
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32), "packed conv layout needs a constant int8 tensor")
-        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 3), "layout 3 is not known")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 4), "layout 4 is not known to this edgerun (0, 1, 2, 3)")
+    }
+
+    func testLayout3SizeRule() {
+        // 3 channels -> one 16-channel block; K = 36 -> 9 quads of 128 bytes = 1152, then 16
+        // int32 biases.
+        XCTAssertEqual(PackedWeights.c4BiasOffset(outChannels: 3, k: 36), 1152)
+        XCTAssertEqual(PackedWeights.c4ByteSize(outChannels: 3, k: 36), 1216)
+        // 17 channels -> two blocks; K = 27 -> 7 quads: 2 x 7 x 128 = 1792, then 32 biases.
+        XCTAssertEqual(PackedWeights.c4ByteSize(outChannels: 17, k: 27), 1792 + 128)
+        // K = 1 -> one quad (WeightPackingTests checks the C sizes against these).
+        XCTAssertEqual(PackedWeights.c4BiasOffset(outChannels: 1, k: 1), 128)
+    }
+
+    func testLayout3AcceptsTheExactSizeOf1x1Weights() throws {
+        let file = try load(model(shape: [17, 1, 1, 27], bytes: 1920, layout: PackedWeights.conv1x1Layout))
+        XCTAssertEqual(file.tensor(6).layout, PackedWeights.conv1x1Layout)
+        XCTAssertEqual(file.tensor(6).byteSize, 1920)
+    }
+
+    func testLayout3RejectsWrongSizeWindowShapeAndDtype() {
+        let l3 = PackedWeights.conv1x1Layout
+        assertRejected(model(shape: [17, 1, 1, 27], bytes: 1792, layout: l3), "take 1920 bytes, the record says 1792")
+        // Layout 2's size for the same shape is not layout 3's.
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: PackedWeights.byteSize(outChannels: 3, k: 37), layout: l3),
+                       "the record says")
+        assertRejected(model(shape: [3, 3, 3, 4], bytes: 1216, layout: l3), "holds 1x1 conv weights [out, 1, 1, in], not 3x3x3x4")
+        assertRejected(model(shape: [3, 36], bytes: 1216, layout: l3), "holds 1x1 conv weights")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32, layout: l3), "packed conv layout needs a constant int8 tensor")
     }
 }

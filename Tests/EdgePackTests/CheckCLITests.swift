@@ -49,7 +49,7 @@ extension EdgePackCLITests {
         XCTAssertEqual(packed.status, 0, packed.stderr)
         let r = try run(["check", model, "--board", "rpi-zero-2w", "--boards-dir", boardsDir])
         XCTAssertEqual(r.status, 0, r.stderr)
-        for text in ["ek_qs8_pconv2d_minmax_4x16c2__ref", "re-pack without --board host (or with --board rpi-zero-2w)"] {
+        for text in ["ek_qs8_pconv2d_minmax_4x16c2__ref", "ek_qs8_pconv2d_minmax_4x16c4__ref", "re-pack without --board host (or with --board rpi-zero-2w)"] {
             XCTAssertTrue(r.stdout.contains(text), "missing '\(text)':\n\(r.stdout)")
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 import XCTest
 
 /// Which weight layouts `edgepack pack` writes: the portable canonical layouts by default,
-/// layout 2 (FORMAT.md, "Packed int8 Conv2D weights") only for an explicit AVX2 target.
+/// layouts 2 and 3 (FORMAT.md, "Packed int8 Conv2D weights") only for an explicit AVX2 target.
 extension EdgePackCLITests {
     @discardableResult
     func packInt8CNN(to output: String, _ extra: [String]) throws -> Run {
@@ -33,10 +33,12 @@ extension EdgePackCLITests {
         let plainBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: plain)[.size] as? Int)
         let hostBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: host)[.size] as? Int)
         if KernelTable.forThisMachine().qs8PackedConv2D.name.description.hasSuffix("__avx2") {
-            // The two Conv2D layers past the stem in layout 2, run by the AVX2 packed tile; the 1->8 stem stays
-            // canonical for the few-input-channel tile, faster there. int16 storage makes the file larger.
+            // The two Conv2D layers past the stem packed: the 1x1 8->16 in layout 3 (4x16c4 tile), the 3x3
+            // 16->16 in layout 2 (4x16c2 tile); the 1->8 stem stays canonical for the few-input-channel tile,
+            // faster there. Two bytes per weight make the file larger.
             XCTAssertTrue(hostInfo.stdout.contains("weight layouts: packed for host (avx2)"), hostInfo.stdout)
-            XCTAssertEqual(hostInfo.stdout.components(separatedBy: "ek_qs8_pconv2d_minmax_4x16c2__avx2").count - 1, 2, hostInfo.stdout)
+            XCTAssertEqual(hostInfo.stdout.components(separatedBy: "ek_qs8_pconv2d_minmax_4x16c2__avx2").count - 1, 1, hostInfo.stdout)
+            XCTAssertEqual(hostInfo.stdout.components(separatedBy: "ek_qs8_pconv2d_minmax_4x16c4__avx2").count - 1, 1, hostInfo.stdout)
             XCTAssertEqual(hostInfo.stdout.components(separatedBy: "ek_qs8_conv2d_minmax_8x8c2__avx2").count - 1, 1, hostInfo.stdout)
             XCTAssertGreaterThan(hostBytes, plainBytes)
         } else {

@@ -3,10 +3,15 @@ import EdgeFormat
 @testable import EdgePack
 import XCTest
 
-/// Which int8 Conv2D nodes an AVX2 target packs in layout 2: 1x1 convolutions the canonical
-/// path runs on the 4x16c4 tile over enough pixels stay canonical (`WeightPacking.runsC4Canonically`).
+/// Which int8 Conv2D nodes an AVX2 target packs in which layout: 1x1 convolutions the 4x16c4
+/// tile reads in place take layout 3 (`ek_qs8_pconv2d_c4_fits`), the others layout 2; a target
+/// without layout 3 keeps those the canonical path runs on the 4x16c4 tile over enough pixels
+/// canonical (`WeightPacking.runsC4Canonically`).
 final class WeightPackingTests: XCTestCase {
+    /// A target with layout 2 only (what edgepack wrote for AVX2 before layout 3).
     static let avx2 = PackTarget(name: "test (avx2)", packsConvOC16K2: true)
+    /// `PackTarget.host` / `board` for AVX2: layouts 2 and 3.
+    static let avx2C4 = PackTarget(name: "test (avx2, c4)", packsConvOC16K2: true, packsConv1x1OC16K4: true)
 
     /// An int8 graph with one Conv2D of `kernel`x`kernel` windows, `inC` -> 32 channels over an `h`x`w` input.
     func conv(h: Int, w: Int, inC: Int = 16, kernel: Int = 1, stride: Int = 1, pad: Int = 0) throws -> (Graph, Node) {
@@ -25,8 +30,50 @@ final class WeightPackingTests: XCTestCase {
         return (g, g.nodes[0])
     }
 
-    func layout(_ graph: (Graph, Node)) -> UInt8? {
-        WeightPacking.packedConv(graph.0, graph.1, target: Self.avx2)?.layout
+    func layout(_ graph: (Graph, Node), target: PackTarget = WeightPackingTests.avx2) -> UInt8? {
+        WeightPacking.packedConv(graph.0, graph.1, target: target)?.layout
+    }
+
+    func testPointwiseTakesLayout3AtAnyPixelCountAndK() throws {
+        let l3 = PackedWeights.conv1x1Layout
+        XCTAssertEqual(layout(try conv(h: 12, w: 12), target: Self.avx2C4), l3)
+        XCTAssertEqual(layout(try conv(h: 6, w: 6), target: Self.avx2C4), l3, "no repacking: few pixels too")
+        XCTAssertEqual(layout(try conv(h: 1, w: 1), target: Self.avx2C4), l3)
+        XCTAssertEqual(layout(try conv(h: 32, w: 32, stride: 2), target: Self.avx2C4), l3)
+        XCTAssertEqual(layout(try conv(h: 3, w: 3, inC: Int(EK_CONV_C4_MAX_K) + 4), target: Self.avx2C4), l3,
+                       "weights in the mapping: no K limit")
+        XCTAssertEqual(layout(try conv(h: 2, w: 2, inC: PackedWeights.maxK + 4), target: Self.avx2C4), l3)
+        // Windows the tile cannot read in place keep layout 2; stems stay canonical.
+        XCTAssertEqual(layout(try conv(h: 12, w: 12, pad: 1), target: Self.avx2C4), PackedWeights.conv2DLayout)
+        XCTAssertEqual(layout(try conv(h: 12, w: 12, kernel: 3, pad: 1), target: Self.avx2C4), PackedWeights.conv2DLayout)
+        XCTAssertEqual(layout(try conv(h: 12, w: 12, inC: 4), target: Self.avx2C4), l3, "4 -> 32 channels is not a stem (out > 8)")
+        XCTAssertNil(layout(try conv(h: 12, w: 12), target: .canonical))
+    }
+
+    func testLayout3BytesAreTheCPackersAndTheSizeRule() throws {
+        let (g, node) = try conv(h: 4, w: 4, inC: 27)
+        let t = try XCTUnwrap(WeightPacking.packedConv(g, node, target: Self.avx2C4))
+        XCTAssertEqual(t.layout, PackedWeights.conv1x1Layout)
+        XCTAssertEqual(t.shape, [32, 1, 1, 27])
+        XCTAssertEqual(t.constantData?.count, PackedWeights.c4ByteSize(outChannels: 32, k: 27))
+        for (n, k) in [(1, 1), (17, 27), (40, 130), (256, 2049)] {
+            XCTAssertEqual(PackedWeights.c4ByteSize(outChannels: n, k: k), Int(ek_qs8_pconv2d_c4_packed_bytes(n, k)))
+            XCTAssertEqual(PackedWeights.c4BiasOffset(outChannels: n, k: k), Int(ek_qs8_pconv2d_c4_bias_offset(n, k)))
+        }
+        // Channel 0, K values 0..3: weights (37 i + 11) mod 256 as int8 = 11, 48, 85, 122 -> |w|
+        // and no sign; channel 1 starts at 27 x 37 + 11 = 1010 -> -14: |w| 14, sign 0xff.
+        let bytes = try XCTUnwrap(t.constantData)
+        XCTAssertEqual(Array(bytes[0..<4]), [11, 48, 85, 122])
+        XCTAssertEqual(Array(bytes[64..<68]), [0, 0, 0, 0])
+        XCTAssertEqual(bytes[4], 14)
+        XCTAssertEqual(bytes[68], 0xff)
+    }
+
+    func testHostAndAVX2BoardsPackLayout3AndNEONBoardsDoNot() {
+        XCTAssertTrue(PackTarget.board("x", isa: ["avx2"]).packsConv1x1OC16K4)
+        XCTAssertFalse(PackTarget.board("rpi5", isa: ["neon", "dotprod"]).packsConv1x1OC16K4)
+        XCTAssertFalse(PackTarget.canonical.packsConv1x1OC16K4)
+        XCTAssertEqual(PackTarget.host.packsConv1x1OC16K4, PackTarget.host.packsConvOC16K2)
     }
 
     func testPointwiseOverManyPixelsStaysCanonical() throws {

@@ -2,21 +2,25 @@ import CEdgeKernels
 import EdgeFormat
 
 /// Rewrites one-op int8 Conv2D models into the packed weight layout 2 (FORMAT.md, "Packed
-/// int8 Conv2D weights"), as edgepack writes them for AVX2 CPUs: weights packed by
-/// `ek_qs8_pconv2d_pack` with the input's zero point, bias folded in, input 2 dropped.
+/// int8 Conv2D weights") or, for 1x1 windows, layout 3 ("Packed int8 1x1 Conv2D weights"), as
+/// edgepack writes them for AVX2 CPUs: weights packed by `ek_qs8_pconv2d_pack` /
+/// `ek_qs8_pconv2d_c4_pack` with the input's zero point, bias folded in, input 2 dropped.
 enum PackedConvCases {
     /// How many models `pack` rewrote (a test that packs nothing proves nothing).
     nonisolated(unsafe) static var packed = 0
 
-    /// Packs every int8 Conv2D's weights in place; false when the model has none.
-    static func pack(_ d: inout ModelDescription) -> Bool {
+    /// Packs every int8 Conv2D's weights (layout 3: every 1x1 one) in place; false when the
+    /// model has none.
+    static func pack(_ d: inout ModelDescription, layout: UInt8 = PackedWeights.conv2DLayout) -> Bool {
+        let c4 = layout == PackedWeights.conv1x1Layout
         var any = false
         for i in d.ops.indices where d.ops[i].kind == .conv2D {
             let op = d.ops[i]
             guard op.inputs.count >= 2, let x = op.inputs[0], let wi = op.inputs[1] else { continue }
             let w = d.tensors[wi]
             guard d.tensors[x].dtype == .int8, w.dtype == .int8, w.layout == 0, w.shape.count == 4,
-                  let zp = d.tensors[x].quantization.first?.zeroPoint, let bytes = w.constantData else { continue }
+                  let zp = d.tensors[x].quantization.first?.zeroPoint, let bytes = w.constantData,
+                  !c4 || (w.shape[1] == 1 && w.shape[2] == 1) else { continue }
             let outC = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
             var bias: [Int32]? = nil
             if op.inputs.count > 2, let b = op.inputs[2], let data = d.tensors[b].constantData {
@@ -24,20 +28,21 @@ enum PackedConvCases {
                     Int32(bitPattern: UInt32(data[$0]) | UInt32(data[$0 + 1]) << 8 | UInt32(data[$0 + 2]) << 16 | UInt32(data[$0 + 3]) << 24)
                 }
             }
-            var packedBytes = [UInt8](repeating: 0xEE, count: ek_qs8_pconv2d_packed_bytes(outC, k))
+            var packedBytes = [UInt8](repeating: 0xEE, count: c4 ? ek_qs8_pconv2d_c4_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k))
+            let packFunction = c4 ? ek_qs8_pconv2d_c4_pack : ek_qs8_pconv2d_pack
             packedBytes.withUnsafeMutableBytes { dst in
                 bytes.withUnsafeBytes { src in
                     let weights = src.bindMemory(to: Int8.self).baseAddress
                     if let bias {
-                        bias.withUnsafeBufferPointer { ek_qs8_pconv2d_pack(outC, k, weights, $0.baseAddress, zp, dst.baseAddress) }
+                        bias.withUnsafeBufferPointer { packFunction(outC, k, weights, $0.baseAddress, zp, dst.baseAddress) }
                     } else {
-                        ek_qs8_pconv2d_pack(outC, k, weights, nil, zp, dst.baseAddress)
+                        packFunction(outC, k, weights, nil, zp, dst.baseAddress)
                     }
                 }
             }
             var t = w
             t.constantData = packedBytes
-            t.layout = PackedWeights.conv2DLayout
+            t.layout = layout
             d.tensors.append(t)
             d.ops[i].inputs = [x, d.tensors.count - 1]
             any = true

@@ -24,6 +24,11 @@ final class TFLiteGoldenTests: XCTestCase {
     func testConv2DWithPackedWeightsAndThisMachinesKernels() {
         checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true)
     }
+    /// The same with the 1x1 cases' weights in layout 3 (`oc16_k4_sm8`, the 4x16c4 tile).
+    func testConv2DWithLayout3Weights() { checkCases(of: .conv2D, packWeights: true, layout: PackedWeights.conv1x1Layout) }
+    func testConv2DWithLayout3WeightsAndThisMachinesKernels() {
+        checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true, layout: PackedWeights.conv1x1Layout)
+    }
     func testDepthwiseConv2DWithThisMachinesKernels() { checkCases(of: .depthwiseConv2D, kernels: .forThisMachine()) }
     func testAdd() { checkCases(of: .add) }
     func testMul() { checkCases(of: .mul) }
@@ -86,7 +91,9 @@ final class TFLiteGoldenTests: XCTestCase {
     // MARK: - Running cases
 
     private func checkCases(of kind: OpKind, kernels: KernelTable = .reference, packWeights: Bool = false,
+                            layout: UInt8 = PackedWeights.conv2DLayout,
                             file: StaticString = #filePath, line: UInt = #line) {
+        let packedBefore = PackedConvCases.packed
         let cases: [GoldenCase]
         switch GoldenCorpus.cases {
         case .success(let all): cases = all.filter { TFLiteOpMapping.kind(of: $0.op) == kind }
@@ -98,7 +105,7 @@ final class TFLiteGoldenTests: XCTestCase {
         for c in cases {
             let failure: String?
             do {
-                failure = try Self.run(c, kernels: kernels, packWeights: packWeights)
+                failure = try Self.run(c, kernels: kernels, packWeights: packWeights, layout: layout)
             } catch let error as EdgeError {
                 failure = "\(c.name): \(error.message)"
             } catch {
@@ -109,7 +116,8 @@ final class TFLiteGoldenTests: XCTestCase {
             if let failure { failures.append(failure) } else { tally[slot].passed += 1 }
         }
         if packWeights {
-            XCTAssertGreaterThan(PackedConvCases.packed, 0, "no case had its Conv2D weights packed", file: file, line: line)
+            XCTAssertGreaterThan(PackedConvCases.packed, packedBefore, "no case had its Conv2D weights packed in layout \(layout)",
+                                 file: file, line: line)
         }
         let summary = tally.filter { $0.total > 0 }.map { "\($0.dtype.name) \($0.passed)/\($0.total)" }.joined(separator: ", ")
         print("TFLite goldens \(kind.name) (\(kernels.isa) kernels): \(summary) passed")
@@ -122,12 +130,14 @@ final class TFLiteGoldenTests: XCTestCase {
     private static let poison: UInt8 = 0xA5
 
     /// Runs one case; returns nil when it matches its golden, else what went wrong.
-    static func run(_ c: GoldenCase, kernels: KernelTable = .reference, packWeights: Bool = false) throws -> String? {
+    static func run(_ c: GoldenCase, kernels: KernelTable = .reference, packWeights: Bool = false,
+                    layout: UInt8 = PackedWeights.conv2DLayout) throws -> String? {
         let built = try TFLiteOpMapping.model(for: c)
         var description = built.description
-        if packWeights && PackedConvCases.pack(&description) {
+        if packWeights && PackedConvCases.pack(&description, layout: layout) {
             let ran = "\(try Interpreter(model: try EdgeModel(bytes: ModelWriter.serialize(description)), kernels: kernels).kernelName(0))"
-            if ran != "\(kernels.qs8PackedConv2D.name)" { return "\(c.name): packed weights ran \(ran)" }
+            let entry = layout == PackedWeights.conv1x1Layout ? kernels.qs8PackedConv1x1 : kernels.qs8PackedConv2D
+            if ran != "\(entry.name)" { return "\(c.name): packed weights ran \(ran)" }
         }
         let model = try EdgeModel(bytes: ModelWriter.serialize(description))
         let interpreter = try Interpreter(model: model, kernels: kernels)

@@ -74,9 +74,11 @@
  * repay the per-call weight packing). */
 #define EK_CONV_SC_NEON_MAX_K EK_CONV_SC_MAX_K
 #define EK_CONV_SC_MIN_PIXELS 64
-/* The AVX2 4x16c4 tile (x86/ek_conv_c4_avx2.h) takes 1x1 Conv2D without top or left padding
- * with K up to EK_CONV_C4_MAX_K over at least EK_CONV_C4_MIN_PIXELS output pixels; edgepack
- * reads the limits to leave the convolutions it runs faster canonical (WeightPacking.swift). */
+/* The AVX2 4x16c4 tile (x86/ek_conv_c4_avx2.h) takes the convolutions of
+ * ek_qs8_pconv2d_c4_fits (ek_pconv.h: 1x1, no top or left padding, windows inside the input)
+ * with K up to EK_CONV_C4_MAX_K over at least EK_CONV_C4_MIN_PIXELS output pixels, repacking
+ * their weights per call; edgepack writes those convolutions in layout 3 for AVX2 targets,
+ * which the same tile reads in place (ek_qs8_pconv2d_minmax_4x16c4__avx2, WeightPacking.swift). */
 #define EK_CONV_C4_MAX_K 2048
 #define EK_CONV_C4_MIN_PIXELS 12
 

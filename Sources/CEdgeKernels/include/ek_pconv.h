@@ -1,6 +1,6 @@
 /*
- * ek_pconv.h: int8 Conv2D over weights packed at pack time (tensor layout 2 of model.bin,
- * FORMAT.md "Packed int8 Conv2D weights"). Packing is part of the kernel contract: the
+ * ek_pconv.h: int8 Conv2D over weights packed at pack time (tensor layouts 2 and 3 of
+ * model.bin, FORMAT.md "Packed int8 Conv2D weights"). Packing is part of the kernel contract: the
  * __ref twin reads the same packed bytes as the SIMD kernel, so a file packed for a CPU
  * feature runs correctly (more slowly) on a CPU without it.
  *
@@ -43,7 +43,57 @@ void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias,
                                        int8_t *output);
+/*
+ * Layout `oc16_k4_sm8` (tensor layout 3), for int8 1x1 Conv2D weights [out_c][K], K = in_c:
+ *   blocks = ceil(out_c / 16), quads = ceil(K / 4)
+ *   weights: per block b, per K quad q, 128 bytes at (b * quads + q) * 128, the step the
+ *            4x16c4 tile (x86/ek_conv_c4_avx2.h) multiplies: bytes [0, 32) |w| of channels
+ *            16 b + 0..7 (4 bytes each, K order 4 q..4 q + 3; -128 stored as 0x80 = 128),
+ *            [32, 64) |w| of channels 16 b + 8..15, [64, 96) and [96, 128) the sign masks of
+ *            the same 32 weights (0xff where w < 0, else 0); 0 where 16 b + j >= out_c or
+ *            4 q + i >= K
+ *   bias:    at ek_qs8_pconv2d_c4_bias_offset (the weights' size, a multiple of 128), int32
+ *            [blocks * 16]: bias[c] - input_zero_point * sum_k w[c][k] + sum_{w[c][k] < 0}
+ *            |w[c][k]| (modulo 2^32; 0 for padding channels).
+ * Per weight the kernels add |w| * (x XOR mask) = w * x - (w < 0 ? |w| : 0) (as int8, XOR
+ * 0xff is -x - 1), which vpmaddubsw computes exactly; the folded bias takes the dropped terms
+ * and the zero point back, so acc = folded_bias[c] + sum |w| * (x XOR mask) equals the
+ * reference's bias + sum w * (x - zp) modulo 2^32 (padded taps read zp and add nothing).
+ */
+/* Bytes of layout-3 weights before the bias: blocks x quads x 128. */
+size_t ek_qs8_pconv2d_c4_bias_offset(size_t out_c, size_t k);
+/* Bytes of the whole layout-3 tensor: weights, then the folded bias. */
+size_t ek_qs8_pconv2d_c4_packed_bytes(size_t out_c, size_t k);
+/* Writes ek_qs8_pconv2d_c4_packed_bytes(out_c, k) bytes to packed (padding zeroed) from
+ * weights [out_c][k] and bias [out_c] (NULL: none). */
+void ek_qs8_pconv2d_c4_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
+                            int32_t input_zero_point, void *packed);
+
+/* The convolutions the 4x16c4 tile reads in place, the one rule edgepack (layout 3), the
+ * runtime and the canonical AVX2 kernel share: a 1x1 window without top or left padding whose
+ * every window lies inside the input (so each output pixel's K values are in_c contiguous
+ * input bytes). */
+static inline int ek_qs8_pconv2d_c4_fits(const ek_conv2d_shape *s) {
+  return s->kernel_h == 1 && s->kernel_w == 1 && s->pad_top == 0 && s->pad_left == 0 &&
+         s->out_h >= 1 && s->out_w >= 1 &&
+         (int64_t)(s->out_h - 1) * s->stride_h < s->in_h &&
+         (int64_t)(s->out_w - 1) * s->stride_w < s->in_w;
+}
+
+/* Conv2D over layout 3 (any shape; the kernels take 1x1 weights, see FORMAT.md). */
+void ek_qs8_pconv2d_minmax_4x16c4__ref(const ek_conv2d_shape *shape,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias,
+                                       int8_t *output);
+
 #if defined(__x86_64__)
+/* Tile 4x16c4 over layout 3 (see ek_pconv__avx2.c): rows and weights in place, stack use
+ * under 1 KiB; shapes outside ek_qs8_pconv2d_c4_fits run the __ref twin. Over-reads each
+ * input row by up to 3 bytes (EK_EXTRA_BYTES). */
+void ek_qs8_pconv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *shape,
+                                        const ek_qs8_requant_params *params, const int8_t *input,
+                                        const int8_t *weights, const int32_t *bias,
+                                        int8_t *output);
 /* Tile 4x16c2 (see ek_pconv__avx2.c): stack use about 66 KiB; K over EK_PCONV_MAX_K runs the
  * __ref twin. Over-reads inputs by up to 15 bytes (EK_EXTRA_BYTES). */
 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *shape,

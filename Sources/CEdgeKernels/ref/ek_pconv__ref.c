@@ -1,4 +1,4 @@
-/* Packing and the reference kernel of the packed int8 Conv2D layout (ek_pconv.h). */
+/* Packing and the reference kernels of the packed int8 Conv2D layouts 2 and 3 (ek_pconv.h). */
 #include "ek_pconv.h"
 #include "ek_quant.h"
 
@@ -60,6 +60,83 @@ void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
               for (size_t c = 0; c < in_c; ++c, ++i) {
                 const int32_t v = inside ? (int32_t)x[c] : zp;
                 acc += (uint32_t)((int32_t)wb[(i / 2) * 32 + i % 2] * v);
+              }
+            }
+          }
+          int32_t y = ek_mbqm((int32_t)acc, params->multiplier[oc], params->shift[oc]);
+          y += params->output_zero_point;
+          out[oc] = (int8_t)ek_clamp_i32(y, params->output_min, params->output_max);
+        }
+      }
+    }
+  }
+}
+
+size_t ek_qs8_pconv2d_c4_bias_offset(size_t out_c, size_t k) {
+  return (out_c + 15) / 16 * ((k + 3) / 4) * 128; /* a multiple of 128 */
+}
+
+size_t ek_qs8_pconv2d_c4_packed_bytes(size_t out_c, size_t k) {
+  return ek_qs8_pconv2d_c4_bias_offset(out_c, k) + (out_c + 15) / 16 * 16 * sizeof(int32_t);
+}
+
+/* Offset of weight (channel c, K index i) within layout 3's |w| bytes; the sign mask is 64
+ * bytes further. */
+static size_t ek_c4_index(size_t quads, size_t c, size_t i) {
+  return ((c / 16) * quads + i / 4) * 128 + (c % 16 / 8) * 32 + (c % 8) * 4 + i % 4;
+}
+
+void ek_qs8_pconv2d_c4_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
+                            int32_t input_zero_point, void *packed) {
+  const size_t quads = (k + 3) / 4;
+  uint8_t *w = (uint8_t *)packed;
+  memset(packed, 0, ek_qs8_pconv2d_c4_packed_bytes(out_c, k));
+  for (size_t c = 0; c < out_c; ++c) {
+    uint32_t sum = 0, negative = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const int32_t v = weights[c * k + i];
+      const size_t at = ek_c4_index(quads, c, i);
+      w[at] = (uint8_t)(v < 0 ? -v : v);
+      w[at + 64] = v < 0 ? 0xff : 0;
+      sum += (uint32_t)v;
+      negative += v < 0 ? (uint32_t)-v : 0u;
+    }
+    const uint32_t folded = (bias != NULL ? (uint32_t)bias[c] : 0u) -
+                            (uint32_t)input_zero_point * sum + negative;
+    memcpy(w + ek_qs8_pconv2d_c4_bias_offset(out_c, k) + c * sizeof(int32_t), &folded,
+           sizeof(folded));
+  }
+}
+
+void ek_qs8_pconv2d_minmax_4x16c4__ref(const ek_conv2d_shape *s,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias,
+                                       int8_t *output) {
+  const size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * in_c;
+  const size_t quads = (k + 3) / 4;
+  const uint8_t *w = (const uint8_t *)(const void *)weights;
+  const int32_t zp = params->input_zero_point;
+  for (int32_t b = 0; b < s->batch; ++b) {
+    const int8_t *image = input + (size_t)b * (size_t)s->in_h * (size_t)s->in_w * in_c;
+    for (int32_t oy = 0; oy < s->out_h; ++oy) {
+      for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        int8_t *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
+                                (size_t)ox) * out_c;
+        for (size_t oc = 0; oc < out_c; ++oc) {
+          uint32_t acc = (uint32_t)bias[oc];
+          size_t i = 0;
+          for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+            const int32_t iy = oy * s->stride_h - s->pad_top + ky * s->dilation_h;
+            for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
+              const int32_t ix = ox * s->stride_w - s->pad_left + kx * s->dilation_w;
+              const int inside = iy >= 0 && iy < s->in_h && ix >= 0 && ix < s->in_w;
+              const int8_t *x =
+                  inside ? image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c : image;
+              for (size_t c = 0; c < in_c; ++c, ++i) {
+                const size_t at = ek_c4_index(quads, oc, i);
+                const uint8_t v = (uint8_t)(inside ? x[c] : (int8_t)zp);
+                acc += (uint32_t)((int32_t)w[at] * (int32_t)(int8_t)(v ^ w[at + 64]));
               }
             }
           }

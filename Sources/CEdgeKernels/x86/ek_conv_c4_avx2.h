@@ -20,7 +20,8 @@
  * Packed block of 16 channels, per K quad q (K values 4q..4q+3) 128 bytes:
  *   [0, 32) |w| of channels 0..7 (4 bytes each, K order), [32, 64) channels 8..15,
  *   [64, 96) sign masks (0xff where w < 0) of channels 0..7, [96, 128) channels 8..15;
- * zero past K and past the last channel. Private to x86/; every function is AVX2-attributed
+ * zero past K and past the last channel. This is model.bin's tensor layout 3 (ek_pconv.h), which
+ * the layout-3 kernel reads from the mapping; the canonical kernels build it per call. Private to x86/; every function is AVX2-attributed
  * and inlined into its caller.
  */
 #ifndef EK_CONV_C4_AVX2_H
@@ -28,6 +29,7 @@
 
 #include "ek_conv_c2_avx2.h"
 #include "ek_conv_simd.h"
+#include "ek_pconv.h"
 
 /* Largest K of the tile (one packed block of 16 channels is then 64 KiB). */
 #define EK_C4_MAX_K EK_CONV_C4_MAX_K
@@ -45,13 +47,12 @@ EK_AVX2_INLINE size_t ek_c4_chunk(size_t k) {
   return c < EK_C2_MR ? EK_C2_MR : c;
 }
 
-/* Convolutions the tile takes: 1x1 kernels without padding (every window in place in the
- * input), K <= EK_C4_MAX_K and at least EK_C2_MIN_PIXELS output pixels, where repacking pays. */
+/* Convolutions the canonical tile takes: those it reads in place (ek_qs8_pconv2d_c4_fits, the
+ * rule layout 3 shares), K <= EK_C4_MAX_K and at least EK_C4_MIN_PIXELS output pixels, where
+ * repacking per call pays. */
 EK_AVX2_INLINE int ek_c4_fits(const ek_conv2d_shape *s) {
-  return s->kernel_h == 1 && s->kernel_w == 1 && s->pad_top == 0 && s->pad_left == 0 &&
-         (size_t)s->in_c <= EK_C4_MAX_K &&
-         (size_t)s->out_h * (size_t)s->out_w * (size_t)s->batch >= EK_C4_MIN_PIXELS &&
-         (s->out_h - 1) * s->stride_h < s->in_h && (s->out_w - 1) * s->stride_w < s->in_w;
+  return ek_qs8_pconv2d_c4_fits(s) && (size_t)s->in_c <= EK_C4_MAX_K &&
+         (size_t)s->out_h * (size_t)s->out_w * (size_t)s->batch >= EK_C4_MIN_PIXELS;
 }
 
 /* Packs channels [0, nr) (nr <= 16) of w (rows of k bytes) into dst (ceil(k / 4) * 128 bytes)
@@ -112,32 +113,45 @@ EK_AVX2_INLINE __m256i ek_c4_bcast(const int8_t *x) {
   return _mm256_set1_epi32(quad);
 }
 
-/* acc[m][h] = sum over kq quads of rows[m] quad x the block's channels (h < halves, 8
- * channels each; acc[m][1] stays 0 for one half). Reads up to 3 bytes past each row's k
- * bytes (they meet zero weights). */
-EK_AVX2_INLINE void ek_c4_mk(size_t kq, const int8_t *const *rows, const uint8_t *wb,
-                             const int halves, __m256i acc[EK_C2_MR][2]) {
+/* acc[m][h] = sum over kq quads of rows[m] quad x the block's channels for m < mr (h <
+ * halves, 8 channels each; acc[m][1] stays 0 for one half, rows from mr on are not read and
+ * their sums stay 0). Reads up to 3 bytes past each row's k bytes (they meet zero weights).
+ * Callers pass constant mr and halves, so each instance keeps only its rows' work. */
+EK_AVX2_INLINE void ek_c4_mk_mr(size_t kq, const int8_t *const *rows, const uint8_t *wb,
+                                const int halves, const int mr, __m256i acc[EK_C2_MR][2]) {
   const __m256i ones = _mm256_set1_epi16(1);
   for (size_t m = 0; m < EK_C2_MR; ++m) acc[m][0] = acc[m][1] = _mm256_setzero_si256();
-  const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+  const int8_t *r0 = rows[0], *r1 = mr > 1 ? rows[1] : r0;
+  const int8_t *r2 = mr > 2 ? rows[2] : r0, *r3 = mr > 3 ? rows[3] : r0;
+#define EK_C4_STEP(m, x, u, mask, h) \
+  acc[m][h] = _mm256_add_epi32(acc[m][h], _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_xor_si256(x, mask)), ones))
   for (size_t q = 0; q < kq; ++q, wb += 128) {
     const __m256i u0 = _mm256_load_si256((const __m256i *)wb);
     const __m256i m0 = _mm256_load_si256((const __m256i *)(wb + 64));
-    const __m256i x0 = ek_c4_bcast(r0 + 4 * q), x1 = ek_c4_bcast(r1 + 4 * q);
-    const __m256i x2 = ek_c4_bcast(r2 + 4 * q), x3 = ek_c4_bcast(r3 + 4 * q);
-    acc[0][0] = _mm256_add_epi32(acc[0][0], _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_xor_si256(x0, m0)), ones));
-    acc[1][0] = _mm256_add_epi32(acc[1][0], _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_xor_si256(x1, m0)), ones));
-    acc[2][0] = _mm256_add_epi32(acc[2][0], _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_xor_si256(x2, m0)), ones));
-    acc[3][0] = _mm256_add_epi32(acc[3][0], _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_xor_si256(x3, m0)), ones));
+    const __m256i x0 = ek_c4_bcast(r0 + 4 * q);
+    const __m256i x1 = mr > 1 ? ek_c4_bcast(r1 + 4 * q) : x0;
+    const __m256i x2 = mr > 2 ? ek_c4_bcast(r2 + 4 * q) : x0;
+    const __m256i x3 = mr > 3 ? ek_c4_bcast(r3 + 4 * q) : x0;
+    EK_C4_STEP(0, x0, u0, m0, 0);
+    if (mr > 1) EK_C4_STEP(1, x1, u0, m0, 0);
+    if (mr > 2) EK_C4_STEP(2, x2, u0, m0, 0);
+    if (mr > 3) EK_C4_STEP(3, x3, u0, m0, 0);
     if (halves == 2) {
       const __m256i u1 = _mm256_load_si256((const __m256i *)(wb + 32));
       const __m256i m1 = _mm256_load_si256((const __m256i *)(wb + 96));
-      acc[0][1] = _mm256_add_epi32(acc[0][1], _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_xor_si256(x0, m1)), ones));
-      acc[1][1] = _mm256_add_epi32(acc[1][1], _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_xor_si256(x1, m1)), ones));
-      acc[2][1] = _mm256_add_epi32(acc[2][1], _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_xor_si256(x2, m1)), ones));
-      acc[3][1] = _mm256_add_epi32(acc[3][1], _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_xor_si256(x3, m1)), ones));
+      EK_C4_STEP(0, x0, u1, m1, 1);
+      if (mr > 1) EK_C4_STEP(1, x1, u1, m1, 1);
+      if (mr > 2) EK_C4_STEP(2, x2, u1, m1, 1);
+      if (mr > 3) EK_C4_STEP(3, x3, u1, m1, 1);
     }
   }
+#undef EK_C4_STEP
+}
+
+/* All four rows (callers repeat the last row of a short tile). */
+EK_AVX2_INLINE void ek_c4_mk(size_t kq, const int8_t *const *rows, const uint8_t *wb,
+                             const int halves, __m256i acc[EK_C2_MR][2]) {
+  ek_c4_mk_mr(kq, rows, wb, halves, EK_C2_MR, acc);
 }
 
 #endif

@@ -1,5 +1,9 @@
 /*
- * AVX2 Conv2D over packed weights (ek_pconv.h, layout oc16_k2_s16): tile 4x16c2, four output
+ * AVX2 Conv2D over packed weights (ek_pconv.h). Layout oc16_k4_sm8 (layout 3, 1x1 kernels):
+ * tile 4x16c4 of ek_conv_c4_avx2.h with its blocks read from the mapping as stored, rows read
+ * in place; the canonical kernel's per-call repacking (and its K and pixel limits) are gone.
+ *
+ * Layout oc16_k2_s16 (layout 2): tile 4x16c2, four output
  * pixels x 16 output channels, two K values per step, no horizontal sums and no work on the
  * weights at run time. Per tile the four input rows are gathered as int16 (padded taps hold
  * the input zero point, which the folded bias accounts for), or, with unit horizontal
@@ -14,6 +18,7 @@
 
 #if defined(__x86_64__)
 #include "ek_conv_c2_avx2.h"
+#include "ek_conv_c4_avx2.h"
 
 #include <string.h>
 
@@ -157,6 +162,85 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c2__avx2(const ek_conv2d_shape *s,
           const int full = nr == 16;
           ek_c2_store(acc, mr, nr, bias + c0, full ? p->multiplier + c0 : tail_m,
                        full ? p->shift + c0 : tail_sh, p, out_image + p0 * n + c0, n);
+        }
+      }
+    }
+  }
+}
+
+/* One instance of the tile per row count and half count: a short last tile (1 to 3 pixels,
+ * common in the small late layers) does only its own rows' work. */
+EK_AVX2_INLINE void ek_pc4_mk(size_t kq, const int8_t *const *r, const uint8_t *wb, int halves,
+                              size_t mr, __m256i acc[EK_C2_MR][2]) {
+  if (halves == 2) {
+    switch (mr) {
+      case 1: ek_c4_mk_mr(kq, r, wb, 2, 1, acc); break;
+      case 2: ek_c4_mk_mr(kq, r, wb, 2, 2, acc); break;
+      case 3: ek_c4_mk_mr(kq, r, wb, 2, 3, acc); break;
+      default: ek_c4_mk_mr(kq, r, wb, 2, 4, acc); break;
+    }
+  } else {
+    switch (mr) {
+      case 1: ek_c4_mk_mr(kq, r, wb, 1, 1, acc); break;
+      case 2: ek_c4_mk_mr(kq, r, wb, 1, 2, acc); break;
+      case 3: ek_c4_mk_mr(kq, r, wb, 1, 3, acc); break;
+      default: ek_c4_mk_mr(kq, r, wb, 1, 4, acc); break;
+    }
+  }
+}
+
+/* Layout 3: groups of blocks of about 64 KiB of weights; per group, pixels in chunks of
+ * about 16 KiB of input rows, each block serving every tile of a chunk from L1. */
+EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
+                                                const ek_qs8_requant_params *p,
+                                                const int8_t *input, const int8_t *weights,
+                                                const int32_t *bias, int8_t *output) {
+  if (!ek_qs8_pconv2d_c4_fits(s)) {
+    ek_qs8_pconv2d_minmax_4x16c4__ref(s, p, input, weights, bias, output);
+    return;
+  }
+  const size_t k = (size_t)s->in_c, n = (size_t)s->out_c;
+  const size_t out_w = (size_t)s->out_w, pixels = (size_t)s->out_h * out_w;
+  const size_t kq = (k + 3) / 4, block = kq * 128, blocks = (n + 15) / 16;
+  const uint8_t *wp = (const uint8_t *)(const void *)weights;
+  size_t group = EK_PC2_GROUP_BYTES / block;
+  group = group < 1 ? 1 : group > EK_PC2_MAX_GROUP ? EK_PC2_MAX_GROUP : group;
+  const size_t chunk = ek_c4_chunk(k);
+  const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * k;
+  const size_t row_step = (size_t)s->stride_h * (size_t)s->in_w * k;
+  const size_t col_step = (size_t)s->stride_w * k;
+  /* Output pixels at equal steps through the input (unit vertical stride, whole rows): no
+   * division per row pointer. */
+  const int flat = row_step == out_w * col_step;
+  /* The last block's multipliers and shifts, padded to 16 (the arrays are read exactly). */
+  int32_t tail_m[16] = {0}, tail_sh[16] = {0};
+  for (size_t c = (blocks - 1) * 16; c < n; ++c) {
+    tail_m[c % 16] = p->multiplier[c];
+    tail_sh[c % 16] = p->shift[c];
+  }
+  for (size_t g0 = 0; g0 < blocks; g0 += group) {
+    const size_t g1 = blocks - g0 < group ? blocks : g0 + group;
+    for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {
+      const int8_t *image = input + bi * image_bytes;
+      int8_t *out_image = output + bi * pixels * n;
+      for (size_t c0 = 0; c0 < pixels; c0 += chunk) {
+        const size_t c1 = pixels - c0 < chunk ? pixels : c0 + chunk;
+        for (size_t jb = g0; jb < g1; ++jb) {
+          const size_t j = jb * 16, nr = n - j < 16 ? n - j : 16;
+          const int full = nr == 16;
+          const int32_t *m = full ? p->multiplier + j : tail_m, *sh = full ? p->shift + j : tail_sh;
+          for (size_t t0 = c0; t0 < c1; t0 += EK_C2_MR) {
+            const size_t mr = c1 - t0 < EK_C2_MR ? c1 - t0 : EK_C2_MR;
+            const int8_t *r[EK_C2_MR];
+            for (size_t i = 0; i < EK_C2_MR; ++i) {
+              const size_t pix = t0 + (i < mr ? i : mr - 1);
+              r[i] = flat ? image + pix * col_step
+                          : image + pix / out_w * row_step + pix % out_w * col_step;
+            }
+            __m256i acc[EK_C2_MR][2];
+            ek_pc4_mk(kq, r, wp + jb * block, nr > 8 ? 2 : 1, mr, acc);
+            ek_c2_store(acc, mr, nr, bias + j, m, sh, p, out_image + t0 * n + j, n);
+          }
         }
       }
     }

@@ -97,6 +97,8 @@ public enum CostModel {
 
     /// The kernel of int8 Conv2D over packed weights on AVX2 (`KernelTable.qs8PackedConv2D`).
     public static let packedConvAVX2 = "ek_qs8_pconv2d_minmax_4x16c2__avx2"
+    /// The kernel of int8 1x1 Conv2D over layout-3 weights on AVX2 (`KernelTable.qs8PackedConv1x1`).
+    public static let packedConv1x1AVX2 = "ek_qs8_pconv2d_minmax_4x16c4__avx2"
 
     /// The kernels of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and `maxOutC` output
     /// channels, or a window of at most `maxK` values over at least `EK_CONV_SC_MIN_PIXELS`
@@ -117,9 +119,11 @@ public enum CostModel {
             let op = file.op(i)
             var name = "\(reference.kernelName(i))"
             let int8 = file.input(op, 0).map { file.tensor($0).dtype == .int8 } ?? false
-            if op.kind == .conv2D, let w = file.input(op, 1), file.tensor(w).layout == PackedWeights.conv2DLayout {
-                // Packed weights (FORMAT.md layout 2) run their own kernel, SIMD on AVX2 only.
-                return isa.contains("avx2") ? packedConvAVX2 : name
+            if op.kind == .conv2D, let w = file.input(op, 1), case let layout = file.tensor(w).layout,
+               PackedWeights.isPackedConv(layout) {
+                // Packed weights (FORMAT.md layouts 2 and 3) run their own kernels, SIMD on AVX2 only.
+                let simd = layout == PackedWeights.conv1x1Layout ? packedConv1x1AVX2 : packedConvAVX2
+                return isa.contains("avx2") ? simd : name
             }
             for k in simdKernels where k.kind == op.kind && k.int8 == int8 && isa.contains(k.feature) { name = k.name }
             if op.kind == .conv2D, int8, let w = file.input(op, 1), case let dims = file.tensor(w).shape.dims, dims.count == 4,

@@ -59,14 +59,17 @@ enum Conv2D {
         var call = try prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
                                    outChannels: outChannels, kernelH: weights.dim(1), kernelW: weights.dim(2),
                                    depthMultiplier: 1, depthwise: false)
-        if weights.record.layout == PackedWeights.conv2DLayout {
+        let layout = weights.record.layout
+        if PackedWeights.isPackedConv(layout) {
             // FORMAT.md "Packed int8 Conv2D weights": the folded bias lives in the weights.
-            if call.qs8 == nil { throw c.unsupported("packed conv weights need int8 input and output") }
+            if call.qs8 == nil || call.hybridScratch != nil {
+                throw c.unsupported("packed conv weights (layout %) need int8 input and output", Int(layout))
+            }
             if c.optionalInput(2) != nil { throw c.unsupported("packed conv weights carry the bias; input 2 must be absent") }
-            let k = Int(weights.dim(1)) * Int(weights.dim(2)) * Int(weights.dim(3))
-            call.bias = UnsafeRawPointer(weights.data) + PackedWeights.biasOffset(outChannels: Int(outChannels), k: k)
-            call.qs8 = c.kernels.qs8PackedConv2D.function
-            call.kernelName = c.kernels.qs8PackedConv2D.name
+            call.bias = UnsafeRawPointer(weights.data) + PackedWeights.biasOffset(layout: layout, shape: weights.shape)
+            let entry = layout == PackedWeights.conv1x1Layout ? c.kernels.qs8PackedConv1x1 : c.kernels.qs8PackedConv2D
+            call.qs8 = entry.function
+            call.kernelName = entry.name
         }
         if weights.record.layout == SparseWeights.layout {
             return try SparseMatMul.conv1x1(&c, dense: call, input: input, weights: weights, bias: c.optionalInput(2), output: output)
