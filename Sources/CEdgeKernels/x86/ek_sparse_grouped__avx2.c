@@ -50,37 +50,45 @@ EK_AVX2_INLINE __m256i ek_gs_group(__m256i acc, const int16_t *xs, const int8_t 
   return _mm256_add_epi32(acc, a1);
 }
 
-/* The output clamp, loaded once per call. */
+/* The output range relative to the output zero point, as doubles, loaded once per call. */
 typedef struct ek_gs_out {
-  __m256i zp, lo, hi;
+  __m256d lo, hi; /* output_min - output_zero_point, output_max - output_zero_point */
+  __m128i zp;     /* output_zero_point in eight int16 lanes */
 } ek_gs_out;
 
-/* Four fc sums (bias included) to int32 outputs before the output zero point, as
- * ek_qs8_fc_requantize: x = acc * scale is the same IEEE product, clamped to +-1024 (beyond,
- * the output clamps to the same bound either way, as |output_zero_point| <= 128), then rounded
- * half away from zero as trunc(x + copysign(0.5 - 2^-54, x)): for |x| <= 1024 the sum is
- * rounded up to the next integer exactly when x reaches a half (a tie x = n + 0.5 rounds to
- * n + 1, anything below n + 0.5 stays below n + 1, as the spacing of doubles there is at most
- * 2^-42), and truncation is the conversion. Two roundings fewer than ek_fc_scale4. */
-EK_AVX2_INLINE __m128i ek_gs_scale4(__m128i acc, const double *scale) {
+/* Four fc sums (bias included) to int32 outputs before the output zero point, already in
+ * [lo, hi], as ek_qs8_fc_requantize: x = acc * scale is the same IEEE product; clamping x to
+ * the integer bounds [lo, hi] (|lo|, |hi| <= 255) before rounding gives the same result as
+ * clamping after it; then x is rounded half away from zero as trunc(x + copysign(0.5 - 2^-54,
+ * x)): for |x| <= 255 the sum reaches the next integer exactly when x reaches a half (a tie
+ * n + 0.5 gives n + 1, anything below n + 0.5 stays below n + 1, as doubles there are at most
+ * 2^-45 apart), and the truncation is the conversion. */
+EK_AVX2_INLINE __m128i ek_gs_scale4(__m128i acc, const double *scale, const ek_gs_out *out) {
   __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), _mm256_loadu_pd(scale));
-  x = _mm256_min_pd(_mm256_max_pd(x, _mm256_set1_pd(-1024.0)), _mm256_set1_pd(1024.0));
+  x = _mm256_min_pd(_mm256_max_pd(x, out->lo), out->hi);
   const __m256d half = _mm256_or_pd(_mm256_and_pd(x, _mm256_set1_pd(-0.0)), _mm256_set1_pd(0.49999999999999994));
   return _mm256_cvttpd_epi32(_mm256_add_pd(x, half));
 }
 
-/* y[0 ..< 8] from eight sums that already hold their bias. */
+/* y[0 ..< 8] from eight sums that already hold their bias: int16 after the clamp, so the
+ * zero point is added there. */
+EK_AVX2_INLINE __m128i ek_gs_requant8_bytes(__m256i sums, const double *scale, const ek_gs_out *out) {
+  const __m128i q = _mm_packs_epi32(ek_gs_scale4(_mm256_castsi256_si128(sums), scale, out),
+                                    ek_gs_scale4(_mm256_extracti128_si256(sums, 1), scale + 4, out));
+  const __m128i o = _mm_add_epi16(q, out->zp);
+  return _mm_packs_epi16(o, o);
+}
+
 EK_AVX2_INLINE void ek_gs_requant8(__m256i sums, const double *scale, const ek_gs_out *out, int8_t *y) {
-  const __m256i q = _mm256_set_m128i(ek_gs_scale4(_mm256_extracti128_si256(sums, 1), scale + 4),
-                                     ek_gs_scale4(_mm256_castsi256_si128(sums), scale));
-  const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out->zp), out->lo), out->hi);
-  _mm_storel_epi64((__m128i *)y, ek_requant8_pack(o));
+  _mm_storel_epi64((__m128i *)y, ek_gs_requant8_bytes(sums, scale, out));
 }
 
 /* True when all `groups` groups hold nb blocks each: group_ptr[g] == g * nb. */
 EK_AVX2_INLINE int ek_gs_balanced(const uint32_t *gp, size_t groups, uint32_t nb) {
   if (gp[groups] != (uint32_t)groups * nb) return 0;
   uint32_t diff = 0;
+  /* Few groups in the layers this is for: a plain loop (vectorized, its setup costs more). */
+#pragma clang loop vectorize(disable) interleave(disable)
   for (size_t g = 1; g < groups; ++g) diff |= gp[g] ^ (uint32_t)g * nb;
   return diff == 0;
 }
@@ -148,8 +156,17 @@ EK_AVX2_INLINE void ek_gs_row(const int16_t *xs, const int8_t *x, const ek_qs8_f
     const uint32_t begin = gp[full];
     const __m256i acc = ek_gs_group(_mm256_setzero_si256(), xs, x, cols + begin, values + 16 * (size_t)begin,
                                     gp[full + 1] - begin, zp, wide);
-    ek_qs8_fc_requant8_store(acc, n - 8 * full, bias != NULL ? bias + 8 * full : NULL, params->scale + 8 * full,
-                             params, y + 8 * full);
+    const size_t nr = n - 8 * full;
+    int32_t b8[8] = {0};
+    double s8[8] = {0};
+    for (size_t j = 0; j < nr; ++j) {
+      b8[j] = bias != NULL ? bias[8 * full + j] : 0;
+      s8[j] = params->scale[8 * full + j];
+    }
+    int8_t tmp[16];
+    _mm_storeu_si128((__m128i *)tmp,
+                     ek_gs_requant8_bytes(_mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)b8)), s8, &out));
+    memcpy(y + 8 * full, tmp, nr);
   }
 }
 #undef EK_GS_BALANCED
@@ -160,8 +177,9 @@ EK_AVX2 void ek_qs8_gspfc_minmax_8x2__avx2(const ek_fc_shape *shape, const ek_qs
   const size_t k = (size_t)shape->in_features, n = (size_t)shape->out_features;
   const size_t groups = (n + 7) / 8;
   const int balanced = n >= 8 && ek_gs_balanced(weights->group_ptr, groups, weights->group_ptr[1]);
-  const ek_gs_out out = {_mm256_set1_epi32(params->output_zero_point), _mm256_set1_epi32(params->output_min),
-                         _mm256_set1_epi32(params->output_max)};
+  const ek_gs_out out = {_mm256_set1_pd((double)(params->output_min - params->output_zero_point)),
+                         _mm256_set1_pd((double)(params->output_max - params->output_zero_point)),
+                         _mm_set1_epi16((short)params->output_zero_point)};
   if (k > EK_GSPFC_MAX_K) {
     for (size_t b = 0; b < (size_t)shape->batch; ++b) {
       ek_gs_row(NULL, input + b * k, params, weights, bias, n, balanced, output + b * n, &out, 0);
