@@ -69,13 +69,13 @@ static level_kernels pick(void) {
 #elif defined(__aarch64__)
   if ((f & EK_CPU_LEVEL_NEON) == EK_CPU_LEVEL_NEON) {
     k = (level_kernels){"neon", ek_qs8_fc_minmax_1x4c16__neon,
-                        {ek_qs8_spfc_minmax_b1x4__neon, ek_qs8_spfc_minmax_b1x16__neon}, ek_qs8_gspfc_minmax_1x1__ref,
+                        {ek_qs8_spfc_minmax_b1x4__neon, ek_qs8_spfc_minmax_b1x16__neon}, ek_qs8_gspfc_minmax_8x2__neon,
                         {ek_qs8_spconv1x1_minmax_b1x4__neon, ek_qs8_spconv1x1_minmax_b1x16__neon},
                         ek_qs8_conv2d_minmax_2x4c16__neon, ek_qs8_spconv1x1_minmax_px32__neon};
   }
   if ((f & EK_CPU_LEVEL_NEONDOT) == EK_CPU_LEVEL_NEONDOT) {
     k = (level_kernels){"neondot", ek_qs8_fc_minmax_1x4c16__neondot,
-                        {ek_qs8_spfc_minmax_b1x4__neondot, ek_qs8_spfc_minmax_b1x16__neondot}, ek_qs8_gspfc_minmax_1x1__ref,
+                        {ek_qs8_spfc_minmax_b1x4__neondot, ek_qs8_spfc_minmax_b1x16__neondot}, ek_qs8_gspfc_minmax_8x2__neon,
                         {ek_qs8_spconv1x1_minmax_b1x4__neondot, ek_qs8_spconv1x1_minmax_b1x16__neondot},
                         ek_qs8_conv2d_minmax_4x4c16__neondot, ek_qs8_spconv1x1_minmax_px32__neondot};
   }

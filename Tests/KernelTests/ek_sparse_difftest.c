@@ -71,6 +71,7 @@ static const sparse_entry kKernels[] = {
     SP(ek_qs8_spconv1x1_minmax_b1x16__avx512vnni, 1, 16, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
 #endif
 #if defined(__aarch64__)
+    SP(ek_qs8_gspfc_minmax_8x2__neon, 3, 2, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spfc_minmax_b1x4__neon, 0, 4, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spfc_minmax_b1x16__neon, 0, 16, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__neon, 1, 4, EK_CPU_LEVEL_NEON, "neon"),

@@ -18,8 +18,8 @@
  * requantization). The __ref kernel takes any block_h, block_w >= 1; a _8x2 kernel requires
  * block_h == 8 and block_w == 2. Optimized kernels over-read input rows and values by less
  * than EK_EXTRA_BYTES, never over-write, and run only when ek_cpu_features() has their
- * level's EK_CPU_LEVEL_* bits. The AVX2 kernel uses about 17 KiB of stack (the widened
- * input row).
+ * level's EK_CPU_LEVEL_* bits. The AVX2 kernel uses about 17 KiB of stack, the NEON kernel
+ * about 8 KiB (the widened input row).
  */
 #ifndef EK_SPARSE_GROUPED_H
 #define EK_SPARSE_GROUPED_H
@@ -40,6 +40,11 @@ void ek_qs8_gspfc_minmax_1x1__ref(const ek_fc_shape *shape, const ek_qs8_fc_para
 
 #if defined(__x86_64__)
 void ek_qs8_gspfc_minmax_8x2__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                   const int8_t *input, const ek_qs8_gbsr *weights,
+                                   const int32_t *bias, int8_t *output);
+#endif
+#if defined(__aarch64__)
+void ek_qs8_gspfc_minmax_8x2__neon(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                    const int8_t *input, const ek_qs8_gbsr *weights,
                                    const int32_t *bias, int8_t *output);
 #endif
