@@ -39,9 +39,10 @@ public struct StorageChoice: Sendable {
 /// are at least 1.57x at 70 %). 1x4 blocks pay from 90 % (1.28-2.23x), never with fewer than
 /// 256 inputs (128 -> 640: 1.08-1.11x at 90 %); at 80 % 1024 inputs ran 1.00-1.22x.
 /// Grouped 8x2 blocks (`--prune-pattern groups8x2`, every group of 8 rows keeping the same
-/// input pairs; ek_sparse_grouped.h; rows "8x2g" of `ek_sparse_bench --fc`, one run): 1.36-1.42x
-/// at 50 % for 64 -> 32, 1.2-1.35x for 32 -> 10 and 128 -> 8, 1.12-1.13x for 128 -> 128 and
-/// 640 -> 128; at 80 % 1.95-1.98x (64 -> 32), 1.29-1.47x (32 -> 10), 1.66x (128 -> 8), 2.34x
+/// input pairs; ek_sparse_grouped.h; rows "8x2g" of `ek_sparse_bench --fc`): at 50 %
+/// 1.36-1.61x for 64 -> 32, 1.2-1.35x for 32 -> 10 and 128 -> 8, 1.12-1.13x for 128 -> 128 and
+/// 640 -> 128 (one run for the last four); at 80 % 1.95-2.14x for 64 -> 32 (four runs, where
+/// balanced 1x16 rows ran 1.56-1.69x), 1.29-1.47x (32 -> 10), 1.66x (128 -> 8), 2.34x
 /// (128 -> 128), 2.41x (640 -> 128).
 /// 1x1 Conv2D: `out/bench/ek_sparse_bench --pointwise`, the pixel-panel sparse conv
 /// (ek_sparse_px.h; 25x5 to 56x56 pixels, 32 to 256 input channels) against
