@@ -168,7 +168,7 @@ public enum Packer {
             var kv = keyValues
             var layers = pruned
             if let p = options.pruning, var l = layers {
-                PruneReport.chooseStorage(&quantized.graph, &l, policy: p.storage)
+                PruneReport.chooseStorage(&quantized.graph, &l, policy: p.storage, pattern: p.pattern)
                 kv += PruneReport.metadata(l, options: p)
                 layers = l
             }

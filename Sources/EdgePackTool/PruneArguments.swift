@@ -15,7 +15,7 @@ struct PruneArguments: ParsableArguments {
     var prune: Double?
 
     @Option(name: .customLong("prune-pattern"),
-            help: ArgumentHelp("Weights removed together: block1x4, block4x1, block1x16, rows1x16 (1x16, the same count per row), unstructured, or 2:4 (always 50 %).",
+            help: ArgumentHelp("Weights removed together: block1x4, block4x1, block1x16, rows1x16 (1x16, the same count per row), groups8x2 (8 outputs share each kept input pair; FullyConnected), unstructured, or 2:4 (always 50 %).",
                                valueName: "pattern"))
     var prunePattern: PrunePattern = .block1x4
 

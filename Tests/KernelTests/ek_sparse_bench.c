@@ -18,7 +18,9 @@
  * speed-up is the median of the 15 per-batch dense/sparse ratios, so load from other
  * processes, which slows both halves of a batch alike, mostly cancels. A second table times MobileNet-style pointwise
  * convolutions: the level's dense conv kernel against the pixel-panel sparse kernel
- * (ek_sparse_px.h) at the same sparsities.
+ * (ek_sparse_px.h) at the same sparsities. Fully connected rows "8x2g" run the grouped kernel
+ * (ek_sparse_grouped.h: 8 features share each kept pair of inputs; at 80 % a 64-input group
+ * keeps 6 of its 32 pairs, 81 %).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "CEdgeKernels.h"
@@ -32,6 +34,8 @@ typedef void (*qs8_fc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const i
                           const int8_t *, const int32_t *, int8_t *);
 typedef void (*spfc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int8_t *,
                         const ek_qs8_bsr *, const int32_t *, int8_t *);
+typedef void (*gspfc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int8_t *,
+                         const ek_qs8_gbsr *, const int32_t *, int8_t *);
 typedef void (*spconv_fn)(const ek_fc_shape *, const ek_qs8_requant_params *, const int8_t *,
                           const ek_qs8_bsr *, const int32_t *, int8_t *);
 
@@ -42,6 +46,7 @@ typedef struct level_kernels {
   const char *isa;
   qs8_fc_fn dense_fc;
   spfc_fn spfc[2];      /* block 1x4, 1x16 */
+  gspfc_fn gspfc;       /* grouped 8x2 blocks */
   spconv_fn spconv[2];
   qs8_conv_fn dense_conv;           /* the runtime's dense conv kernel of the level */
   ek_qs8_spconv1x1_px_fn spconv_px; /* pixel panel, any block width */
@@ -49,7 +54,7 @@ typedef struct level_kernels {
 
 static level_kernels pick(void) {
   level_kernels k = {"ref", ek_qs8_fc_minmax_1x1__ref,
-                     {ek_qs8_spfc_minmax_1x1__ref, ek_qs8_spfc_minmax_1x1__ref},
+                     {ek_qs8_spfc_minmax_1x1__ref, ek_qs8_spfc_minmax_1x1__ref}, ek_qs8_gspfc_minmax_1x1__ref,
                      {ek_qs8_spconv1x1_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_1x1__ref},
                      ek_qs8_conv2d_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_px32__ref};
   const uint32_t f = ek_cpu_features();
@@ -57,20 +62,20 @@ static level_kernels pick(void) {
 #if defined(__x86_64__)
   if ((f & EK_CPU_LEVEL_AVX2) == EK_CPU_LEVEL_AVX2) {
     k = (level_kernels){"avx2", ek_qs8_fc_minmax_1x8c16__avx2,
-                        {ek_qs8_spfc_minmax_b1x4__avx2, ek_qs8_spfc_minmax_b1x16__avx2},
+                        {ek_qs8_spfc_minmax_b1x4__avx2, ek_qs8_spfc_minmax_b1x16__avx2}, ek_qs8_gspfc_minmax_8x2__avx2,
                         {ek_qs8_spconv1x1_minmax_b1x4__avx2, ek_qs8_spconv1x1_minmax_b1x16__avx2},
                         ek_qs8_conv2d_minmax_4x16c2__avx2, ek_qs8_spconv1x1_minmax_px32__avx2};
   }
 #elif defined(__aarch64__)
   if ((f & EK_CPU_LEVEL_NEON) == EK_CPU_LEVEL_NEON) {
     k = (level_kernels){"neon", ek_qs8_fc_minmax_1x4c16__neon,
-                        {ek_qs8_spfc_minmax_b1x4__neon, ek_qs8_spfc_minmax_b1x16__neon},
+                        {ek_qs8_spfc_minmax_b1x4__neon, ek_qs8_spfc_minmax_b1x16__neon}, ek_qs8_gspfc_minmax_8x2__neon,
                         {ek_qs8_spconv1x1_minmax_b1x4__neon, ek_qs8_spconv1x1_minmax_b1x16__neon},
                         ek_qs8_conv2d_minmax_2x4c16__neon, ek_qs8_spconv1x1_minmax_px32__neon};
   }
   if ((f & EK_CPU_LEVEL_NEONDOT) == EK_CPU_LEVEL_NEONDOT) {
     k = (level_kernels){"neondot", ek_qs8_fc_minmax_1x4c16__neondot,
-                        {ek_qs8_spfc_minmax_b1x4__neondot, ek_qs8_spfc_minmax_b1x16__neondot},
+                        {ek_qs8_spfc_minmax_b1x4__neondot, ek_qs8_spfc_minmax_b1x16__neondot}, ek_qs8_gspfc_minmax_8x2__neon,
                         {ek_qs8_spconv1x1_minmax_b1x4__neondot, ek_qs8_spconv1x1_minmax_b1x16__neondot},
                         ek_qs8_conv2d_minmax_4x4c16__neondot, ek_qs8_spconv1x1_minmax_px32__neondot};
   }
@@ -87,7 +92,9 @@ static double now(void) {
 }
 
 typedef struct job {
-  int kind; /* 0 dense fc, 1 dense conv ref, 2 spfc, 3 spconv, 4 dense conv SIMD, 5 spconv px */
+  int kind; /* 0 dense fc, 1 dense conv ref, 2 spfc, 3 spconv, 4 dense conv SIMD, 5 spconv px, 6 gspfc */
+  gspfc_fn gspfc;
+  const ek_qs8_gbsr *gw;
   qs8_fc_fn dense_fc;
   spfc_fn spfc;
   spconv_fn spconv;
@@ -110,6 +117,7 @@ static void call(const job *j) {
   case 1: ek_qs8_conv2d_minmax_1x1__ref(&j->cshape, j->cp, j->x, j->w, j->bias, j->y); break;
   case 2: j->spfc(&j->shape, j->fp, j->x, j->sw, j->bias, j->y); break;
   case 4: j->dense_conv(&j->cshape, j->cp, j->x, j->w, j->bias, j->y); break;
+  case 6: j->gspfc(&j->shape, j->fp, j->x, j->gw, j->bias, j->y); break;
   case 5: j->spconv_px(&j->shape, j->cp, j->x, j->sw, j->bias, j->y, j->scratch); break;
   default: j->spconv(&j->shape, j->cp, j->x, j->sw, j->bias, j->y); break;
   }
@@ -227,6 +235,52 @@ static void bench_pointwise(const level_kernels *lk, int quick, const char *only
   }
 }
 
+/* Rows "8x2g": grouped 8x2 blocks (ek_sparse_grouped.h), every group of 8 features keeping
+ * round((100 - sp) % of the in / 2 input pairs, as `--prune-pattern groups8x2` prunes. */
+static void bench_grouped(const level_kernels *lk, int quick, const char *name, int k, int n, const int8_t *x,
+                          const ek_qs8_fc_params *fp, const int32_t *bias, int8_t *y) {
+  static const int sparsities[] = {50, 70, 80, 90};
+  const int groups = (n + 7) / 8, kb = k / 2;
+  int8_t *w = aligned_alloc(64, (size_t)n * k + 64);
+  int8_t *vals = aligned_alloc(64, (size_t)groups * kb * 16 + 64);
+  uint16_t *cols = malloc((size_t)groups * kb * sizeof(uint16_t) + 64);
+  uint32_t *gp = malloc(((size_t)groups + 1) * sizeof(uint32_t));
+  for (size_t pi = 0; pi < sizeof(sparsities) / sizeof(sparsities[0]); ++pi) {
+    const int sp = sparsities[pi], per_group = (kb * (100 - sp) + 50) / 100;
+    size_t nnz = 0;
+    memset(w, 0, (size_t)n * k);
+    for (int g = 0; g < groups; ++g) {
+      gp[g] = (uint32_t)nnz;
+      int left = per_group;
+      for (int c = 0; c < kb; ++c) {
+        if (rnd(0, kb - c - 1) >= left) continue;
+        --left;
+        for (int r = 0; r < 8; ++r) {
+          for (int i = 0; i < 2; ++i) {
+            const int8_t v = 8 * g + r < n ? (int8_t)rnd(-127, 127) : 0;
+            if (8 * g + r < n) w[(size_t)(8 * g + r) * k + 2 * c + i] = v;
+            vals[nnz * 16 + 2 * r + i] = v;
+          }
+        }
+        cols[nnz++] = (uint16_t)c;
+      }
+    }
+    gp[groups] = (uint32_t)nnz;
+    const ek_qs8_gbsr gw = {8, 2, gp, cols, vals};
+    job j = {0};
+    j.shape = (ek_fc_shape){1, k, n};
+    j.fp = fp; j.x = x; j.w = w; j.gw = &gw; j.bias = bias; j.y = y;
+    j.dense_fc = lk->dense_fc; j.gspfc = lk->gspfc;
+    job dense = j, sparse_job = j;
+    dense.kind = 0;
+    sparse_job.kind = 6;
+    double td = 0, ts = 0, speedup = 0;
+    time_pair_us(&dense, &sparse_job, quick, &td, &ts, &speedup);
+    printf("%-28s %-6s %5d %10s %10.2f %10.2f %7.2fx\n", name, "8x2g", sp, "-", td, ts, speedup);
+  }
+  free(w); free(vals); free(cols); free(gp);
+}
+
 int main(int argc, char **argv) {
   int quick = 0, pointwise_only = 0, fc_only = 0;
   const char *only = NULL;
@@ -247,9 +301,11 @@ int main(int argc, char **argv) {
   const level_kernels lk = pick();
   /* name, pixels (0 = fc batch 1), in, out */
   static const struct { const char *name; int pixels, in, out; } shapes[] = {
-      {"fc 64->32 (digits_mlp fc1)", 0, 64, 32}, {"fc 256->256", 0, 256, 256},
+      {"fc 64->32 (digits_mlp fc1)", 0, 64, 32}, {"fc 32->10 (digits_mlp fc2)", 0, 32, 10},
+      {"fc 128->128 (ad01)", 0, 128, 128},       {"fc 128->8 (ad01)", 0, 128, 8},
+      {"fc 640->128 (ad01)", 0, 640, 128},       {"fc 256->256", 0, 256, 256},
       {"fc 128->640", 0, 128, 640},              {"fc 512->512", 0, 512, 512},
-      {"fc 640->128", 0, 640, 128},              {"fc 1024->1024", 0, 1024, 1024},
+      {"fc 1024->1024", 0, 1024, 1024},
       {"conv1x1 8x8 px 64->128", 64, 64, 128},   {"conv1x1 16x16 px 32->64", 256, 32, 64},
       {"conv1x1 4x4 px 256->256", 16, 256, 256},
   };
@@ -282,7 +338,11 @@ int main(int argc, char **argv) {
     const ek_qs8_requant_params cp = {3, -5, -128, 127, mult, shift};
     /* Block 1x4, 1x16, and (fc only) 1x16 with balanced rows ("1x16r": every row keeps
      * round((100 - sp) % of its blocks), as `--prune-pattern rows1x16` writes them). */
-    for (int bi = 0; bi < (conv ? 2 : 3); ++bi) {
+    for (int bi = 0; bi < (conv ? 2 : 4); ++bi) {
+      if (bi == 3) {
+        bench_grouped(&lk, quick, shapes[si].name, k, n, x, &fp, bias, y);
+        continue;
+      }
       const int bw = bi == 0 ? 4 : 16, balanced = bi == 2;
       for (size_t pi = 0; pi < sizeof(sparsities) / sizeof(sparsities[0]); ++pi) {
         const int sp = sparsities[pi];

@@ -11,7 +11,9 @@
  * more blocks than the AVX2 fc chunk) and 8208 (past the widened row of the AVX2 fc kernels);
  * and for 1 and 2 rows, in_features 2W and 128 with 1030 out_features (past two chunks of 512
  * features). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
- * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page. Input rows, row_ptr, block columns and values each end
+ * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page.
+ * Grouped kernels (ek_sparse_grouped.h) share the fc sweep with 8x2 blocks (a group's features
+ * keep the same input pairs; "balanced" then means the same block count in every group). Input rows, row_ptr, block columns and values each end
  * EK_EXTRA_BYTES before a PROT_NONE page and outputs end right at one, so an over-read past
  * the contract or any over-write crashes. A kernel the CPU cannot run prints
  * "SKIP <name>: cpu lacks <level>". Exit status 1 on any failure.
@@ -30,12 +32,15 @@
 
 typedef void (*spfc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int8_t *,
                         const ek_qs8_bsr *, const int32_t *, int8_t *);
+typedef void (*gspfc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, const int8_t *,
+                         const ek_qs8_gbsr *, const int32_t *, int8_t *);
 typedef void (*spconv_fn)(const ek_fc_shape *, const ek_qs8_requant_params *, const int8_t *,
                           const ek_qs8_bsr *, const int32_t *, int8_t *);
 
 typedef struct sparse_entry {
   const char *name;
-  int conv; /* 0: spfc, 1: spconv1x1, 2: spconv1x1 pixel panel (ek_sparse_px.h) */
+  int conv; /* 0: spfc, 1: spconv1x1, 2: spconv1x1 pixel panel (ek_sparse_px.h), 3: grouped spfc
+              * (ek_sparse_grouped.h, groups of 8 features) */
   int block_w;
   uint32_t level; /* 0 = runs everywhere */
   const char *level_name;
@@ -51,7 +56,9 @@ static const sparse_entry kKernels[] = {
     SP(ek_qs8_spconv1x1_minmax_1x1__ref, 1, 16, 0, "ref"),
     SP(ek_qs8_spconv1x1_minmax_px32__ref, 2, 4, 0, "ref"),
     SP(ek_qs8_spconv1x1_minmax_px32__ref, 2, 16, 0, "ref"),
+    SP(ek_qs8_gspfc_minmax_1x1__ref, 3, 2, 0, "ref"),
 #if defined(__x86_64__)
+    SP(ek_qs8_gspfc_minmax_8x2__avx2, 3, 2, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spfc_minmax_b1x4__avx2, 0, 4, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spfc_minmax_b1x16__avx2, 0, 16, EK_CPU_LEVEL_AVX2, "avx2"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__avx2, 1, 4, EK_CPU_LEVEL_AVX2, "avx2"),
@@ -64,6 +71,7 @@ static const sparse_entry kKernels[] = {
     SP(ek_qs8_spconv1x1_minmax_b1x16__avx512vnni, 1, 16, EK_CPU_LEVEL_AVX512VNNI, "avx512vnni"),
 #endif
 #if defined(__aarch64__)
+    SP(ek_qs8_gspfc_minmax_8x2__neon, 3, 2, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spfc_minmax_b1x4__neon, 0, 4, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spfc_minmax_b1x16__neon, 0, 16, EK_CPU_LEVEL_NEON, "neon"),
     SP(ek_qs8_spconv1x1_minmax_b1x4__neon, 1, 4, EK_CPU_LEVEL_NEON, "neon"),
@@ -131,8 +139,10 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
    * AVX2 fc kernels' lockstep path), chosen uniformly among the row's blocks. */
   const int balanced = rng_int(&rng, 0, 2) == 0;
   const size_t per_row = (kb * (size_t)density + 50) / 100;
+  /* Grouped kernels: every feature of a group of 8 keeps the group's blocks. */
+  const size_t gh = e->conv == 3 ? 8 : 1, groups = ((size_t)n + gh - 1) / gh;
   size_t nnz = 0;
-  for (size_t o = 0; o < (size_t)n; ++o) {
+  for (size_t o = 0; o < groups; ++o) {
     row_ptr[o] = (uint32_t)nnz;
     size_t left = per_row;
     for (size_t c = 0; c < kb; ++c) {
@@ -141,21 +151,29 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
         keep = (size_t)rng_int(&rng, 0, (int32_t)(kb - c) - 1) < left;
         left -= (size_t)keep;
       }
-      for (size_t i = 0; i < bw; ++i) {
-        dense[o * k + c * bw + i] =
-            !keep ? 0
-            : (int8_t)(extreme ? (rng_int(&rng, 0, 2) == 0 ? -128 : rng_int(&rng, 0, 1) ? -127 : 127)
-                       : exact ? rng_int(&rng, -2, 2)
-                               : rng_int(&rng, -127, 127));
+      for (size_t r = o * gh; r < (o + 1) * gh && r < (size_t)n; ++r) {
+        for (size_t i = 0; i < bw; ++i) {
+          dense[r * k + c * bw + i] =
+              !keep ? 0
+              : (int8_t)(extreme ? (rng_int(&rng, 0, 2) == 0 ? -128 : rng_int(&rng, 0, 1) ? -127 : 127)
+                         : exact ? rng_int(&rng, -2, 2)
+                                 : rng_int(&rng, -127, 127));
+        }
       }
       if (keep) cols[nnz++] = (uint16_t)c;
     }
   }
-  row_ptr[n] = (uint32_t)nnz;
-  int8_t *values = guarded_place(&buf->values, nnz * bw, EK_EXTRA_BYTES, &rng);
-  for (size_t o = 0, b = 0; o < (size_t)n; ++o) {
+  row_ptr[groups] = (uint32_t)nnz;
+  int8_t *values = guarded_place(&buf->values, nnz * bw * gh, EK_EXTRA_BYTES, &rng);
+  for (size_t o = 0, b = 0; o < groups; ++o) {
     for (uint32_t j = row_ptr[o]; j < row_ptr[o + 1]; ++j, ++b) {
-      memcpy(values + b * bw, dense + o * k + (size_t)cols[j] * bw, bw);
+      for (size_t r = 0; r < gh; ++r) { /* features past n: zero, as model.bin stores them */
+        if (o * gh + r < (size_t)n) {
+          memcpy(values + (b * gh + r) * bw, dense + (o * gh + r) * k + (size_t)cols[j] * bw, bw);
+        } else {
+          memset(values + (b * gh + r) * bw, 0, bw);
+        }
+      }
     }
   }
   const int use_bias = rng_int(&rng, 0, 7) != 0;
@@ -173,7 +191,12 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
   const ek_qs8_bsr w = {e->block_w, row_ptr, cols, values};
   ek_fc_shape shape = {rows, k, n};
   const int32_t *b = use_bias ? bias : NULL;
-  if (e->conv) {
+  if (e->conv == 3) {
+    const ek_qs8_gbsr gw = {(int32_t)gh, e->block_w, row_ptr, cols, values};
+    const ek_qs8_fc_params p = {zp, out_zp, out_min, out_max, scale};
+    ek_qs8_fc_minmax_1x1__ref(&shape, &p, x, dense, b, y_ref);
+    ((gspfc_fn)e->fn)(&shape, &p, x, &gw, b, y_opt);
+  } else if (e->conv) {
     const ek_qs8_requant_params p = {zp, out_zp, out_min, out_max, mult, shift};
     const ek_conv2d_shape cs = {1, rows, 1, k, rows, 1, n, 1, 1, 1, 1, 1, 1, 0, 0, 1};
     ek_qs8_conv2d_minmax_1x1__ref(&cs, &p, x, dense, b, y_ref);
@@ -191,10 +214,10 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
   }
   for (size_t i = 0; i < (size_t)rows * n; ++i) {
     if (y_ref[i] != y_opt[i]) {
-      printf("FAIL %s (block 1x%d): --seed %" PRIu64 ", case rows=%d in_features=%d "
+      printf("FAIL %s (block %zux%d): --seed %" PRIu64 ", case rows=%d in_features=%d "
              "out_features=%d density=%d%% data=%s (case seed %" PRIu64 ")\n"
              "  output[%zu] = %d, dense reference %d; input zp %d%s%s\n",
-             e->name, e->block_w, run_seed, rows, k, n, density, kDataNames[data], seed, i,
+             e->name, gh, e->block_w, run_seed, rows, k, n, density, kDataNames[data], seed, i,
              y_opt[i], y_ref[i], zp, use_bias ? "" : ", no bias", balanced ? ", balanced rows" : "");
       return 0;
     }
@@ -299,7 +322,7 @@ int main(int argc, char **argv) {
     }
     int cases = 0;
     if (test_kernel(e, seed, &buf, &cases)) {
-      printf("PASS %s block 1x%d (%d cases)\n", e->name, e->block_w, cases);
+      printf("PASS %s block %dx%d (%d cases)\n", e->name, e->conv == 3 ? 8 : 1, e->block_w, cases);
       ++passed;
     } else {
       ++failed;

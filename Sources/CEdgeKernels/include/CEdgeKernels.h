@@ -17,5 +17,6 @@
 #include "ek_pconv.h"
 #include "ek_sparse.h"
 #include "ek_sparse_px.h"
+#include "ek_sparse_grouped.h"
 
 #endif

@@ -109,6 +109,8 @@ public struct Value: Equatable, Sendable {
     /// int8 weights only: store them block-sparse with 1 x this many input features per block
     /// (tensor layout 1); nil stores them dense. Set by the pruning storage choice.
     public var sparseBlockWidth: Int? = nil
+    /// With `sparseBlockWidth`: rows per block, 1 or `SparseWeights.groupHeight` (grouped blocks).
+    public var sparseBlockHeight = 1
 
     public init(name: String, dtype: DType, shape: [Int], data: TensorData? = nil, quantization: Quantization? = nil) {
         self.name = name

@@ -31,7 +31,8 @@ public enum Lowering {
                 if data.dtype != value.dtype { throw internalError("constant '\(value.name)' holds \(data.dtype.name) data for dtype \(value.dtype.name)") }
                 t.constantData = data.littleEndianBytes
                 if let bw = value.sparseBlockWidth, case .int8(let q) = data {
-                    t.constantData = SparseWeights.encode(q, rows: value.shape[0], columns: value.shape[value.rank - 1], blockWidth: bw)
+                    t.constantData = SparseWeights.encode(q, rows: value.shape[0], columns: value.shape[value.rank - 1],
+                                                          blockHeight: value.sparseBlockHeight, blockWidth: bw)
                     t.layout = SparseWeights.layout
                 }
                 constantBytes += t.byteSize

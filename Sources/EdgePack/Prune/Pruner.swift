@@ -58,6 +58,13 @@ public enum Pruner {
 
     /// Why `pattern` leaves `layer` dense, or nil when it prunes it.
     static func unsuitable(_ layer: PrunableLayer, _ pattern: PrunePattern) -> String? {
+        if pattern == .groups8x2 {
+            if layer.kind != "FullyConnected" { return "groups8x2 runs in FullyConnected layers only" }
+            if layer.inFeatures % 2 != 0 || layer.inFeatures < 4 {
+                return "groups8x2 needs an even number of at least 4 input features, found \(layer.inFeatures)"
+            }
+            return nil
+        }
         guard pattern == .rows1x16 else { return nil }
         let n = layer.inFeatures
         if n % 16 != 0 {
@@ -72,8 +79,8 @@ public enum Pruner {
     /// The ratio `pattern` reaches in `layer` when asked for `ratio`: rows1x16 removes whole
     /// blocks from every row and keeps at least one.
     static func reachable(_ ratio: Double, _ layer: PrunableLayer, _ pattern: PrunePattern) -> Double {
-        guard pattern == .rows1x16 else { return ratio }
-        let blocks = (layer.inFeatures + 15) / 16
+        guard pattern == .rows1x16 || pattern == .groups8x2 else { return ratio }
+        let blocks = pattern == .groups8x2 ? layer.inFeatures / 2 : (layer.inFeatures + 15) / 16
         return Double(min(Int((ratio * Double(blocks)).rounded()), blocks - 1)) / Double(blocks)
     }
 
@@ -104,8 +111,9 @@ public enum Pruner {
         for (l, layer) in layers.enumerated() {
             var note = unsuitable(layer, options.pattern).map { "left dense: " + $0 }
             if note == nil, ratios[l] != asked[l] {
-                let blocks = (layer.inFeatures + 15) / 16
-                note = "\(options.pattern.rawValue) keeps \(blocks - Int((ratios[l] * Double(blocks)).rounded())) of \(blocks) blocks in every row: "
+                let grouped = options.pattern == .groups8x2
+                let blocks = grouped ? layer.inFeatures / 2 : (layer.inFeatures + 15) / 16
+                note = "\(options.pattern.rawValue) keeps \(blocks - Int((ratios[l] * Double(blocks)).rounded())) of \(blocks) blocks in every \(grouped ? "group of 8 rows" : "row"): "
                     + String(format: "%.1f %% instead of the %.1f %% asked", 100 * ratios[l], 100 * asked[l])
             }
             if ratios[l] == 0 {  // left as it is
@@ -234,6 +242,22 @@ public enum Pruner {
             }
             return keep
         }
+        if pattern == .groups8x2 {
+            // Every group of 8 rows drops the same number of its lowest-scoring input pairs
+            // (scores summed over the group's rows), never all.
+            let pairs = n / 2
+            let drop = min(Int((ratio * Double(pairs)).rounded()), pairs - 1)
+            for g in stride(from: 0, to: rows, by: 8) {
+                let members = g..<min(g + 8, rows)
+                let scored = (0..<pairs).map { c in
+                    (c, members.reduce(0.0) { $0 + score($1 * n + 2 * c) + score($1 * n + 2 * c + 1) })
+                }.sorted { $0.1 < $1.1 }
+                for (c, _) in scored.prefix(drop) {
+                    for o in members { keep[o * n + 2 * c] = false; keep[o * n + 2 * c + 1] = false }
+                }
+            }
+            return keep
+        }
         var groups: [[Int]] = []
         switch pattern {
         case .block1x4, .block1x16:
@@ -241,7 +265,7 @@ public enum Pruner {
             for o in 0..<rows { for c in stride(from: 0, to: n, by: bw) { groups.append((c..<min(c + bw, n)).map { o * n + $0 }) } }
         case .block4x1:
             for o in stride(from: 0, to: rows, by: 4) { for c in 0..<n { groups.append((o..<min(o + 4, rows)).map { $0 * n + c }) } }
-        case .unstructured, .twoOfFour, .rows1x16:
+        case .unstructured, .twoOfFour, .rows1x16, .groups8x2:
             groups = w.indices.map { [$0] }
         }
         let scored = groups.map { g in (g, g.reduce(0.0) { $0 + score($1) }) }.sorted { $0.1 < $1.1 }

@@ -4,6 +4,8 @@ import EdgeFormat
 public struct StorageChoice: Sendable {
     /// The block width of the block-sparse encoding, or nil for dense.
     public var blockWidth: Int?
+    /// Rows per block: 1, or 8 for grouped 8x2 blocks.
+    public var blockHeight = 1
     /// Fraction of all-zero 1 x `width` blocks, for the width considered.
     public var blockSparsity: Double
     /// The measured sparsity above which the sparse kernel beats the dense one for this
@@ -13,8 +15,8 @@ public struct StorageChoice: Sendable {
     public var storedBytes: Int
     public var reason: String
 
-    /// "bsr1x4" or "dense".
-    public var name: String { blockWidth.map { "bsr1x\($0)" } ?? "dense" }
+    /// "bsr1x4", "bsr8x2" or "dense".
+    public var name: String { blockWidth.map { "bsr\(blockHeight)x\($0)" } ?? "dense" }
 }
 
 /// The dense-or-sparse decision per layer, from crossover sparsities measured by
@@ -36,6 +38,13 @@ public struct StorageChoice: Sendable {
 /// 50 % 1.14-1.39x (earlier runs 1.09-1.10x for 128 -> 640 and 1.09x for 640 -> 128, which
 /// are at least 1.57x at 70 %). 1x4 blocks pay from 90 % (1.28-2.23x), never with fewer than
 /// 256 inputs (128 -> 640: 1.08-1.11x at 90 %); at 80 % 1024 inputs ran 1.00-1.22x.
+/// Grouped 8x2 blocks (`--prune-pattern groups8x2`, every group of 8 rows keeping the same
+/// input pairs; ek_sparse_grouped.h; rows "8x2g" of `ek_sparse_bench --fc`, two to five runs):
+/// at 50 % 1.36-1.61x for 64 -> 32, 1.2-1.35x for 32 -> 10, 1.12-1.34x for 128 -> 8,
+/// 1.12-1.16x for 128 -> 128, but 1.02-1.13x for 640 -> 128 (1.45x at 70 %), hence 70 % from
+/// 256 inputs; at 80 % 1.95-2.21x for 64 -> 32 (five runs; balanced 1x16 rows 1.56-1.69x),
+/// 1.29-1.50x (32 -> 10), 1.60-1.66x (128 -> 8), 2.34-2.61x (128 -> 128), 2.41-2.45x
+/// (640 -> 128).
 /// 1x1 Conv2D: `out/bench/ek_sparse_bench --pointwise`, the pixel-panel sparse conv
 /// (ek_sparse_px.h; 25x5 to 56x56 pixels, 32 to 256 input channels) against
 /// ek_qs8_conv2d_minmax_4x16c2__avx2: 1.5-1.8x faster at 50 % for up to 128 input channels,
@@ -47,6 +56,8 @@ public enum SparseStorage {
     /// 1x16 blocks, the same number in every row.
     static let fullyConnected16Rows: [(Int, Double)] = [(0, 0.5), (128, 0.7), (256, 0.5), (512, 0.7), (1024, 0.5)]
     static let conv1x1: [(Int, Double)] = [(0, 0.5), (256, 0.7)]
+    /// Grouped 8x2 blocks, fully connected only.
+    static let fullyConnectedGrouped: [(Int, Double)] = [(0, 0.5), (256, 0.7)]
 
     static func crossover(conv: Bool, blockWidth: Int, inFeatures: Int, balancedRows: Bool = false) -> Double {
         let table = conv ? conv1x1
@@ -55,13 +66,33 @@ public enum SparseStorage {
     }
 
     /// Chooses the storage of `[rows, columns]` int8 weights.
+    /// `grouped` (a FullyConnected pruned with groups8x2) stores grouped 8x2 blocks instead of
+    /// 1 x W blocks.
     public static func choose(_ weights: [Int8], rows: Int, columns: Int, conv: Bool,
-                              policy: SparseStoragePolicy) -> StorageChoice {
+                              policy: SparseStoragePolicy, grouped: Bool = false) -> StorageChoice {
         let dense = rows * columns
         var best = StorageChoice(blockWidth: nil, blockSparsity: 0, crossover: 1, denseBytes: dense, storedBytes: dense,
                                  reason: "no block width divides \(columns) input features")
         var bestMargin = -Double.infinity
-        for bw in SparseWeights.blockWidths where columns % bw == 0 && columns / bw <= Int(UInt16.max) {
+        if grouped && !conv && columns % SparseWeights.groupWidth == 0 && columns / SparseWeights.groupWidth <= Int(UInt16.max) {
+            let gh = SparseWeights.groupHeight, gw = SparseWeights.groupWidth
+            let groups = (rows + gh - 1) / gh, pairs = columns / gw
+            var nonZero = 0
+            for g in 0..<groups {
+                for c in 0..<pairs where (g * gh..<min(g * gh + gh, rows)).contains(where: { r in
+                    weights[r * columns + c * gw] != 0 || weights[r * columns + c * gw + 1] != 0 }) {
+                    nonZero += 1
+                }
+            }
+            let blocks = groups * pairs
+            let cross = fullyConnectedGrouped.last { $0.0 <= columns }?.1 ?? 1.0
+            let bytes = SparseWeights(blockHeight: gh, blockWidth: gw, rows: rows, columns: columns, blockCount: nonZero).byteSize
+            let allowed = ((1 - cross) * Double(blocks)).rounded()
+            bestMargin = policy == .speed ? (allowed - Double(nonZero)) / Double(blocks) : Double(dense - bytes)
+            best = StorageChoice(blockWidth: gw, blockHeight: gh, blockSparsity: 1 - Double(nonZero) / Double(blocks),
+                                 crossover: cross, denseBytes: dense, storedBytes: bytes, reason: "")
+        }
+        for bw in SparseWeights.blockWidths where !grouped && columns % bw == 0 && columns / bw <= Int(UInt16.max) {
             var nonZero = 0
             var rowCounts = Set<Int>()
             for r in 0..<rows {
@@ -96,8 +127,8 @@ public enum SparseStorage {
         case .speed:
             sparse = bestMargin >= 0
             best.reason = best.blockSparsity == 0
-                ? "no empty 1x\(best.blockWidth!) blocks: dense"
-                : "\(pct(best.blockSparsity)) of 1x\(best.blockWidth!) blocks empty, measured crossover \(pct(best.crossover)): "
+                ? "no empty \(best.blockHeight)x\(best.blockWidth!) blocks: dense"
+                : "\(pct(best.blockSparsity)) of \(best.blockHeight)x\(best.blockWidth!) blocks empty, measured crossover \(pct(best.crossover)): "
                     + (sparse ? "sparse kernel faster" : "dense kernel faster")
         case .size:
             sparse = best.storedBytes < dense
@@ -105,6 +136,7 @@ public enum SparseStorage {
         }
         if !sparse {
             best.blockWidth = nil
+            best.blockHeight = 1
             best.storedBytes = dense
         }
         return best

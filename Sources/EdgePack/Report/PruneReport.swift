@@ -31,13 +31,16 @@ public struct PruneReport: Sendable {
 
     /// Picks dense or block-sparse storage for each pruned layer's int8 weights in the
     /// quantized graph (marks `Value.sparseBlockWidth`) and records the choice in `layers`.
-    static func chooseStorage(_ g: inout Graph, _ layers: inout [PrunedLayer], policy: SparseStoragePolicy) {
+    static func chooseStorage(_ g: inout Graph, _ layers: inout [PrunedLayer], policy: SparseStoragePolicy,
+                              pattern: PrunePattern = .block1x4) {
         for i in layers.indices {
             guard let node = g.nodes.first(where: { $0.name == layers[i].name && ($0.op.kind == .fullyConnected || $0.op.kind == .conv2D) }),
                   let w = node.input(1), case .int8(let q)? = g[w].data else { continue }
             let choice = SparseStorage.choose(q, rows: layers[i].outFeatures, columns: layers[i].inFeatures,
-                                              conv: node.op.kind == .conv2D, policy: policy)
+                                              conv: node.op.kind == .conv2D, policy: policy,
+                                              grouped: pattern == .groups8x2 && node.op.kind == .fullyConnected)
             g[w].sparseBlockWidth = choice.blockWidth
+            g[w].sparseBlockHeight = choice.blockHeight
             layers[i].storage = choice
         }
     }

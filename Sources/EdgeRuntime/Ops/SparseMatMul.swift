@@ -12,6 +12,9 @@ struct SparseCall {
     var fcRequant = ek_qs8_fc_params()
     var convRequant = ek_qs8_requant_params()
     var fc: SparseKernels.QS8FC?
+    /// Grouped 8x2 weights (block height 8) and their kernel.
+    var grouped = ek_qs8_gbsr()
+    var groupedFC: SparseKernels.QS8GroupedFC?
     var conv: SparseKernels.QS8Conv1x1?
     /// The pixel-panel conv and its arena scratch (the op's second output), when planned.
     var panel: SparseKernels.QS8Conv1x1Panel?
@@ -21,7 +24,11 @@ struct SparseCall {
     func execute() {
         withUnsafePointer(to: shape) { shape in
             withUnsafePointer(to: weights) { weights in
-                if let fc {
+                if let groupedFC {
+                    withUnsafePointer(to: grouped) { g in
+                        withUnsafePointer(to: fcRequant) { groupedFC(shape, $0, input, g, bias, output) }
+                    }
+                } else if let fc {
                     withUnsafePointer(to: fcRequant) { fc(shape, $0, input, weights, bias, output) }
                 } else if let panel {
                     withUnsafePointer(to: convRequant) { panel(shape, $0, input, weights, bias, output, scratch) }
@@ -35,7 +42,22 @@ struct SparseCall {
 
 /// Block-sparse weights of FullyConnected and Conv2D (the ops' own files decide when).
 enum SparseMatMul {
-    /// The BSR view of a validated layout-1 weight tensor.
+    /// The grouped view of a validated layout-1 weight tensor with block height 8.
+    static func grouped(_ weights: TensorInfo) -> ek_qs8_gbsr {
+        let base = UnsafeRawPointer(weights.data)
+        let w = SparseWeights(validatedAt: base)
+        return ek_qs8_gbsr(block_h: Int32(w.blockHeight), block_w: Int32(w.blockWidth),
+                           group_ptr: (base + w.rowPtrOffset).assumingMemoryBound(to: UInt32.self),
+                           block_col: (base + w.blockColOffset).assumingMemoryBound(to: UInt16.self),
+                           values: (base + w.valuesOffset).assumingMemoryBound(to: Int8.self))
+    }
+
+    /// The block height of a validated layout-1 weight tensor (1, or 8 for grouped blocks).
+    static func blockHeight(_ weights: TensorInfo) -> Int {
+        SparseWeights(validatedAt: UnsafeRawPointer(weights.data)).blockHeight
+    }
+
+    /// The BSR view of a validated layout-1 weight tensor of block height 1.
     static func bsr(_ weights: TensorInfo) -> (ek_qs8_bsr, blockWidth: Int) {
         let base = UnsafeRawPointer(weights.data)
         let w = SparseWeights(validatedAt: base)
@@ -50,11 +72,17 @@ enum SparseMatMul {
     static func fullyConnected(_ c: inout PrepareContext, input: TensorInfo, weights: TensorInfo, bias: TensorInfo?,
                                output: TensorInfo, shape: ek_fc_shape, min: Float, max: Float) throws(EdgeError) -> PreparedOp {
         try requireInt8(c, input: input, output: output, bias: bias)
-        let (bsr, blockWidth) = bsr(weights)
+        let (bsr, blockWidth) = blockHeight(weights) == 1 ? bsr(weights) : (ek_qs8_bsr(), 0)
         var call = SparseCall(shape: shape, input: UnsafePointer(input.i8()), weights: bsr,
                               bias: bias.map { UnsafePointer($0.i32()) }, output: output.i8())
         call.fcRequant = try c.fullyConnectedRequantization(input: input, weights: weights, output: output,
                                                             outFeatures: Int(shape.out_features), min: min, max: max)
+        if blockWidth == 0 {
+            call.grouped = grouped(weights)
+            call.groupedFC = c.kernels.sparse.groupedFC.function
+            call.kernelName = c.kernels.sparse.groupedFC.name
+            return .sparse(call)
+        }
         let entry = c.kernels.sparse.fullyConnected(blockWidth: blockWidth)
         call.fc = entry.function
         call.kernelName = entry.name
@@ -70,6 +98,9 @@ enum SparseMatMul {
         if s.kernel_h != 1 || s.kernel_w != 1 || s.stride_h != 1 || s.stride_w != 1 || s.pad_top != 0 || s.pad_left != 0
             || s.out_h != s.in_h || s.out_w != s.in_w {
             throw c.unsupported("block-sparse weights need a 1x1 kernel with stride 1 and no padding, found %x% stride %x%", Int(s.kernel_h), Int(s.kernel_w), Int(s.stride_h), Int(s.stride_w))
+        }
+        if blockHeight(weights) != 1 {
+            throw c.unsupported("grouped 8x2 block-sparse weights run in FullyConnected only; re-pack with a 1x4 or 1x16 pattern for this Conv2D")
         }
         let (bsr, blockWidth) = bsr(weights)
         let shape = ek_fc_shape(batch: s.batch * s.out_h * s.out_w, in_features: s.in_c, out_features: s.out_c)
