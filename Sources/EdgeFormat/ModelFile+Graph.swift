@@ -1,5 +1,6 @@
 /// Validation of tensors, ops, the memory plan and metadata (after the section table).
 extension ModelFile {
+    @inline(never)
     func tensorName(_ i: Int) -> String {
         let ref = StringRef(offset: record(tensors, i).le32(32), length: record(tensors, i).le32(36))
         if UInt64(ref.offset) + UInt64(ref.length) <= UInt64(strings.size) {
@@ -8,6 +9,7 @@ extension ModelFile {
         return "model.bin tensor \(i)"
     }
 
+    @inline(never)
     mutating func validateTensors() throws(EdgeError) {
         let arenaView = ByteView(bytes: bytes, name: "model.bin section PLAN")
         if plan.size < FormatV1.planHeaderSize { throw .format(arenaView.name, "% bytes, below the 24-byte header", plan.size) }
@@ -81,6 +83,7 @@ extension ModelFile {
         }
     }
 
+    @inline(never)
     mutating func validateOps() throws(EdgeError) {
         var written = [Bool](repeating: false, count: tensorCount)
         for i in 0..<tensorCount where tensor(i).storage == .constant { written[i] = true }
@@ -121,6 +124,7 @@ extension ModelFile {
         }
     }
 
+    @inline(never)
     mutating func validatePlan() throws(EdgeError) {
         let view = ByteView(bytes: bytes, name: "model.bin section PLAN")
         let alignment = Int(try view.u32(plan.offset + 8, "alignment"))
@@ -179,6 +183,7 @@ extension ModelFile {
     }
 
     /// Reshape outputs share their input's bytes (same offset and size).
+    @inline(never)
     private func isAlias(_ a: Int, _ b: Int) -> Bool {
         let ta = tensor(a), tb = tensor(b)
         if ta.dataOffset != tb.dataOffset || ta.byteSize != tb.byteSize { return false }
@@ -191,6 +196,7 @@ extension ModelFile {
         return false
     }
 
+    @inline(never)
     mutating func validateMetadata() throws(EdgeError) {
         let view = ByteView(bytes: bytes, name: "model.bin section METADATA")
         if metadata.size < FormatV1.metadataHeaderSize { throw .format(view.name, "% bytes, below the 32-byte header", metadata.size) }

@@ -44,6 +44,7 @@ extension ModelFile {
         try validatePlan()
     }
 
+    @inline(never)
     private mutating func readSectionTable(_ table: ByteView, _ count: Int, reservedEnd: Int) throws(EdgeError) {
         var ranges: [(start: Int, end: Int, name: String)] = [(0, reservedEnd, "header and section table")]
         for i in 0..<count {
@@ -115,12 +116,14 @@ extension ModelFile {
         if let missing { throw .format("model.bin", "mandatory section \(missing.name) is missing") }
     }
 
+    @inline(never)
     private static func once(_ slot: Region, _ region: Region, _ name: String) throws(EdgeError) -> Region {
         if slot.present { throw .format(name, "appears twice in the section table") }
         return region
     }
 
     /// Reads a record-array section's prefix and checks that its records fit.
+    @inline(never)
     private func recordArray(_ slot: RecordArray, _ region: Region, _ minStride: Int, _ name: String) throws(EdgeError) -> RecordArray {
         if slot.stride != 0 { throw .format(name, "appears twice in the section table") }
         let view = ByteView(bytes: bytes, name: name)
@@ -136,6 +139,7 @@ extension ModelFile {
         return RecordArray(offset: region.offset + FormatV1.recordArrayPrefixSize, count: count, stride: stride)
     }
 
+    @inline(never)
     private mutating func validateRecordArrays() throws(EdgeError) {
         let missing: SectionKind? = tensors.stride == 0 ? .tensors : quants.stride == 0 ? .quant : ops.stride == 0 ? .ops
             : operands.stride == 0 ? .operands : nil
@@ -153,6 +157,7 @@ extension ModelFile {
         if opCount == 0 { throw .format("model.bin section OPS", "the model has no ops") }
     }
 
+    @inline(never)
     func checkString(_ ref: StringRef, _ object: String) throws(EdgeError) {
         let end = UInt64(ref.offset) + UInt64(ref.length)
         if end > UInt64(strings.size) {
