@@ -46,7 +46,7 @@ extension ModelFile {
                 }
             }
             // `tensor(i)` converts the u64 data offset and byte size to Int: check them first.
-            for at in [40, 48] where r.le64(at) > UInt64(Int.max >> 1) {
+            for at in stride(from: 40, through: 48, by: 8) where r.le64(at) > UInt64(Int.max >> 1) {
                 throw .format(object, "\(at == 40 ? "data offset" : "byte size") \(r.le64(at)) is larger than any file or arena this build can hold")
             }
             let t = tensor(i)
@@ -162,18 +162,19 @@ extension ModelFile {
         // The runtime allocates and zeroes `arena bytes`: no more than the tensors' end plus
         // the over-read padding (what the planner writes), so a damaged field cannot ask for
         // gigabytes. (validateTensors checked that every tensor fits below it.)
-        let needed = spans.reduce(0) { max($0, $1.end) } + FormatV1.overReadBytes
+        var needed = FormatV1.overReadBytes
+        for span in spans { needed = max(needed, span.end + FormatV1.overReadBytes) }
         if arenaBytes > needed {
             throw .format(view.name, "arena bytes % exceed the % its tensors need (largest end + 64)", arenaBytes, needed)
         }
         // Overlap check: sort by offset so each tensor is compared only with the ones that
         // start inside its bytes. Empty tensors hold no bytes and overlap nothing.
         let order = sortedIndices(spans.count) { spans[$0].start < spans[$1].start }
-        spans = order.map { spans[$0] }
-        for i in 0..<spans.count {
+        for i in 0..<order.count {
+            let a = spans[order[i]]
             var j = i + 1
-            while j < spans.count && spans[j].start < spans[i].end {
-                let a = spans[i], b = spans[j]
+            while j < order.count && spans[order[j]].start < a.end {
+                let b = spans[order[j]]
                 if a.first <= b.last && b.first <= a.last && b.start < b.end && !isAlias(a.tensor, b.tensor) {
                     throw .format(view.name, "tensors % and % are alive at the same time and share arena bytes %..<%", a.tensor, b.tensor, b.start, min(a.end, b.end))
                 }
@@ -203,27 +204,36 @@ extension ModelFile {
         try checkString(metadataRef(0), view.name + " model name")
         try checkString(metadataRef(8), view.name + " producer")
         let base = metadata.offset
-        let counts = [Int(try view.u32(base + 16, "input count")), Int(try view.u32(base + 20, "output count")),
-                      Int(try view.u32(base + 24, "label count")), Int(try view.u32(base + 28, "key/value count"))]
-        for c in counts where c > 1 << 20 { throw .format(view.name, "count % is implausible", c) }
-        let needed = FormatV1.metadataHeaderSize + 4 * counts[0] + 4 * counts[1] + 8 * counts[2] + 16 * counts[3]
+        let inputs = Int(try view.u32(base + 16, "input count")), outputs = Int(try view.u32(base + 20, "output count"))
+        let labels = Int(try view.u32(base + 24, "label count")), pairs = Int(try view.u32(base + 28, "key/value count"))
+        // The first implausible count in this order (no array: smaller code).
+        let implausible = inputs > 1 << 20 ? inputs : outputs > 1 << 20 ? outputs : labels > 1 << 20 ? labels
+            : pairs > 1 << 20 ? pairs : 0
+        if implausible != 0 { throw .format(view.name, "count % is implausible", implausible) }
+        let needed = FormatV1.metadataHeaderSize + 4 * inputs + 4 * outputs + 8 * labels + 16 * pairs
         if needed > metadata.size { throw .format(view.name, "needs % bytes for its lists, has %", needed, metadata.size) }
-        if counts[0] < 1 || counts[1] < 1 { throw .format(view.name, "% inputs and % outputs; a model needs at least one of each", counts[0], counts[1]) }
-        meta.inputCount = counts[0]
-        meta.outputCount = counts[1]
-        meta.labelCount = counts[2]
-        meta.pairCount = counts[3]
+        if inputs < 1 || outputs < 1 { throw .format(view.name, "% inputs and % outputs; a model needs at least one of each", inputs, outputs) }
+        meta.inputCount = inputs
+        meta.outputCount = outputs
+        meta.labelCount = labels
+        meta.pairCount = pairs
         meta.inputsOffset = base + FormatV1.metadataHeaderSize
-        meta.outputsOffset = meta.inputsOffset + 4 * counts[0]
-        meta.labelsOffset = meta.outputsOffset + 4 * counts[1]
-        meta.pairsOffset = meta.labelsOffset + 8 * counts[2]
-        for i in 0..<(counts[0] + counts[1]) {
+        meta.outputsOffset = meta.inputsOffset + 4 * inputs
+        meta.labelsOffset = meta.outputsOffset + 4 * outputs
+        meta.pairsOffset = meta.labelsOffset + 8 * labels
+        for i in 0..<(inputs + outputs) {
             let t = Int(bytes.le32(meta.inputsOffset + 4 * i))
             if t >= tensorCount || tensor(t).storage != .arena {
                 throw .format(view.name, "input/output % names tensor %, which is not an arena tensor", i, t)
             }
         }
-        for i in 0..<counts[2] { try checkString(refAt(meta.labelsOffset + 8 * i), view.name + " label \(i)") }
-        for i in 0..<(2 * counts[3]) { try checkString(refAt(meta.pairsOffset + 8 * i), view.name + " key/value \(i / 2)") }
+        // The object name is built only for a bad string (labels can be thousands).
+        for i in 0..<(labels + 2 * pairs) {
+            let pair = i >= labels
+            let ref = refAt(meta.labelsOffset + 8 * i)
+            if UInt64(ref.offset) + UInt64(ref.length) > UInt64(strings.size) {
+                try checkString(ref, view.name + (pair ? " key/value \((i - labels) / 2)" : " label \(i)"))
+            }
+        }
     }
 }
