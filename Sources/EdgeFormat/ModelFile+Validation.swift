@@ -46,16 +46,21 @@ extension ModelFile {
 
     @inline(never)
     private mutating func readSectionTable(_ table: ByteView, _ count: Int, reservedEnd: Int) throws(EdgeError) {
-        var ranges: [(start: Int, end: Int, name: String)] = [(0, reservedEnd, "header and section table")]
+        // Ranges name their section by raw kind (`headerRange`, `endRange` for the others), so
+        // the array holds no strings; names are built for an error only.
+        var ranges: [(start: Int, end: Int, kind: Int)] = [(0, reservedEnd, Self.headerRange)]
         for i in 0..<count {
+            // The table holds `count` whole entries: only the sizes' `Int` range can fail, and
+            // the field names are built only then.
             let base = i * FormatV1.sectionEntrySize
-            let rawKind = try table.u32(base, "entry \(i) kind")
-            let flags = try table.u32(base + 4, "entry \(i) flags")
-            let offset = try table.size(base + 8, "entry \(i) offset")
-            let size = try table.size(base + 16, "entry \(i) size")
-            let storedCRC = try table.u32(base + 24, "entry \(i) CRC")
+            let rawKind = table.bytes.le32(base)
+            let flags = table.bytes.le32(base + 4)
+            if table.bytes.le64(base + 8) > UInt64(Int.max >> 1) { _ = try table.size(base + 8, "entry \(i) offset") }
+            if table.bytes.le64(base + 16) > UInt64(Int.max >> 1) { _ = try table.size(base + 16, "entry \(i) size") }
+            let offset = Int(table.bytes.le64(base + 8)), size = Int(table.bytes.le64(base + 16))
+            let storedCRC = table.bytes.le32(base + 24)
             let kind = SectionKind(rawValue: rawKind)
-            let name = kind.map { "model.bin section \($0.name)" } ?? "model.bin section kind \(rawKind)"
+            let name = Self.sectionName(Int(rawKind))
             if flags & ~FormatV1.requiredSectionFlag != 0 {
                 throw .format(name, "flags % has unknown bits", Int(flags))
             }
@@ -69,7 +74,7 @@ extension ModelFile {
                 throw EdgeError(.checksum, object: name, problem: "CRC is \(actualCRC), stored \(storedCRC): the section is damaged",
                                 fix: "copy the file again or re-pack it with edgepack")
             }
-            ranges.append((offset, offset + size, name))
+            ranges.append((offset, offset + size, Int(rawKind)))
             guard let kind else {
                 if flags & FormatV1.requiredSectionFlag != 0 {
                     throw EdgeError(.version, object: name, problem: "required section kind \(rawKind) is not known to this edgerun",
@@ -100,20 +105,34 @@ extension ModelFile {
             }
         }
         for i in 1..<ranges.count where ranges[i].start < ranges[i - 1].end {
-            throw .format(ranges[i].name, "starts at %, inside @ (which ends at %)", ranges[i].start, ranges[i - 1].end, text: ranges[i - 1].name)
+            throw .format(Self.sectionName(ranges[i].kind), "starts at %, inside @ (which ends at %)", ranges[i].start, ranges[i - 1].end,
+                          text: Self.sectionName(ranges[i - 1].kind))
         }
         // Padding between and after sections must be zero, so that every byte of the file is
         // either checksummed or checked: any corruption is detected.
-        ranges.append((bytes.count, bytes.count, "end of file"))
+        ranges.append((bytes.count, bytes.count, Self.endRange))
         for i in 1..<ranges.count {
             for offset in ranges[i - 1].end..<ranges[i].start where bytes[offset] != 0 {
-                throw .format("model.bin", "padding byte at offset % (before @) is %, must be 0", offset, Int(bytes[offset]), text: ranges[i].name)
+                throw .format("model.bin", "padding byte at offset % (before @) is %, must be 0", offset, Int(bytes[offset]),
+                              text: Self.sectionName(ranges[i].kind))
             }
         }
         // The first missing one in this order (no array of tuples to walk: smaller code).
         let missing: SectionKind? = !strings.present ? .strings : !params.present ? .params : !plan.present ? .plan
             : !metadata.present ? .metadata : nil
         if let missing { throw .format("model.bin", "mandatory section \(missing.name) is missing") }
+    }
+
+    private static var headerRange: Int { -1 }
+    private static var endRange: Int { -2 }
+
+    /// The object name of a section of raw kind `kind`, or of the header or end-of-file range.
+    @inline(never)
+    private static func sectionName(_ kind: Int) -> String {
+        if kind == headerRange { return "header and section table" }
+        if kind == endRange { return "end of file" }
+        if let known = SectionKind(rawValue: UInt32(kind)) { return "model.bin section \(known.name)" }
+        return "model.bin section kind \(kind)"
     }
 
     @inline(never)
