@@ -35,6 +35,12 @@ extension PrepareContext {
         }
     }
 
+    /// A fused activation range [min, max] must not be empty (nor NaN).
+    @inline(never)
+    func requireRange(_ min: Float, _ max: Float) throws(EdgeError) {
+        if !(min <= max) { throw unsupported("activation range [\(min), \(max)] is empty") }
+    }
+
     func requireSameShape(_ a: TensorInfo, _ b: TensorInfo) throws(EdgeError) {
         if a.shape != b.shape { throw unsupported("output shape @ differs from input shape @", text: b.shape.text, text2: a.shape.text) }
     }

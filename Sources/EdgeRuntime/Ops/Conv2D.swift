@@ -90,7 +90,7 @@ enum Conv2D {
         if strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1 || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0 {
             throw c.unsupported("strides %x%, dilations %x% and pads must be positive", Int(strideH), Int(strideW), Int(dilationH), Int(dilationW))
         }
-        if !(min <= max) { throw c.unsupported("activation range [\(min), \(max)] is empty") }
+        try c.requireRange(min, max)
         let outH = try outputExtent(c, input.dim(1), kernelH, strideH, dilationH, padTop, padBottom)
         let outW = try outputExtent(c, input.dim(2), kernelW, strideW, dilationW, padLeft, padRight)
         if output.dim(0) != input.dim(0) || output.dim(1) != outH || output.dim(2) != outW || output.dim(3) != outChannels {

@@ -65,7 +65,7 @@ enum FullyConnected {
         }
         let p = c.params
         let min = p.f32(0), max = p.f32(1)
-        if !(min <= max) { throw c.unsupported("activation range [\(min), \(max)] is empty") }
+        try c.requireRange(min, max)
         var call = FullyConnectedCall(
             shape: ek_fc_shape(batch: Int32(batch), in_features: Int32(inFeatures), out_features: Int32(outFeatures)),
             input: UnsafeRawPointer(input.data), weights: UnsafeRawPointer(weights.data),

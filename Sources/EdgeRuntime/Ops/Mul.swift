@@ -8,7 +8,7 @@ enum Mul {
         if let op = try c.integerArithmetic(.mul) { return op }
         let (a, b, out, shape, mode) = try c.binaryOperands()
         let min = c.params.f32(0), max = c.params.f32(1)
-        if !(min <= max) { throw c.unsupported("activation range [\(min), \(max)] is empty") }
+        try c.requireRange(min, max)
         let kernel: BinaryCall.Kernel
         switch mode {
         case .f32:

@@ -56,7 +56,7 @@ enum Pool2D {
         if fh < 1 || fw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || pb < 0 || pr < 0 || pt >= fh || pl >= fw {
             throw c.unsupported("filter \(fh)x\(fw), strides \(sh)x\(sw) or pads (\(pt),\(pl),\(pb),\(pr)) are invalid")
         }
-        if !(min <= max) { throw c.unsupported("activation range [\(min), \(max)] is empty") }
+        try c.requireRange(min, max)
         let outH = try Conv2D.outputExtent(c, input.dim(1), fh, sh, 1, pt, pb)
         let outW = try Conv2D.outputExtent(c, input.dim(2), fw, sw, 1, pl, pr)
         if output.dim(0) != input.dim(0) || output.dim(1) != outH || output.dim(2) != outW || output.dim(3) != input.dim(3) {
