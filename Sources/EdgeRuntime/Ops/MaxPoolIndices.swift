@@ -11,7 +11,6 @@ struct MaxPoolIndices {
     var columnMajor: Bool
 
     @inline(never)
-
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 1...1, outputs: 1)
         let input = try c.input(0), output = c.output(0)
@@ -21,10 +20,7 @@ struct MaxPoolIndices {
         }
         try c.require(output, .int64, "output")
         let p = c.params
-        let fh = p.i32(0), fw = p.i32(1), sh = p.i32(2), sw = p.i32(3), pt = p.i32(4), pl = p.i32(5), pb = p.i32(6), pr = p.i32(7)
-        if fh < 1 || fw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || pb < 0 || pr < 0 || pt >= fh || pl >= fw {
-            throw c.unsupported("filter \(fh)x\(fw), strides \(sh)x\(sw) or pads (\(pt),\(pl),\(pb),\(pr)) are invalid")
-        }
+        let (fh, fw, sh, sw, pt, pl, pb, pr) = try Pool2D.window(c)
         // A pad as large as the filter makes windows of padding only, which have no index
         // (ONNX requires pads below the kernel).
         if pb >= fh || pr >= fw {

@@ -50,12 +50,8 @@ enum Pool2D {
         try c.require(input, rank: 4, "input")
         try c.require(output, rank: 4, "output")
         let p = c.params
-        let fh = p.i32(0), fw = p.i32(1), sh = p.i32(2), sw = p.i32(3)
-        let pt = p.i32(4), pl = p.i32(5), pb = p.i32(6), pr = p.i32(7)
+        let (fh, fw, sh, sw, pt, pl, pb, pr) = try window(c)
         let min = p.f32(8), max = p.f32(9)
-        if fh < 1 || fw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || pb < 0 || pr < 0 || pt >= fh || pl >= fw {
-            throw c.unsupported("filter \(fh)x\(fw), strides \(sh)x\(sw) or pads (\(pt),\(pl),\(pb),\(pr)) are invalid")
-        }
         try c.requireRange(min, max)
         let outH = try Conv2D.outputExtent(c, input.dim(1), fh, sh, 1, pt, pb)
         let outW = try Conv2D.outputExtent(c, input.dim(2), fw, sw, 1, pl, pr)
@@ -86,5 +82,18 @@ enum Pool2D {
             call.kernel = average ? .qs8Average(c.kernels.qs8AveragePool2D) : .qs8Max
         }
         return .pool(call)
+    }
+
+    /// The window params (filterH, filterW, strideH, strideW, padTop, padLeft, padBottom,
+    /// padRight) of Pool2D and MaxPoolIndices, checked.
+    @inline(never)
+    static func window(_ c: PrepareContext) throws(EdgeError) -> (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) {
+        let p = c.params
+        let fh = p.i32(0), fw = p.i32(1), sh = p.i32(2), sw = p.i32(3)
+        let pt = p.i32(4), pl = p.i32(5), pb = p.i32(6), pr = p.i32(7)
+        if fh < 1 || fw < 1 || sh < 1 || sw < 1 || pt < 0 || pl < 0 || pb < 0 || pr < 0 || pt >= fh || pl >= fw {
+            throw c.unsupported("filter \(fh)x\(fw), strides \(sh)x\(sw) or pads (\(pt),\(pl),\(pb),\(pr)) are invalid")
+        }
+        return (fh, fw, sh, sw, pt, pl, pb, pr)
     }
 }
