@@ -31,7 +31,8 @@ extension ModelFile {
             }
             if r[4] != 0 && (dtype != .int8 || storage != .constant) {
                 let name = r[4] == SparseWeights.layout ? "block-sparse" : "packed conv"
-                throw .format(object, "\(name) layout needs a constant int8 tensor, found \(dtype.name) \(storage == .constant ? "constant" : "arena")")
+                throw .format(object, EdgeError.filled("@ layout needs a constant int8 tensor, found @ ", 0, 0, 0, 0, text: name, text2: dtype.name)
+                              + (storage == .constant ? "constant" : "arena"))
             }
             var elements = 1
             for d in 0..<FormatV1.maxRank {
@@ -93,7 +94,9 @@ extension ModelFile {
             let raw = UInt16(truncatingIfNeeded: r.le32(0))
             guard let kind = OpKind(rawValue: raw) else {
                 var known = ""
-                for k in OpKind.allCases { known += (known.isEmpty ? "" : ", ") + "\(k.rawValue)" }
+                // Raw values in ascending order, as `allCases` lists them (its array literal
+                // is code that stores every case).
+                for k in 0...UInt16.max where OpKind(rawValue: k) != nil { known += (known.isEmpty ? "" : ", ") + "\(k)" }
                 throw EdgeError(.unsupported, object: "model.bin op \(i)",
                                 problem: "op kind \(raw): this edgerun knows kinds \(known)",
                                 fix: "update edgerun to a version that matches the edgepack that wrote this file")

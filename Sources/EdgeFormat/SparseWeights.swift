@@ -68,7 +68,8 @@ public struct SparseWeights: Sendable {
         }
         let w = SparseWeights(blockHeight: blockH, blockWidth: blockW, rows: rows, columns: columns, blockCount: blocks)
         if w.byteSize != bytes.count {
-            throw .format(object, "byte size \(bytes.count) does not match \(blocks) blocks of \(blockH)x\(blockW) in \(rows) rows (\(w.byteSize) bytes)")
+            throw .format(object, EdgeError.filled("byte size % does not match % blocks of %x% in ", bytes.count, blocks, blockH, blockW, text: "", text2: "")
+                          + EdgeError.filled("% rows (% bytes)", rows, w.byteSize, 0, 0, text: "", text2: ""))
         }
         var previousEnd = 0
         for r in 0..<blockRows {
