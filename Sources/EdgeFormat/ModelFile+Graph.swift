@@ -4,9 +4,9 @@ extension ModelFile {
     func tensorName(_ i: Int) -> String {
         let ref = StringRef(offset: record(tensors, i).le32(32), length: record(tensors, i).le32(36))
         if UInt64(ref.offset) + UInt64(ref.length) <= UInt64(strings.size) {
-            return "model.bin tensor \(i) '\(string(ref))'"
+            return EdgeError.filled("model.bin tensor % '@'", i, 0, 0, 0, text: string(ref), text2: "")
         }
-        return "model.bin tensor \(i)"
+        return EdgeError.filled("model.bin tensor %", i, 0, 0, 0, text: "", text2: "")
     }
 
     @inline(never)
@@ -101,7 +101,7 @@ extension ModelFile {
                                 problem: "op kind \(raw): this edgerun knows kinds \(known)",
                                 fix: "update edgerun to a version that matches the edgepack that wrote this file")
             }
-            let object = "model.bin op \(i) (\(kind.name))"
+            let object = EdgeError.filled("model.bin op % (@)", i, 0, 0, 0, text: kind.name, text2: "")
             try checkString(StringRef(offset: r.le32(16), length: r.le32(20)), object)
             let op = self.op(i)
             if op.outputCount < 1 { throw .format(object, "has no outputs") }

@@ -50,13 +50,13 @@ enum Conv2D {
     @inline(never)
     static func prepare(_ c: inout PrepareContext) throws(EdgeError) -> PreparedOp {
         try c.expectArity(inputs: 2...3, outputs: SparseMatMul.conv2DOutputs(c))
-        let input = try c.input(0), weights = try c.input(1), output = c.output(0)
+        let input = try c.input(0), weights = try c.input(1), output = c.output(0), bias = c.optionalInput(2)
         try c.require(weights, rank: 4, "weights")
         let outChannels = weights.dim(0)
         if weights.dim(3) != (input.rank == 4 ? input.dim(3) : -1) {
             throw c.unsupported("weights @ do not match input channels of @", text: weights.shape.text, text2: input.shape.text)
         }
-        var call = try prepareConv(&c, input: input, weights: weights, bias: c.optionalInput(2), output: output,
+        var call = try prepareConv(&c, input: input, weights: weights, bias: bias, output: output,
                                    outChannels: outChannels, kernelH: weights.dim(1), kernelW: weights.dim(2),
                                    depthMultiplier: 1, depthwise: false)
         let layout = weights.record.layout
@@ -65,14 +65,14 @@ enum Conv2D {
             if call.qs8 == nil || call.hybridScratch != nil {
                 throw c.unsupported("packed conv weights (layout %) need int8 input and output", Int(layout))
             }
-            if c.optionalInput(2) != nil { throw c.unsupported("packed conv weights carry the bias; input 2 must be absent") }
+            if bias != nil { throw c.unsupported("packed conv weights carry the bias; input 2 must be absent") }
             call.bias = UnsafeRawPointer(weights.data) + PackedWeights.biasOffset(layout: layout, shape: weights.shape)
             let entry = layout == PackedWeights.conv1x1Layout ? c.kernels.qs8PackedConv1x1 : c.kernels.qs8PackedConv2D
             call.qs8 = entry.function
             call.kernelName = entry.name
         }
-        if weights.record.layout == SparseWeights.layout {
-            return try SparseMatMul.conv1x1(&c, dense: call, input: input, weights: weights, bias: c.optionalInput(2), output: output)
+        if layout == SparseWeights.layout {
+            return try SparseMatMul.conv1x1(&c, dense: call, input: input, weights: weights, bias: bias, output: output)
         }
         return .conv(call)
     }
