@@ -15,6 +15,10 @@
  * The cost is speed on these ops only (scalar loops instead of unrolled vector ones); the
  * convolution, fully connected, depthwise and sparse kernels, where the time goes, keep
  * -O2 and their NEON versions. See toolchains/README.md for the measurements.
+ *
+ * The same bracket marks the __ref twins that no aarch64 level selects and no NEON kernel falls
+ * back to (int8 and block-sparse fully connected, sparse 1x1 conv, the packed x86 layouts):
+ * on a board they run only under EDGE_KERNELS=ref, so their size matters and their speed not.
  */
 #ifndef EK_SIZE_H
 #define EK_SIZE_H

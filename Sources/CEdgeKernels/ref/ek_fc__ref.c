@@ -42,6 +42,11 @@ void ek_qs8_fc_prepare(size_t out_features, float input_scale, const float *filt
   }
 }
 
+/* Compiled for size on aarch64 (ek_size.h): every aarch64 level has a NEON int8 FC, so this
+ * twin runs there only under EDGE_KERNELS=ref. */
+#include "ek_size.h"
+EK_SIZE_BEGIN
+
 void ek_qs8_fc_minmax_1x1__ref(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                const int8_t *input, const int8_t *weights, const int32_t *bias,
                                int8_t *output) {
@@ -63,3 +68,5 @@ void ek_qs8_fc_minmax_1x1__ref(const ek_fc_shape *shape, const ek_qs8_fc_params 
     }
   }
 }
+
+EK_SIZE_END

@@ -32,6 +32,12 @@ void ek_qs8_pconv2d_pack(size_t out_c, size_t k, const int8_t *weights, const in
   }
 }
 
+/* Compiled for size on aarch64 (ek_size.h): edgepack writes layouts 2 and 3 only for x86
+ * targets, so on a board these kernels run a file packed for another CPU (pack with
+ * --board NAME for the board's own kernels) or EDGE_KERNELS=ref. */
+#include "ek_size.h"
+EK_SIZE_BEGIN
+
 void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias,
@@ -148,3 +154,5 @@ void ek_qs8_pconv2d_minmax_4x16c4__ref(const ek_conv2d_shape *s,
     }
   }
 }
+
+EK_SIZE_END

@@ -4,6 +4,11 @@
 
 /* sum(w * (x - zp)) over one sparse row, in the dense reference's order (ascending input
  * feature; skipped zeros add nothing), modulo 2^32. */
+/* Compiled for size on aarch64 (ek_size.h): every aarch64 level has NEON sparse kernels,
+ * which never fall back here, so these twins run there only under EDGE_KERNELS=ref. */
+#include "ek_size.h"
+EK_SIZE_BEGIN
+
 static uint32_t ek_bsr_row_ref(const int8_t *x, const ek_qs8_bsr *w, size_t o, int32_t zp) {
   const size_t bw = (size_t)w->block_w;
   uint32_t acc = 0;
@@ -45,3 +50,5 @@ void ek_qs8_spconv1x1_minmax_1x1__ref(const ek_fc_shape *shape,
     }
   }
 }
+
+EK_SIZE_END

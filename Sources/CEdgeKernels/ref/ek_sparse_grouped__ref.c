@@ -2,6 +2,11 @@
 #include "ek_quant.h"
 #include "ek_sparse_grouped.h"
 
+/* Compiled for size on aarch64 (ek_size.h): every aarch64 level has the NEON grouped kernel,
+ * so this twin runs there only under EDGE_KERNELS=ref. */
+#include "ek_size.h"
+EK_SIZE_BEGIN
+
 void ek_qs8_gspfc_minmax_1x1__ref(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                   const int8_t *input, const ek_qs8_gbsr *weights,
                                   const int32_t *bias, int8_t *output) {
@@ -24,3 +29,5 @@ void ek_qs8_gspfc_minmax_1x1__ref(const ek_fc_shape *shape, const ek_qs8_fc_para
     }
   }
 }
+
+EK_SIZE_END
