@@ -1,27 +1,31 @@
 /*
  * ek_sconv_driver.h: the outer loops of the 8-pixel int8 Conv2D tiles for few input channels
  * and other short windows (neon/ek_sconv__neon.c, neon/ek_sconv__neondot.c; private to
- * CEdgeKernels, ek_conv_simd.h describes the kernels).
+ * CEdgeKernels, ek_conv_simd.h and ek_pconv.h describe the kernels).
  *
- * Per call the weights are laid out per 8-channel block into wp (the ISA's layout, K rounded
- * up to kr) with the input zero-point term folded into the bias (fb[c] = bias[c] - zp *
- * sum_k w[c][k], modulo 2^32); per tile of eight output pixels each pixel's window is
- * gathered into one row of `rows` (padded taps hold the zero point, which the folded bias
- * cancels), stepping (oy, ox) without division, and every 8-channel block multiplies the
- * eight rows and stores the first mr pixels' first nr channels. Rows past a short last
- * tile's pixels keep earlier windows (or zeros): they are multiplied but never stored.
+ * The weights come laid out per 8-channel block in the ISA's layout (wp, K rounded up to kr)
+ * with the input zero-point term folded into the bias (fb[c] = bias[c] - zp * sum_k w[c][k],
+ * modulo 2^32, blocks * 8 entries): either packed per call from canonical OHWI weights
+ * (ek_sconv_pack_all, into the caller's stack buffer) or read in place from a model file
+ * packed at pack time (ek_pconv.h layouts 4 and 5); ek_sconv_run then runs the tiles. Per tile of eight output pixels each
+ * pixel's window is gathered into one row of `rows` (padded taps hold the zero point, which
+ * the folded bias cancels), stepping (oy, ox) without division, and every 8-channel block
+ * multiplies the eight rows and stores the first mr pixels' first nr channels. Rows past a
+ * short last tile's pixels keep earlier windows (or zeros): they are multiplied but never
+ * stored.
  *
  * The ISA supplies three always_inline routines (inlined here, so each kernel compiles to one
  * loop nest for its ISA):
  *   pack(k, kr, nr, w, bias, zp, wp, fb)   block of nr <= 8 weight rows w[j][k] into wp, its
  *                                          folded bias into fb[0..8) (0 past nr)
  *   row(s, image, oy, ox, zp, row)         window of output pixel (oy, ox) into row
- *   block(kr, rows, wp, fb, mq, sq, mr, nr, n, p, o)
- *                                          eight rows against one block; requantizes with
- *                                          mq/sq[0..8) and stores pixel m's first nr
- *                                          channels at o + m * n, m < mr
- * The caller owns the two stack buffers (their element types are the ISA's): wp holds
- * `blocks` blocks of block_bytes, rows EK_SCONV_MR rows of row_bytes.
+ *   block(kr, rows, row_bytes, wp, fb, mq, sq, mr, nr, n, p, o)
+ *                                          eight rows (row_bytes apart) against one block;
+ *                                          requantizes with mq/sq[0..8) and stores pixel m's
+ *                                          first nr channels at o + m * n, m < mr
+ * The caller owns the stack buffers (their element types are the ISA's): wp holds `blocks`
+ * blocks of block_bytes, rows EK_SCONV_MR rows of row_bytes (at least kr entries plus the
+ * row routine's slack).
  */
 #ifndef EK_SCONV_DRIVER_H
 #define EK_SCONV_DRIVER_H
@@ -40,29 +44,25 @@ typedef void (*ek_sconv_pack_fn)(size_t k, size_t kr, size_t nr, const int8_t *w
                                  const int32_t *bias, int32_t zp, void *wp, int32_t *fb);
 typedef void (*ek_sconv_row_fn)(const ek_conv2d_shape *s, const int8_t *image, int32_t oy,
                                 int32_t ox, int32_t zp, void *row);
-typedef void (*ek_sconv_block_fn)(size_t kr, const void *rows, const void *wp,
-                                  const int32_t *fb, const int32_t *mq, const int32_t *sq,
-                                  size_t mr, size_t nr, size_t n,
+typedef void (*ek_sconv_block_fn)(size_t kr, const void *rows, size_t row_bytes,
+                                  const void *wp, const int32_t *fb, const int32_t *mq,
+                                  const int32_t *sq, size_t mr, size_t nr, size_t n,
                                   const ek_qs8_requant_params *p, int8_t *o);
 
-EK_SCONV_INLINE void ek_sconv_drive(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
-                                    const int8_t *input, const int8_t *weights,
-                                    const int32_t *bias, int8_t *output, size_t kr,
-                                    void *wp, size_t block_bytes, void *rows, size_t row_bytes,
-                                    ek_sconv_pack_fn pack, ek_sconv_row_fn row,
-                                    ek_sconv_block_fn block) {
-  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+/* The tiles over weights already laid out: wp holds ceil(out_c / 8) blocks of block_bytes,
+ * fb their folded bias (8 entries per block). No limit on K or out_c but the rows buffer. */
+EK_SCONV_INLINE void ek_sconv_run(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
+                                  const int8_t *input, const void *wp, size_t block_bytes,
+                                  const int32_t *fb, int8_t *output, size_t kr, void *rows,
+                                  size_t row_bytes, ek_sconv_row_fn row,
+                                  ek_sconv_block_fn block) {
   const size_t n = (size_t)s->out_c, blocks = (n + 7) / 8;
-  int32_t fb[EK_SCONV_MAX_BLOCKS * 8], mq[EK_SCONV_MAX_BLOCKS * 8], sq[EK_SCONV_MAX_BLOCKS * 8];
-  memset(mq, 0, blocks * 8 * sizeof(int32_t));
-  memset(sq, 0, blocks * 8 * sizeof(int32_t));
-  memcpy(mq, p->multiplier, n * sizeof(int32_t));
-  memcpy(sq, p->shift, n * sizeof(int32_t));
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
-    pack(k, kr, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL,
-         p->input_zero_point, (int8_t *)wp + b * block_bytes, fb + b * 8);
-  }
+  if (n == 0) return;
+  const size_t tail = n - (blocks - 1) * 8;
+  /* The last block's requantization padded to eight channels (the block loads eight). */
+  int32_t mt[8] = {0}, st[8] = {0};
+  memcpy(mt, p->multiplier + (blocks - 1) * 8, tail * sizeof(int32_t));
+  memcpy(st, p->shift + (blocks - 1) * 8, tail * sizeof(int32_t));
   memset(rows, 0, EK_SCONV_MR * row_bytes);
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
@@ -80,11 +80,27 @@ EK_SCONV_INLINE void ek_sconv_drive(const ek_conv2d_shape *s, const ek_qs8_requa
         }
       }
       for (size_t b = 0; b < blocks; ++b) {
-        const size_t c0 = b * 8, nr = n - c0 < 8 ? n - c0 : 8;
-        block(kr, rows, (const int8_t *)wp + b * block_bytes, fb + c0, mq + c0, sq + c0, mr,
-              nr, n, p, out_image + p0 * n + c0);
+        const size_t c0 = b * 8, last = b + 1 == blocks;
+        block(kr, rows, row_bytes, (const int8_t *)wp + b * block_bytes, fb + c0,
+              last ? mt : p->multiplier + c0, last ? st : p->shift + c0, mr, last ? tail : 8,
+              n, p, out_image + p0 * n + c0);
       }
     }
+  }
+}
+
+/* Packs canonical OHWI weights [out_c][K] into wp (ceil(out_c / 8) blocks of block_bytes)
+ * and their folded bias into fb (8 entries per block); the kernel then runs ek_sconv_run. */
+EK_SCONV_INLINE void ek_sconv_pack_all(const ek_conv2d_shape *s, int32_t zp,
+                                       const int8_t *weights, const int32_t *bias, size_t kr,
+                                       void *wp, size_t block_bytes, int32_t *fb,
+                                       ek_sconv_pack_fn pack) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  const size_t n = (size_t)s->out_c, blocks = (n + 7) / 8;
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
+    pack(k, kr, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL, zp,
+         (int8_t *)wp + b * block_bytes, fb + b * 8);
   }
 }
 

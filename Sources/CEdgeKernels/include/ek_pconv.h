@@ -1,5 +1,5 @@
 /*
- * ek_pconv.h: int8 Conv2D over weights packed at pack time (tensor layouts 2 and 3 of
+ * ek_pconv.h: int8 Conv2D over weights packed at pack time (tensor layouts 2, 3 and 4 of
  * model.bin, FORMAT.md "Packed int8 Conv2D weights"). Packing is part of the kernel contract: the
  * __ref twin reads the same packed bytes as the SIMD kernel, so a file packed for a CPU
  * feature runs correctly (more slowly) on a CPU without it.
@@ -85,6 +85,46 @@ void ek_qs8_pconv2d_minmax_4x16c4__ref(const ek_conv2d_shape *shape,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias,
                                        int8_t *output);
+
+/*
+ * Layout `oc8_k1_s16` (tensor layout 4), for the aarch64 NEON 8x8 tile (neon/ek_sconv__neon.c,
+ * SMLAL by lane), int8 OHWI weights [out_c][K], K = kernel_h * kernel_w * in_c:
+ *   blocks = ceil(out_c / 8), kr = K rounded up to 8
+ *   weights: int16 entry (b * kr + i) * 8 + j = w[8 b + j][i] (0 where 8 b + j >= out_c or
+ *            i >= K): per 8-channel block, per K value, the eight channels widened to int16,
+ *            i.e. the 16 bytes (one q register) one step of the tile multiplies with one
+ *            window lane of each of its eight pixels
+ *   bias:    at ek_qs8_pconv2d_o8_bias_offset (the weights' size, blocks * kr * 16, a multiple
+ *            of 128), int32 [blocks * 8]: bias[c] - input_zero_point * sum_k w[c][k] (modulo
+ *            2^32; 0 for padding channels), as in layout 2.
+ * The same arithmetic as layout 2: outputs are bit-exact with ek_qs8_conv2d_minmax_1x1__ref
+ * on the canonical weights.
+ */
+/* Largest K the NEON kernel gathers on the stack (8 windows of K int16); edgepack writes
+ * layout 4 only up to it, the kernel hands larger K to its __ref twin. */
+#define EK_PCONV_NEON_MAX_K 2048
+/* Bytes of layout-4 weights before the bias: blocks x kr x 16. */
+size_t ek_qs8_pconv2d_o8_bias_offset(size_t out_c, size_t k);
+/* Bytes of the whole layout-4 tensor: weights, then the folded bias. */
+size_t ek_qs8_pconv2d_o8_packed_bytes(size_t out_c, size_t k);
+/* Writes ek_qs8_pconv2d_o8_packed_bytes(out_c, k) bytes to packed (padding zeroed) from OHWI
+ * weights [out_c][k] and bias [out_c] (NULL: none). */
+void ek_qs8_pconv2d_o8_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
+                            int32_t input_zero_point, void *packed);
+/* Conv2D over layout 4 (any shape). */
+void ek_qs8_pconv2d_minmax_8x8__ref(const ek_conv2d_shape *shape,
+                                    const ek_qs8_requant_params *params, const int8_t *input,
+                                    const int8_t *weights, const int32_t *bias, int8_t *output);
+
+#if defined(__aarch64__)
+/* Tile 8x8 over layout 4 (see neon/ek_sconv__neon.c): weights and folded bias read in place,
+ * eight pixels' windows gathered on the stack (about 33 KiB); K over EK_PCONV_NEON_MAX_K runs
+ * the __ref twin. Over-reads each input row by up to 7 bytes (EK_EXTRA_BYTES). */
+void ek_qs8_pconv2d_minmax_8x8__neon(const ek_conv2d_shape *shape,
+                                     const ek_qs8_requant_params *params, const int8_t *input,
+                                     const int8_t *weights, const int32_t *bias,
+                                     int8_t *output);
+#endif
 
 #if defined(__x86_64__)
 /* Tile 4x16c4 over layout 3 (see ek_pconv__avx2.c): rows and weights in place, stack use

@@ -19,13 +19,16 @@
  * the limits below run the 2x4c16 kernel.
  */
 #include "ek_conv_simd.h"
+#include "ek_pconv.h"
 
 #if defined(__aarch64__)
 #include "ek_sconv_neon.h"
 #include "../common/ek_sconv_driver.h"
 
-/* Window entries: K rounded up to 8, plus 8 of slack for the widening stores. */
+/* Window entries: K rounded up to 8, plus 8 of slack for the widening stores (canonical
+ * weights, and layout 4 read in place). */
 #define EK_SN_ROW (EK_CONV_SC_MAX_K + 16)
+#define EK_SN_PROW (EK_PCONV_NEON_MAX_K + 16)
 /* Widened weights on the stack: blocks x K rounded up to 8 x 8 int16 (16 KiB). */
 #define EK_SN_MAX_W 8192
 
@@ -106,11 +109,13 @@ static void ek_sn_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const in
 
 /* Eight pixels' windows (kr / 8 groups of 8 entries) against one 8-channel block; outputs
  * of the first mr pixels are stored at o, o + n, ... */
-EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, const void *wp_v,
-                                const int32_t *fb, const int32_t *mq, const int32_t *sq,
-                                size_t mr, size_t nr, size_t n, const ek_qs8_requant_params *p,
-                                int8_t *o) {
-  const int16_t(*rows)[EK_SN_ROW] = rows_v;
+EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, size_t row_bytes,
+                                const void *wp_v, const int32_t *fb, const int32_t *mq,
+                                const int32_t *sq, size_t mr, size_t nr, size_t n,
+                                const ek_qs8_requant_params *p, int8_t *o) {
+  const size_t rn = row_bytes / sizeof(int16_t);
+  const int16_t *r0 = rows_v, *r1 = r0 + rn, *r2 = r1 + rn, *r3 = r2 + rn, *r4 = r3 + rn;
+  const int16_t *r5 = r4 + rn, *r6 = r5 + rn, *r7 = r6 + rn;
   const int16_t *wp = wp_v;
   const size_t kg = kr / 8;
   const ek_sconv_requant8 r = ek_sconv_requant8_load(mq, sq, p);
@@ -118,10 +123,10 @@ EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, const void *wp_v,
   int32x4_t a0[2] = {b0, b1}, a1[2] = {b0, b1}, a2[2] = {b0, b1}, a3[2] = {b0, b1};
   int32x4_t a4[2] = {b0, b1}, a5[2] = {b0, b1}, a6[2] = {b0, b1}, a7[2] = {b0, b1};
   for (size_t g = 0; g < kg; ++g, wp += 64) {
-    const int16x8_t x0 = vld1q_s16(rows[0] + 8 * g), x1 = vld1q_s16(rows[1] + 8 * g);
-    const int16x8_t x2 = vld1q_s16(rows[2] + 8 * g), x3 = vld1q_s16(rows[3] + 8 * g);
-    const int16x8_t x4 = vld1q_s16(rows[4] + 8 * g), x5 = vld1q_s16(rows[5] + 8 * g);
-    const int16x8_t x6 = vld1q_s16(rows[6] + 8 * g), x7 = vld1q_s16(rows[7] + 8 * g);
+    const int16x8_t x0 = vld1q_s16(r0 + 8 * g), x1 = vld1q_s16(r1 + 8 * g);
+    const int16x8_t x2 = vld1q_s16(r2 + 8 * g), x3 = vld1q_s16(r3 + 8 * g);
+    const int16x8_t x4 = vld1q_s16(r4 + 8 * g), x5 = vld1q_s16(r5 + 8 * g);
+    const int16x8_t x6 = vld1q_s16(r6 + 8 * g), x7 = vld1q_s16(r7 + 8 * g);
     EK_SN_STEP(0);
     EK_SN_STEP(1);
     EK_SN_STEP(2);
@@ -137,6 +142,17 @@ EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, const void *wp_v,
   }
 }
 
+/* The tiles over blocks in the layout of ek_sn_pack (layout 4): one loop nest for both
+ * kernels below. */
+__attribute__((noinline)) static void ek_sn_run(const ek_conv2d_shape *s,
+                                                const ek_qs8_requant_params *p,
+                                                const int8_t *input, const int16_t *wp,
+                                                const int32_t *fb, int8_t *output, size_t kr,
+                                                int16_t *rows, size_t row_bytes) {
+  ek_sconv_run(s, p, input, wp, kr * 8 * sizeof(int16_t), fb, output, kr, rows, row_bytes,
+               ek_sn_row, ek_sn_block);
+}
+
 void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                     const int8_t *input, const int8_t *weights,
                                     const int32_t *bias, int8_t *output) {
@@ -148,9 +164,24 @@ void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requa
     return;
   }
   int16_t wp[EK_SN_MAX_W] __attribute__((aligned(16)));
+  int32_t fb[EK_SCONV_MAX_BLOCKS * 8];
   int16_t rows[EK_SCONV_MR][EK_SN_ROW] __attribute__((aligned(16)));
-  ek_sconv_drive(s, p, input, weights, bias, output, kr, wp, kr * 8 * sizeof(int16_t), rows,
-                 sizeof(rows[0]), ek_sn_pack, ek_sn_row, ek_sn_block);
+  ek_sconv_pack_all(s, p->input_zero_point, weights, bias, kr, wp, kr * 8 * sizeof(int16_t),
+                    fb, ek_sn_pack);
+  ek_sn_run(s, p, input, wp, fb, output, kr, &rows[0][0], sizeof(rows[0]));
+}
+
+void ek_qs8_pconv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
+                                     const int8_t *input, const int8_t *weights,
+                                     const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  if (k > EK_PCONV_NEON_MAX_K) {
+    ek_qs8_pconv2d_minmax_8x8__ref(s, p, input, weights, bias, output);
+    return;
+  }
+  int16_t rows[EK_SCONV_MR][EK_SN_PROW] __attribute__((aligned(16)));
+  ek_sn_run(s, p, input, (const int16_t *)(const void *)weights, bias, output, (k + 7) / 8 * 8,
+            &rows[0][0], sizeof(rows[0]));
 }
 
 #endif

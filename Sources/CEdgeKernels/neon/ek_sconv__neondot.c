@@ -103,11 +103,12 @@ static void ek_sd_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const in
 
 /* Eight pixels' windows (kr / 16 groups of 16 bytes) against one 8-channel block; outputs of
  * the first mr pixels are stored at o, o + n, ... */
-EK_NEONDOT_INLINE void ek_sd_block(size_t kr, const void *rows_v, const void *wp_v,
-                                   const int32_t *fb, const int32_t *mq, const int32_t *sq,
-                                   size_t mr, size_t nr, size_t n,
+EK_NEONDOT_INLINE void ek_sd_block(size_t kr, const void *rows_v, size_t row_bytes,
+                                   const void *wp_v, const int32_t *fb, const int32_t *mq,
+                                   const int32_t *sq, size_t mr, size_t nr, size_t n,
                                    const ek_qs8_requant_params *p, int8_t *o) {
   const int8_t(*rows)[EK_SD_ROW] = rows_v;
+  (void)row_bytes; /* always sizeof(rows[0]) here */
   const int8_t *wp = wp_v;
   const size_t kg = kr / 16;
   const ek_sconv_requant8 r = ek_sconv_requant8_load(mq, sq, p);
@@ -142,9 +143,11 @@ EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
     return;
   }
   int8_t wp[EK_SD_MAX_W] __attribute__((aligned(16)));
+  int32_t fb[EK_SCONV_MAX_BLOCKS * 8];
   int8_t rows[EK_SCONV_MR][EK_SD_ROW] __attribute__((aligned(16)));
-  ek_sconv_drive(s, p, input, weights, bias, output, kr, wp, kr * 8, rows, sizeof(rows[0]),
-                 ek_sd_pack, ek_sd_row, ek_sd_block);
+  ek_sconv_pack_all(s, p->input_zero_point, weights, bias, kr, wp, kr * 8, fb, ek_sd_pack);
+  ek_sconv_run(s, p, input, wp, kr * 8, fb, output, kr, rows, sizeof(rows[0]), ek_sd_row,
+               ek_sd_block);
 }
 
 #endif

@@ -1,4 +1,4 @@
-/* Packing and the reference kernels of the packed int8 Conv2D layouts 2 and 3 (ek_pconv.h). */
+/* Packing and the reference kernels of the packed int8 Conv2D layouts 2, 3 and 4 (ek_pconv.h). */
 #include "ek_pconv.h"
 #include "ek_quant.h"
 
@@ -32,9 +32,37 @@ void ek_qs8_pconv2d_pack(size_t out_c, size_t k, const int8_t *weights, const in
   }
 }
 
+size_t ek_qs8_pconv2d_o8_bias_offset(size_t out_c, size_t k) {
+  return (out_c + 7) / 8 * ((k + 7) / 8 * 8) * 16; /* a multiple of 128 */
+}
+
+size_t ek_qs8_pconv2d_o8_packed_bytes(size_t out_c, size_t k) {
+  return ek_qs8_pconv2d_o8_bias_offset(out_c, k) + (out_c + 7) / 8 * 8 * sizeof(int32_t);
+}
+
+void ek_qs8_pconv2d_o8_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
+                            int32_t input_zero_point, void *packed) {
+  const size_t kr = (k + 7) / 8 * 8;
+  int16_t *w = (int16_t *)packed;
+  memset(packed, 0, ek_qs8_pconv2d_o8_packed_bytes(out_c, k));
+  for (size_t c = 0; c < out_c; ++c) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const int8_t v = weights[c * k + i];
+      w[((c / 8) * kr + i) * 8 + c % 8] = (int16_t)v;
+      sum += (uint32_t)(int32_t)v;
+    }
+    const uint32_t folded = (bias != NULL ? (uint32_t)bias[c] : 0u) -
+                            (uint32_t)input_zero_point * sum;
+    memcpy((char *)packed + ek_qs8_pconv2d_o8_bias_offset(out_c, k) + c * sizeof(int32_t),
+           &folded, sizeof(folded));
+  }
+}
+
 /* Compiled for size on aarch64 (ek_size.h): edgepack writes layouts 2 and 3 only for x86
- * targets, so on a board these kernels run a file packed for another CPU (pack with
- * --board NAME for the board's own kernels) or EDGE_KERNELS=ref. */
+ * targets and layout 4 for NEON boards, where the NEON kernel reads it; so on a board these
+ * kernels run a file packed for another CPU (pack with --board NAME for the board's own
+ * kernels), layout 4 beyond EK_PCONV_NEON_MAX_K, or EDGE_KERNELS=ref. */
 #include "ek_size.h"
 EK_SIZE_BEGIN
 
@@ -143,6 +171,46 @@ void ek_qs8_pconv2d_minmax_4x16c4__ref(const ek_conv2d_shape *s,
                 const size_t at = ek_c4_index(quads, oc, i);
                 const uint8_t v = (uint8_t)(inside ? x[c] : (int8_t)zp);
                 acc += (uint32_t)((int32_t)w[at] * (int32_t)(int8_t)(v ^ w[at + 64]));
+              }
+            }
+          }
+          int32_t y = ek_mbqm((int32_t)acc, params->multiplier[oc], params->shift[oc]);
+          y += params->output_zero_point;
+          out[oc] = (int8_t)ek_clamp_i32(y, params->output_min, params->output_max);
+        }
+      }
+    }
+  }
+}
+
+/* Layout 4: the same loops as layout 2, reading w[c][i] at ((c / 8) * kr + i) * 8 + c % 8. */
+void ek_qs8_pconv2d_minmax_8x8__ref(const ek_conv2d_shape *s,
+                                    const ek_qs8_requant_params *params, const int8_t *input,
+                                    const int8_t *weights, const int32_t *bias,
+                                    int8_t *output) {
+  const size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
+  const size_t kr = ((size_t)s->kernel_h * (size_t)s->kernel_w * in_c + 7) / 8 * 8;
+  const int32_t zp = params->input_zero_point;
+  for (int32_t b = 0; b < s->batch; ++b) {
+    const int8_t *image = input + (size_t)b * (size_t)s->in_h * (size_t)s->in_w * in_c;
+    for (int32_t oy = 0; oy < s->out_h; ++oy) {
+      for (int32_t ox = 0; ox < s->out_w; ++ox) {
+        int8_t *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
+                                (size_t)ox) * out_c;
+        for (size_t oc = 0; oc < out_c; ++oc) {
+          const int16_t *wc = (const int16_t *)(const void *)weights + (oc / 8) * kr * 8 + oc % 8;
+          uint32_t acc = (uint32_t)bias[oc];
+          size_t i = 0;
+          for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
+            const int32_t iy = oy * s->stride_h - s->pad_top + ky * s->dilation_h;
+            for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
+              const int32_t ix = ox * s->stride_w - s->pad_left + kx * s->dilation_w;
+              const int inside = iy >= 0 && iy < s->in_h && ix >= 0 && ix < s->in_w;
+              const int8_t *x =
+                  inside ? image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c : image;
+              for (size_t c = 0; c < in_c; ++c, ++i) {
+                const int32_t v = inside ? (int32_t)x[c] : zp;
+                acc += (uint32_t)((int32_t)wc[i * 8] * v);
               }
             }
           }
