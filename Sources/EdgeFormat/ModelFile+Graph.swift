@@ -26,7 +26,7 @@ extension ModelFile {
             if rank > FormatV1.maxRank { throw .format(object, "rank % is above 6", rank) }
             guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage % is not 0 (arena) or 1 (constant)", Int(r[2])) }
             if r[4] != 0 && r[4] != SparseWeights.layout && !PackedWeights.isPackedConv(r[4]) {
-                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0, 1, 2, 3)",
+                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0, 1, 2, 3, 4)",
                                 fix: "update edgerun or re-pack with a matching edgepack")
             }
             if r[4] != 0 && (dtype != .int8 || storage != .constant) {
@@ -63,8 +63,8 @@ extension ModelFile {
                 let place = storage == .constant ? "CONSTANTS section" : "arena"
                 throw .format(object, "data [%, +%) plus 64 bytes of padding exceeds the %-byte @", t.dataOffset, t.byteSize, limit, text: place)
             }
-            if t.layout == PackedWeights.conv2DLayout {
-                try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, object: object)
+            if t.layout == PackedWeights.conv2DLayout || t.layout == PackedWeights.neonConvLayout {
+                try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, layout: t.layout, object: object)
             }
             if t.layout == PackedWeights.conv1x1Layout {
                 try PackedWeights.validateC4(shape: t.shape, byteSize: t.byteSize, object: object)

@@ -1,5 +1,5 @@
-/// Packed int8 Conv2D weights: tensor layouts 2 and 3 (FORMAT.md, "Packed int8 Conv2D
-/// weights" and "Packed int8 1x1 Conv2D weights").
+/// Packed int8 Conv2D weights: tensor layouts 2, 3 and 4 (FORMAT.md, "Packed int8 Conv2D
+/// weights", "Packed int8 1x1 Conv2D weights" and "Packed int8 Conv2D weights for NEON").
 ///
 /// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
 /// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),
@@ -34,14 +34,35 @@ public enum PackedWeights {
         c4BiasOffset(outChannels: outChannels, k: k) + (outChannels + 15) / 16 * 16 * 4
     }
 
-    /// Bytes before the folded bias of a packed tensor of `layout` (2 or 3) and OHWI `shape`.
-    public static func biasOffset(layout: UInt8, shape: Shape) -> Int {
-        let k = shape[1] * shape[2] * shape[3]
-        return layout == conv1x1Layout ? c4BiasOffset(outChannels: shape[0], k: k) : biasOffset(outChannels: shape[0], k: k)
+    /// The tensor record `layout` value of `oc8_k1_s16` (the aarch64 NEON 8x8 tile).
+    public static let neonConvLayout: UInt8 = 4
+    /// Largest K edgepack writes in layout 4 (`EK_PCONV_NEON_MAX_K`: the NEON tile's window rows).
+    public static let neonMaxK = 2048
+
+    /// Bytes of layout-4 weights before the folded bias (a multiple of 128).
+    public static func o8BiasOffset(outChannels: Int, k: Int) -> Int {
+        (outChannels + 7) / 8 * ((k + 7) / 8 * 8) * 16
     }
 
-    /// Whether `layout` is one of the packed Conv2D layouts (2 or 3).
-    public static func isPackedConv(_ layout: UInt8) -> Bool { layout == conv2DLayout || layout == conv1x1Layout }
+    /// Bytes of a layout-4 tensor of OHWI shape `[outChannels, .., .., ..]` with K = `k`.
+    public static func o8ByteSize(outChannels: Int, k: Int) -> Int {
+        o8BiasOffset(outChannels: outChannels, k: k) + (outChannels + 7) / 8 * 8 * 4
+    }
+
+    /// Bytes before the folded bias of a packed tensor of `layout` (2, 3 or 4) and OHWI `shape`.
+    public static func biasOffset(layout: UInt8, shape: Shape) -> Int {
+        let k = shape[1] * shape[2] * shape[3]
+        switch layout {
+        case conv1x1Layout: return c4BiasOffset(outChannels: shape[0], k: k)
+        case neonConvLayout: return o8BiasOffset(outChannels: shape[0], k: k)
+        default: return biasOffset(outChannels: shape[0], k: k)
+        }
+    }
+
+    /// Whether `layout` is one of the packed Conv2D layouts (2, 3 or 4).
+    public static func isPackedConv(_ layout: UInt8) -> Bool {
+        layout == conv2DLayout || layout == conv1x1Layout || layout == neonConvLayout
+    }
 
     /// Checks a layout-3 tensor record: rank 4 with a 1x1 window (`[out, 1, 1, in]`), and the
     /// byte size its shape implies.
@@ -55,16 +76,16 @@ public enum PackedWeights {
         }
     }
 
-    /// Checks a layout-2 tensor record: constant int8, rank 4, and the byte size its shape
-    /// implies.
-    public static func validate(shape: Shape, byteSize: Int, object: String) throws(EdgeError) {
+    /// Checks a layout-2 or layout-4 tensor record: rank 4, and the byte size its shape and
+    /// layout imply.
+    public static func validate(shape: Shape, byteSize: Int, layout: UInt8 = conv2DLayout, object: String) throws(EdgeError) {
         if shape.rank != 4 {
-            throw .format(object, "packed conv weights have shape @; they must be OHWI [out, kh, kw, in]", 0, text: shape.text)
+            throw .format(object, "packed conv weights (layout %) have shape @; they must be OHWI [out, kh, kw, in]", Int(layout), text: shape.text)
         }
         let k = shape[1] * shape[2] * shape[3]
-        let expected = Self.byteSize(outChannels: shape[0], k: k)
+        let expected = layout == neonConvLayout ? o8ByteSize(outChannels: shape[0], k: k) : Self.byteSize(outChannels: shape[0], k: k)
         if byteSize != expected {
-            throw .format(object, "packed conv weights of shape @ take % bytes, the record says %", expected, byteSize, text: shape.text)
+            throw .format(object, "layout-% conv weights of shape @ take % bytes, the record says %", Int(layout), expected, byteSize, text: shape.text)
         }
     }
 }

@@ -47,6 +47,9 @@ public struct KernelTable {
     /// int8 1x1 Conv2D over layout-3 weights (`oc16_k4_sm8`, the 4x16c4 tile, `ek_pconv.h`).
     public var qs8PackedConv1x1 = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_4x16c4__ref,
                                                  name: "ek_qs8_pconv2d_minmax_4x16c4__ref")
+    /// int8 Conv2D over layout-4 weights (`oc8_k1_s16`, the NEON 8x8 tile, `ek_pconv.h`).
+    public var qs8PackedConv8x8 = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_8x8__ref,
+                                                 name: "ek_qs8_pconv2d_minmax_8x8__ref")
     /// int8 Conv2D over canonical weights with at most `EK_CONV_SC_MAX_C` input channels
     /// (stems) and at most `qs8FewChannelMaxOutC` output channels; nil: `qs8Conv2D` runs them.
     public var qs8FewChannelConv2D: Entry<QS8Conv>? = nil
@@ -173,6 +176,7 @@ public struct KernelTable {
         // Convolutions (ek_conv_simd.h).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__neon, name: "ek_qs8_conv2d_minmax_2x4c16__neon")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8__neon, name: "ek_qs8_conv2d_minmax_8x8__neon")
+        t.qs8PackedConv8x8 = Entry(function: ek_qs8_pconv2d_minmax_8x8__neon, name: "ek_qs8_pconv2d_minmax_8x8__neon")
         t.qs8FewChannelMaxOutC = EK_CONV_SC_NEON_MAX_OUT_C
         t.qs8FewChannelMaxK = EK_CONV_SC_NEON_MAX_K
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")

@@ -2,7 +2,7 @@ import EdgeFormat
 import EdgeTestSupport
 import XCTest
 
-/// Packed int8 Conv2D weights (tensor layouts 2 and 3): the size rules, and rejection at load
+/// Packed int8 Conv2D weights (tensor layouts 2, 3 and 4): the size rules, and rejection at load
 /// of a record whose size, shape or dtype does not fit, with the tensor named.
 final class PackedWeightsTests: XCTestCase {
     /// The sample model with its fc weights replaced by a layout-2 tensor.
@@ -52,7 +52,7 @@ final class PackedWeightsTests: XCTestCase {
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1280), "take 1216 bytes, the record says 1280")
         assertRejected(model(shape: [3, 36], bytes: 1216), "must be OHWI")
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32), "packed conv layout needs a constant int8 tensor")
-        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 4), "layout 4 is not known to this edgerun (0, 1, 2, 3)")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 5), "layout 5 is not known to this edgerun (0, 1, 2, 3, 4)")
     }
 
     func testLayout3SizeRule() {
@@ -81,5 +81,32 @@ final class PackedWeightsTests: XCTestCase {
         assertRejected(model(shape: [3, 3, 3, 4], bytes: 1216, layout: l3), "holds 1x1 conv weights [out, 1, 1, in], not 3x3x3x4")
         assertRejected(model(shape: [3, 36], bytes: 1216, layout: l3), "holds 1x1 conv weights")
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32, layout: l3), "packed conv layout needs a constant int8 tensor")
+    }
+
+    func testLayout4SizeRule() {
+        // 3 channels -> one 8-channel block; K = 36 -> 40 rows of 8 int16 = 640 bytes, then 8
+        // int32 biases.
+        XCTAssertEqual(PackedWeights.o8BiasOffset(outChannels: 3, k: 36), 640)
+        XCTAssertEqual(PackedWeights.o8ByteSize(outChannels: 3, k: 36), 672)
+        // 17 channels -> three blocks; K = 27 -> 32 rows: 3 x 32 x 16 = 1536, then 24 biases.
+        XCTAssertEqual(PackedWeights.o8ByteSize(outChannels: 17, k: 27), 1536 + 96)
+        // K = 1 -> 8 rows (7 of zeros).
+        XCTAssertEqual(PackedWeights.o8BiasOffset(outChannels: 1, k: 1), 128)
+        XCTAssertEqual(PackedWeights.biasOffset(layout: PackedWeights.neonConvLayout, shape: Shape([17, 3, 3, 3])), 1536)
+    }
+
+    func testLayout4AcceptsTheExactSizeOfAnyWindow() throws {
+        let file = try load(model(shape: [17, 3, 3, 3], bytes: 1632, layout: PackedWeights.neonConvLayout))
+        XCTAssertEqual(file.tensor(6).layout, PackedWeights.neonConvLayout)
+        XCTAssertEqual(file.tensor(6).byteSize, 1632)
+    }
+
+    func testLayout4RejectsWrongSizeShapeAndDtype() {
+        let l4 = PackedWeights.neonConvLayout
+        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1536, layout: l4), "layout-4 conv weights of shape 17x3x3x3 take 1632 bytes, the record says 1536")
+        // Layout 2's size for the same shape is not layout 4's.
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: l4), "take 672 bytes, the record says 1216")
+        assertRejected(model(shape: [3, 36], bytes: 672, layout: l4), "packed conv weights (layout 4) have shape 3x36; they must be OHWI")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 672, dtype: .float32, layout: l4), "packed conv layout needs a constant int8 tensor")
     }
 }

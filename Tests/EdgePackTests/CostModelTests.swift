@@ -44,7 +44,7 @@ final class CostModelTests: XCTestCase {
     /// Every C kernel the runtime names has a measured stack on each architecture it builds for.
     func testEveryRuntimeKernelHasAStackFigure() throws {
         let dir = Harness.root.appendingPathComponent("Sources/EdgeRuntime")
-        var names = Set(CostModel.simdKernels.map(\.name) + CostModel.fewChannelConvKernels.map(\.name) + [CostModel.packedConvAVX2])
+        var names = Set(CostModel.simdKernels.map(\.name) + CostModel.fewChannelConvKernels.map(\.name) + [CostModel.packedConvAVX2, CostModel.packedConv8x8NEON])
         for file in try XCTUnwrap(FileManager.default.enumerator(atPath: dir.path)).compactMap({ $0 as? String }) where file.hasSuffix(".swift") {
             let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
             let regex = try NSRegularExpression(pattern: "\"(ek_[a-z0-9_]+__[a-z0-9]+)\"")

@@ -91,4 +91,54 @@ final class WeightPackingTests: XCTestCase {
         XCTAssertEqual(layout(try conv(h: 12, w: 12, pad: 1)), PackedWeights.conv2DLayout, "padded 1x1 runs 4x16c2")
         XCTAssertEqual(layout(try conv(h: 12, w: 12, inC: Int(EK_CONV_C4_MAX_K) + 4)), PackedWeights.conv2DLayout)
     }
+
+    /// `PackTarget.board` for NEON boards without the dot product (Pi Zero 2 W, Pi 3, Pi 4).
+    static let neon = PackTarget.board("rpi4", isa: ["neon"])
+
+    func testNEONBoardsWithoutDotProductPackLayout4() {
+        XCTAssertTrue(Self.neon.packsConvOC8K1)
+        XCTAssertFalse(Self.neon.packsConvOC16K2 || Self.neon.packsConv1x1OC16K4)
+        XCTAssertFalse(PackTarget.board("rpi5", isa: ["neon", "fp16", "dotprod"]).packsConvOC8K1,
+                       "the SDOT tiles read canonical weights faster than the SMLAL tile reads layout 4")
+        XCTAssertFalse(PackTarget.board("x", isa: ["avx2"]).packsConvOC8K1)
+        XCTAssertFalse(PackTarget.canonical.packsConvOC8K1)
+    }
+
+    /// The rule (WeightPacking.packedConv): every int8 Conv2D with K up to
+    /// `PackedWeights.neonMaxK` over at least `neonMinPixels` output pixels, stems included.
+    func testLayout4RuleOnNEON() throws {
+        let l4 = PackedWeights.neonConvLayout
+        XCTAssertEqual(layout(try conv(h: 12, w: 12), target: Self.neon), l4, "pointwise")
+        XCTAssertEqual(layout(try conv(h: 12, w: 12, kernel: 3, pad: 1), target: Self.neon), l4, "3x3")
+        XCTAssertEqual(layout(try conv(h: 32, w: 32, inC: 3, kernel: 3, stride: 2), target: Self.neon), l4, "stem")
+        XCTAssertEqual(layout(try conv(h: 1, w: WeightPacking.neonMinPixels), target: Self.neon), l4)
+        XCTAssertNil(layout(try conv(h: 1, w: WeightPacking.neonMinPixels - 1), target: Self.neon),
+                     "under one 8-pixel tile the canonical 2x4c16 kernel is faster")
+        XCTAssertEqual(layout(try conv(h: 3, w: 3, inC: PackedWeights.neonMaxK), target: Self.neon), l4)
+        XCTAssertNil(layout(try conv(h: 3, w: 3, inC: PackedWeights.neonMaxK + 1), target: Self.neon),
+                     "beyond the tile's window rows: canonical")
+    }
+
+    func testLayout4BytesAreTheCPackersAndTheSizeRule() throws {
+        let (g, node) = try conv(h: 4, w: 4, inC: 3, kernel: 3, pad: 1)
+        let t = try XCTUnwrap(WeightPacking.packedConv(g, node, target: Self.neon))
+        XCTAssertEqual(t.layout, PackedWeights.neonConvLayout)
+        XCTAssertEqual(t.shape, [32, 3, 3, 3])
+        XCTAssertEqual(t.constantData?.count, PackedWeights.o8ByteSize(outChannels: 32, k: 27))
+        for (n, k) in [(1, 1), (17, 27), (40, 130), (256, 2049)] {
+            XCTAssertEqual(PackedWeights.o8ByteSize(outChannels: n, k: k), Int(ek_qs8_pconv2d_o8_packed_bytes(n, k)))
+            XCTAssertEqual(PackedWeights.o8BiasOffset(outChannels: n, k: k), Int(ek_qs8_pconv2d_o8_bias_offset(n, k)))
+        }
+        // int16 entry (b * 32 + i) * 8 + j = w[8 b + j][i], w[c][i] = (37 (27 c + i) + 11) as int8:
+        // entry 0 = w[0][0] = 11, entry 1 = w[1][0] = (999 + 11) mod 256 = -14, entry 8 = w[0][1] = 48.
+        let bytes = try XCTUnwrap(t.constantData)
+        let entry = { (e: Int) in Int16(bitPattern: UInt16(bytes[2 * e]) | UInt16(bytes[2 * e + 1]) << 8) }
+        XCTAssertEqual([entry(0), entry(1), entry(8)], [11, -14, 48])
+        XCTAssertEqual(entry(27 * 8), 0, "K rows past 27 are zero")
+        // Folded bias of channel 0: bias 0 * 5 - 40, minus zero point -3 times the sum of w[0][...].
+        let sum = (0..<27).reduce(0) { $0 + Int(Int8(truncatingIfNeeded: $1 * 37 + 11)) }
+        let at = PackedWeights.o8BiasOffset(outChannels: 32, k: 27)
+        let folded = Int32(bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
+        XCTAssertEqual(Int(folded), -40 + 3 * sum)
+    }
 }

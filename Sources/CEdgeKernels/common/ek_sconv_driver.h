@@ -24,8 +24,8 @@
  *                                          requantizes with mq/sq[0..8) and stores pixel m's
  *                                          first nr channels at o + m * n, m < mr
  * The caller owns the stack buffers (their element types are the ISA's): wp holds `blocks`
- * blocks of block_bytes, rows EK_SCONV_MR rows of row_bytes (at least kr entries plus the
- * row routine's slack).
+ * blocks of block_bytes, rows EK_SCONV_MR rows of row_bytes, of which the first row_used
+ * bytes (kr entries plus the row routine's slack) are read.
  */
 #ifndef EK_SCONV_DRIVER_H
 #define EK_SCONV_DRIVER_H
@@ -54,7 +54,7 @@ typedef void (*ek_sconv_block_fn)(size_t kr, const void *rows, size_t row_bytes,
 EK_SCONV_INLINE void ek_sconv_run(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                   const int8_t *input, const void *wp, size_t block_bytes,
                                   const int32_t *fb, int8_t *output, size_t kr, void *rows,
-                                  size_t row_bytes, ek_sconv_row_fn row,
+                                  size_t row_bytes, size_t row_used, ek_sconv_row_fn row,
                                   ek_sconv_block_fn block) {
   const size_t n = (size_t)s->out_c, blocks = (n + 7) / 8;
   if (n == 0) return;
@@ -63,7 +63,9 @@ EK_SCONV_INLINE void ek_sconv_run(const ek_conv2d_shape *s, const ek_qs8_requant
   int32_t mt[8] = {0}, st[8] = {0};
   memcpy(mt, p->multiplier + (blocks - 1) * 8, tail * sizeof(int32_t));
   memcpy(st, p->shift + (blocks - 1) * 8, tail * sizeof(int32_t));
-  memset(rows, 0, EK_SCONV_MR * row_bytes);
+  /* Defined values in every entry a block reads (row_used bytes: kr entries and the
+   * gather's slack), also in rows a short first tile leaves unwritten. */
+  for (size_t i = 0; i < EK_SCONV_MR; ++i) memset((int8_t *)rows + i * row_bytes, 0, row_used);
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;
   for (size_t bi = 0; bi < (size_t)s->batch; ++bi) {

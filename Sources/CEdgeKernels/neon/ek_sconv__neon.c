@@ -150,7 +150,7 @@ __attribute__((noinline)) static void ek_sn_run(const ek_conv2d_shape *s,
                                                 const int32_t *fb, int8_t *output, size_t kr,
                                                 int16_t *rows, size_t row_bytes) {
   ek_sconv_run(s, p, input, wp, kr * 8 * sizeof(int16_t), fb, output, kr, rows, row_bytes,
-               ek_sn_row, ek_sn_block);
+               (kr + 8) * sizeof(int16_t), ek_sn_row, ek_sn_block);
 }
 
 void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,

@@ -146,8 +146,8 @@ EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
   int32_t fb[EK_SCONV_MAX_BLOCKS * 8];
   int8_t rows[EK_SCONV_MR][EK_SD_ROW] __attribute__((aligned(16)));
   ek_sconv_pack_all(s, p->input_zero_point, weights, bias, kr, wp, kr * 8, fb, ek_sd_pack);
-  ek_sconv_run(s, p, input, wp, kr * 8, fb, output, kr, rows, sizeof(rows[0]), ek_sd_row,
-               ek_sd_block);
+  ek_sconv_run(s, p, input, wp, kr * 8, fb, output, kr, rows, sizeof(rows[0]), kr + 16,
+               ek_sd_row, ek_sd_block);
 }
 
 #endif

@@ -99,6 +99,9 @@ public enum CostModel {
     public static let packedConvAVX2 = "ek_qs8_pconv2d_minmax_4x16c2__avx2"
     /// The kernel of int8 1x1 Conv2D over layout-3 weights on AVX2 (`KernelTable.qs8PackedConv1x1`).
     public static let packedConv1x1AVX2 = "ek_qs8_pconv2d_minmax_4x16c4__avx2"
+    /// The kernel of int8 Conv2D over layout-4 weights on NEON (`KernelTable.qs8PackedConv8x8`;
+    /// dotprod and i8mm CPUs run it too).
+    public static let packedConv8x8NEON = "ek_qs8_pconv2d_minmax_8x8__neon"
 
     /// The kernels of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and `maxOutC` output
     /// channels, or a window of at most `maxK` values over at least `EK_CONV_SC_MIN_PIXELS`
@@ -121,7 +124,12 @@ public enum CostModel {
             let int8 = file.input(op, 0).map { file.tensor($0).dtype == .int8 } ?? false
             if op.kind == .conv2D, let w = file.input(op, 1), case let layout = file.tensor(w).layout,
                PackedWeights.isPackedConv(layout) {
-                // Packed weights (FORMAT.md layouts 2 and 3) run their own kernels, SIMD on AVX2 only.
+                // Packed weights (FORMAT.md layouts 2, 3 and 4) run their own kernels: SIMD for
+                // layouts 2 and 3 on AVX2, for layout 4 on NEON (K up to its row limit).
+                if layout == PackedWeights.neonConvLayout {
+                    let k = file.tensor(w).shape.dims.dropFirst().reduce(1, *)
+                    return isa.contains("neon") && k <= PackedWeights.neonMaxK ? packedConv8x8NEON : name
+                }
                 let simd = layout == PackedWeights.conv1x1Layout ? packedConv1x1AVX2 : packedConvAVX2
                 return isa.contains("avx2") ? simd : name
             }

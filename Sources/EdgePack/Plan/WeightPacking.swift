@@ -14,11 +14,15 @@ public struct PackTarget: Equatable, Sendable {
     /// |w| and sign bytes, K blocked by 4, 16 channels interleaved), the zero-point and
     /// sign-trick terms folded into the bias.
     public var packsConv1x1OC16K4: Bool
+    /// int8 Conv2D weights in layout 4 (`oc8_k1_s16`, the aarch64 NEON 8x8 tile) with the input
+    /// zero-point term folded into the bias.
+    public var packsConvOC8K1: Bool
 
-    public init(name: String, packsConvOC16K2: Bool, packsConv1x1OC16K4: Bool = false) {
+    public init(name: String, packsConvOC16K2: Bool, packsConv1x1OC16K4: Bool = false, packsConvOC8K1: Bool = false) {
         self.name = name
         self.packsConvOC16K2 = packsConvOC16K2
         self.packsConv1x1OC16K4 = packsConv1x1OC16K4
+        self.packsConvOC8K1 = packsConvOC8K1
     }
 
     /// Canonical layouts only (OHWI weights, separate bias): what every kernel reads.
@@ -35,10 +39,13 @@ public struct PackTarget: Equatable, Sendable {
     }
 
     /// A board profile's target from its `isa` list (boards/SCHEMA.md): `avx2` selects the
-    /// AVX2 layouts; NEON boards keep the canonical layouts their kernels read.
+    /// AVX2 layouts, `neon` without `dotprod` layout 4 (Pi Zero 2 W, Pi 3, Pi 4). Dot-product
+    /// boards keep the canonical layouts: their SDOT tiles (8x8c4, 4x4c16) read them, and
+    /// layout 4 holds the SMLAL tile's int16 blocks.
     public static func board(_ name: String, isa: [String]) -> PackTarget {
         let avx2 = isa.contains("avx2")
-        return PackTarget(name: "board \(name)", packsConvOC16K2: avx2, packsConv1x1OC16K4: avx2)
+        let neon = isa.contains("neon") && !isa.contains("dotprod")
+        return PackTarget(name: "board \(name)", packsConvOC16K2: avx2, packsConv1x1OC16K4: avx2, packsConvOC8K1: neon)
     }
 }
 
@@ -58,8 +65,20 @@ enum WeightPacking {
     /// Kernel-only (`make kernel-bench`, l3 gain column) the few-pixel layers that were in
     /// layout 2 gain most (VWW's 6x6 and 3x3, str_ww's 15..28 steps); the many-pixel ones that
     /// were canonical are even within the noise.
+    ///
+    /// A NEON target without the dot product (`packsConvOC8K1`) writes layout 4 for every such
+    /// convolution, stems included, with K up to `PackedWeights.neonMaxK` over at least
+    /// `neonMinPixels` output pixels: the 8x8 tile then reads weights and folded bias in place
+    /// instead of the runtime's per-call repack (8x8) or its 2x4c16 kernel. Guest instructions
+    /// per call under qemu cortex-a53, canonical kernel -> layout 4: ResNet-8 3x3 32->32 @16
+    /// 1.20M -> 0.86M, 3x3 64->64 @8 1.04M -> 0.78M, VWW pointwise 64->128 @6 209k -> 124k,
+    /// str_ww 40->128 @28 140k -> 70k, DS-CNN pointwise 64->64 230k -> 209k, stems and
+    /// pointwise convs already on the 8x8 tile 0.98-1.0x; one output pixel (str_ww's last
+    /// 128->32) 6.3k -> 10.6k, hence the pixel floor. On dot-product CPUs the SDOT tiles over
+    /// canonical weights beat layout 4 (1.0-1.8x fewer instructions), so those boards stay
+    /// canonical.
     static func packedConv(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
-        guard target.packsConvOC16K2 || target.packsConv1x1OC16K4, case .conv2D(let attributes) = node.op,
+        guard target.packsConvOC16K2 || target.packsConv1x1OC16K4 || target.packsConvOC8K1, case .conv2D(let attributes) = node.op,
               node.inputs.count >= 2, let x = node.inputs[0], let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
         let input = g[x], w = g[wv], output = g[node.outputs[0]]
         guard input.dtype == .int8, output.dtype == .int8, w.dtype == .int8, w.rank == 4, w.sparseBlockWidth == nil,
@@ -67,16 +86,14 @@ enum WeightPacking {
               case .int8(let weights)? = w.data else { return nil }
         let outC = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
         if weights.count != outC * k { return nil }
-        if w.shape[3] <= Int(EK_CONV_SC_MAX_C) && outC <= Int(EK_CONV_SC_MAX_OUT_C) { return nil }
-        let c4 = tileShape(input.shape, w.shape, output.shape, attributes).map { c4Fits($0) } ?? false
         let layout: UInt8
-        if c4 && target.packsConv1x1OC16K4 {
-            layout = PackedWeights.conv1x1Layout
-        } else if target.packsConvOC16K2 && k <= PackedWeights.maxK
-                    && !runsC4Canonically(input.shape, w.shape, output.shape, attributes) {
-            layout = PackedWeights.conv2DLayout
+        if target.packsConvOC8K1 {
+            guard k <= PackedWeights.neonMaxK, output.shape.count == 4,
+                  output.shape[0] * output.shape[1] * output.shape[2] >= neonMinPixels else { return nil }
+            layout = PackedWeights.neonConvLayout
         } else {
-            return nil
+            guard let l = avx2Layout(input.shape, w.shape, output.shape, attributes, k: k, target: target) else { return nil }
+            layout = l
         }
         var bias: [Int32]? = nil
         if node.inputs.count > 2, let b = node.inputs[2] {
@@ -84,9 +101,11 @@ enum WeightPacking {
             bias = values
         }
         // The C sizes: a disagreement with PackedWeights fails validation when the file is read back.
-        let c4Layout = layout == PackedWeights.conv1x1Layout
-        var bytes = [UInt8](repeating: 0, count: c4Layout ? ek_qs8_pconv2d_c4_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k))
-        let pack = c4Layout ? ek_qs8_pconv2d_c4_pack : ek_qs8_pconv2d_pack
+        let size = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_packed_bytes(outC, k)
+            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k)
+        var bytes = [UInt8](repeating: 0, count: size)
+        let pack = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_pack
+            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_pack : ek_qs8_pconv2d_pack
         bytes.withUnsafeMutableBytes { dst in
             weights.withUnsafeBufferPointer { wp in
                 if let bias {
@@ -102,6 +121,23 @@ enum WeightPacking {
         t.quantization = zip(q.scales, q.zeroPoints).map { QuantParams(scale: $0, zeroPoint: $1) }
         t.quantizedDimension = q.scales.count > 1 ? q.axis : 0
         return t
+    }
+
+    /// Fewest output pixels (batch included) from which a Conv2D takes layout 4: the 8x8 tile
+    /// multiplies eight pixels at a time, so one pixel costs it a whole tile.
+    static let neonMinPixels = 8
+
+    /// The AVX2 layout of a node (2 or 3), or nil when it stays canonical.
+    static func avx2Layout(_ input: [Int], _ w: [Int], _ output: [Int], _ attributes: ConvAttributes, k: Int,
+                           target: PackTarget) -> UInt8? {
+        let outC = w[0]
+        if w[3] <= Int(EK_CONV_SC_MAX_C) && outC <= Int(EK_CONV_SC_MAX_OUT_C) { return nil }
+        let c4 = tileShape(input, w, output, attributes).map { c4Fits($0) } ?? false
+        if c4 && target.packsConv1x1OC16K4 { return PackedWeights.conv1x1Layout }
+        if target.packsConvOC16K2 && k <= PackedWeights.maxK && !runsC4Canonically(input, w, output, attributes) {
+            return PackedWeights.conv2DLayout
+        }
+        return nil
     }
 
     /// The kernels' shape of an NHWC Conv2D (batch and spatial sizes from the graph), or nil
