@@ -63,11 +63,8 @@ extension ModelFile {
                 let place = storage == .constant ? "CONSTANTS section" : "arena"
                 throw .format(object, "data [%, +%) plus 64 bytes of padding exceeds the %-byte @", t.dataOffset, t.byteSize, limit, text: place)
             }
-            if t.layout == PackedWeights.conv2DLayout || t.layout == PackedWeights.neonConvLayout {
+            if PackedWeights.isPackedConv(t.layout) {
                 try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, layout: t.layout, object: object)
-            }
-            if t.layout == PackedWeights.conv1x1Layout {
-                try PackedWeights.validateC4(shape: t.shape, byteSize: t.byteSize, object: object)
             }
             if t.layout == SparseWeights.layout {
                 _ = try SparseWeights.validate(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), shape: t.shape, object: object)

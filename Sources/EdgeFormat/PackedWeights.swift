@@ -64,26 +64,18 @@ public enum PackedWeights {
         layout == conv2DLayout || layout == conv1x1Layout || layout == neonConvLayout
     }
 
-    /// Checks a layout-3 tensor record: rank 4 with a 1x1 window (`[out, 1, 1, in]`), and the
-    /// byte size its shape implies.
-    public static func validateC4(shape: Shape, byteSize: Int, object: String) throws(EdgeError) {
-        if shape.rank != 4 || shape[1] != 1 || shape[2] != 1 {
+    /// Checks a packed tensor record (`isPackedConv(layout)`): rank 4 (`[out, kh, kw, in]`),
+    /// a 1x1 window for layout 3, and the byte size its shape and layout imply.
+    public static func validate(shape: Shape, byteSize: Int, layout: UInt8 = conv2DLayout, object: String) throws(EdgeError) {
+        if layout == conv1x1Layout && (shape.rank != 4 || shape[1] != 1 || shape[2] != 1) {
             throw .format(object, "layout 3 (oc16_k4_sm8) holds 1x1 conv weights [out, 1, 1, in], not @", 0, text: shape.text)
         }
-        let expected = c4ByteSize(outChannels: shape[0], k: shape[3])
-        if byteSize != expected {
-            throw .format(object, "layout-3 conv weights of shape @ take % bytes, the record says %", expected, byteSize, text: shape.text)
-        }
-    }
-
-    /// Checks a layout-2 or layout-4 tensor record: rank 4, and the byte size its shape and
-    /// layout imply.
-    public static func validate(shape: Shape, byteSize: Int, layout: UInt8 = conv2DLayout, object: String) throws(EdgeError) {
         if shape.rank != 4 {
             throw .format(object, "packed conv weights (layout %) have shape @; they must be OHWI [out, kh, kw, in]", Int(layout), text: shape.text)
         }
-        let k = shape[1] * shape[2] * shape[3]
-        let expected = layout == neonConvLayout ? o8ByteSize(outChannels: shape[0], k: k) : Self.byteSize(outChannels: shape[0], k: k)
+        // The folded bias: one int32 per channel of each 8- (layout 4) or 16-channel block.
+        let block = layout == neonConvLayout ? 8 : 16
+        let expected = biasOffset(layout: layout, shape: shape) + (shape[0] + block - 1) / block * block * 4
         if byteSize != expected {
             throw .format(object, "layout-% conv weights of shape @ take % bytes, the record says %", Int(layout), expected, byteSize, text: shape.text)
         }

@@ -4,7 +4,8 @@ import Foundation
 import XCTest
 
 /// Which weight layouts `edgepack pack` writes: the portable canonical layouts by default,
-/// layouts 2 and 3 (FORMAT.md, "Packed int8 Conv2D weights") only for an explicit AVX2 target.
+/// layouts 2 and 3 (FORMAT.md, "Packed int8 Conv2D weights") only for an explicit AVX2 target,
+/// layout 4 only for a NEON board without the dot product.
 extension EdgePackCLITests {
     @discardableResult
     func packInt8CNN(to output: String, _ extra: [String]) throws -> Run {
@@ -14,15 +15,15 @@ extension EdgePackCLITests {
     }
 
     func testDefaultPackWritesCanonicalLayoutsAndBoardHostPacksForThisCPU() throws {
-        let plain = temporary("plain.bin"), neon = temporary("neon.bin"), host = temporary("host.bin")
-        defer { for f in [plain, neon, host] { try? FileManager.default.removeItem(atPath: f) } }
+        let plain = temporary("plain.bin"), dot = temporary("dot.bin"), host = temporary("host.bin")
+        defer { for f in [plain, dot, host] { try? FileManager.default.removeItem(atPath: f) } }
         try packInt8CNN(to: plain, ["-q"])
-        try packInt8CNN(to: neon, ["-q", "--board", "rpi4", "--boards-dir", boardsDir])
+        try packInt8CNN(to: dot, ["-q", "--board", "rpi5", "--boards-dir", boardsDir])
         let hostRun = try packInt8CNN(to: host, ["--board", "host"])
         XCTAssertFalse(hostRun.stdout.contains("fits"), "--board host checks no budgets:\n\(hostRun.stdout)")
 
-        // No --board: the same bytes as for a NEON board, no packed layout anywhere.
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: plain)), try Data(contentsOf: URL(fileURLWithPath: neon)))
+        // No --board: the same bytes as for a dot-product NEON board, no packed layout anywhere.
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: plain)), try Data(contentsOf: URL(fileURLWithPath: dot)))
         let plainInfo = try run(["inspect", plain])
         XCTAssertEqual(plainInfo.status, 0, plainInfo.stderr)
         XCTAssertFalse(plainInfo.stdout.contains("weight layouts"), plainInfo.stdout)
@@ -58,5 +59,21 @@ extension EdgePackCLITests {
         XCTAssertEqual(check.status, 2, check.stdout)
         XCTAssertTrue(check.stderr.hasPrefix("edgepack: error: --board host names the CPU running edgepack"), check.stderr)
         XCTAssertTrue(check.stderr.contains("e.g. --board rpi4"), check.stderr)
+    }
+
+    /// rpi4 (NEON without dotprod): every int8 Conv2D of the CNN in layout 4, the stem included
+    /// (each has at least 8 output pixels); on this machine they run the layout's __ref twin.
+    func testNEONBoardWithoutDotProductPacksLayout4() throws {
+        let plain = temporary("plain4.bin"), neon = temporary("neon.bin")
+        defer { for f in [plain, neon] { try? FileManager.default.removeItem(atPath: f) } }
+        try packInt8CNN(to: plain, ["-q"])
+        try packInt8CNN(to: neon, ["-q", "--board", "rpi4", "--boards-dir", boardsDir])
+        let info = try run(["inspect", neon])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("weight layouts: packed for board rpi4"), info.stdout)
+        XCTAssertEqual(info.stdout.components(separatedBy: "ek_qs8_pconv2d_minmax_8x8__ref").count - 1, 3, info.stdout)
+        let plainBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: plain)[.size] as? Int)
+        let neonBytes = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: neon)[.size] as? Int)
+        XCTAssertGreaterThan(neonBytes, plainBytes, "int16 weights")
     }
 }

@@ -29,6 +29,12 @@ final class TFLiteGoldenTests: XCTestCase {
     func testConv2DWithLayout3WeightsAndThisMachinesKernels() {
         checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true, layout: PackedWeights.conv1x1Layout)
     }
+    /// The same with every int8 Conv2D case's weights in layout 4 (`oc8_k1_s16`, the NEON 8x8
+    /// tile; its __neon kernel on aarch64 machines).
+    func testConv2DWithLayout4Weights() { checkCases(of: .conv2D, packWeights: true, layout: PackedWeights.neonConvLayout) }
+    func testConv2DWithLayout4WeightsAndThisMachinesKernels() {
+        checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true, layout: PackedWeights.neonConvLayout)
+    }
     func testDepthwiseConv2DWithThisMachinesKernels() { checkCases(of: .depthwiseConv2D, kernels: .forThisMachine()) }
     func testAdd() { checkCases(of: .add) }
     func testMul() { checkCases(of: .mul) }
@@ -136,7 +142,8 @@ final class TFLiteGoldenTests: XCTestCase {
         var description = built.description
         if packWeights && PackedConvCases.pack(&description, layout: layout) {
             let ran = "\(try Interpreter(model: try EdgeModel(bytes: ModelWriter.serialize(description)), kernels: kernels).kernelName(0))"
-            let entry = layout == PackedWeights.conv1x1Layout ? kernels.qs8PackedConv1x1 : kernels.qs8PackedConv2D
+            let entry = layout == PackedWeights.conv1x1Layout ? kernels.qs8PackedConv1x1
+                : layout == PackedWeights.neonConvLayout ? kernels.qs8PackedConv8x8 : kernels.qs8PackedConv2D
             if ran != "\(entry.name)" { return "\(c.name): packed weights ran \(ran)" }
         }
         let model = try EdgeModel(bytes: ModelWriter.serialize(description))

@@ -280,4 +280,50 @@ final class CrossBuildTests: XCTestCase {
             }
         }
     }
+
+    /// A model packed for rpi4 (layout-4 Conv2D weights, FORMAT.md "Packed int8 Conv2D weights
+    /// for NEON") gives the canonical model's outputs byte for byte: on aarch64 with the NEON
+    /// 8x8 tile reading it in place (cortex-a53, and cortex-a76, whose dotprod level runs the
+    /// same tile on it) and with the __ref twins, and on the host with the __ref twin.
+    func testModelPackedForRpi4MatchesTheCanonicalModel() throws {
+        let edgerun = try Tools.aarch64Edgerun().path
+        let qemu = try Tools.qemuAarch64()
+        let host = try Tools.debugProduct("edgerun")
+        let edgepack = try Tools.debugProduct("edgepack")
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Tools.root.appendingPathComponent("firmware-models/digits_cnn")
+        var bins: [String] = []
+        for board in [[], ["--board", "rpi4"]] {
+            let bin = dir.appendingPathComponent("digits_cnn-int8\(board.last.map { "-" + $0 } ?? "").bin").path
+            let args = ["pack", source.appendingPathComponent("model.onnx").path, "-o", bin, "--quantize", "int8",
+                        "--calibration", source.appendingPathComponent("calibration.npy").path] + board
+            let packed = try Tools.run(edgepack, args)
+            XCTAssertEqual(packed.status, 0, "edgepack \(args.joined(separator: " ")): \(packed.stderr)")
+            bins.append(bin)
+        }
+        let info = try Tools.run(qemu, ["-cpu", "cortex-a53", edgerun, "info", bins[1]])
+        XCTAssertTrue(info.stdout.contains("ek_qs8_pconv2d_minmax_8x8__neon"), "rpi4 file on a53 lacks the layout-4 tile: \(info.stdout)")
+        for n in 0..<3 {
+            let input = source.appendingPathComponent("sample_\(n).npy").path
+            let expected = dir.appendingPathComponent("want-\(n).npy")
+            let r = try Tools.run(host, [bins[0], "--input", input, "--output", expected.path], environment: ["EDGE_KERNELS": "ref"])
+            XCTAssertEqual(r.status, 0, "host edgerun on \(bins[0]): \(r.stderr)")
+            let want = try Data(contentsOf: expected)
+            let hostOut = dir.appendingPathComponent("host-\(n).npy")
+            let h = try Tools.run(host, [bins[1], "--input", input, "--output", hostOut.path], environment: ["EDGE_KERNELS": "ref"])
+            XCTAssertEqual(h.status, 0, "host edgerun on \(bins[1]): \(h.stderr)")
+            XCTAssertEqual(try? Data(contentsOf: hostOut), want, "sample \(n): rpi4 file on the host (__ref) differs from canonical")
+            for cpu in ["cortex-a53", "cortex-a76"] {
+                for kernels in ["ref", "auto"] {
+                    let out = dir.appendingPathComponent("\(n)-\(cpu)-\(kernels).npy")
+                    let q = try Tools.run(qemu, ["-cpu", cpu, edgerun, bins[1], "--input", input, "--output", out.path],
+                                          environment: ["EDGE_KERNELS": kernels])
+                    XCTAssertEqual(q.status, 0, "qemu-aarch64 -cpu \(cpu) edgerun on \(bins[1]): \(q.stderr)")
+                    XCTAssertEqual(try? Data(contentsOf: out), want,
+                                   "sample \(n), \(cpu), EDGE_KERNELS=\(kernels): rpi4 file differs from the canonical model")
+                }
+            }
+        }
+    }
 }

@@ -17,7 +17,9 @@
  * The ISA supplies three always_inline routines (inlined here, so each kernel compiles to one
  * loop nest for its ISA):
  *   pack(k, kr, nr, w, bias, zp, wp, fb)   block of nr <= 8 weight rows w[j][k] into wp, its
- *                                          folded bias into fb[0..8) (0 past nr)
+ *                                          folded bias into fb[0..8) (0 past nr); only for
+ *                                          ek_sconv_pack_all (the NEON tile packs with
+ *                                          ek_qs8_pconv2d_o8_pack, its layout being layout 4)
  *   row(s, image, oy, ox, zp, row)         window of output pixel (oy, ox) into row
  *   block(kr, rows, row_bytes, wp, fb, mq, sq, mr, nr, n, p, o)
  *                                          eight rows (row_bytes apart) against one block;
@@ -65,6 +67,7 @@ EK_SCONV_INLINE void ek_sconv_run(const ek_conv2d_shape *s, const ek_qs8_requant
   memcpy(st, p->shift + (blocks - 1) * 8, tail * sizeof(int32_t));
   /* Defined values in every entry a block reads (row_used bytes: kr entries and the
    * gather's slack), also in rows a short first tile leaves unwritten. */
+#pragma clang loop unroll(disable) /* eight memset calls would cost ~100 bytes per kernel */
   for (size_t i = 0; i < EK_SCONV_MR; ++i) memset((int8_t *)rows + i * row_bytes, 0, row_used);
   const size_t pixels = (size_t)s->out_h * (size_t)s->out_w;
   const size_t image_bytes = (size_t)s->in_h * (size_t)s->in_w * (size_t)s->in_c;

@@ -144,7 +144,9 @@ void ek_qs8_conv2d_minmax_4x8c16__neoni8mm(const ek_conv2d_shape *shape,
                                            const int32_t *bias, int8_t *output);
 /* Tile 8x8 for stems and other short windows (neon/ek_sconv__neon.c; 8 pixels x 8 channels,
  * SMLAL by lane): K <= EK_CONV_SC_MAX_K and widened weights within 16 KiB (out_c <= 512,
- * fewer with longer windows); other shapes run the 2x4c16 kernel. Stack use about 22 KiB. */
+ * fewer with longer windows); other shapes run the 2x4c16 kernel. Packs the weights per call
+ * into layout 4 (ek_pconv.h), whose in-place twin is ek_qs8_pconv2d_minmax_8x8__neon. Stack
+ * use about 22 KiB. */
 void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *shape,
                                     const ek_qs8_requant_params *params, const int8_t *input,
                                     const int8_t *weights, const int32_t *bias, int8_t *output);

@@ -5,18 +5,21 @@
  *
  * With in_c <= 4 the window K = kernel_h * kernel_w * in_c is short (27 for a 3x3 RGB stem),
  * so what the 2x4c16 tile spends around its multiply-adds dominates: a byte gather with
- * bounds tests per tap, K rounded up to 16, horizontal sums per channel. Here, per call, the
- * weights are widened into 8-channel blocks ([blocks][K rounded up to 8][8 channels] int16)
- * and the input zero-point term is folded into the bias (bias[c] - zp * sum_k w[c][k], modulo
- * 2^32); per tile the eight pixels' windows are gathered as raw int16 (padded taps hold the
+ * bounds tests per tap, K rounded up to 16, horizontal sums per channel. Here the weights
+ * are widened into 8-channel blocks ([blocks][K rounded up to 8][8 channels] int16) with the
+ * input zero-point term folded into the bias (bias[c] - zp * sum_k w[c][k], modulo 2^32):
+ * tensor layout 4 of ek_pconv.h, which ek_qs8_conv2d_minmax_8x8__neon packs per call on its
+ * stack and ek_qs8_pconv2d_minmax_8x8__neon reads in place from a model packed for a NEON
+ * board (no repacking, no limit on K but the window rows, EK_PCONV_NEON_MAX_K). Per tile the eight pixels' windows are gathered as raw int16 (padded taps hold the
  * zero point, which the folded bias cancels; whole window rows inside the input widen eight
  * bytes at a time), stepping (oy, ox) without division. Each step loads one weight vector
  * (eight channels of one K value) and multiply-adds it with one window lane per pixel
  * (SMLAL by lane: exact int16 products, int32 sums modulo 2^32 as the reference), so no
  * horizontal sums are needed and each pixel's eight channels requantize in two vectors.
  * The same holds for other short windows (pointwise convs, 3x3 over 16 channels: K <= 160),
- * whose horizontal sums and per-tile overhead 2x4c16 pays on every output. Shapes outside
- * the limits below run the 2x4c16 kernel.
+ * whose horizontal sums and per-tile overhead 2x4c16 pays on every output, and with the
+ * weights packed at pack time for longer windows too (ResNet-8's 3x3 over 64 channels).
+ * Canonical weights outside the limits below run the 2x4c16 kernel.
  */
 #include "ek_conv_simd.h"
 #include "ek_pconv.h"
@@ -63,24 +66,6 @@ EK_NEON_INLINE void ek_sn_row(const ek_conv2d_shape *s, const int8_t *image, int
         dst[kx * in_c + c] = inside ? (int16_t)line[(size_t)ix * in_c + c] : zp;
       }
     }
-  }
-}
-
-/* wp[i * 8 + j] = w[j][i] as int16 (0 past k or past nr channels), i < kr; fb[j] = bias[j] -
- * zp * sum_k w[j][k] modulo 2^32 (0 past nr). */
-static void ek_sn_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const int32_t *bias,
-                       int32_t zp, void *block, int32_t *fb) {
-  int16_t *wp = block;
-  memset(wp, 0, kr * 8 * sizeof(int16_t));
-  memset(fb, 0, 8 * sizeof(int32_t));
-  for (size_t j = 0; j < nr; ++j) {
-    const int8_t *wj = w + j * k;
-    uint32_t sum = 0;
-    for (size_t i = 0; i < k; ++i) {
-      wp[i * 8 + j] = wj[i];
-      sum += (uint32_t)(int32_t)wj[i];
-    }
-    fb[j] = (int32_t)((bias != NULL ? (uint32_t)bias[j] : 0) - (uint32_t)zp * sum);
   }
 }
 
@@ -142,8 +127,8 @@ EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, size_t row_bytes,
   }
 }
 
-/* The tiles over blocks in the layout of ek_sn_pack (layout 4): one loop nest for both
- * kernels below. */
+/* The tiles over layout-4 blocks (ek_pconv.h: per 8-channel block, per K value, eight int16
+ * weights) and their folded bias: one loop nest for both kernels below. */
 __attribute__((noinline)) static void ek_sn_run(const ek_conv2d_shape *s,
                                                 const ek_qs8_requant_params *p,
                                                 const int8_t *input, const int16_t *wp,
@@ -153,6 +138,8 @@ __attribute__((noinline)) static void ek_sn_run(const ek_conv2d_shape *s,
                (kr + 8) * sizeof(int16_t), ek_sn_row, ek_sn_block);
 }
 
+/* Per call, the canonical weights are packed into layout 4 on the stack by edgepack's own
+ * packer (weights, then the folded bias). */
 void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                     const int8_t *input, const int8_t *weights,
                                     const int32_t *bias, int8_t *output) {
@@ -163,12 +150,12 @@ void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requa
     ek_qs8_conv2d_minmax_2x4c16__neon(s, p, input, weights, bias, output);
     return;
   }
-  int16_t wp[EK_SN_MAX_W] __attribute__((aligned(16)));
-  int32_t fb[EK_SCONV_MAX_BLOCKS * 8];
+  /* Layout 4: blocks x kr x 8 int16, then blocks x 8 int32 (2 int16 each). */
+  int16_t wp[EK_SN_MAX_W + EK_SCONV_MAX_BLOCKS * 8 * 2] __attribute__((aligned(16)));
   int16_t rows[EK_SCONV_MR][EK_SN_ROW] __attribute__((aligned(16)));
-  ek_sconv_pack_all(s, p->input_zero_point, weights, bias, kr, wp, kr * 8 * sizeof(int16_t),
-                    fb, ek_sn_pack);
-  ek_sn_run(s, p, input, wp, fb, output, kr, &rows[0][0], sizeof(rows[0]));
+  ek_qs8_pconv2d_o8_pack(n, k, weights, bias, p->input_zero_point, wp);
+  ek_sn_run(s, p, input, wp, (const int32_t *)(const void *)(wp + blocks * kr * 8), output, kr,
+            &rows[0][0], sizeof(rows[0]));
 }
 
 void ek_qs8_pconv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,

@@ -66,13 +66,14 @@ void ek_qs8_pconv2d_o8_pack(size_t out_c, size_t k, const int8_t *weights, const
 #include "ek_size.h"
 EK_SIZE_BEGIN
 
-void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
-                                       const ek_qs8_requant_params *params, const int8_t *input,
-                                       const int8_t *weights, const int32_t *bias,
-                                       int8_t *output) {
+/* Layouts 2 and 4 (int16 weights, nb-channel blocks, g K values per channel and step, K
+ * padded to kround): w[c][i] at ((c / nb) * kpad + (i / g) * g) * nb + (c % nb) * g + i % g. */
+static void ek_pconv_i16_ref(const ek_conv2d_shape *s, const ek_qs8_requant_params *params,
+                             const int8_t *input, const int8_t *weights, const int32_t *bias,
+                             int8_t *output, size_t nb, size_t g, size_t kround) {
   const size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * in_c;
-  const size_t pairs = (k + 1) / 2;
+  const size_t kpad = (k + kround - 1) / kround * kround;
   const int32_t zp = params->input_zero_point;
   for (int32_t b = 0; b < s->batch; ++b) {
     const int8_t *image = input + (size_t)b * (size_t)s->in_h * (size_t)s->in_w * in_c;
@@ -81,7 +82,8 @@ void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
         int8_t *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
                                 (size_t)ox) * out_c;
         for (size_t oc = 0; oc < out_c; ++oc) {
-          const int16_t *wb = (const int16_t *)(const void *)weights + (oc / 16) * pairs * 32 + (oc % 16) * 2;
+          const int16_t *wb = (const int16_t *)(const void *)weights + (oc / nb) * kpad * nb +
+                              (oc % nb) * g;
           uint32_t acc = (uint32_t)bias[oc];
           size_t i = 0;
           for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
@@ -93,7 +95,7 @@ void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
                   inside ? image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c : image;
               for (size_t c = 0; c < in_c; ++c, ++i) {
                 const int32_t v = inside ? (int32_t)x[c] : zp;
-                acc += (uint32_t)((int32_t)wb[(i / 2) * 32 + i % 2] * v);
+                acc += (uint32_t)((int32_t)wb[(i / g) * g * nb + i % g] * v);
               }
             }
           }
@@ -104,6 +106,20 @@ void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
       }
     }
   }
+}
+
+void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
+                                       const ek_qs8_requant_params *params, const int8_t *input,
+                                       const int8_t *weights, const int32_t *bias,
+                                       int8_t *output) {
+  ek_pconv_i16_ref(s, params, input, weights, bias, output, 16, 2, 2);
+}
+
+void ek_qs8_pconv2d_minmax_8x8__ref(const ek_conv2d_shape *s,
+                                    const ek_qs8_requant_params *params, const int8_t *input,
+                                    const int8_t *weights, const int32_t *bias,
+                                    int8_t *output) {
+  ek_pconv_i16_ref(s, params, input, weights, bias, output, 8, 1, 8);
 }
 
 size_t ek_qs8_pconv2d_c4_bias_offset(size_t out_c, size_t k) {
@@ -171,46 +187,6 @@ void ek_qs8_pconv2d_minmax_4x16c4__ref(const ek_conv2d_shape *s,
                 const size_t at = ek_c4_index(quads, oc, i);
                 const uint8_t v = (uint8_t)(inside ? x[c] : (int8_t)zp);
                 acc += (uint32_t)((int32_t)w[at] * (int32_t)(int8_t)(v ^ w[at + 64]));
-              }
-            }
-          }
-          int32_t y = ek_mbqm((int32_t)acc, params->multiplier[oc], params->shift[oc]);
-          y += params->output_zero_point;
-          out[oc] = (int8_t)ek_clamp_i32(y, params->output_min, params->output_max);
-        }
-      }
-    }
-  }
-}
-
-/* Layout 4: the same loops as layout 2, reading w[c][i] at ((c / 8) * kr + i) * 8 + c % 8. */
-void ek_qs8_pconv2d_minmax_8x8__ref(const ek_conv2d_shape *s,
-                                    const ek_qs8_requant_params *params, const int8_t *input,
-                                    const int8_t *weights, const int32_t *bias,
-                                    int8_t *output) {
-  const size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
-  const size_t kr = ((size_t)s->kernel_h * (size_t)s->kernel_w * in_c + 7) / 8 * 8;
-  const int32_t zp = params->input_zero_point;
-  for (int32_t b = 0; b < s->batch; ++b) {
-    const int8_t *image = input + (size_t)b * (size_t)s->in_h * (size_t)s->in_w * in_c;
-    for (int32_t oy = 0; oy < s->out_h; ++oy) {
-      for (int32_t ox = 0; ox < s->out_w; ++ox) {
-        int8_t *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
-                                (size_t)ox) * out_c;
-        for (size_t oc = 0; oc < out_c; ++oc) {
-          const int16_t *wc = (const int16_t *)(const void *)weights + (oc / 8) * kr * 8 + oc % 8;
-          uint32_t acc = (uint32_t)bias[oc];
-          size_t i = 0;
-          for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
-            const int32_t iy = oy * s->stride_h - s->pad_top + ky * s->dilation_h;
-            for (int32_t kx = 0; kx < s->kernel_w; ++kx) {
-              const int32_t ix = ox * s->stride_w - s->pad_left + kx * s->dilation_w;
-              const int inside = iy >= 0 && iy < s->in_h && ix >= 0 && ix < s->in_w;
-              const int8_t *x =
-                  inside ? image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c : image;
-              for (size_t c = 0; c < in_c; ++c, ++i) {
-                const int32_t v = inside ? (int32_t)x[c] : zp;
-                acc += (uint32_t)((int32_t)wc[i * 8] * v);
               }
             }
           }
