@@ -205,6 +205,14 @@ $(KBENCH_HOST): $(KBENCH_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.
 	@echo "== building $@ (host)"
 	@clang $(KTEST_CFLAGS) $(KBENCH_SRC) $(KERNEL_SRCS) -lm -o $@
 
+# Per-shape guest instruction counts of the NEON 8x8 tile over layout 4 against the canonical
+# kernels (scripts/pconv-neon-insn.sh runs it under qemu-aarch64).
+PCONV_INSN_A64 := $(OUT)/bench/qemu/ek_pconv_neon_insn
+
+$(PCONV_INSN_A64): Tests/KernelTests/ek_pconv_neon_insn.c $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h) $(wildcard $(KERNEL_DIR)/*/*.h)
+	@mkdir -p $(dir $@)
+	@$(A64_CC) $(KTEST_CFLAGS) Tests/KernelTests/ek_pconv_neon_insn.c $(KERNEL_SRCS) -lm -o $@
+
 .PHONY: kernel-bench
 kernel-bench: $(KBENCH_HOST)
 	@echo "== kernel throughput: $(KBENCH_HOST)"

@@ -7,7 +7,9 @@
 # Per inference = (count with 11 runs - count with 1 run) / 10, which cancels load and setup.
 # The `level` column is the kernel level `auto` picks on that CPU model (`edgerun info`); a
 # second table sets i8mm against dotprod on the same CPU model (max), so the SMMLA kernels'
-# effect is visible on its own. MODELS=<regex> keeps only matching models (default: all).
+# effect is visible on its own. A third table sets the int8 models packed for rpi4 (layout-4
+# Conv2D weights, FORMAT.md "Packed int8 Conv2D weights for NEON") against the canonical files
+# on cortex-a53. MODELS=<regex> keeps only matching models (default: all).
 set -euo pipefail
 export PATH=/opt/swift/usr/bin:$PATH
 cd "$(dirname "$0")/.."
@@ -81,6 +83,22 @@ if [[ " $CPUS " == *" max "* ]]; then
     printf '%-24s %16s %16s %9s\n' "$model" "$dot" "$mm" "$(awk -v d="$dot" -v m="$mm" 'BEGIN { printf "%.2f", d / m }')"
   done
 fi
+echo
+echo "int8 models packed for rpi4 (edgepack pack --board rpi4: layout 4) against canonical, cortex-a53, auto"
+printf '%-24s %16s %16s %9s\n' model "canonical insn/inf" "rpi4 insn/inf" rpi4/can
+for entry in "${models[@]}"; do
+  model=${entry%%:*} input=${entry#*:}
+  [[ $model == *-f32 ]] && continue
+  case $model in
+    digits_*) src=firmware-models/${model%-int8}
+              "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model.rpi4.bin" --quantize int8 \
+                  --calibration "$src/calibration.npy" --board rpi4 >/dev/null ;;
+    *) "$BIN/edgepack" pack "$MLPERF/$model.tflite" -o "$OUT/$model.rpi4.bin" --board rpi4 >/dev/null ;;
+  esac
+  can=$(per_inference cortex-a53 auto "$OUT/$model.bin" "$input")
+  l4=$(per_inference cortex-a53 auto "$OUT/$model.rpi4.bin" "$input")
+  printf '%-24s %16s %16s %9s\n' "$model" "$can" "$l4" "$(awk -v c="$can" -v l="$l4" 'BEGIN { printf "%.2f", l / c }')"
+done
 echo
 echo "reproduce a row: EDGE_KERNELS=auto|ref|neondot|neoni8mm qemu-aarch64 -cpu <cpu> -plugin $OUT/libinsn_count.so -d plugin \\"
 echo "    $EDGERUN bench $OUT/<model>.bin --input <input.npy> --runs 11 --warmup 0   (minus the same with --runs 1, over 10)"

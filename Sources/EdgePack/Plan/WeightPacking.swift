@@ -70,13 +70,14 @@ enum WeightPacking {
     /// convolution, stems included, with K up to `PackedWeights.neonMaxK` over at least
     /// `neonMinPixels` output pixels: the 8x8 tile then reads weights and folded bias in place
     /// instead of the runtime's per-call repack (8x8) or its 2x4c16 kernel. Guest instructions
-    /// per call under qemu cortex-a53, canonical kernel -> layout 4: ResNet-8 3x3 32->32 @16
+    /// per call under qemu cortex-a53 (`scripts/pconv-neon-insn.sh`), canonical kernel ->
+    /// layout 4: ResNet-8 3x3 32->32 @16
     /// 1.20M -> 0.86M, 3x3 64->64 @8 1.04M -> 0.78M, VWW pointwise 64->128 @6 209k -> 124k,
     /// str_ww 40->128 @28 140k -> 70k, DS-CNN pointwise 64->64 230k -> 209k, stems and
     /// pointwise convs already on the 8x8 tile 0.98-1.0x; one output pixel (str_ww's last
     /// 128->32) 6.3k -> 10.6k, hence the pixel floor. On dot-product CPUs the SDOT tiles over
-    /// canonical weights beat layout 4 (1.0-1.8x fewer instructions), so those boards stay
-    /// canonical.
+    /// canonical weights beat layout 4 on most shapes (`CPU=cortex-a76 DOT=dot`: up to 1.8x
+    /// fewer instructions), so those boards stay canonical.
     static func packedConv(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
         guard target.packsConvOC16K2 || target.packsConv1x1OC16K4 || target.packsConvOC8K1, case .conv2D(let attributes) = node.op,
               node.inputs.count >= 2, let x = node.inputs[0], let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
