@@ -72,8 +72,11 @@ enum BenchCommand {
             })
         }
         let all = max(totals.reduce(0, +), 1)
-        var out = "model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), time per op over \(runs) runs\n"
-        out += "op: kind, microseconds per run, share of the total, kernel\n"
+        var out = """
+            model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), time per op over \(runs) runs
+            op: kind, microseconds per run, share of the total, kernel
+
+            """
         for k in 0..<f.opCount {
             let us = TextFormat.fixed(Double(totals[k]) / Double(runs) / 1e3, 2)
             let share = TextFormat.fixed(Double(totals[k]) * 100 / Double(all), 1)

@@ -58,8 +58,8 @@ enum InfoCommand {
         for k in 0..<f.tensorCount {
             let t = f.tensor(k)
             let place = t.storage == .arena ? "arena @\(t.dataOffset)" : "constant"
-            out += "  \(k). '\(f.string(t.name))' \(t.shape.text) \(t.dtype.name) \(t.byteSize) B \(place)"
-            out += t.quantCount > 1 ? " per-channel (\(t.quantCount))\n" : (t.quantCount == 1 ? " quantized\n" : "\n")
+            let quant = t.quantCount > 1 ? " per-channel (\(t.quantCount))" : (t.quantCount == 1 ? " quantized" : "")
+            out += "  \(k). '\(f.string(t.name))' \(t.shape.text) \(t.dtype.name) \(t.byteSize) B \(place)\(quant)\n"
         }
         return out
     }
