@@ -77,7 +77,7 @@ public struct Shape: Equatable, Sendable {
     public var text: String {
         if rank == 0 { return "scalar" }
         var s = ""
-        for i in 0..<rank { s += (i == 0 ? "" : "x") + "\(self[i])" }
+        for i in 0..<rank { s += "\(i == 0 ? "" : "x")\(self[i])" }
         return s
     }
 

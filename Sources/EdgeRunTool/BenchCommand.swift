@@ -35,18 +35,25 @@ enum BenchCommand {
         func percentile(_ p: Int) -> UInt64 { samples[max(0, (runs * p + 99) / 100 - 1)] }
         let f = s.model.file
         if json {
-            Platform.write("{\"model\":\(TextFormat.json(f.modelName)),\"runs\":\(runs),\"kernels\":\"\(s.interpreter.kernels.isa)\","
-                           + "\"p50_ms\":\(ms(percentile(50))),\"p90_ms\":\(ms(percentile(90))),\"p99_ms\":\(ms(percentile(99))),"
-                           + "\"min_ms\":\(ms(samples[0])),\"mean_ms\":\(ms(total / UInt64(runs))),\"load_ms\":\(ms(s.loadNanoseconds)),"
-                           + "\"arena_bytes\":\(f.arenaBytes),\"mapped_bytes\":\(s.model.mappedBytes),"
-                           + "\"peak_rss_bytes\":\(Platform.peakResidentBytes())}\n", to: 1)
+            Platform.write("""
+                {"model":\(TextFormat.json(f.modelName)),"runs":\(runs),"kernels":"\(s.interpreter.kernels.isa)",\
+                "p50_ms":\(ms(percentile(50))),"p90_ms":\(ms(percentile(90))),"p99_ms":\(ms(percentile(99))),\
+                "min_ms":\(ms(samples[0])),"mean_ms":\(ms(total / UInt64(runs))),"load_ms":\(ms(s.loadNanoseconds)),\
+                "arena_bytes":\(f.arenaBytes),"mapped_bytes":\(s.model.mappedBytes),\
+                "peak_rss_bytes":\(Platform.peakResidentBytes())}
+
+                """, to: 1)
         } else {
-            Platform.write("model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), \(runs) runs after \(warmup) warm-up\n"
-                           + "latency ms: p50 \(ms(percentile(50)))  p90 \(ms(percentile(90)))  p99 \(ms(percentile(99)))"
-                           + "  min \(ms(samples[0]))  mean \(ms(total / UInt64(runs)))\n"
-                           + "load + prepare ms: \(ms(s.loadNanoseconds))\n"
-                           + "arena bytes: \(f.arenaBytes)\nmapped bytes: \(s.model.mappedBytes)\n"
-                           + "peak RSS bytes: \(Platform.peakResidentBytes())\n", to: 1)
+            Platform.write("""
+                model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), \(runs) runs after \(warmup) warm-up
+                latency ms: p50 \(ms(percentile(50)))  p90 \(ms(percentile(90)))  p99 \(ms(percentile(99)))\
+                  min \(ms(samples[0]))  mean \(ms(total / UInt64(runs)))
+                load + prepare ms: \(ms(s.loadNanoseconds))
+                arena bytes: \(f.arenaBytes)
+                mapped bytes: \(s.model.mappedBytes)
+                peak RSS bytes: \(Platform.peakResidentBytes())
+
+                """, to: 1)
         }
         return 0
     }
@@ -65,8 +72,11 @@ enum BenchCommand {
             })
         }
         let all = max(totals.reduce(0, +), 1)
-        var out = "model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), time per op over \(runs) runs\n"
-        out += "op: kind, microseconds per run, share of the total, kernel\n"
+        var out = """
+            model: \(f.modelName) (\(s.interpreter.kernels.isa) kernels), time per op over \(runs) runs
+            op: kind, microseconds per run, share of the total, kernel
+
+            """
         for k in 0..<f.opCount {
             let us = TextFormat.fixed(Double(totals[k]) / Double(runs) / 1e3, 2)
             let share = TextFormat.fixed(Double(totals[k]) * 100 / Double(all), 1)

@@ -25,9 +25,17 @@ enum InfoCommand {
 
     static func renderText(_ s: ModelSession) -> String {
         let f = s.model.file, i = s.interpreter
-        var out = "model: \(f.modelName)\nproducer: \(f.producer)\nformat: \(f.majorVersion).\(f.minorVersion)\n"
-        out += "file bytes: \(s.model.mappedBytes)\nconstant bytes: \(f.constantBytes)\narena bytes: \(f.arenaBytes)\n"
-        out += "kernels: \(i.kernels.isa)\nload + prepare: \(TextFormat.fixed(Double(s.loadNanoseconds) / 1e6, 3)) ms\n"
+        var out = """
+            model: \(f.modelName)
+            producer: \(f.producer)
+            format: \(f.majorVersion).\(f.minorVersion)
+            file bytes: \(s.model.mappedBytes)
+            constant bytes: \(f.constantBytes)
+            arena bytes: \(f.arenaBytes)
+            kernels: \(i.kernels.isa)
+            load + prepare: \(TextFormat.fixed(Double(s.loadNanoseconds) / 1e6, 3)) ms
+
+            """
         for k in 0..<i.inputCount { out += "input \(k): \(tensorLine(i.input(k)))\n" }
         for k in 0..<i.outputCount { out += "output \(k): \(tensorLine(i.output(k)))\n" }
         if f.labelCount > 0 {
@@ -50,24 +58,25 @@ enum InfoCommand {
         for k in 0..<f.tensorCount {
             let t = f.tensor(k)
             let place = t.storage == .arena ? "arena @\(t.dataOffset)" : "constant"
-            out += "  \(k). '\(f.string(t.name))' \(t.shape.text) \(t.dtype.name) \(t.byteSize) B \(place)"
-            out += t.quantCount > 1 ? " per-channel (\(t.quantCount))\n" : (t.quantCount == 1 ? " quantized\n" : "\n")
+            let quant = t.quantCount > 1 ? " per-channel (\(t.quantCount))" : (t.quantCount == 1 ? " quantized" : "")
+            out += "  \(k). '\(f.string(t.name))' \(t.shape.text) \(t.dtype.name) \(t.byteSize) B \(place)\(quant)\n"
         }
         return out
     }
 
     static func renderJSON(_ s: ModelSession) -> String {
         let f = s.model.file, i = s.interpreter
-        var out = "{\"model\":\(TextFormat.json(f.modelName)),\"producer\":\(TextFormat.json(f.producer)),"
-        out += "\"format\":\"\(f.majorVersion).\(f.minorVersion)\",\"file_bytes\":\(s.model.mappedBytes),"
-        out += "\"constant_bytes\":\(f.constantBytes),\"arena_bytes\":\(f.arenaBytes),\"kernels\":\"\(i.kernels.isa)\","
-        out += "\"inputs\":[" + tensorsJSON(i, outputs: false) + "],"
-        out += "\"outputs\":[" + tensorsJSON(i, outputs: true) + "],\"labels\":["
+        var out = """
+            {"model":\(TextFormat.json(f.modelName)),"producer":\(TextFormat.json(f.producer)),\
+            "format":"\(f.majorVersion).\(f.minorVersion)","file_bytes":\(s.model.mappedBytes),\
+            "constant_bytes":\(f.constantBytes),"arena_bytes":\(f.arenaBytes),"kernels":"\(i.kernels.isa)",
+            """
+        out += "\"inputs\":[\(tensorsJSON(i, outputs: false))],\"outputs\":[\(tensorsJSON(i, outputs: true))],\"labels\":["
         for k in 0..<f.labelCount { out += (k == 0 ? "" : ",") + TextFormat.json(f.label(k)) }
         out += "],\"ops\":["
         for k in 0..<f.opCount {
             let op = f.op(k)
-            out += (k == 0 ? "" : ",") + "{\"kind\":\"\(op.kind.name)\",\"name\":\(TextFormat.json(f.string(op.name))),\"kernel\":\"\(i.kernelName(k))\"}"
+            out += "\(k == 0 ? "" : ","){\"kind\":\"\(op.kind.name)\",\"name\":\(TextFormat.json(f.string(op.name))),\"kernel\":\"\(i.kernelName(k))\"}"
         }
         return out + "],\"tensors\":\(f.tensorCount)}\n"
     }
@@ -77,8 +86,8 @@ enum InfoCommand {
         var out = ""
         for n in 0..<(outputs ? i.outputCount : i.inputCount) {
             let t = outputs ? i.output(n) : i.input(n)
-            out += (n == 0 ? "" : ",") + "{\"name\":\(TextFormat.json(t.name)),\"dtype\":\"\(t.dtype.name)\",\"shape\":["
-            for d in 0..<t.shape.rank { out += (d == 0 ? "" : ",") + "\(t.shape[d])" }
+            out += "\(n == 0 ? "" : ","){\"name\":\(TextFormat.json(t.name)),\"dtype\":\"\(t.dtype.name)\",\"shape\":["
+            for d in 0..<t.shape.rank { out += "\(d == 0 ? "" : ",")\(t.shape[d])" }
             out += "]"
             if let q = t.quantization { out += ",\"scale\":\(TextFormat.json(q.scale)),\"zero_point\":\(q.zeroPoint)" }
             out += "}"

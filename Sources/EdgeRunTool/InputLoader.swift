@@ -86,7 +86,7 @@ enum InputLoader {
 
     static func shapeText(_ dims: [Int]) -> String {
         var s = ""
-        for (i, d) in dims.enumerated() { s += (i == 0 ? "" : "x") + "\(d)" }
+        for (i, d) in dims.enumerated() { s += "\(i == 0 ? "" : "x")\(d)" }
         return dims.isEmpty ? "scalar" : s
     }
 }

@@ -60,11 +60,11 @@ enum OutputReport {
         var out = "{\"model\":\(TextFormat.json(file.modelName)),\"latency_ms\":\(TextFormat.fixed(Double(latency) / 1e6, 4)),\"outputs\":["
         for o in 0..<s.interpreter.outputCount {
             let t = s.interpreter.output(o)
-            out += (o == 0 ? "" : ",") + "{\"name\":\(TextFormat.json(t.name)),\"dtype\":\"\(t.dtype.name)\",\"shape\":["
-            for d in 0..<t.shape.rank { out += (d == 0 ? "" : ",") + "\(t.shape[d])" }
+            out += "\(o == 0 ? "" : ","){\"name\":\(TextFormat.json(t.name)),\"dtype\":\"\(t.dtype.name)\",\"shape\":["
+            for d in 0..<t.shape.rank { out += "\(d == 0 ? "" : ",")\(t.shape[d])" }
             out += "],\"top\":["
             for (n, r) in top(t, k).enumerated() {
-                out += (n == 0 ? "" : ",") + "{\"index\":\(r.index),\"score\":\(TextFormat.json(r.score))"
+                out += "\(n == 0 ? "" : ","){\"index\":\(r.index),\"score\":\(TextFormat.json(r.score))"
                 if let l = label(file, o, r.index) { out += ",\"label\":\(TextFormat.json(l))" }
                 out += "}"
             }

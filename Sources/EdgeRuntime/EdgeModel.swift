@@ -23,7 +23,7 @@ public final class EdgeModel {
             file = try ModelFile(validating: bytes)
         } catch {
             ep_unmap(&mapping)
-            throw EdgeError(error.kind, object: path + ": " + error.object, problem: error.problem, fix: error.fix)
+            throw EdgeError(error.kind, object: "\(path): \(error.object)", problem: error.problem, fix: error.fix)
         }
         self.mapping = mapping
         self.copy = nil

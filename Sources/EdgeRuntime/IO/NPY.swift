@@ -109,7 +109,7 @@ public struct NPYArray {
     /// The .npy image of this array (version 1.0 header, 64-byte aligned data).
     public func serialized() -> [UInt8] {
         var shapeText = "("
-        for (i, d) in shape.enumerated() { shapeText += (i == 0 ? "" : ", ") + "\(d)" }
+        for (i, d) in shape.enumerated() { shapeText += "\(i == 0 ? "" : ", ")\(d)" }
         if shape.count == 1 { shapeText += "," }
         shapeText += ")"
         var header = "{'descr': '\(element.descr)', 'fortran_order': False, 'shape': \(shapeText), }"
@@ -143,7 +143,7 @@ public struct NPYArray {
 
     static func shapeText(_ dims: [Int]) -> String {
         var s = "("
-        for (i, d) in dims.enumerated() { s += (i == 0 ? "" : ",") + "\(d)" }
+        for (i, d) in dims.enumerated() { s += "\(i == 0 ? "" : ",")\(d)" }
         return s + ")"
     }
 
