@@ -144,18 +144,13 @@ EK_AVX2 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape,
 EK_AVX2_INLINE void ek_qs8_fc_requant_chunk(size_t n, const int32_t *sums, const int32_t *bias,
                                             const double *scale, const ek_qs8_fc_params *p,
                                             int8_t *y) {
-  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(p->output_min);
-  const __m256i out_max = _mm256_set1_epi32(p->output_max);
+  const ek_fc_out out = ek_fc_out_load(p);
   size_t j = 0;
   for (; j + 8 <= n; j += 8) {
     __m256i acc = _mm256_load_si256((const __m256i *)(sums + j));
     /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
     if (bias != NULL) acc = _mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)(bias + j)));
-    const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(acc, 1), scale + j + 4),
-                                       ek_fc_scale4(_mm256_castsi256_si128(acc), scale + j));
-    const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out_zp), out_min), out_max);
-    _mm_storel_epi64((__m128i *)(y + j), ek_requant8_pack(o));
+    _mm_storel_epi64((__m128i *)(y + j), ek_fc_requant8_bytes(acc, scale + j, &out));
   }
   if (j < n) {
     ek_qs8_fc_requant8_store(_mm256_load_si256((const __m256i *)(sums + j)), n - j,
