@@ -179,11 +179,15 @@ EK_AVX2_INLINE ek_fc_out ek_fc_out_load(const ek_qs8_fc_params *p) {
  * x)): for |x| <= 255 the sum reaches the next integer exactly when x reaches a half (a tie
  * n + 0.5 gives n + 1, anything below n + 0.5 stays below n + 1, as doubles there are at most
  * 2^-45 apart), and the truncation is the conversion. */
-EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale, const ek_fc_out *out) {
-  __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), _mm256_loadu_pd(scale));
+EK_AVX2_INLINE __m128i ek_fc_scale4v(__m128i acc, __m256d scale, const ek_fc_out *out) {
+  __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), scale);
   x = _mm256_min_pd(_mm256_max_pd(x, out->lo), out->hi);
   const __m256d half = _mm256_or_pd(_mm256_and_pd(x, _mm256_set1_pd(-0.0)), _mm256_set1_pd(0.49999999999999994));
   return _mm256_cvttpd_epi32(_mm256_add_pd(x, half));
+}
+
+EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale, const ek_fc_out *out) {
+  return ek_fc_scale4v(acc, _mm256_loadu_pd(scale), out);
 }
 
 /* The eight output bytes (low 8 bytes) of eight sums that already hold their bias: int16
@@ -195,6 +199,38 @@ EK_AVX2_INLINE __m128i ek_fc_requant8_bytes(__m256i sums, const double *scale, c
   return _mm_packs_epi16(o, o);
 }
 
+/* The first nr (0..7) bytes of the low 8 bytes of `bytes` to y, without a library call (a
+ * memcpy call would end the AVX state, vzeroupper, in the middle of a short kernel call). */
+EK_AVX2_INLINE void ek_store_bytes_n(int8_t *y, __m128i bytes, size_t nr) {
+  uint64_t v = (uint64_t)_mm_cvtsi128_si64(bytes);
+  if (nr & 4) {
+    memcpy(y, &v, 4);
+    v >>= 32;
+    y += 4;
+  }
+  if (nr & 2) {
+    memcpy(y, &v, 2);
+    v >>= 16;
+    y += 2;
+  }
+  if (nr & 1) *y = (int8_t)v;
+}
+
+/* ek_fc_requant8_bytes for the first nr (1..8) features only: their bias (NULL: none) and
+ * scale are read with masked loads, which touch nothing past nr. */
+EK_AVX2_INLINE __m128i ek_fc_requant8_bytes_n(__m256i sums, size_t nr, const int32_t *bias,
+                                              const double *scale, const ek_fc_out *out) {
+  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
+  if (bias != NULL) sums = _mm256_add_epi32(sums, _mm256_maskload_epi32(bias, mask));
+  const __m256d s0 = _mm256_maskload_pd(scale, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(mask)));
+  const __m256d s1 = _mm256_maskload_pd(scale + 4, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(mask, 1)));
+  const __m128i q = _mm_packs_epi32(ek_fc_scale4v(_mm256_castsi256_si128(sums), s0, out),
+                                    ek_fc_scale4v(_mm256_extracti128_si256(sums, 1), s1, out));
+  const __m128i o = _mm_add_epi16(q, out->zp);
+  return _mm_packs_epi16(o, o);
+}
+
 /* y[j] = ek_qs8_fc_requantize(sums[j] + bias[j], scale[j], p) for j < nr (1..8): the raw dot
  * products of eight output features, their bias (NULL: none) and scale. Reads and writes
  * exactly nr entries; lanes past nr are ignored. */
@@ -202,22 +238,13 @@ EK_AVX2_INLINE void ek_qs8_fc_requant8_store(__m256i sums, size_t nr, const int3
                                              const double *scale, const ek_qs8_fc_params *p,
                                              int8_t *y) {
   const ek_fc_out out = ek_fc_out_load(p);
-  /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
   if (nr == 8) {
+    /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
     if (bias != NULL) sums = _mm256_add_epi32(sums, _mm256_loadu_si256((const __m256i *)bias));
     _mm_storel_epi64((__m128i *)y, ek_fc_requant8_bytes(sums, scale, &out));
     return;
   }
-  int32_t bb[8] = {0};
-  double sc8[8] = {0};
-  for (size_t j = 0; j < nr; ++j) {
-    bb[j] = bias != NULL ? bias[j] : 0;
-    sc8[j] = scale[j];
-  }
-  sums = _mm256_add_epi32(sums, _mm256_loadu_si256((const __m256i *)bb));
-  int8_t tmp[16];
-  _mm_storeu_si128((__m128i *)tmp, ek_fc_requant8_bytes(sums, sc8, &out));
-  for (size_t j = 0; j < nr; ++j) y[j] = tmp[j];
+  ek_store_bytes_n(y, ek_fc_requant8_bytes_n(sums, nr, bias, scale, &out), nr);
 }
 
 #endif

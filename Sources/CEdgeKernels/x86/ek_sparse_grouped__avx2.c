@@ -128,16 +128,9 @@ EK_AVX2_INLINE void ek_gs_row(const int16_t *xs, const int8_t *x, const ek_qs8_f
     const __m256i acc = ek_gs_group(_mm256_setzero_si256(), xs, x, cols + begin, values + 16 * (size_t)begin,
                                     gp[full + 1] - begin, zp, wide);
     const size_t nr = n - 8 * full;
-    int32_t b8[8] = {0};
-    double s8[8] = {0};
-    for (size_t j = 0; j < nr; ++j) {
-      b8[j] = bias != NULL ? bias[8 * full + j] : 0;
-      s8[j] = params->scale[8 * full + j];
-    }
-    int8_t tmp[16];
-    _mm_storeu_si128((__m128i *)tmp,
-                     ek_fc_requant8_bytes(_mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)b8)), s8, &out));
-    memcpy(y + 8 * full, tmp, nr);
+    ek_store_bytes_n(y + 8 * full,
+                     ek_fc_requant8_bytes_n(acc, nr, bias != NULL ? bias + 8 * full : NULL, params->scale + 8 * full, &out),
+                     nr);
   }
 }
 #undef EK_GS_BALANCED
