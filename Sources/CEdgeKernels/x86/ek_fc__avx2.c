@@ -144,23 +144,36 @@ EK_AVX2 void ek_qs8_fc_minmax_1x4c16__avx2(const ek_fc_shape *shape,
 EK_AVX2_INLINE void ek_qs8_fc_requant_chunk(size_t n, const int32_t *sums, const int32_t *bias,
                                             const double *scale, const ek_qs8_fc_params *p,
                                             int8_t *y) {
-  const __m256i out_zp = _mm256_set1_epi32(p->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(p->output_min);
-  const __m256i out_max = _mm256_set1_epi32(p->output_max);
+  const ek_fc_out out = ek_fc_out_load(p);
   size_t j = 0;
   for (; j + 8 <= n; j += 8) {
     __m256i acc = _mm256_load_si256((const __m256i *)(sums + j));
     /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
     if (bias != NULL) acc = _mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)(bias + j)));
-    const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(acc, 1), scale + j + 4),
-                                       ek_fc_scale4(_mm256_castsi256_si128(acc), scale + j));
-    const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out_zp), out_min), out_max);
-    _mm_storel_epi64((__m128i *)(y + j), ek_requant8_pack(o));
+    _mm_storel_epi64((__m128i *)(y + j), ek_fc_requant8_bytes(acc, scale + j, &out));
   }
   if (j < n) {
     ek_qs8_fc_requant8_store(_mm256_load_si256((const __m256i *)(sums + j)), n - j,
                              bias != NULL ? bias + j : NULL, scale + j, p, y + j);
   }
+}
+
+/* The eight raw sums of rows min(j, last) (j < 8; row r at w + r * k) with the widened input
+ * xs over `steps` 16-value steps. Weight lanes past k meet zeroed input lanes (the step
+ * over-reads within EK_EXTRA_BYTES). */
+EK_AVX2_INLINE __m256i ek_qs8_fc_dot8(const int16_t *xs, size_t steps, const int8_t *w, size_t k,
+                                      size_t last) {
+  __m256i acc[8];
+  for (size_t j = 0; j < 8; ++j) acc[j] = _mm256_setzero_si256();
+  for (size_t i = 0; i < steps * 16; i += 16) {
+    const __m256i xv = _mm256_load_si256((const __m256i *)(xs + i));
+    for (size_t j = 0; j < 8; ++j) {
+      const int8_t *row = w + (j < last ? j : last) * k;
+      const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i)));
+      acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
+    }
+  }
+  return ek_hsum8_epi32(acc);
 }
 
 EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
@@ -192,22 +205,14 @@ EK_AVX2 void ek_qs8_fc_minmax_1x8c16__avx2(const ek_fc_shape *shape,
     }
     for (size_t c0 = 0; c0 < n; c0 += EK_FC_CHUNK) {
       const size_t cn = n - c0 < EK_FC_CHUNK ? n - c0 : EK_FC_CHUNK;
-      for (size_t oc = c0; oc < c0 + cn; oc += 8) {
-        const size_t nr = n - oc < 8 ? n - oc : 8;
-        const int8_t *w[8];
-        for (size_t j = 0; j < 8; ++j) w[j] = weights + (oc + (j < nr ? j : nr - 1)) * k;
-        __m256i acc[8];
-        for (size_t j = 0; j < 8; ++j) acc[j] = _mm256_setzero_si256();
-        /* Weight lanes past k meet zeroed input lanes (the step over-reads within
-         * EK_EXTRA_BYTES). */
-        for (size_t i = 0; i < steps * 16; i += 16) {
-          const __m256i xv = _mm256_load_si256((const __m256i *)(xs + i));
-          for (size_t j = 0; j < 8; ++j) {
-            const __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[j] + i)));
-            acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(xv, wv));
-          }
-        }
-        _mm256_store_si256((__m256i *)(sums + (oc - c0)), ek_hsum8_epi32(acc));
+      size_t oc = c0;
+      /* Whole tiles: rows w + j * k, addressed from one base (measured 5..10 % faster on the
+       * ad01 layers than eight clamped row pointers). */
+      for (; oc + 8 <= c0 + cn; oc += 8) {
+        _mm256_store_si256((__m256i *)(sums + (oc - c0)), ek_qs8_fc_dot8(xs, steps, weights + oc * k, k, 7));
+      }
+      if (oc < c0 + cn) { /* a short last tile repeats its last row */
+        _mm256_store_si256((__m256i *)(sums + (oc - c0)), ek_qs8_fc_dot8(xs, steps, weights + oc * k, k, n - oc - 1));
       }
       ek_qs8_fc_requant_chunk(cn, sums, bias != NULL ? bias + c0 : NULL, params->scale + c0,
                               params, y + c0);

@@ -159,19 +159,76 @@ EK_AVX2_INLINE __m256i ek_hsum8_epi32(const __m256i a[8]) {
   return _mm256_add_epi32(_mm256_permute2x128_si256(t0, t1, 0x20), _mm256_permute2x128_si256(t0, t1, 0x31));
 }
 
-/* Four fc accumulators to int32 outputs before the output zero point: x = acc * scale is the
- * same IEEE product as ek_qs8_fc_requantize's, rounded half away from zero as
- * t + trunc(2 * (x - t)), t = trunc(x) (x - t and its double are exact, and trunc of the
- * double is +-1 exactly when the remainder reaches +-0.5), then clamped to +-1024 before the
- * int32 conversion (beyond that the output clamps to the same bound either way, as
- * |output_zero_point| <= 128). */
-EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale) {
-  const __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), _mm256_loadu_pd(scale));
-  const __m256d t = _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m256d r = _mm256_sub_pd(x, t);
-  __m256d y = _mm256_add_pd(t, _mm256_round_pd(_mm256_add_pd(r, r), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-  y = _mm256_min_pd(_mm256_max_pd(y, _mm256_set1_pd(-1024.0)), _mm256_set1_pd(1024.0));
-  return _mm256_cvtpd_epi32(y);
+/* The output range relative to the output zero point, as doubles, and the zero point in
+ * int16 lanes: loaded once per call for the fully connected requantization below. */
+typedef struct ek_fc_out {
+  __m256d lo, hi; /* output_min - output_zero_point, output_max - output_zero_point */
+  __m128i zp;     /* output_zero_point in eight int16 lanes */
+} ek_fc_out;
+
+EK_AVX2_INLINE ek_fc_out ek_fc_out_load(const ek_qs8_fc_params *p) {
+  return (ek_fc_out){_mm256_set1_pd((double)(p->output_min - p->output_zero_point)),
+                     _mm256_set1_pd((double)(p->output_max - p->output_zero_point)),
+                     _mm_set1_epi16((short)p->output_zero_point)};
+}
+
+/* Four fc sums (bias included) to int32 outputs before the output zero point, already in
+ * [lo, hi], as ek_qs8_fc_requantize: x = acc * scale is the same IEEE product; clamping x to
+ * the integer bounds [lo, hi] (|lo|, |hi| <= 255) before rounding gives the same result as
+ * clamping after it; then x is rounded half away from zero as trunc(x + copysign(0.5 - 2^-54,
+ * x)): for |x| <= 255 the sum reaches the next integer exactly when x reaches a half (a tie
+ * n + 0.5 gives n + 1, anything below n + 0.5 stays below n + 1, as doubles there are at most
+ * 2^-45 apart), and the truncation is the conversion. */
+EK_AVX2_INLINE __m128i ek_fc_scale4v(__m128i acc, __m256d scale, const ek_fc_out *out) {
+  __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), scale);
+  x = _mm256_min_pd(_mm256_max_pd(x, out->lo), out->hi);
+  const __m256d half = _mm256_or_pd(_mm256_and_pd(x, _mm256_set1_pd(-0.0)), _mm256_set1_pd(0.49999999999999994));
+  return _mm256_cvttpd_epi32(_mm256_add_pd(x, half));
+}
+
+EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale, const ek_fc_out *out) {
+  return ek_fc_scale4v(acc, _mm256_loadu_pd(scale), out);
+}
+
+/* The eight output bytes (low 8 bytes) of eight sums that already hold their bias: int16
+ * after the clamp, so the zero point is added there. */
+EK_AVX2_INLINE __m128i ek_fc_requant8_bytes(__m256i sums, const double *scale, const ek_fc_out *out) {
+  const __m128i q = _mm_packs_epi32(ek_fc_scale4(_mm256_castsi256_si128(sums), scale, out),
+                                    ek_fc_scale4(_mm256_extracti128_si256(sums, 1), scale + 4, out));
+  const __m128i o = _mm_add_epi16(q, out->zp);
+  return _mm_packs_epi16(o, o);
+}
+
+/* The first nr (0..7) bytes of the low 8 bytes of `bytes` to y, without a library call (a
+ * memcpy call would end the AVX state, vzeroupper, in the middle of a short kernel call). */
+EK_AVX2_INLINE void ek_store_bytes_n(int8_t *y, __m128i bytes, size_t nr) {
+  uint64_t v = (uint64_t)_mm_cvtsi128_si64(bytes);
+  if (nr & 4) {
+    memcpy(y, &v, 4);
+    v >>= 32;
+    y += 4;
+  }
+  if (nr & 2) {
+    memcpy(y, &v, 2);
+    v >>= 16;
+    y += 2;
+  }
+  if (nr & 1) *y = (int8_t)v;
+}
+
+/* ek_fc_requant8_bytes for the first nr (1..8) features only: their bias (NULL: none) and
+ * scale are read with masked loads, which touch nothing past nr. */
+EK_AVX2_INLINE __m128i ek_fc_requant8_bytes_n(__m256i sums, size_t nr, const int32_t *bias,
+                                              const double *scale, const ek_fc_out *out) {
+  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
+  if (bias != NULL) sums = _mm256_add_epi32(sums, _mm256_maskload_epi32(bias, mask));
+  const __m256d s0 = _mm256_maskload_pd(scale, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(mask)));
+  const __m256d s1 = _mm256_maskload_pd(scale + 4, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(mask, 1)));
+  const __m128i q = _mm_packs_epi32(ek_fc_scale4v(_mm256_castsi256_si128(sums), s0, out),
+                                    ek_fc_scale4v(_mm256_extracti128_si256(sums, 1), s1, out));
+  const __m128i o = _mm_add_epi16(q, out->zp);
+  return _mm_packs_epi16(o, o);
 }
 
 /* y[j] = ek_qs8_fc_requantize(sums[j] + bias[j], scale[j], p) for j < nr (1..8): the raw dot
@@ -180,33 +237,14 @@ EK_AVX2_INLINE __m128i ek_fc_scale4(__m128i acc, const double *scale) {
 EK_AVX2_INLINE void ek_qs8_fc_requant8_store(__m256i sums, size_t nr, const int32_t *bias,
                                              const double *scale, const ek_qs8_fc_params *p,
                                              int8_t *y) {
-  int32_t bb[8] = {0};
-  double sc8[8] = {0};
-  const int32_t *bp = bias != NULL ? bias : bb;
-  const double *sc = scale;
-  if (nr < 8) {
-    for (size_t j = 0; j < nr; ++j) {
-      bb[j] = bias != NULL ? bias[j] : 0;
-      sc8[j] = scale[j];
-    }
-    bp = bb;
-    sc = sc8;
-  }
-  /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
-  sums = _mm256_add_epi32(sums, _mm256_loadu_si256((const __m256i *)bp));
-  const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(sums, 1), sc + 4),
-                                     ek_fc_scale4(_mm256_castsi256_si128(sums), sc));
-  const __m256i o = _mm256_min_epi32(
-      _mm256_max_epi32(_mm256_add_epi32(q, _mm256_set1_epi32(p->output_zero_point)), _mm256_set1_epi32(p->output_min)),
-      _mm256_set1_epi32(p->output_max));
-  const __m128i bytes = ek_requant8_pack(o);
+  const ek_fc_out out = ek_fc_out_load(p);
   if (nr == 8) {
-    _mm_storel_epi64((__m128i *)y, bytes);
-  } else {
-    int8_t tmp[16];
-    _mm_storeu_si128((__m128i *)tmp, bytes);
-    memcpy(y, tmp, nr);
+    /* Unsigned int32 lanes: the reference's accumulation modulo 2^32. */
+    if (bias != NULL) sums = _mm256_add_epi32(sums, _mm256_loadu_si256((const __m256i *)bias));
+    _mm_storel_epi64((__m128i *)y, ek_fc_requant8_bytes(sums, scale, &out));
+    return;
   }
+  ek_store_bytes_n(y, ek_fc_requant8_bytes_n(sums, nr, bias, scale, &out), nr);
 }
 
 #endif

@@ -235,27 +235,19 @@ EK_AVX2_INLINE __m256i ek_spfc_running(const __m256i *prefix, const __m256i *m, 
   return _mm256_add_epi32(prefix[i / 4], _mm256_and_si256(keep, m[i / 4]));
 }
 
-/* The output clamp of the fc requantization, loaded once per call. */
-typedef struct ek_spfc_out {
-  __m256i zp, lo, hi;
-} ek_spfc_out;
-
 /* y[0 ..< 8] from the raw sums of eight features, their bias (NULL: none) and scale, read in
  * place (ek_qs8_fc_requant8_store with nr = 8). */
-EK_AVX2_INLINE void ek_spfc_requant8(__m256i sums, const int32_t *bias, const double *scale, const ek_spfc_out *out,
+EK_AVX2_INLINE void ek_spfc_requant8(__m256i sums, const int32_t *bias, const double *scale, const ek_fc_out *out,
                                      int8_t *y) {
   if (bias != NULL) sums = _mm256_add_epi32(sums, _mm256_loadu_si256((const __m256i *)bias));
-  const __m256i q = _mm256_set_m128i(ek_fc_scale4(_mm256_extracti128_si256(sums, 1), scale + 4),
-                                     ek_fc_scale4(_mm256_castsi256_si128(sums), scale));
-  const __m256i o = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(q, out->zp), out->lo), out->hi);
-  _mm_storel_epi64((__m128i *)y, ek_requant8_pack(o));
+  _mm_storel_epi64((__m128i *)y, ek_fc_requant8_bytes(sums, scale, out));
 }
 
 /* Eight whole output features oc ..< oc + 8 of a chunk starting at block `first`, without
  * branches. */
 EK_AVX2_INLINE void ek_spfc_group8(const __m256i *prefix, const __m256i *m, size_t bw, const uint32_t *rp,
                                    uint32_t first, const int32_t *bias, const double *scale,
-                                   const ek_spfc_out *out, int8_t *y) {
+                                   const ek_fc_out *out, int8_t *y) {
   __m256i acc[8];
   __m256i lo = ek_spfc_running(prefix, m, bw, rp[0] - first);
   for (size_t j = 0; j < 8; ++j) {
@@ -372,8 +364,7 @@ EK_AVX2_INLINE void ek_spfc_drive(const ek_fc_shape *shape, const ek_qs8_fc_para
   const size_t k = (size_t)shape->in_features, n = (size_t)shape->out_features;
   const uint32_t *rp = weights->row_ptr;
   const __m256i zp = _mm256_set1_epi16((short)params->input_zero_point);
-  const ek_spfc_out out = {_mm256_set1_epi32(params->output_zero_point), _mm256_set1_epi32(params->output_min),
-                           _mm256_set1_epi32(params->output_max)};
+  const ek_fc_out out = ek_fc_out_load(params);
   const int balanced = bw == 16 && n >= 8 && ek_spfc_balanced(rp, n, rp[1]);
   for (size_t b = 0; b < (size_t)shape->batch; ++b) {
     int8_t *y = output + b * n;

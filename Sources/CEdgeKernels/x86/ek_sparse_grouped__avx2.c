@@ -50,37 +50,8 @@ EK_AVX2_INLINE __m256i ek_gs_group(__m256i acc, const int16_t *xs, const int8_t 
   return _mm256_add_epi32(acc, a1);
 }
 
-/* The output range relative to the output zero point, as doubles, loaded once per call. */
-typedef struct ek_gs_out {
-  __m256d lo, hi; /* output_min - output_zero_point, output_max - output_zero_point */
-  __m128i zp;     /* output_zero_point in eight int16 lanes */
-} ek_gs_out;
-
-/* Four fc sums (bias included) to int32 outputs before the output zero point, already in
- * [lo, hi], as ek_qs8_fc_requantize: x = acc * scale is the same IEEE product; clamping x to
- * the integer bounds [lo, hi] (|lo|, |hi| <= 255) before rounding gives the same result as
- * clamping after it; then x is rounded half away from zero as trunc(x + copysign(0.5 - 2^-54,
- * x)): for |x| <= 255 the sum reaches the next integer exactly when x reaches a half (a tie
- * n + 0.5 gives n + 1, anything below n + 0.5 stays below n + 1, as doubles there are at most
- * 2^-45 apart), and the truncation is the conversion. */
-EK_AVX2_INLINE __m128i ek_gs_scale4(__m128i acc, const double *scale, const ek_gs_out *out) {
-  __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(acc), _mm256_loadu_pd(scale));
-  x = _mm256_min_pd(_mm256_max_pd(x, out->lo), out->hi);
-  const __m256d half = _mm256_or_pd(_mm256_and_pd(x, _mm256_set1_pd(-0.0)), _mm256_set1_pd(0.49999999999999994));
-  return _mm256_cvttpd_epi32(_mm256_add_pd(x, half));
-}
-
-/* y[0 ..< 8] from eight sums that already hold their bias: int16 after the clamp, so the
- * zero point is added there. */
-EK_AVX2_INLINE __m128i ek_gs_requant8_bytes(__m256i sums, const double *scale, const ek_gs_out *out) {
-  const __m128i q = _mm_packs_epi32(ek_gs_scale4(_mm256_castsi256_si128(sums), scale, out),
-                                    ek_gs_scale4(_mm256_extracti128_si256(sums, 1), scale + 4, out));
-  const __m128i o = _mm_add_epi16(q, out->zp);
-  return _mm_packs_epi16(o, o);
-}
-
-EK_AVX2_INLINE void ek_gs_requant8(__m256i sums, const double *scale, const ek_gs_out *out, int8_t *y) {
-  _mm_storel_epi64((__m128i *)y, ek_gs_requant8_bytes(sums, scale, out));
+EK_AVX2_INLINE void ek_gs_requant8(__m256i sums, const double *scale, const ek_fc_out *out, int8_t *y) {
+  _mm_storel_epi64((__m128i *)y, ek_fc_requant8_bytes(sums, scale, out));
 }
 
 /* True when all `groups` groups hold nb blocks each: group_ptr[g] == g * nb. */
@@ -114,8 +85,8 @@ EK_AVX2_INLINE int ek_gs_balanced(const uint32_t *gp, size_t groups, uint32_t nb
 
 EK_AVX2_INLINE void ek_gs_row(const int16_t *xs, const int8_t *x, const ek_qs8_fc_params *params,
                               const ek_qs8_gbsr *w, const int32_t *bias, size_t n, int balanced, int8_t *y,
-                              const ek_gs_out *outp, int wide) {
-  const ek_gs_out out = *outp;
+                              const ek_fc_out *outp, int wide) {
+  const ek_fc_out out = *outp;
   const int32_t zp = params->input_zero_point;
   const uint32_t *gp = w->group_ptr;
   const uint16_t *cols = w->block_col;
@@ -157,16 +128,9 @@ EK_AVX2_INLINE void ek_gs_row(const int16_t *xs, const int8_t *x, const ek_qs8_f
     const __m256i acc = ek_gs_group(_mm256_setzero_si256(), xs, x, cols + begin, values + 16 * (size_t)begin,
                                     gp[full + 1] - begin, zp, wide);
     const size_t nr = n - 8 * full;
-    int32_t b8[8] = {0};
-    double s8[8] = {0};
-    for (size_t j = 0; j < nr; ++j) {
-      b8[j] = bias != NULL ? bias[8 * full + j] : 0;
-      s8[j] = params->scale[8 * full + j];
-    }
-    int8_t tmp[16];
-    _mm_storeu_si128((__m128i *)tmp,
-                     ek_gs_requant8_bytes(_mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)b8)), s8, &out));
-    memcpy(y + 8 * full, tmp, nr);
+    ek_store_bytes_n(y + 8 * full,
+                     ek_fc_requant8_bytes_n(acc, nr, bias != NULL ? bias + 8 * full : NULL, params->scale + 8 * full, &out),
+                     nr);
   }
 }
 #undef EK_GS_BALANCED
@@ -177,9 +141,7 @@ EK_AVX2 void ek_qs8_gspfc_minmax_8x2__avx2(const ek_fc_shape *shape, const ek_qs
   const size_t k = (size_t)shape->in_features, n = (size_t)shape->out_features;
   const size_t groups = (n + 7) / 8;
   const int balanced = n >= 8 && ek_gs_balanced(weights->group_ptr, groups, weights->group_ptr[1]);
-  const ek_gs_out out = {_mm256_set1_pd((double)(params->output_min - params->output_zero_point)),
-                         _mm256_set1_pd((double)(params->output_max - params->output_zero_point)),
-                         _mm_set1_epi16((short)params->output_zero_point)};
+  const ek_fc_out out = ek_fc_out_load(params);
   if (k > EK_GSPFC_MAX_K) {
     for (size_t b = 0; b < (size_t)shape->batch; ++b) {
       ek_gs_row(NULL, input + b * k, params, weights, bias, n, balanced, output + b * n, &out, 0);
