@@ -70,6 +70,10 @@ extension ModelFile {
             if t.layout == PackedWeights.conv1x1Layout {
                 try PackedWeights.validateC4(shape: t.shape, byteSize: t.byteSize, object: object)
             }
+            if PackedWeights.isPackedConv(t.layout) {
+                try PackedWeights.validateValues(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), layout: t.layout,
+                                                 shape: t.shape, object: object)
+            }
             if t.layout == SparseWeights.layout {
                 _ = try SparseWeights.validate(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), shape: t.shape, object: object)
             }

@@ -4,7 +4,8 @@
 /// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
 /// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),
 /// followed at `biasOffset` by the int32 bias with the input zero-point term folded in.
-/// Readers check the byte size once at load; kernels then read the bytes in place.
+/// Readers check the byte size and the stored values once at load; kernels then read the
+/// bytes in place.
 public enum PackedWeights {
     /// The tensor record `layout` value of `oc16_k2_s16`.
     public static let conv2DLayout: UInt8 = 2
@@ -52,6 +53,26 @@ public enum PackedWeights {
         let expected = c4ByteSize(outChannels: shape[0], k: shape[3])
         if byteSize != expected {
             throw .format(object, "layout-3 conv weights of shape @ take % bytes, the record says %", expected, byteSize, text: shape.text)
+        }
+    }
+
+    /// Checks the stored weights of a packed tensor (layout 2 or 3) whose size was checked:
+    /// layout 2 holds int8 weights widened to int16, each in -128...127; layout 3 holds |w|
+    /// (at most 128) with a sign byte of 0 (then |w| < 128) or 0xFF (then |w| > 0) 64 bytes
+    /// further. Bytes of one layout read as the other fail this (their sizes agree when K is a
+    /// multiple of 4), so a damaged layout byte is rejected instead of computing garbage.
+    public static func validateValues(_ bytes: UnsafeRawBufferPointer, layout: UInt8, shape: Shape, object: String) throws(EdgeError) {
+        let end = biasOffset(layout: layout, shape: shape)
+        var i = 0
+        while i < end {
+            let a = Int(bytes[i]), b = Int(bytes[i + (layout == conv2DLayout ? 1 : 64)])
+            let ok = layout == conv2DLayout ? (b == 0 && a < 128) || (b == 0xFF && a >= 128)
+                : (b == 0 && a < 128) || (b == 0xFF && a != 0 && a <= 128)
+            if !ok {
+                throw .format(object, "packed weight bytes % and % at offset % do not encode an int8 weight in layout %", a, b, i, Int(layout))
+            }
+            // Layout 2: one int16 per step of 2; layout 3: 64 |w| bytes, then their 64 sign bytes.
+            i += layout == conv2DLayout ? 2 : (i % 128 == 63 ? 65 : 1)
         }
     }
 
