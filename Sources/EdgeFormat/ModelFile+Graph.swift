@@ -153,9 +153,7 @@ extension ModelFile {
         var spans: [(start: Int, end: Int, first: Int, last: Int, tensor: Int)] = []
         for i in 0..<count {
             let e = planEntry(i)
-            if record(planEntries, i).le32(12) != 0 {
-                try EdgeError.checkReserved(record(planEntries, i), 0, 12, 4, view.name, "plan entry \(i)")
-            }
+            try EdgeError.checkReserved(record(planEntries, i), 0, 12, 4, view.name, "plan entry %", index: i)
             if e.tensor >= tensorCount || tensor(e.tensor).storage != .arena || seen[e.tensor] {
                 throw .format(view.name, "entry % names tensor %, which is not a distinct arena tensor", i, e.tensor)
             }

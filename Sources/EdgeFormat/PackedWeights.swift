@@ -61,18 +61,20 @@ public enum PackedWeights {
     /// (at most 128) with a sign byte of 0 (then |w| < 128) or 0xFF (then |w| > 0) 64 bytes
     /// further. Bytes of one layout read as the other fail this (their sizes agree when K is a
     /// multiple of 4), so a damaged layout byte is rejected instead of computing garbage.
+    @inline(never)
     public static func validateValues(_ bytes: UnsafeRawBufferPointer, layout: UInt8, shape: Shape, object: String) throws(EdgeError) {
+        let c4 = layout == conv1x1Layout
         let end = biasOffset(layout: layout, shape: shape)
         var i = 0
         while i < end {
-            let a = Int(bytes[i]), b = Int(bytes[i + (layout == conv2DLayout ? 1 : 64)])
-            let ok = layout == conv2DLayout ? (b == 0 && a < 128) || (b == 0xFF && a >= 128)
-                : (b == 0 && a < 128) || (b == 0xFF && a != 0 && a <= 128)
-            if !ok {
-                throw .format(object, "packed weight bytes % and % at offset % do not encode an int8 weight in layout %", a, b, i, Int(layout))
+            // Layout 2: the low and high byte of an int16; layout 3: |w| and its sign byte.
+            let a = bytes[i], b = bytes[i + (c4 ? 64 : 1)]
+            let bad = c4 ? (b == 0 ? a > 127 : b != 0xFF || a &- 1 > 127) : (b == 0 ? a > 127 : b != 0xFF || a < 128)
+            if bad {
+                throw .format(object, "packed weight bytes % and % at offset % do not encode an int8 weight in layout %", Int(a), Int(b), i, Int(layout))
             }
             // Layout 2: one int16 per step of 2; layout 3: 64 |w| bytes, then their 64 sign bytes.
-            i += layout == conv2DLayout ? 2 : (i % 128 == 63 ? 65 : 1)
+            i += c4 ? (i % 128 == 63 ? 65 : 1) : 2
         }
     }
 
