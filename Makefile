@@ -37,6 +37,10 @@ STRIP          := llvm-objcopy --strip-all
 # ---- kernel differential tests (plain C, host and aarch64 under qemu) ----
 KERNEL_DIR     := Sources/CEdgeKernels
 KERNEL_SRCS    := $(wildcard $(KERNEL_DIR)/*/*.c)
+# Every header of the kernel library (public include/, private common/, neon/, x86/) and of
+# the kernel tests: a kernel test or bench rebuilds when any of them changes.
+KERNEL_HDRS    := $(wildcard $(KERNEL_DIR)/*/*.h)
+KTEST_HDRS     := $(wildcard Tests/KernelTests/*.inc Tests/KernelTests/*.h)
 DIFFTEST_SRC   := Tests/KernelTests/ek_difftest.c
 DIFFTEST_HOST  := $(OUT)/kernel-test/ek_difftest
 DIFFTEST_A64   := $(OUT)/kernel-test/ek_difftest-aarch64
@@ -138,31 +142,27 @@ cross-armv7: deps cross-armv7-deps
 cross-test:
 	@$(MAKE) --no-print-directory cross BOARD=$(TEST_BOARD)
 
-$(DIFFTEST_HOST): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h)
+$(DIFFTEST_HOST): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(KERNEL_HDRS) $(KTEST_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "== building $@ (host)"
 	@clang $(KTEST_CFLAGS) $(DIFFTEST_SRC) $(KERNEL_SRCS) -lm -o $@
 
-$(DIFFTEST_A64): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h)
+$(DIFFTEST_A64): $(DIFFTEST_SRC) $(KERNEL_SRCS) $(KERNEL_HDRS) $(KTEST_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "== building $@ (aarch64, static)"
 	@$(A64_CC) $(KTEST_CFLAGS) $(DIFFTEST_SRC) $(KERNEL_SRCS) -lm -o $@
 
-# Convolution kernels: their differential tests and private headers (ISA helpers, drivers).
-$(DIFFTEST_HOST) $(DIFFTEST_A64) $(SPARSETEST_HOST) $(SPARSETEST_A64): Tests/KernelTests/ek_difftest_conv.inc \
-    Tests/KernelTests/ek_test_support.h $(wildcard $(KERNEL_DIR)/*/*.h)
-
-$(SPARSETEST_HOST): $(SPARSETEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h $(KERNEL_DIR)/common/*.h)
+$(SPARSETEST_HOST): $(SPARSETEST_SRC) $(KERNEL_SRCS) $(KERNEL_HDRS) $(KTEST_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "== building $@ (host)"
 	@clang $(KTEST_CFLAGS) $(SPARSETEST_SRC) $(KERNEL_SRCS) -lm -o $@
 
-$(SPARSETEST_A64): $(SPARSETEST_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h $(KERNEL_DIR)/common/*.h)
+$(SPARSETEST_A64): $(SPARSETEST_SRC) $(KERNEL_SRCS) $(KERNEL_HDRS) $(KTEST_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "== building $@ (aarch64, static)"
 	@$(A64_CC) $(KTEST_CFLAGS) $(SPARSETEST_SRC) $(KERNEL_SRCS) -lm -o $@
 
-$(SPARSEBENCH): Tests/KernelTests/ek_sparse_bench.c $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h $(KERNEL_DIR)/common/*.h)
+$(SPARSEBENCH): Tests/KernelTests/ek_sparse_bench.c $(KERNEL_SRCS) $(KERNEL_HDRS) $(KTEST_HDRS)
 	@mkdir -p $(dir $@)
 	@clang $(KTEST_CFLAGS) Tests/KernelTests/ek_sparse_bench.c $(KERNEL_SRCS) -lm -o $@
 
@@ -200,7 +200,7 @@ $(MALLOCTEST_HOST): $(MALLOCTEST_SRC) Sources/CEdgePlatform/ep_malloc.c Tests/Ke
 KBENCH_SRC     := Tests/KernelTests/ek_kbench.c
 KBENCH_HOST    := $(OUT)/kernel-test/ek_kbench
 
-$(KBENCH_HOST): $(KBENCH_SRC) $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h) $(wildcard $(KERNEL_DIR)/*/*.h)
+$(KBENCH_HOST): $(KBENCH_SRC) $(KERNEL_SRCS) $(KERNEL_HDRS) $(KTEST_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "== building $@ (host)"
 	@clang $(KTEST_CFLAGS) $(KBENCH_SRC) $(KERNEL_SRCS) -lm -o $@

@@ -36,3 +36,20 @@ extension EdgeError {
         return out + String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)
     }
 }
+
+extension EdgeError {
+    /// Reserved bytes must be 0 (FORMAT.md): a set one is damage, or a field of a writer
+    /// newer than this reader. Checks the `count` bytes at `offset` of the record (or header)
+    /// starting at `start` in `bytes`; the error names the record (`record` with its `%`
+    /// replaced by `index`), the byte's offset in it and its value.
+    @inline(never)
+    public static func checkReserved(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ offset: Int, _ count: Int, _ object: String,
+                                     _ record: StaticString, index: Int = 0) throws(EdgeError) {
+        for i in offset..<(offset + count) where bytes[start + i] != 0 {
+            throw EdgeError(.format, object: object,
+                            problem: filled("reserved byte % of the @ is %, must be 0", i, Int(bytes[start + i]), 0, 0,
+                                            text: filled(record, index, 0, 0, 0, text: "", text2: ""), text2: ""),
+                            fix: "re-pack the model with the edgepack that matches this edgerun (the file is damaged or from a newer writer)")
+        }
+    }
+}

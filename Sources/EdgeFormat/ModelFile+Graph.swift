@@ -17,6 +17,7 @@ extension ModelFile {
         for i in 0..<tensorCount {
             let r = record(tensors, i)
             let object = tensorName(i)
+            try EdgeError.checkReserved(r, 0, 5, 3, object, "tensor record")
             try checkString(StringRef(offset: r.le32(32), length: r.le32(36)), object)
             guard let dtype = DType(rawValue: r[0]) else {
                 throw EdgeError(.unsupported, object: object, problem: "dtype \(r[0]) is not known to this edgerun (1...13)",
@@ -65,6 +66,8 @@ extension ModelFile {
             }
             if PackedWeights.isPackedConv(t.layout) {
                 try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, layout: t.layout, object: object)
+                try PackedWeights.validateValues(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), layout: t.layout,
+                                                 shape: t.shape, object: object)
             }
             if t.layout == SparseWeights.layout {
                 _ = try SparseWeights.validate(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), shape: t.shape, object: object)
@@ -99,6 +102,7 @@ extension ModelFile {
                                 fix: "update edgerun to a version that matches the edgepack that wrote this file")
             }
             let object = EdgeError.filled("model.bin op % (@)", i, 0, 0, 0, text: kind.name, text2: "")
+            try EdgeError.checkReserved(r, 0, 24, 8, object, "op record")
             try checkString(StringRef(offset: r.le32(16), length: r.le32(20)), object)
             let op = self.op(i)
             if op.outputCount < 1 { throw .format(object, "has no outputs") }
@@ -133,8 +137,8 @@ extension ModelFile {
         if alignment != FormatV1.tensorAlignment { throw .format(view.name, "alignment %, expected 64", alignment) }
         if stride < FormatV1.planEntrySize { throw .format(view.name, "entry size % is below 16", stride) }
         // Reserved words must be 0 (FORMAT.md): a set one is damage or a newer writer's field.
-        let reserved = Int(try view.u32(plan.offset + 20, "reserved"))
-        if reserved != 0 { throw .format(view.name, "reserved word (offset 20) is %, must be 0", reserved) }
+        // (validateTensors checked that the 24-byte header is present.)
+        try EdgeError.checkReserved(bytes, plan.offset, 20, 4, view.name, "PLAN header")
         let (total, overflow) = count.multipliedReportingOverflow(by: stride)
         if overflow || total > plan.size - FormatV1.planHeaderSize {
             throw .format(view.name, "% entries of % bytes do not fit in % bytes", count, stride, plan.size)
@@ -144,8 +148,7 @@ extension ModelFile {
         var spans: [(start: Int, end: Int, first: Int, last: Int, tensor: Int)] = []
         for i in 0..<count {
             let e = planEntry(i)
-            let entryReserved = Int(record(planEntries, i).le32(12))
-            if entryReserved != 0 { throw .format(view.name, "entry % reserved word is %, must be 0", i, entryReserved) }
+            try EdgeError.checkReserved(record(planEntries, i), 0, 12, 4, view.name, "plan entry %", index: i)
             if e.tensor >= tensorCount || tensor(e.tensor).storage != .arena || seen[e.tensor] {
                 throw .format(view.name, "entry % names tensor %, which is not a distinct arena tensor", i, e.tensor)
             }

@@ -35,6 +35,7 @@ extension ModelFile {
         if crc.checksum != storedCRC {
             throw EdgeError(.checksum, object: "model.bin header", problem: "CRC is \(crc.checksum), stored \(storedCRC)", fix: EdgeError.repack)
         }
+        try EdgeError.checkReserved(bytes, 0, 48, 16, "model.bin header", "header")
         try readSectionTable(ByteView(bytes: table, name: "model.bin section table"), sectionCount,
                              reservedEnd: max(tableOffset + tableSize, headerLength))
         try validateRecordArrays()
@@ -61,6 +62,7 @@ extension ModelFile {
             let storedCRC = table.bytes.le32(base + 24)
             let kind = SectionKind(rawValue: rawKind)
             let name = Self.sectionName(Int(rawKind))
+            try EdgeError.checkReserved(table.bytes, base, 28, 4, name, "section table entry")
             if flags & ~FormatV1.requiredSectionFlag != 0 {
                 throw .format(name, "flags % has unknown bits", Int(flags))
             }
@@ -155,6 +157,7 @@ extension ModelFile {
         if overflow || total > region.size - FormatV1.recordArrayPrefixSize {
             throw .format(name, "% records of % bytes do not fit in the section's % bytes", count, stride, region.size)
         }
+        try EdgeError.checkReserved(bytes, region.offset, 8, 8, name, "record array prefix")
         return RecordArray(offset: region.offset + FormatV1.recordArrayPrefixSize, count: count, stride: stride)
     }
 

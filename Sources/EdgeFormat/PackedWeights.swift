@@ -4,7 +4,8 @@
 /// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
 /// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),
 /// followed at `biasOffset` by the int32 bias with the input zero-point term folded in.
-/// Readers check the byte size once at load; kernels then read the bytes in place.
+/// Readers check the byte size and the stored values once at load; kernels then read the
+/// bytes in place.
 public enum PackedWeights {
     /// The tensor record `layout` value of `oc16_k2_s16`.
     public static let conv2DLayout: UInt8 = 2
@@ -78,6 +79,28 @@ public enum PackedWeights {
         let expected = biasOffset(layout: layout, shape: shape) + (shape[0] + block - 1) / block * block * 4
         if byteSize != expected {
             throw .format(object, "layout-% conv weights of shape @ take % bytes, the record says %", Int(layout), expected, byteSize, text: shape.text)
+        }
+    }
+
+    /// Checks the stored weights of a packed tensor (layout 2, 3 or 4) whose size was checked:
+    /// layouts 2 and 4 hold int8 weights widened to int16, each in -128...127; layout 3 holds |w|
+    /// (at most 128) with a sign byte of 0 (then |w| < 128) or 0xFF (then |w| > 0) 64 bytes
+    /// further. Bytes of one layout read as the other fail this (their sizes agree when K is a
+    /// multiple of 4), so a damaged layout byte is rejected instead of computing garbage.
+    @inline(never)
+    public static func validateValues(_ bytes: UnsafeRawBufferPointer, layout: UInt8, shape: Shape, object: String) throws(EdgeError) {
+        let c4 = layout == conv1x1Layout
+        let end = biasOffset(layout: layout, shape: shape)
+        var i = 0
+        while i < end {
+            // Layouts 2 and 4: the low and high byte of an int16; layout 3: |w| and its sign byte.
+            let a = bytes[i], b = bytes[i + (c4 ? 64 : 1)]
+            let bad = c4 ? (b == 0 ? a > 127 : b != 0xFF || a &- 1 > 127) : (b == 0 ? a > 127 : b != 0xFF || a < 128)
+            if bad {
+                throw .format(object, "packed weight bytes % and % at offset % do not encode an int8 weight in layout %", Int(a), Int(b), i, Int(layout))
+            }
+            // Layouts 2 and 4: one int16 per step of 2; layout 3: 64 |w| bytes, then their 64 sign bytes.
+            i += c4 ? (i % 128 == 63 ? 65 : 1) : 2
         }
     }
 }

@@ -61,7 +61,7 @@ public struct SparseWeights: Sendable {
             throw .format(object, "block-sparse header says % rows x % columns for shape @", rows, columns, text: shape.text)
         }
         if columns % blockW != 0 { throw .format(object, "% columns are not a multiple of the block width %", columns, blockW) }
-        if bytes.le32(20) != 0 || bytes.le64(24) != 0 { throw .format(object, "block-sparse header reserved fields are not 0") }
+        try EdgeError.checkReserved(bytes, 0, 20, 12, object, "block-sparse header")
         let blockColumns = columns / blockW, blockRows = (rows + blockH - 1) / blockH
         if blocks > blockRows * blockColumns {
             throw .format(object, "block count % exceeds the % blocks of a %x% matrix", blocks, blockRows * blockColumns, rows, columns)

@@ -206,8 +206,8 @@ final class ModelFileTests: XCTestCase {
     /// FORMAT.md: the PLAN header's reserved word (offset 20) and each entry's (offset 12) are 0.
     func testNonZeroPlanReservedWordsAreRejected() throws {
         let entryReserved = 24 + 2 * 16 + 12
-        for (at, expected) in [(20, "model.bin section PLAN: reserved word (offset 20) is 7, must be 0"),
-                               (entryReserved, "model.bin section PLAN: entry 2 reserved word is 7, must be 0")] {
+        for (at, expected) in [(20, "model.bin section PLAN: reserved byte 20 of the PLAN header is 7, must be 0"),
+                               (entryReserved, "model.bin section PLAN: reserved byte 12 of the plan entry 2 is 7, must be 0")] {
             try withFile(Resealer.patch(SampleModel.bytes, .plan, at: at, with: [7])) { raw in
                 XCTAssertThrowsError(try ModelFile(validating: raw)) { error in
                     let e = error as! EdgeError

@@ -6,10 +6,12 @@ import XCTest
 /// of a record whose size, shape or dtype does not fit, with the tensor named.
 final class PackedWeightsTests: XCTestCase {
     /// The sample model with its fc weights replaced by a layout-2 tensor.
-    func model(shape: [Int], bytes: Int, dtype: DType = .int8, layout: UInt8 = PackedWeights.conv2DLayout) -> [UInt8] {
+    func model(shape: [Int], bytes: Int, dtype: DType = .int8, layout: UInt8 = PackedWeights.conv2DLayout,
+               set: [Int: UInt8] = [:]) -> [UInt8] {
         var d = SampleModel.description()
-        d.tensors[6] = ModelDescription.Tensor(name: "fc.weights", dtype: dtype, shape: shape,
-                                               constantData: [UInt8](repeating: 0, count: bytes))
+        var data = [UInt8](repeating: 0, count: bytes)
+        for (at, value) in set { data[at] = value }
+        d.tensors[6] = ModelDescription.Tensor(name: "fc.weights", dtype: dtype, shape: shape, constantData: data)
         d.tensors[6].layout = layout
         return ModelWriter.serialize(d)
     }
@@ -108,5 +110,31 @@ final class PackedWeightsTests: XCTestCase {
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: l4), "take 672 bytes, the record says 1216")
         assertRejected(model(shape: [3, 36], bytes: 672, layout: l4), "packed conv weights (layout 4) have shape 3x36; they must be OHWI")
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 672, dtype: .float32, layout: l4), "packed conv layout needs a constant int8 tensor")
+    }
+
+    /// Layout 2 stores int8 weights as int16 (-128...127); layout 3 stores |w| <= 128 and a sign
+    /// byte 0 or 0xFF 64 bytes further (0xFF only for |w| > 0, always for 128). [3, 1, 1, 36]
+    /// takes 1216 bytes in either layout, so a damaged layout byte is caught by the values.
+    func testPackedWeightValuesOutsideTheirLayoutAreRejected() throws {
+        let shape = [3, 1, 1, 36], l2 = PackedWeights.conv2DLayout, l3 = PackedWeights.conv1x1Layout
+        XCTAssertEqual(PackedWeights.byteSize(outChannels: 3, k: 36), PackedWeights.c4ByteSize(outChannels: 3, k: 36))
+        // Accepted: -128 and 127 in layout 2; -128 (128 with sign 0xFF) and 127 in layout 3; any folded bias.
+        _ = try load(model(shape: shape, bytes: 1216, layout: l2, set: [2: 0x80, 3: 0xFF, 4: 0x7F, 1153: 0xAB]))
+        _ = try load(model(shape: shape, bytes: 1216, layout: l3, set: [0: 128, 64: 0xFF, 1: 127, 1153: 0xAB]))
+        assertRejected(model(shape: shape, bytes: 1216, layout: l2, set: [1: 1]), "packed weight bytes 0 and 1 at offset 0 do not encode an int8 weight in layout 2")
+        assertRejected(model(shape: shape, bytes: 1216, layout: l2, set: [6: 0x80]), "bytes 128 and 0 at offset 6")
+        assertRejected(model(shape: shape, bytes: 1216, layout: l2, set: [1150: 0x7F, 1151: 0xFF]), "bytes 127 and 255 at offset 1150")
+        assertRejected(model(shape: shape, bytes: 1216, layout: l3, set: [64: 0xFF]), "bytes 0 and 255 at offset 0 do not encode an int8 weight in layout 3")
+        assertRejected(model(shape: shape, bytes: 1216, layout: l3, set: [5: 128]), "bytes 128 and 0 at offset 5")
+        assertRejected(model(shape: shape, bytes: 1216, layout: l3, set: [133: 3, 197: 0x01]), "bytes 3 and 1 at offset 133")
+        assertRejected(model(shape: shape, bytes: 1216, layout: l3, set: [1087: 200, 1151: 0xFF]), "bytes 200 and 255 at offset 1087")
+        // Layout-3 bytes labelled layout 2: |w| = 5 in both bytes of an int16 is 1285.
+        assertRejected(model(shape: shape, bytes: 1216, layout: l2, set: [0: 5, 1: 5, 64: 0xFF, 65: 0xFF]), "bytes 5 and 5 at offset 0")
+        // Layout-2 bytes labelled layout 3: -1 as int16 is FF FF, a |w| of 255.
+        assertRejected(model(shape: shape, bytes: 1216, layout: l3, set: [0: 0xFF, 1: 0xFF]), "bytes 255 and 0 at offset 0")
+        // Layout 4 stores int16 like layout 2: 127 and -128 pass, a high byte of 1 does not.
+        let l4 = PackedWeights.neonConvLayout
+        _ = try load(model(shape: shape, bytes: 672, layout: l4, set: [0: 0x7F, 2: 0x80, 3: 0xFF, 640: 0xAB]))
+        assertRejected(model(shape: shape, bytes: 672, layout: l4, set: [17: 1]), "bytes 0 and 1 at offset 16 do not encode an int8 weight in layout 4")
     }
 }

@@ -85,13 +85,15 @@ public enum FuzzSeeds {
         return Seed(name: "integer-maxpool", model: m, input: ramp(32, 4))
     }
 
-    /// int8 Conv2D over layout-2 weights (FORMAT.md "Packed int8 Conv2D weights"): the bytes
-    /// are arbitrary int16 weights and folded biases, any of which the kernels accept.
+    /// int8 Conv2D over layout-2 weights (FORMAT.md "Packed int8 Conv2D weights"): arbitrary
+    /// int8 weights (stored as int16) and folded biases, any of which the kernels accept.
     public static var packedConv: Seed {
         typealias T = ModelDescription.Tensor
         let q = { (scale: Float, zp: Int32) in [QuantParams(scale: scale, zeroPoint: zp)] }
         var w = T(name: "w", dtype: .int8, shape: [16, 3, 3, 3],
-                  constantData: (0..<PackedWeights.byteSize(outChannels: 16, k: 27)).map { UInt8(truncatingIfNeeded: ($0 * 7) % 5) },
+                  constantData: (0..<PackedWeights.byteSize(outChannels: 16, k: 27)).map {
+                      $0 % 2 == 1 && $0 < PackedWeights.biasOffset(outChannels: 16, k: 27) ? 0 : UInt8(truncatingIfNeeded: ($0 * 7) % 5)
+                  },
                   quantization: q(0.02, 0))
         w.layout = PackedWeights.conv2DLayout
         let m = oneOp("pconv", [T(name: "x", dtype: .int8, shape: [1, 4, 4, 3], quantization: q(0.05, 3)), w,

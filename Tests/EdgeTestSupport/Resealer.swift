@@ -34,6 +34,20 @@ public enum Resealer {
         return bytes
     }
 
+    /// Overwrites bytes at file offset `at` (in a section, the header or the section table),
+    /// re-sealing the CRCs.
+    public static func patch(_ bytes: [UInt8], fileOffset at: Int, with patch: [UInt8]) -> [UInt8] {
+        for i in 0..<Int(le32(bytes, 20)) {
+            let entry = 64 + 32 * i, offset = Int(le64(bytes, entry + 8)), size = Int(le64(bytes, entry + 16))
+            if let kind = SectionKind(rawValue: le32(bytes, entry)), offset <= at && at < offset + size {
+                return Self.patch(bytes, kind, at: at - offset, with: patch)
+            }
+        }
+        var out = bytes
+        for (k, byte) in patch.enumerated() { out[at + k] = byte }
+        return Self.patch(out, .strings, at: 0, with: [])
+    }
+
     /// Overwrites bytes at `at` within a section, re-sealing the CRCs.
     public static func patch(_ bytes: [UInt8], _ section: SectionKind, at: Int, with patch: [UInt8]) -> [UInt8] {
         var out = bytes

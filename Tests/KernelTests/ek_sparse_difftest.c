@@ -13,7 +13,9 @@
  * features). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
  * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page.
  * Grouped kernels (ek_sparse_grouped.h) share the fc sweep with 8x2 blocks (a group's features
- * keep the same input pairs; "balanced" then means the same block count in every group). Input rows, row_ptr, block columns and values each end
+ * keep the same input pairs; "balanced" then means the same block count in every group). The fc
+ * kernels (plain and grouped) also get directed cases whose scaled sums are exactly 0.5 - 2^-54,
+ * 0.5 - 2^-53, 0.5, 1.5 - 2^-52 and 2.5 - 2^-51, each sign (test_half_rounding). Input rows, row_ptr, block columns and values each end
  * EK_EXTRA_BYTES before a PROT_NONE page and outputs end right at one, so an over-read past
  * the contract or any over-write crashes. A kernel the CPU cannot run prints
  * "SKIP <name>: cpu lacks <level>". Exit status 1 on any failure.
@@ -225,6 +227,98 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
   return 1;
 }
 
+/* Scaled sums just below, at and above a half, for the fc kernels (double scales): the AVX2 and
+ * NEON grouped kernels round as trunc(x + copysign(0.5 - 2^-54, x)), and x = 0.5 - 2^-54 (the
+ * largest double below 0.5) is the one value where adding a plain 0.5 rounds up (1 - 2^-54 is
+ * a tie between 1 - 2^-53 and 1). Random scales never land there: here the bias makes each
+ * feature's sum a signed power of two and its scale the target over it, so the product is the
+ * target exactly. Rows are copies of one input (each row's sums are the same); groups and
+ * rows are all full ("balanced"), or the first one misses a block. The expected outputs are
+ * checked too, so a case that stops landing on its target fails instead of passing quietly. */
+static const double kHalfTargets[] = {0x1.fffffffffffffp-2, 0x1.ffffffffffffep-2, 0.5, 0x1.7ffffffffffffp+0,
+                                      0x1.3ffffffffffffp+1};
+static const int kHalfRounded[] = {0, 0, 1, 1, 2};
+enum { HALF_TARGETS = 5, HALF_K = 32, HALF_N = 17 };
+
+static int test_half_rounding(const sparse_entry *e, uint64_t run_seed, bufs *buf, int *cases) {
+  const size_t bw = (size_t)e->block_w, k = HALF_K, n = HALF_N, kb = k / bw;
+  const size_t gh = e->conv == 3 ? 8 : 1, groups = (n + gh - 1) / gh;
+  for (int it = 0; it < 2 * HALF_TARGETS; ++it) {
+    for (int rows = 1; rows <= 3; ++rows) {
+      uint64_t rng = run_seed ^ ((uint64_t)it << 8) ^ (uint64_t)rows;
+      int8_t *x = guarded_place(&buf->input, (size_t)rows * k, EK_EXTRA_BYTES, &rng);
+      int8_t *dense = guarded_place(&buf->dense, n * k, EK_EXTRA_BYTES, &rng);
+      uint32_t *row_ptr = guarded_place(&buf->row_ptr, (groups + 1) * sizeof(uint32_t), EK_EXTRA_BYTES, &rng);
+      uint16_t *cols = guarded_place(&buf->cols, groups * kb * sizeof(uint16_t), EK_EXTRA_BYTES, &rng);
+      int32_t *bias = guarded_place(&buf->bias, n * sizeof(int32_t), EK_EXTRA_BYTES, &rng);
+      double *scale = guarded_place(&buf->scale, n * sizeof(double), EK_EXTRA_BYTES, &rng);
+      int8_t *y_ref = guarded_place(&buf->out_ref, (size_t)rows * n, 0, &rng);
+      int8_t *y_opt = guarded_place(&buf->out_opt, (size_t)rows * n, 0, &rng);
+      const int32_t zp = rng_int(&rng, -128, 127), out_zp = rng_int(&rng, -100, 100);
+      for (size_t i = 0; i < k; ++i) x[i] = (int8_t)rng_int(&rng, -128, 127);
+      for (int r = 1; r < rows; ++r) memcpy(x + (size_t)r * k, x, k);
+      const int unbalanced = it % 2;
+      size_t nnz = 0;
+      for (size_t g = 0; g < groups; ++g) {
+        row_ptr[g] = (uint32_t)nnz;
+        for (size_t c = 0; c < kb; ++c) {
+          const int keep = !(unbalanced && g == 0 && c == 1);
+          for (size_t o = g * gh; o < (g + 1) * gh && o < n; ++o) {
+            for (size_t i = 0; i < bw; ++i) dense[o * k + c * bw + i] = keep ? (int8_t)rng_int(&rng, -127, 127) : 0;
+          }
+          if (keep) cols[nnz++] = (uint16_t)c;
+        }
+      }
+      row_ptr[groups] = (uint32_t)nnz;
+      int8_t *values = guarded_place(&buf->values, nnz * bw * gh, EK_EXTRA_BYTES, &rng);
+      for (size_t g = 0, b = 0; g < groups; ++g) {
+        for (uint32_t j = row_ptr[g]; j < row_ptr[g + 1]; ++j, ++b) {
+          for (size_t r = 0; r < gh; ++r) {
+            if (g * gh + r < n) {
+              memcpy(values + (b * gh + r) * bw, dense + (g * gh + r) * k + (size_t)cols[j] * bw, bw);
+            } else {
+              memset(values + (b * gh + r) * bw, 0, bw);
+            }
+          }
+        }
+      }
+      for (size_t o = 0; o < n; ++o) {
+        int32_t dot = 0;
+        for (size_t i = 0; i < k; ++i) dot += (int32_t)dense[o * k + i] * ((int32_t)x[i] - zp);
+        const size_t t = (o + (size_t)it) % HALF_TARGETS;
+        const int negative = (int)((o + (size_t)it) / HALF_TARGETS) % 2;
+        const int32_t magnitude = 1 << (o % 4);
+        bias[o] = (negative ? -magnitude : magnitude) - dot;
+        scale[o] = kHalfTargets[t] / magnitude;
+      }
+      const ek_fc_shape shape = {rows, (int)k, (int)n};
+      const ek_qs8_fc_params p = {zp, out_zp, -128, 127, scale};
+      ek_qs8_fc_minmax_1x1__ref(&shape, &p, x, dense, bias, y_ref);
+      if (e->conv == 3) {
+        const ek_qs8_gbsr gw = {(int32_t)gh, e->block_w, row_ptr, cols, values};
+        ((gspfc_fn)e->fn)(&shape, &p, x, &gw, bias, y_opt);
+      } else {
+        const ek_qs8_bsr w = {e->block_w, row_ptr, cols, values};
+        ((spfc_fn)e->fn)(&shape, &p, x, &w, bias, y_opt);
+      }
+      ++*cases;
+      for (size_t i = 0; i < (size_t)rows * n; ++i) {
+        const size_t o = i % n, t = (o + (size_t)it) % HALF_TARGETS;
+        const int negative = (int)((o + (size_t)it) / HALF_TARGETS) % 2;
+        const int expected = out_zp + (negative ? -kHalfRounded[t] : kHalfRounded[t]);
+        if (y_ref[i] != expected || y_opt[i] != y_ref[i]) {
+          printf("FAIL %s (block %zux%d): --seed %" PRIu64 ", half-rounding case %d rows=%d%s: output[%zu] "
+                 "(scaled sum %s%.17g) = %d, dense reference %d, expected %d\n",
+                 e->name, gh, e->block_w, run_seed, it, rows, unbalanced ? " (first group misses a block)" : "",
+                 i, negative ? "-" : "", kHalfTargets[t], y_opt[i], y_ref[i], expected);
+          return 0;
+        }
+      }
+    }
+  }
+  return 1;
+}
+
 static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cases) {
   int ks[16], kcount = 0;
   for (int m = 1; m <= 10; ++m) ks[kcount++] = m * e->block_w;
@@ -320,8 +414,11 @@ int main(int argc, char **argv) {
       ++skipped;
       continue;
     }
-    int cases = 0;
-    if (test_kernel(e, seed, &buf, &cases)) {
+    int cases = 0, half_cases = 0;
+    /* The fc kernels (double scales) also get the directed sums next to a half. */
+    const int fc = e->conv == 0 || e->conv == 3;
+    if (test_kernel(e, seed, &buf, &cases) && (!fc || test_half_rounding(e, seed, &buf, &half_cases))) {
+      cases += half_cases;
       printf("PASS %s block %dx%d (%d cases)\n", e->name, e->conv == 3 ? 8 : 1, e->block_w, cases);
       ++passed;
     } else {
