@@ -186,6 +186,9 @@ public enum Pruner {
     /// compensation of earlier ones; removed groups score 0 and stay removed.
     static func pruneLayer(_ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer, _ stats: LayerStatistics,
                            pattern: PrunePattern, ratio: Double) -> (weights: [Double], bias: [Double], before: Double, after: Double) {
+        if let plan = elimination(layer, pattern, stats) {
+            return eliminate(plan, w, bias, layer, stats, ratio: ratio)
+        }
         let n = layer.inFeatures
         let saliency = Array(stats.saliencyWeights().prefix(n)).map { $0.squareRoot() }
         // Rounds cost a least-squares solve per row each: wide layers get fewer.
@@ -216,6 +219,60 @@ public enum Pruner {
         }
         let scale = max(energy, 1e-30)
         return (current, newBias, before / scale, after / scale)
+    }
+
+    /// Doubles of inverse Hessians the greedy OBS elimination may hold at once (64 MiB); a
+    /// layer ranked across more rows than that allows is pruned in rounds of mask + re-fit.
+    static let maxInverseDoubles = 1 << 23
+
+    /// The greedy OBS elimination for `pattern` in `layer`, when it covers it.
+    static func elimination(_ layer: PrunableLayer, _ pattern: PrunePattern, _ stats: LayerStatistics) -> ObsElimination? {
+        guard let plan = ObsElimination(layer, pattern), plan.memory(features: stats.inFeatures) <= maxInverseDoubles else { return nil }
+        return plan
+    }
+
+    /// `layer`'s rows, each with its bias appended when it has one.
+    static func rows(_ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer) -> [[Double]] {
+        let n = layer.inFeatures
+        return (0..<layer.outFeatures).map { o in Array(w[(o * n)..<(o * n + n)]) + (bias.map { [$0[o]] } ?? []) }
+    }
+
+    /// `pruneLayer` by greedy OBS elimination, then an exact least-squares solve on the kept weights.
+    static func eliminate(_ plan: ObsElimination, _ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer,
+                          _ stats: LayerStatistics, ratio: Double) -> (weights: [Double], bias: [Double], before: Double, after: Double) {
+        let n = layer.inFeatures, all = Array(0..<stats.inFeatures)
+        let original = rows(w, bias, layer)
+        var refit = original.map { stats.reconstruct($0, keep: all) }
+        let keep = plan.run(&refit, stats, ratios: [ratio]).keep
+        var weights = w, newBias = bias ?? []
+        var before = 0.0, after = 0.0, energy = 0.0
+        for (o, row) in original.enumerated() {
+            let kept = all.filter { $0 >= n || keep[o * n + $0] }
+            var masked = row
+            for i in 0..<n where !keep[o * n + i] { masked[i] = 0 }
+            let rebuilt = stats.reconstruct(row, keep: kept)
+            before += stats.error(masked, row)
+            after += stats.error(rebuilt, row)
+            energy += stats.energy(row)
+            for i in 0..<n { weights[o * n + i] = rebuilt[i] }
+            if bias != nil { newBias[o] = rebuilt[n] }
+        }
+        let scale = max(energy, 1e-30)
+        return (weights, newBias, before / scale, after / scale)
+    }
+
+    /// The relative reconstruction error at each of `ratios`, from one elimination path.
+    static func sensitivity(_ plan: ObsElimination, _ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer,
+                            _ stats: LayerStatistics, ratios: [Double]) -> [Double] {
+        let original = rows(w, bias, layer), all = Array(0..<stats.inFeatures)
+        var refit = original.map { stats.reconstruct($0, keep: all) }
+        var base = 0.0, energy = 0.0
+        for (a, row) in zip(refit, original) {
+            base += stats.error(a, row)
+            energy += stats.energy(row)
+        }
+        let added = plan.run(&refit, stats, ratios: ratios).added
+        return zip(ratios, added).map { r, e in r == 0 ? 0 : (base + e) / max(energy, 1e-30) }
     }
 
     /// Keep-mask of a layer's weights for a pattern and ratio (true = kept).
@@ -294,7 +351,11 @@ public enum Pruner {
             grids[l] = grid
             let stats = LayerStatistics(original: inputs[l], pruned: inputs[l], features: layer.inFeatures, bias: layer.bias != nil)
             let w = g.floats(layer.weights)!.map(Double.init), b = g.floats(layer.bias)?.map(Double.init)
-            errors[l] = grid.map { r in r == 0 ? 0 : pruneLayer(w, b, layer, stats, pattern: options.pattern, ratio: r).after }
+            if let plan = elimination(layer, options.pattern, stats) {
+                errors[l] = sensitivity(plan, w, b, layer, stats, ratios: grid)
+            } else {
+                errors[l] = grid.map { r in r == 0 ? 0 : pruneLayer(w, b, layer, stats, pattern: options.pattern, ratio: r).after }
+            }
         }
         var step = [Int: Int]()
         for l in free { step[l] = 0 }
