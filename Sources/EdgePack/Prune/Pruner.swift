@@ -121,21 +121,32 @@ public enum Pruner {
                 report.append(PrunedLayer(name: layer.name, kind: layer.kind, outFeatures: layer.outFeatures, inFeatures: layer.inFeatures,
                                           ratio: 0, sparsity: Double(w.filter { $0 == 0 }.count) / Double(w.count),
                                           errorBefore: 0, errorAfter: 0, storage: nil, note: note))
-                continue
+            } else {
+                try pruneOne(&g, layer, samples: samples, step: step, original: original[l], first: l == 0, pattern: options.pattern,
+                             ratio: ratios[l], note: note, report: &report)
             }
-            let pruned = l == 0 ? original[0] : try layerInputs(g, [layer], samples, step: step)[0]
-            let stats = LayerStatistics(original: original[l], pruned: pruned, features: layer.inFeatures, bias: layer.bias != nil)
-            let w = g.floats(layer.weights)!.map(Double.init)
-            let result = pruneLayer(w, g.floats(layer.bias)?.map(Double.init), layer, stats, pattern: options.pattern, ratio: ratios[l])
-            let newW = result.weights.map(Float.init)
-            g[layer.weights].data = .float32(newW)
-            if let b = layer.bias { g[b].data = .float32(result.bias.map(Float.init)) }
-            let zeros = newW.filter { $0 == 0 }.count
-            report.append(PrunedLayer(name: layer.name, kind: layer.kind, outFeatures: layer.outFeatures, inFeatures: layer.inFeatures,
-                                      ratio: ratios[l], sparsity: Double(zeros) / Double(newW.count),
-                                      errorBefore: result.before, errorAfter: result.after, storage: nil, note: note))
+            // The layer feeding this one through a clamp is re-fitted to this one's outputs.
+            if let k = layers.indices.first(where: { successor(graph, layers, of: $0) == l }), ratios[k] > 0 || ratios[l] > 0 {
+                try refitPair(&g, original: graph, layers, k, l, originalInputs: original, samples: samples, step: step, report: &report)
+            }
         }
         return (g, report)
+    }
+
+    /// Prunes and reconstructs one layer of `g` on inputs from `g` itself, appending its report.
+    static func pruneOne(_ g: inout Graph, _ layer: PrunableLayer, samples: [[Float]], step: Int, original: [Float], first: Bool,
+                         pattern: PrunePattern, ratio: Double, note: String?, report: inout [PrunedLayer]) throws(EdgeError) {
+        let pruned = first ? original : try layerInputs(g, [layer], samples, step: step)[0]
+        let stats = LayerStatistics(original: original, pruned: pruned, features: layer.inFeatures, bias: layer.bias != nil)
+        let w = g.floats(layer.weights)!.map(Double.init)
+        let result = pruneLayer(w, g.floats(layer.bias)?.map(Double.init), layer, stats, pattern: pattern, ratio: ratio)
+        let newW = result.weights.map(Float.init)
+        g[layer.weights].data = .float32(newW)
+        if let b = layer.bias { g[b].data = .float32(result.bias.map(Float.init)) }
+        let zeros = newW.filter { $0 == 0 }.count
+        report.append(PrunedLayer(name: layer.name, kind: layer.kind, outFeatures: layer.outFeatures, inFeatures: layer.inFeatures,
+                                  ratio: ratio, sparsity: Double(zeros) / Double(newW.count),
+                                  errorBefore: result.before, errorAfter: result.after, storage: nil, note: note))
     }
 
     static func prunableLayers(_ g: Graph) -> [PrunableLayer] {
