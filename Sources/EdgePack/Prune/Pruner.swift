@@ -35,17 +35,22 @@ struct PrunableLayer {
     var count: Int { outFeatures * inFeatures }
 }
 
-/// Magnitude pruning with per-layer sensitivity and post-training reconstruction.
+/// Pruning with per-layer sensitivity and post-training reconstruction.
 ///
-/// 1. Scores: magnitude weighted by the calibration inputs, w^2 / [H^-1]_jj (the OBS
-///    saliency), summed over the pattern's groups; reached in 8 rounds of mask + re-fit
-///    (2 for layers wider than 128 inputs).
-/// 2. Allocation: each free layer's reconstruction error is measured at ratios 0 ... 0.95; a
-///    greedy pass raises the ratio of the layer whose error grows least per removed weight
-///    until the model-wide target is met. `--prune-layer` ratios are fixed. 2:4 is 50 % in
-///    every layer.
-/// 3. Layers are pruned in graph order, each with inputs from the model pruned so far, and
-///    reconstructed by least squares on the kept weights (`LayerStatistics`).
+/// 1. Masks: greedy OBS elimination (`ObsElimination`): the pattern unit whose removal raises
+///    the layer's least-squares output error least goes, the kept weights are updated and the
+///    inverse Hessian of the kept inputs downdated, until the ratio is met (block1x4,
+///    block1x16, rows1x16, groups8x2, unstructured). block4x1, 2:4 and layers too large for
+///    the inverse Hessians (`maxInverseDoubles`) use 8 rounds (2 beyond 128 inputs) of scoring
+///    by w^2 / [H^-1]_jj summed over the unit, masking and re-fitting.
+/// 2. Allocation: each free layer's reconstruction error is measured at ratios 0 ... 0.95 (one
+///    elimination path gives them all); a greedy pass raises the ratio of the layer whose error
+///    grows least per removed weight until the model-wide target is met. `--prune-layer` ratios
+///    are fixed. 2:4 is 50 % in every layer.
+/// 3. Layers are pruned in graph order, each with inputs from the model pruned so far (float),
+///    and reconstructed by least squares on the kept weights and the bias (`LayerStatistics`).
+///    A FullyConnected layer feeding the next one through its clamp is then re-fitted to that
+///    layer's outputs (`PairRefit`).
 public enum Pruner {
     static let grid: [Double] = [0, 0.25, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
     /// Calibration rows used per layer (samples x pixels), evenly strided.
