@@ -6,6 +6,8 @@
 /// well-posed when inputs are collinear or constant.
 struct LayerStatistics {
     let inFeatures: Int
+    /// Calibration rows the sums run over.
+    let samples: Int
     /// Xp^T Xp, Xp^T Xo and Xo^T Xo, row-major `inFeatures^2`, in double.
     var hp: [Double]
     var g: [Double]
@@ -21,6 +23,7 @@ struct LayerStatistics {
         g = hp
         ho = hp
         let rows = original.count / features
+        samples = rows
         for r in 0..<rows {
             var xo = original[(r * features)..<(r * features + features)].map(Double.init)
             var xp = pruned[(r * features)..<(r * features + features)].map(Double.init)
