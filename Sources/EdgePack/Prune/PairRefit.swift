@@ -187,6 +187,8 @@ extension Pruner {
         guard case .fullyConnected(let clamp) = g.nodes[a.node].op, let bBias = g.floats(b.bias) else { return }
         let x = try layerInputs(g, [a], samples, step: step)[0]
         let rows = x.count / a.inFeatures
+        // As for the elimination: fewer rows than twice A's inputs over-fit the calibration set.
+        guard rows >= 2 * (a.inFeatures + 1) else { return }
         let w0 = original.floats(b.weights)!.map(Double.init), b0 = original.floats(b.bias)!.map(Double.init)
         var target = [Double](repeating: 0, count: rows * b.outFeatures)
         for s in 0..<rows {
