@@ -43,11 +43,13 @@ extension PruningTests {
             let b = try evaluate(result.final, d)
             XCTAssertEqual(try evaluate(dense, d).outputs, b.outputs, "groups8x2 \(ratio): sparse and dense storage differ")
             print("digits_mlp groups8x2 \(ratio) + int8: held-out accuracy \(b.accuracy) (float \(float), int8 \(int8))")
-            // Measured 90.2 % at 75 % (fc1 81 %, fc2 50 %) and 86.0 % at 80 % (fc1 91 %), float
-            // 97.8 %, int8 97.3 %: pairs shared by 8 rows cost accuracy on this 64-32-10 MLP, as
-            // rows1x16 does (89.6 %); unstructured masks keep the 1-point target. Guard that.
-            let allowed = ratio == 0.75 ? 0.1 : 0.15
-            XCTAssertGreaterThanOrEqual(b.accuracy, float - allowed, "groups8x2 \(ratio): accuracy within \(allowed) of float")
+            // Float 97.8 %, int8 97.3 %. Measured 94.4 % at 75 % (fc1 81 %, fc2 50 %) and 93.6 %
+            // at 80 % (fc1 84 %, fc2 62 %); with masks scored once by the diagonal of the full
+            // inverse Hessian and layer-wise re-fits only, 90.2 % and 86.0 %; with the greedy
+            // OBS elimination but without re-fitting fc1 to fc2's outputs, 92.7 % and 89.8 %.
+            // Pinned 2 samples below the measurement.
+            let pinned = ratio == 0.75 ? 0.94 : 0.93
+            XCTAssertGreaterThanOrEqual(b.accuracy, pinned, "groups8x2 \(ratio): held-out accuracy")
         }
     }
 

@@ -6,6 +6,8 @@
 /// well-posed when inputs are collinear or constant.
 struct LayerStatistics {
     let inFeatures: Int
+    /// Calibration rows the sums run over.
+    let samples: Int
     /// Xp^T Xp, Xp^T Xo and Xo^T Xo, row-major `inFeatures^2`, in double.
     var hp: [Double]
     var g: [Double]
@@ -21,6 +23,7 @@ struct LayerStatistics {
         g = hp
         ho = hp
         let rows = original.count / features
+        samples = rows
         for r in 0..<rows {
             var xo = original[(r * features)..<(r * features + features)].map(Double.init)
             var xp = pruned[(r * features)..<(r * features + features)].map(Double.init)
@@ -67,6 +70,34 @@ struct LayerStatistics {
             result[j] = 1 / norm
         }
         return result
+    }
+
+    /// (Hp + damp I)^-1, row-major, or nil when it is not positive definite.
+    func dampedInverse() -> [Double]? {
+        let n = inFeatures
+        var a = hp
+        for i in 0..<n { a[i * n + i] += damping }
+        guard let l = Self.cholesky(a, n) else { return nil }
+        // Columns of L^-1 by forward substitution, then A^-1 = L^-T L^-1.
+        var li = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            li[j * n + j] = 1 / l[j * n + j]
+            for i in (j + 1)..<max(n, j + 1) {
+                var s = 0.0
+                for p in j..<i { s -= l[i * n + p] * li[p * n + j] }
+                li[i * n + j] = s / l[i * n + i]
+            }
+        }
+        var inv = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in i..<n {
+                var s = 0.0
+                for p in j..<n { s += li[p * n + i] * li[p * n + j] }
+                inv[i * n + j] = s
+                inv[j * n + i] = s
+            }
+        }
+        return inv
     }
 
     /// ||Xp a - Xo w||^2 for one row.
