@@ -2,7 +2,7 @@
 /// SparseGPT): with calibration inputs Xo to the original layer and Xp to the pruned model's
 /// layer, each output row w becomes the w' supported on the kept weights S that minimizes
 /// ||Xp w' - Xo w||^2, i.e. (Hp[S,S] + damp I) w'[S] = (G w)[S] with Hp = Xp^T Xp and
-/// G = Xp^T Xo. The damping (1 % of the mean diagonal, as SparseGPT) keeps the system
+/// G = Xp^T Xo. The damping (0.1 % of the mean diagonal; SparseGPT uses 1 %) keeps the system
 /// well-posed when inputs are collinear or constant.
 struct LayerStatistics {
     let inFeatures: Int
@@ -41,7 +41,7 @@ struct LayerStatistics {
         }
     }
 
-    /// The damping added to Hp's diagonal: 1 % of its mean.
+    /// The damping added to Hp's diagonal: 0.1 % of its mean (SparseGPT uses 1 %).
     var damping: Double {
         var meanDiag = 0.0
         for i in 0..<inFeatures { meanDiag += hp[i * inFeatures + i] }
