@@ -4,39 +4,8 @@ import XCTest
 
 /// Layout-3 weights (FORMAT.md, "Packed int8 1x1 Conv2D weights") are accepted only where
 /// they belong: as input 1 of an int8 Conv2D without a bias input.
-final class PackedLayout3Tests: XCTestCase {
-    struct NoCase: Error, CustomStringConvertible {
-        var description: String { "no int8 1x1 Conv2D among the TFLite goldens" }
-    }
-
-    /// The first int8 1x1 Conv2D golden case with its weights packed in layout 3.
-    func packedCase() throws -> ModelDescription {
-        let all = try GoldenCorpus.cases.get()
-        for c in all where TFLiteOpMapping.kind(of: c.op) == .conv2D {
-            var d = try TFLiteOpMapping.model(for: c).description
-            if PackedConvCases.pack(&d, layout: PackedWeights.conv1x1Layout) { return d }
-        }
-        throw NoCase()
-    }
-
-    func prepare(_ d: ModelDescription, kernels: KernelTable = .reference) throws -> Interpreter {
-        try Interpreter(model: try EdgeModel(bytes: ModelWriter.serialize(d)), kernels: kernels)
-    }
-
-    func assertRejected(_ d: ModelDescription, _ fragment: String, line: UInt = #line) {
-        XCTAssertThrowsError(try prepare(d), line: line) { error in
-            let e = error as! EdgeError
-            XCTAssertEqual(e.kind, .unsupported, e.message, line: line)
-            XCTAssertTrue(e.message.contains(fragment), "'\(fragment)' not in: \(e.message)", line: line)
-        }
-    }
-
-    func testInfoNamesTheLayout3KernelOnEveryLevel() throws {
-        let d = try packedCase()
-        XCTAssertEqual("\(try prepare(d).kernelName(0))", "ek_qs8_pconv2d_minmax_4x16c4__ref")
-        let auto = KernelTable.forThisMachine()
-        XCTAssertEqual("\(try prepare(d, kernels: auto).kernelName(0))", "\(auto.qs8PackedConv1x1.name)")
-    }
+final class PackedLayout3Tests: PackedLayoutTestCase {
+    override var layout: UInt8 { PackedWeights.conv1x1Layout }
 
     func testABiasInputBesideLayout3IsRejected() throws {
         var d = try packedCase()

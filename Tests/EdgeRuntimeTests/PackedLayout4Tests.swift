@@ -5,41 +5,8 @@ import XCTest
 /// Layout-4 weights (FORMAT.md, "Packed int8 Conv2D weights for NEON") are accepted only where
 /// they belong, as input 1 of an int8 Conv2D without a bias input, and run the layout's kernel
 /// (its __ref twin, or the NEON 8x8 tile on aarch64).
-final class PackedLayout4Tests: XCTestCase {
-    struct NoCase: Error, CustomStringConvertible {
-        var description: String { "no int8 Conv2D among the TFLite goldens" }
-    }
-
-    /// The first int8 Conv2D golden case with its weights packed in layout 4.
-    func packedCase() throws -> ModelDescription {
-        for c in try GoldenCorpus.cases.get() where TFLiteOpMapping.kind(of: c.op) == .conv2D {
-            var d = try TFLiteOpMapping.model(for: c).description
-            if PackedConvCases.pack(&d, layout: PackedWeights.neonConvLayout) { return d }
-        }
-        throw NoCase()
-    }
-
-    func prepare(_ d: ModelDescription, kernels: KernelTable = .reference) throws -> Interpreter {
-        try Interpreter(model: try EdgeModel(bytes: ModelWriter.serialize(d)), kernels: kernels)
-    }
-
-    func assertRejected(_ d: ModelDescription, _ fragment: String, line: UInt = #line) {
-        XCTAssertThrowsError(try prepare(d), line: line) { error in
-            let e = error as! EdgeError
-            XCTAssertEqual(e.kind, .unsupported, e.message, line: line)
-            XCTAssertTrue(e.message.contains(fragment), "'\(fragment)' not in: \(e.message)", line: line)
-        }
-    }
-
-    func testInfoNamesTheLayout4KernelOnEveryLevel() throws {
-        let d = try packedCase()
-        XCTAssertEqual("\(try prepare(d).kernelName(0))", "ek_qs8_pconv2d_minmax_8x8__ref")
-        let auto = KernelTable.forThisMachine()
-        XCTAssertEqual("\(try prepare(d, kernels: auto).kernelName(0))", "\(auto.qs8PackedConv8x8.name)")
-        #if arch(arm64)
-        XCTAssertEqual("\(auto.qs8PackedConv8x8.name)", "ek_qs8_pconv2d_minmax_8x8__neon")
-        #endif
-    }
+final class PackedLayout4Tests: PackedLayoutTestCase {
+    override var layout: UInt8 { PackedWeights.neonConvLayout }
 
     func testABiasInputBesideLayout4IsRejected() throws {
         var d = try packedCase()

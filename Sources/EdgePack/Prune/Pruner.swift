@@ -209,32 +209,35 @@ public enum Pruner {
         let saliency = Array(stats.saliencyWeights().prefix(n)).map { $0.squareRoot() }
         // Rounds cost a least-squares solve per row each: wide layers get fewer.
         let steps = pattern == .twoOfFour ? 1 : (n <= 128 ? 8 : 2)
-        var current = w, newBias = bias ?? []
-        var before = 0.0, after = 0.0, energy = 0.0
+        var result = (weights: w, bias: bias ?? [], before: 0.0, after: 0.0)
         for step in 1...steps {
-            let keep = mask(current, layer, norms: saliency, pattern: pattern, ratio: ratio * Double(step) / Double(steps))
-            before = 0
-            after = 0
-            energy = 0
-            for o in 0..<layer.outFeatures {
-                var row = Array(w[(o * n)..<(o * n + n)])
-                var kept = (0..<n).filter { keep[o * n + $0] }
-                if let bias {
-                    row.append(bias[o])
-                    kept.append(n)
-                }
-                var masked = row
-                for i in 0..<n where !keep[o * n + i] { masked[i] = 0 }
-                let rebuilt = stats.reconstruct(row, keep: kept)
-                before += stats.error(masked, row)
-                after += stats.error(rebuilt, row)
-                energy += stats.energy(row)
-                for i in 0..<n { current[o * n + i] = rebuilt[i] }
-                if bias != nil { newBias[o] = rebuilt[n] }
-            }
+            let keep = mask(result.weights, layer, norms: saliency, pattern: pattern, ratio: ratio * Double(step) / Double(steps))
+            result = refitRows(w, bias, layer, stats, keep: keep)
+        }
+        return result
+    }
+
+    /// Re-fits every row of `w` (its bias, when it has one, is the last feature of `stats`,
+    /// always kept) on the weights `keep` marks: the new weights and the relative output
+    /// errors with the mask alone and after the re-fit.
+    static func refitRows(_ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer, _ stats: LayerStatistics,
+                          keep: [Bool]) -> (weights: [Double], bias: [Double], before: Double, after: Double) {
+        let n = layer.inFeatures
+        var weights = w, newBias = bias ?? []
+        var before = 0.0, after = 0.0, energy = 0.0
+        for (o, row) in rows(w, bias, layer).enumerated() {
+            let kept = (0..<row.count).filter { $0 >= n || keep[o * n + $0] }
+            var masked = row
+            for i in 0..<n where !keep[o * n + i] { masked[i] = 0 }
+            let rebuilt = stats.reconstruct(row, keep: kept)
+            before += stats.error(masked, row)
+            after += stats.error(rebuilt, row)
+            energy += stats.energy(row)
+            for i in 0..<n { weights[o * n + i] = rebuilt[i] }
+            if bias != nil { newBias[o] = rebuilt[n] }
         }
         let scale = max(energy, 1e-30)
-        return (current, newBias, before / scale, after / scale)
+        return (weights, newBias, before / scale, after / scale)
     }
 
     /// Doubles of inverse Hessians the greedy OBS elimination may hold at once (64 MiB); a
@@ -260,25 +263,11 @@ public enum Pruner {
     /// `pruneLayer` by greedy OBS elimination, then an exact least-squares solve on the kept weights.
     static func eliminate(_ plan: ObsElimination, _ w: [Double], _ bias: [Double]?, _ layer: PrunableLayer,
                           _ stats: LayerStatistics, ratio: Double) -> (weights: [Double], bias: [Double], before: Double, after: Double) {
-        let n = layer.inFeatures, all = Array(0..<stats.inFeatures)
+        let all = Array(0..<stats.inFeatures)
         let original = rows(w, bias, layer)
         var refit = original.map { stats.reconstruct($0, keep: all) }
         let keep = plan.run(&refit, stats, ratios: [ratio]).keep
-        var weights = w, newBias = bias ?? []
-        var before = 0.0, after = 0.0, energy = 0.0
-        for (o, row) in original.enumerated() {
-            let kept = all.filter { $0 >= n || keep[o * n + $0] }
-            var masked = row
-            for i in 0..<n where !keep[o * n + i] { masked[i] = 0 }
-            let rebuilt = stats.reconstruct(row, keep: kept)
-            before += stats.error(masked, row)
-            after += stats.error(rebuilt, row)
-            energy += stats.energy(row)
-            for i in 0..<n { weights[o * n + i] = rebuilt[i] }
-            if bias != nil { newBias[o] = rebuilt[n] }
-        }
-        let scale = max(energy, 1e-30)
-        return (weights, newBias, before / scale, after / scale)
+        return refitRows(w, bias, layer, stats, keep: keep)
     }
 
     /// The relative reconstruction error at each of `ratios`, from one elimination path.
