@@ -10,9 +10,10 @@
  * input zero-point term folded into the bias (bias[c] - zp * sum_k w[c][k], modulo 2^32):
  * tensor layout 4 of ek_pconv.h, which ek_qs8_conv2d_minmax_8x8__neon packs per call on its
  * stack and ek_qs8_pconv2d_minmax_8x8__neon reads in place from a model packed for a NEON
- * board (no repacking, no limit on K but the window rows, EK_PCONV_NEON_MAX_K). Per tile the eight pixels' windows are gathered as raw int16 (padded taps hold the
- * zero point, which the folded bias cancels; whole window rows inside the input widen eight
- * bytes at a time), stepping (oy, ox) without division. Each step loads one weight vector
+ * board (no repacking, no limit on K but the window rows, EK_PCONV_NEON_MAX_K). Per tile
+ * the eight pixels' windows are gathered as raw int16 (padded taps hold the zero point,
+ * which the folded bias cancels; whole window rows inside the input widen eight bytes at a
+ * time), stepping (oy, ox) without division. Each step loads one weight vector
  * (eight channels of one K value) and multiply-adds it with one window lane per pixel
  * (SMLAL by lane: exact int16 products, int32 sums modulo 2^32 as the reference), so no
  * horizontal sums are needed and each pixel's eight channels requantize in two vectors.
