@@ -7,6 +7,13 @@ import XCTest
 final class PackedLayout3Tests: PackedLayoutTestCase {
     override var layout: UInt8 { PackedWeights.conv1x1Layout }
 
+    func testInfoNamesTheLayout3KernelOnEveryLevel() throws {
+        let d = try packedCase()
+        XCTAssertEqual("\(try prepare(d).kernelName(0))", "ek_qs8_pconv2d_minmax_4x16c4__ref")
+        let auto = KernelTable.forThisMachine()
+        XCTAssertEqual("\(try prepare(d, kernels: auto).kernelName(0))", "\(auto.qs8PackedConv1x1.name)")
+    }
+
     func testABiasInputBesideLayout3IsRejected() throws {
         var d = try packedCase()
         let weights = try XCTUnwrap(d.ops[0].inputs[1])

@@ -8,6 +8,16 @@ import XCTest
 final class PackedLayout4Tests: PackedLayoutTestCase {
     override var layout: UInt8 { PackedWeights.neonConvLayout }
 
+    func testInfoNamesTheLayout4KernelOnEveryLevel() throws {
+        let d = try packedCase()
+        XCTAssertEqual("\(try prepare(d).kernelName(0))", "ek_qs8_pconv2d_minmax_8x8__ref")
+        let auto = KernelTable.forThisMachine()
+        XCTAssertEqual("\(try prepare(d, kernels: auto).kernelName(0))", "\(auto.qs8PackedConv8x8.name)")
+        #if arch(arm64)
+        XCTAssertEqual("\(auto.qs8PackedConv8x8.name)", "ek_qs8_pconv2d_minmax_8x8__neon")
+        #endif
+    }
+
     func testABiasInputBesideLayout4IsRejected() throws {
         var d = try packedCase()
         let weights = try XCTUnwrap(d.ops[0].inputs[1])
