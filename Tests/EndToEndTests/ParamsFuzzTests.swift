@@ -75,31 +75,17 @@ final class ParamsFuzzTests: XCTestCase {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return try [(["info", path], nil), ([path, "--input", "-"], Data(seed.input))].map { arguments, stdin in
             let command = "edgerun " + arguments.joined(separator: " ")
-            let process = Process()
-            process.executableURL = edgerun
-            process.arguments = arguments
-            let err = Pipe(), input = Pipe()
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = err
-            process.standardInput = input
-            let done = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in done.signal() }
-            try process.run()
-            if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
-            try? input.fileHandleForWriting.close()
-            if done.wait(timeout: .now() + Self.timeout) == .timedOut {
-                process.terminate()
-                done.wait()
+            let r = try BoundedRun(edgerun, arguments, stdin: stdin, timeout: Self.timeout)
+            if r.timedOut {
                 return Outcome(command: command, status: -1, stderr: "", problem: "no exit within \(Int(Self.timeout)) s")
             }
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             var problem: String?
-            if process.terminationReason == .uncaughtSignal {
-                problem = "signal \(process.terminationStatus): \(stderr.suffix(300))"
-            } else if process.terminationStatus != 0 && !stderr.contains("model.bin") && !stderr.contains("input") {
-                problem = "exit \(process.terminationStatus) without an error naming the object: \(stderr.suffix(300))"
+            if r.signalled {
+                problem = "signal \(r.status): \(r.stderr.suffix(300))"
+            } else if r.status != 0 && !r.stderr.contains("model.bin") && !r.stderr.contains("input") {
+                problem = "exit \(r.status) without an error naming the object: \(r.stderr.suffix(300))"
             }
-            return Outcome(command: command, status: process.terminationStatus, stderr: stderr, problem: problem)
+            return Outcome(command: command, status: r.status, stderr: r.stderr, problem: problem)
         }
     }
 }

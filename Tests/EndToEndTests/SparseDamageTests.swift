@@ -143,31 +143,18 @@ final class SparseDamageTests: XCTestCase {
     func run(_ edgerun: URL, _ bytes: [UInt8], _ seed: FuzzSeeds.Seed, _ kernels: String, _ dir: URL) throws -> Outcome {
         let path = dir.appendingPathComponent("\(seed.name).bin").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let process = Process()
-        process.executableURL = edgerun
-        process.arguments = [path, "--input", "-"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["EDGE_KERNELS": kernels]) { $1 }
-        let err = Pipe(), input = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        process.standardInput = input
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
-        try process.run()
-        try? input.fileHandleForWriting.write(contentsOf: Data(seed.input))
-        try? input.fileHandleForWriting.close()
-        if done.wait(timeout: .now() + Self.timeout) == .timedOut {
-            process.terminate()
-            done.wait()
+        let environment = ProcessInfo.processInfo.environment.merging(["EDGE_KERNELS": kernels]) { $1 }
+        let r = try BoundedRun(edgerun, [path, "--input", "-"], environment: environment, stdin: Data(seed.input),
+                               timeout: Self.timeout)
+        if r.timedOut {
             return Outcome(status: -1, stderr: "", problem: "no exit within \(Int(Self.timeout)) s")
         }
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         var problem: String?
-        if process.terminationReason == .uncaughtSignal {
-            problem = "signal \(process.terminationStatus): \(stderr.suffix(300))"
-        } else if process.terminationStatus != 0 && !stderr.contains("model.bin") {
-            problem = "exit \(process.terminationStatus) without an error naming model.bin: \(stderr.suffix(300))"
+        if r.signalled {
+            problem = "signal \(r.status): \(r.stderr.suffix(300))"
+        } else if r.status != 0 && !r.stderr.contains("model.bin") {
+            problem = "exit \(r.status) without an error naming model.bin: \(r.stderr.suffix(300))"
         }
-        return Outcome(status: process.terminationStatus, stderr: stderr, problem: problem)
+        return Outcome(status: r.status, stderr: r.stderr, problem: problem)
     }
 }
