@@ -3,11 +3,12 @@
  * times, for counting guest instructions under qemu-aarch64 with tools/qemu-insn-count
  * (scripts/pconv-neon-insn.sh runs it): the kernel the runtime picks over canonical weights
  * (`canon`: 8x8 or 2x4c16 by Conv2D.prepare's rule; 8x8c4 or 4x4c16 with `dot`) against the
- * NEON 8x8 tile over layout-4 weights packed beforehand (`packed`), the data behind
- * edgepack's layout-4 rule (WeightPacking.packedConv).
+ * NEON 8x8 tile over layout-4 weights packed beforehand (`packed`; with `dot` the SDOT 8x8c4
+ * tile over layout-5 weights), the data behind edgepack's layout-4 and layout-5 rules
+ * (WeightPacking.packedConv).
  *
  * Usage: ek_pconv_neon_insn                       list the shapes
- *        ek_pconv_neon_insn INDEX canon|packed N [dot]
+ *        ek_pconv_neon_insn INDEX canon|packed N [dot]   (dot: SDOT kernels, layout 5)
  */
 #include "CEdgeKernels.h"
 
@@ -74,7 +75,8 @@ int main(int argc, char **argv) {
   int8_t *y = calloc((size_t)s.out_h * s.out_w * n, 1);
   int32_t *bias = calloc(n, sizeof(int32_t)), *mult = calloc(n, sizeof(int32_t));
   int32_t *shift = calloc(n, sizeof(int32_t));
-  void *wp = aligned_alloc(64, (ek_qs8_pconv2d_o8_packed_bytes(n, k) + EK_EXTRA_BYTES + 63) / 64 * 64);
+  const size_t packed_n = dot ? ek_qs8_pconv2d_o8c4_packed_bytes(n, k) : ek_qs8_pconv2d_o8_packed_bytes(n, k);
+  void *wp = aligned_alloc(64, (packed_n + EK_EXTRA_BYTES + 63) / 64 * 64);
   if (!x || !w || !y || !bias || !mult || !shift || !wp) return 2;
   for (size_t i = 0; i < n * k; ++i) w[i] = (int8_t)(i * 37 + 11);
   for (size_t i = 0; i < n; ++i) {
@@ -89,15 +91,15 @@ int main(int argc, char **argv) {
   p.output_zero_point = -5;
   p.output_min = -128;
   p.output_max = 127;
-  ek_qs8_pconv2d_o8_pack(n, k, w, bias, p.input_zero_point, wp);
-  const int32_t *folded =
-      (const int32_t *)(const void *)((const char *)wp + ek_qs8_pconv2d_o8_bias_offset(n, k));
+  (dot ? ek_qs8_pconv2d_o8c4_pack : ek_qs8_pconv2d_o8_pack)(n, k, w, bias, p.input_zero_point, wp);
+  const size_t bias_at = dot ? ek_qs8_pconv2d_o8c4_bias_offset(n, k) : ek_qs8_pconv2d_o8_bias_offset(n, k);
+  const int32_t *folded = (const int32_t *)(const void *)((const char *)wp + bias_at);
   /* Conv2D.prepare's choice for canonical weights. */
   const int few = (h->in_c <= EK_CONV_SC_MAX_C && (int)n <= EK_CONV_SC_NEON_MAX_OUT_C) ||
                   ((int)k <= EK_CONV_SC_NEON_MAX_K && s.out_h * s.out_w >= EK_CONV_SC_MIN_PIXELS);
   for (int r = 0; r < reps; ++r) {
     if (packed) {
-      ek_qs8_pconv2d_minmax_8x8__neon(&s, &p, x, wp, folded, y);
+      (dot ? ek_qs8_pconv2d_minmax_8x8c4__neondot : ek_qs8_pconv2d_minmax_8x8__neon)(&s, &p, x, wp, folded, y);
     } else if (dot) {
       (few ? ek_qs8_conv2d_minmax_8x8c4__neondot : ek_qs8_conv2d_minmax_4x4c16__neondot)(&s, &p, x, w, bias, y);
     } else {

@@ -6,7 +6,7 @@
  * The weights come laid out per 8-channel block in the ISA's layout (wp, K rounded up to kr)
  * with the input zero-point term folded into the bias (fb[c] = bias[c] - zp * sum_k w[c][k],
  * modulo 2^32, blocks * 8 entries): either packed per call from canonical OHWI weights
- * (ek_sconv_pack_all, into the caller's stack buffer) or read in place from a model file
+ * (with edgepack's packer, into the caller's stack buffer) or read in place from a model file
  * packed at pack time (ek_pconv.h layouts 4 and 5); ek_sconv_run then runs the tiles. Per tile of eight output pixels each
  * pixel's window is gathered into one row of `rows` (padded taps hold the zero point, which
  * the folded bias cancels), stepping (oy, ox) without division, and every 8-channel block
@@ -14,12 +14,8 @@
  * short last tile's pixels keep earlier windows (or zeros): they are multiplied but never
  * stored.
  *
- * The ISA supplies three always_inline routines (inlined here, so each kernel compiles to one
+ * The ISA supplies two always_inline routines (inlined here, so each kernel compiles to one
  * loop nest for its ISA):
- *   pack(k, kr, nr, w, bias, zp, wp, fb)   block of nr <= 8 weight rows w[j][k] into wp, its
- *                                          folded bias into fb[0..8) (0 past nr); only for
- *                                          ek_sconv_pack_all (the NEON tile packs with
- *                                          ek_qs8_pconv2d_o8_pack, its layout being layout 4)
  *   row(s, image, oy, ox, zp, row)         window of output pixel (oy, ox) into row
  *   block(kr, rows, row_bytes, wp, fb, mq, sq, mr, nr, n, p, o)
  *                                          eight rows (row_bytes apart) against one block;
@@ -42,8 +38,6 @@
 #define EK_SCONV_MR 8
 #define EK_SCONV_MAX_BLOCKS 64
 
-typedef void (*ek_sconv_pack_fn)(size_t k, size_t kr, size_t nr, const int8_t *w,
-                                 const int32_t *bias, int32_t zp, void *wp, int32_t *fb);
 typedef void (*ek_sconv_row_fn)(const ek_conv2d_shape *s, const int8_t *image, int32_t oy,
                                 int32_t ox, int32_t zp, void *row);
 typedef void (*ek_sconv_block_fn)(size_t kr, const void *rows, size_t row_bytes,
@@ -91,21 +85,6 @@ EK_SCONV_INLINE void ek_sconv_run(const ek_conv2d_shape *s, const ek_qs8_requant
               n, p, out_image + p0 * n + c0);
       }
     }
-  }
-}
-
-/* Packs canonical OHWI weights [out_c][K] into wp (ceil(out_c / 8) blocks of block_bytes)
- * and their folded bias into fb (8 entries per block); the kernel then runs ek_sconv_run. */
-EK_SCONV_INLINE void ek_sconv_pack_all(const ek_conv2d_shape *s, int32_t zp,
-                                       const int8_t *weights, const int32_t *bias, size_t kr,
-                                       void *wp, size_t block_bytes, int32_t *fb,
-                                       ek_sconv_pack_fn pack) {
-  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
-  const size_t n = (size_t)s->out_c, blocks = (n + 7) / 8;
-  for (size_t b = 0; b < blocks; ++b) {
-    const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
-    pack(k, kr, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL, zp,
-         (int8_t *)wp + b * block_bytes, fb + b * 8);
   }
 }
 

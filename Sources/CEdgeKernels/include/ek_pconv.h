@@ -1,5 +1,5 @@
 /*
- * ek_pconv.h: int8 Conv2D over weights packed at pack time (tensor layouts 2, 3 and 4 of
+ * ek_pconv.h: int8 Conv2D over weights packed at pack time (tensor layouts 2 to 5 of
  * model.bin, FORMAT.md "Packed int8 Conv2D weights"). Packing is part of the kernel contract: the
  * __ref twin reads the same packed bytes as the SIMD kernel, so a file packed for a CPU
  * feature runs correctly (more slowly) on a CPU without it.
@@ -115,6 +115,48 @@ void ek_qs8_pconv2d_o8_pack(size_t out_c, size_t k, const int8_t *weights, const
 void ek_qs8_pconv2d_minmax_8x8__ref(const ek_conv2d_shape *shape,
                                     const ek_qs8_requant_params *params, const int8_t *input,
                                     const int8_t *weights, const int32_t *bias, int8_t *output);
+
+/*
+ * Layout `oc8_k4_s8` (tensor layout 5), for the aarch64 NEON dot-product 8x8c4 tile
+ * (neon/ek_sconv__neondot.c, SDOT by lane), int8 OHWI weights [out_c][K], K = kernel_h *
+ * kernel_w * in_c:
+ *   blocks = ceil(out_c / 8), kr = K rounded up to 16 (the tile's step)
+ *   weights: byte b * kr * 8 + ((i / 4) * 8 + j) * 4 + i % 4 = w[8 b + j][i] (0 where
+ *            8 b + j >= out_c or i >= K): per 8-channel block, per group of four K values,
+ *            the eight channels' four int8 weights, i.e. the 32 bytes (two q registers,
+ *            channels 0-3 and 4-7) one SDOT step multiplies with one four-byte window lane
+ *   bias:    at ek_qs8_pconv2d_o8c4_bias_offset (the weights' size, blocks * kr * 8, a
+ *            multiple of 128), int32 [blocks * 8]: bias[c] - input_zero_point * sum_k w[c][k]
+ *            (modulo 2^32; 0 for padding channels), as in layout 2.
+ * The same arithmetic as layout 2: outputs are bit-exact with ek_qs8_conv2d_minmax_1x1__ref
+ * on the canonical weights.
+ */
+/* Largest K the SDOT kernel gathers on the stack (8 windows of K bytes); edgepack writes
+ * layout 5 only up to it, the kernel hands larger K to its __ref twin. */
+#define EK_PCONV_NEONDOT_MAX_K 4096
+/* Bytes of layout-5 weights before the bias: blocks x kr x 8. */
+size_t ek_qs8_pconv2d_o8c4_bias_offset(size_t out_c, size_t k);
+/* Bytes of the whole layout-5 tensor: weights, then the folded bias. */
+size_t ek_qs8_pconv2d_o8c4_packed_bytes(size_t out_c, size_t k);
+/* Writes ek_qs8_pconv2d_o8c4_packed_bytes(out_c, k) bytes to packed (padding zeroed) from
+ * OHWI weights [out_c][k] and bias [out_c] (NULL: none). */
+void ek_qs8_pconv2d_o8c4_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
+                              int32_t input_zero_point, void *packed);
+/* Conv2D over layout 5 (any shape). */
+void ek_qs8_pconv2d_minmax_8x8c4__ref(const ek_conv2d_shape *shape,
+                                      const ek_qs8_requant_params *params, const int8_t *input,
+                                      const int8_t *weights, const int32_t *bias, int8_t *output);
+
+#if defined(__aarch64__)
+/* Tile 8x8c4 over layout 5 (see neon/ek_sconv__neondot.c; needs FEAT_DotProd): weights and
+ * folded bias read in place, eight pixels' windows gathered on the stack (about 33 KiB); K
+ * over EK_PCONV_NEONDOT_MAX_K runs the __ref twin. Over-reads each input row by up to 7
+ * bytes (EK_EXTRA_BYTES). */
+void ek_qs8_pconv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *shape,
+                                          const ek_qs8_requant_params *params,
+                                          const int8_t *input, const int8_t *weights,
+                                          const int32_t *bias, int8_t *output);
+#endif
 
 #if defined(__aarch64__)
 /* Tile 8x8 over layout 4 (see neon/ek_sconv__neon.c): weights and folded bias read in place,

@@ -3,16 +3,21 @@
  * and other short windows (K <= 160), tile 8x8c4: eight output pixels x eight output channels in vector lanes, four K values per
  * step (ek_conv_simd.h).
  *
- * The twin of neon/ek_sconv__neon.c with SDOT by lane: per call the weights are interleaved
- * into 8-channel blocks of [K rounded up to 16 / 4][8 channels][4] bytes (0 past K or past
- * the last channel) and the input zero-point term is folded into the bias (bias[c] - zp *
- * sum_k w[c][k], modulo 2^32); per tile the eight pixels' windows are gathered as raw bytes
+ * The twin of neon/ek_sconv__neon.c with SDOT by lane: the weights are interleaved into
+ * 8-channel blocks of [K rounded up to 16 / 4][8 channels][4] bytes (0 past K or past the
+ * last channel) with the input zero-point term folded into the bias (bias[c] - zp *
+ * sum_k w[c][k], modulo 2^32): tensor layout 5 of ek_pconv.h, which
+ * ek_qs8_conv2d_minmax_8x8c4__neondot packs per call on its stack with edgepack's packer and
+ * ek_qs8_pconv2d_minmax_8x8c4__neondot reads in place from a model packed for a dot-product
+ * board (no repacking, any K up to the window rows, EK_PCONV_NEONDOT_MAX_K). Per tile the
+ * eight pixels' windows are gathered as raw bytes
  * (padded taps hold the zero point, which the folded bias cancels). Each step loads two
  * weight vectors (four channels x four K values each) and adds, per pixel, their dot
  * products with one four-byte lane of the window (exact int8 products, int32 sums modulo
- * 2^32 as the reference). Shapes outside the limits run the 4x4c16 kernel.
+ * 2^32 as the reference). Canonical weights outside the limits below run the 4x4c16 kernel.
  */
 #include "ek_conv_simd.h"
+#include "ek_pconv.h"
 
 #if defined(__aarch64__)
 #include "ek_sconv_neon.h"
@@ -21,8 +26,10 @@
 #define EK_NEONDOT EK_TARGET("dotprod")
 #define EK_NEONDOT_INLINE static inline __attribute__((always_inline)) EK_NEONDOT
 
-/* Window bytes: K rounded up to 16, plus 16 of slack for the copying stores. */
+/* Window bytes: K rounded up to 16, plus 16 of slack for the copying stores (canonical
+ * weights, and layout 5 read in place). */
 #define EK_SD_ROW (EK_CONV_SC_MAX_K + 32)
+#define EK_SD_PROW (EK_PCONV_NEONDOT_MAX_K + 32)
 /* Interleaved weights on the stack: blocks x K rounded up to 16 x 8 bytes (16 KiB). */
 #define EK_SD_MAX_W 16384
 
@@ -60,24 +67,6 @@ EK_NEONDOT_INLINE void ek_sd_row(const ek_conv2d_shape *s, const int8_t *image, 
   }
 }
 
-/* wp[((i / 4) * 8 + j) * 4 + i % 4] = w[j][i] (0 past k or past nr channels), i < kr; fb[j]
- * = bias[j] - zp * sum_k w[j][k] modulo 2^32 (0 past nr). */
-static void ek_sd_pack(size_t k, size_t kr, size_t nr, const int8_t *w, const int32_t *bias,
-                       int32_t zp, void *block, int32_t *fb) {
-  int8_t *wp = block;
-  memset(wp, 0, kr * 8);
-  memset(fb, 0, 8 * sizeof(int32_t));
-  for (size_t j = 0; j < nr; ++j) {
-    const int8_t *wj = w + j * k;
-    uint32_t sum = 0;
-    for (size_t i = 0; i < k; ++i) {
-      wp[((i >> 2) * 8 + j) * 4 + (i & 3)] = wj[i];
-      sum += (uint32_t)(int32_t)wj[i];
-    }
-    fb[j] = (int32_t)((bias != NULL ? (uint32_t)bias[j] : 0) - (uint32_t)zp * sum);
-  }
-}
-
 /* Four K values (window lane L of every pixel) against the eight channels of w0, w1. */
 #define EK_SD_STEP(L)                                           \
   do {                                                          \
@@ -107,8 +96,9 @@ EK_NEONDOT_INLINE void ek_sd_block(size_t kr, const void *rows_v, size_t row_byt
                                    const void *wp_v, const int32_t *fb, const int32_t *mq,
                                    const int32_t *sq, size_t mr, size_t nr, size_t n,
                                    const ek_qs8_requant_params *p, int8_t *o) {
-  const int8_t(*rows)[EK_SD_ROW] = rows_v;
-  (void)row_bytes; /* always sizeof(rows[0]) here */
+  const int8_t *r0 = rows_v, *r1 = r0 + row_bytes, *r2 = r1 + row_bytes, *r3 = r2 + row_bytes;
+  const int8_t *r4 = r3 + row_bytes, *r5 = r4 + row_bytes, *r6 = r5 + row_bytes;
+  const int8_t *r7 = r6 + row_bytes;
   const int8_t *wp = wp_v;
   const size_t kg = kr / 16;
   const ek_sconv_requant8 r = ek_sconv_requant8_load(mq, sq, p);
@@ -116,10 +106,10 @@ EK_NEONDOT_INLINE void ek_sd_block(size_t kr, const void *rows_v, size_t row_byt
   int32x4_t a0[2] = {b0, b1}, a1[2] = {b0, b1}, a2[2] = {b0, b1}, a3[2] = {b0, b1};
   int32x4_t a4[2] = {b0, b1}, a5[2] = {b0, b1}, a6[2] = {b0, b1}, a7[2] = {b0, b1};
   for (size_t g = 0; g < kg; ++g, wp += 128) {
-    const int8x16_t x0 = vld1q_s8(rows[0] + 16 * g), x1 = vld1q_s8(rows[1] + 16 * g);
-    const int8x16_t x2 = vld1q_s8(rows[2] + 16 * g), x3 = vld1q_s8(rows[3] + 16 * g);
-    const int8x16_t x4 = vld1q_s8(rows[4] + 16 * g), x5 = vld1q_s8(rows[5] + 16 * g);
-    const int8x16_t x6 = vld1q_s8(rows[6] + 16 * g), x7 = vld1q_s8(rows[7] + 16 * g);
+    const int8x16_t x0 = vld1q_s8(r0 + 16 * g), x1 = vld1q_s8(r1 + 16 * g);
+    const int8x16_t x2 = vld1q_s8(r2 + 16 * g), x3 = vld1q_s8(r3 + 16 * g);
+    const int8x16_t x4 = vld1q_s8(r4 + 16 * g), x5 = vld1q_s8(r5 + 16 * g);
+    const int8x16_t x6 = vld1q_s8(r6 + 16 * g), x7 = vld1q_s8(r7 + 16 * g);
     EK_SD_STEP(0);
     EK_SD_STEP(1);
     EK_SD_STEP(2);
@@ -131,6 +121,20 @@ EK_NEONDOT_INLINE void ek_sd_block(size_t kr, const void *rows_v, size_t row_byt
   }
 }
 
+/* The tiles over layout-5 blocks (ek_pconv.h: per 8-channel block, per four K values, eight
+ * channels' four int8 weights) and their folded bias: one loop nest for both kernels below. */
+__attribute__((noinline)) EK_NEONDOT static void ek_sd_run(const ek_conv2d_shape *s,
+                                                           const ek_qs8_requant_params *p,
+                                                           const int8_t *input, const int8_t *wp,
+                                                           const int32_t *fb, int8_t *output,
+                                                           size_t kr, int8_t *rows,
+                                                           size_t row_bytes) {
+  ek_sconv_run(s, p, input, wp, kr * 8, fb, output, kr, rows, row_bytes, kr + 16, ek_sd_row,
+               ek_sd_block);
+}
+
+/* Per call, the canonical weights are packed into layout 5 on the stack by edgepack's own
+ * packer (weights, then the folded bias). */
 EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
                                                     const ek_qs8_requant_params *p,
                                                     const int8_t *input, const int8_t *weights,
@@ -142,12 +146,26 @@ EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
     ek_qs8_conv2d_minmax_4x4c16__neondot(s, p, input, weights, bias, output);
     return;
   }
-  int8_t wp[EK_SD_MAX_W] __attribute__((aligned(16)));
-  int32_t fb[EK_SCONV_MAX_BLOCKS * 8];
+  /* Layout 5: blocks x kr x 8 bytes, then blocks x 8 int32. */
+  int8_t wp[EK_SD_MAX_W + EK_SCONV_MAX_BLOCKS * 8 * 4] __attribute__((aligned(16)));
   int8_t rows[EK_SCONV_MR][EK_SD_ROW] __attribute__((aligned(16)));
-  ek_sconv_pack_all(s, p->input_zero_point, weights, bias, kr, wp, kr * 8, fb, ek_sd_pack);
-  ek_sconv_run(s, p, input, wp, kr * 8, fb, output, kr, rows, sizeof(rows[0]), kr + 16,
-               ek_sd_row, ek_sd_block);
+  ek_qs8_pconv2d_o8c4_pack(n, k, weights, bias, p->input_zero_point, wp);
+  ek_sd_run(s, p, input, wp, (const int32_t *)(const void *)(wp + blocks * kr * 8), output, kr,
+            &rows[0][0], sizeof(rows[0]));
+}
+
+EK_NEONDOT void ek_qs8_pconv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
+                                                     const ek_qs8_requant_params *p,
+                                                     const int8_t *input, const int8_t *weights,
+                                                     const int32_t *bias, int8_t *output) {
+  const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
+  if (k > EK_PCONV_NEONDOT_MAX_K) {
+    ek_qs8_pconv2d_minmax_8x8c4__ref(s, p, input, weights, bias, output);
+    return;
+  }
+  int8_t rows[EK_SCONV_MR][EK_SD_PROW] __attribute__((aligned(16)));
+  ek_sd_run(s, p, input, weights, bias, output, (k + 15) / 16 * 16, &rows[0][0],
+            sizeof(rows[0]));
 }
 
 #endif

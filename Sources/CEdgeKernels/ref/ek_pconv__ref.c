@@ -1,4 +1,4 @@
-/* Packing and the reference kernels of the packed int8 Conv2D layouts 2, 3 and 4 (ek_pconv.h). */
+/* Packing and the reference kernels of the packed int8 Conv2D layouts 2 to 5 (ek_pconv.h). */
 #include "ek_pconv.h"
 #include "ek_quant.h"
 
@@ -59,18 +59,47 @@ void ek_qs8_pconv2d_o8_pack(size_t out_c, size_t k, const int8_t *weights, const
   }
 }
 
+size_t ek_qs8_pconv2d_o8c4_bias_offset(size_t out_c, size_t k) {
+  return (out_c + 7) / 8 * ((k + 15) / 16 * 16) * 8; /* a multiple of 128 */
+}
+
+size_t ek_qs8_pconv2d_o8c4_packed_bytes(size_t out_c, size_t k) {
+  return ek_qs8_pconv2d_o8c4_bias_offset(out_c, k) + (out_c + 7) / 8 * 8 * sizeof(int32_t);
+}
+
+void ek_qs8_pconv2d_o8c4_pack(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias,
+                              int32_t input_zero_point, void *packed) {
+  const size_t kr = (k + 15) / 16 * 16;
+  int8_t *w = (int8_t *)packed;
+  memset(packed, 0, ek_qs8_pconv2d_o8c4_packed_bytes(out_c, k));
+  for (size_t c = 0; c < out_c; ++c) {
+    uint32_t sum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const int8_t v = weights[c * k + i];
+      w[(c / 8) * kr * 8 + ((i / 4) * 8 + c % 8) * 4 + i % 4] = v;
+      sum += (uint32_t)(int32_t)v;
+    }
+    const uint32_t folded = (bias != NULL ? (uint32_t)bias[c] : 0u) -
+                            (uint32_t)input_zero_point * sum;
+    memcpy((char *)packed + ek_qs8_pconv2d_o8c4_bias_offset(out_c, k) + c * sizeof(int32_t),
+           &folded, sizeof(folded));
+  }
+}
+
 /* Compiled for size on aarch64 (ek_size.h): edgepack writes layouts 2 and 3 only for x86
- * targets and layout 4 for NEON boards, where the NEON kernel reads it; so on a board these
- * kernels run a file packed for another CPU (pack with --board NAME for the board's own
- * kernels), layout 4 beyond EK_PCONV_NEON_MAX_K, or EDGE_KERNELS=ref. */
+ * targets, layout 4 for NEON boards and layout 5 for dot-product boards, where the NEON
+ * kernels read them; so on a board these kernels run a file packed for another CPU (pack
+ * with --board NAME for the board's own kernels), layouts 4 and 5 beyond their kernels' K
+ * limits, or EDGE_KERNELS=ref. */
 #include "ek_size.h"
 EK_SIZE_BEGIN
 
-/* Layouts 2 and 4 (int16 weights, nb-channel blocks, g K values per channel and step, K
- * padded to kround): w[c][i] at ((c / nb) * kpad + (i / g) * g) * nb + (c % nb) * g + i % g. */
-static void ek_pconv_i16_ref(const ek_conv2d_shape *s, const ek_qs8_requant_params *params,
+/* Layouts 2, 4 (int16 weights) and 5 (int8 weights; wide = 0): nb-channel blocks, g K values
+ * per channel and step, K padded to kround; w[c][i] is element ((c / nb) * kpad + (i / g) *
+ * g) * nb + (c % nb) * g + i % g. */
+static void ek_pconv_ref(const ek_conv2d_shape *s, const ek_qs8_requant_params *params,
                              const int8_t *input, const int8_t *weights, const int32_t *bias,
-                             int8_t *output, size_t nb, size_t g, size_t kround) {
+                             int8_t *output, size_t nb, size_t g, size_t kround, int wide) {
   const size_t in_c = (size_t)s->in_c, out_c = (size_t)s->out_c;
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * in_c;
   const size_t kpad = (k + kround - 1) / kround * kround;
@@ -82,8 +111,7 @@ static void ek_pconv_i16_ref(const ek_conv2d_shape *s, const ek_qs8_requant_para
         int8_t *out = output + (((size_t)b * (size_t)s->out_h + (size_t)oy) * (size_t)s->out_w +
                                 (size_t)ox) * out_c;
         for (size_t oc = 0; oc < out_c; ++oc) {
-          const int16_t *wb = (const int16_t *)(const void *)weights + (oc / nb) * kpad * nb +
-                              (oc % nb) * g;
+          const size_t wb = (oc / nb) * kpad * nb + (oc % nb) * g;
           uint32_t acc = (uint32_t)bias[oc];
           size_t i = 0;
           for (int32_t ky = 0; ky < s->kernel_h; ++ky) {
@@ -95,7 +123,9 @@ static void ek_pconv_i16_ref(const ek_conv2d_shape *s, const ek_qs8_requant_para
                   inside ? image + ((size_t)iy * (size_t)s->in_w + (size_t)ix) * in_c : image;
               for (size_t c = 0; c < in_c; ++c, ++i) {
                 const int32_t v = inside ? (int32_t)x[c] : zp;
-                acc += (uint32_t)((int32_t)wb[(i / g) * g * nb + i % g] * v);
+                const size_t at = wb + (i / g) * g * nb + i % g;
+                const int32_t w = wide ? ((const int16_t *)(const void *)weights)[at] : weights[at];
+                acc += (uint32_t)(w * v);
               }
             }
           }
@@ -112,14 +142,21 @@ void ek_qs8_pconv2d_minmax_4x16c2__ref(const ek_conv2d_shape *s,
                                        const ek_qs8_requant_params *params, const int8_t *input,
                                        const int8_t *weights, const int32_t *bias,
                                        int8_t *output) {
-  ek_pconv_i16_ref(s, params, input, weights, bias, output, 16, 2, 2);
+  ek_pconv_ref(s, params, input, weights, bias, output, 16, 2, 2, 1);
 }
 
 void ek_qs8_pconv2d_minmax_8x8__ref(const ek_conv2d_shape *s,
                                     const ek_qs8_requant_params *params, const int8_t *input,
                                     const int8_t *weights, const int32_t *bias,
                                     int8_t *output) {
-  ek_pconv_i16_ref(s, params, input, weights, bias, output, 8, 1, 8);
+  ek_pconv_ref(s, params, input, weights, bias, output, 8, 1, 8, 1);
+}
+
+void ek_qs8_pconv2d_minmax_8x8c4__ref(const ek_conv2d_shape *s,
+                                      const ek_qs8_requant_params *params, const int8_t *input,
+                                      const int8_t *weights, const int32_t *bias,
+                                      int8_t *output) {
+  ek_pconv_ref(s, params, input, weights, bias, output, 8, 4, 16, 0);
 }
 
 size_t ek_qs8_pconv2d_c4_bias_offset(size_t out_c, size_t k) {
