@@ -9,7 +9,9 @@
 # second table sets i8mm against dotprod on the same CPU model (max), so the SMMLA kernels'
 # effect is visible on its own. A third table sets the int8 models packed for rpi4 (layout-4
 # Conv2D weights, FORMAT.md "Packed int8 Conv2D weights for NEON") against the canonical files
-# on cortex-a53. MODELS=<regex> keeps only matching models (default: all).
+# on cortex-a53, a fourth those packed for rpi5 (layout 5, "... for the NEON dot product") on
+# cortex-a76. MODELS=<regex> keeps only matching models (default: all); PACKED_ONLY=1 prints
+# only the last two tables.
 set -euo pipefail
 export PATH=/opt/swift/usr/bin:$PATH
 cd "$(dirname "$0")/.."
@@ -61,6 +63,7 @@ count() {  # count CPU KERNELS MODEL INPUT RUNS -> instructions of the whole pro
     sed -n 's/^insns //p'
 }
 
+[ "${PACKED_ONLY:-0}" = 1 ] && CPUS=
 printf '%-24s %-11s %-9s %14s %14s %7s\n' model cpu level "auto insn/inf" "ref insn/inf" ref/auto
 for entry in "${models[@]}"; do
   model=${entry%%:*} input=${entry#*:}
@@ -83,22 +86,26 @@ if [[ " $CPUS " == *" max "* ]]; then
     printf '%-24s %16s %16s %9s\n' "$model" "$dot" "$mm" "$(awk -v d="$dot" -v m="$mm" 'BEGIN { printf "%.2f", d / m }')"
   done
 fi
-echo
-echo "int8 models packed for rpi4 (edgepack pack --board rpi4: layout 4) against canonical, cortex-a53, auto"
-printf '%-24s %16s %16s %9s\n' model "canonical insn/inf" "rpi4 insn/inf" rpi4/can
-for entry in "${models[@]}"; do
-  model=${entry%%:*} input=${entry#*:}
-  [[ $model == *-f32 ]] && continue
-  case $model in
-    digits_*) src=firmware-models/${model%-int8}
-              "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model.rpi4.bin" --quantize int8 \
-                  --calibration "$src/calibration.npy" --board rpi4 >/dev/null ;;
-    *) "$BIN/edgepack" pack "$MLPERF/$model.tflite" -o "$OUT/$model.rpi4.bin" --board rpi4 >/dev/null ;;
-  esac
-  can=$(per_inference cortex-a53 auto "$OUT/$model.bin" "$input")
-  l4=$(per_inference cortex-a53 auto "$OUT/$model.rpi4.bin" "$input")
-  printf '%-24s %16s %16s %9s\n' "$model" "$can" "$l4" "$(awk -v c="$can" -v l="$l4" 'BEGIN { printf "%.2f", l / c }')"
-done
+packed_table() {  # packed_table BOARD CPU LAYOUT: int8 models packed for BOARD against canonical on CPU
+  echo
+  echo "int8 models packed for $1 (edgepack pack --board $1: $3) against canonical, $2, auto"
+  printf '%-24s %16s %16s %9s\n' model "canonical insn/inf" "$1 insn/inf" "$1/can"
+  for entry in "${models[@]}"; do
+    model=${entry%%:*} input=${entry#*:}
+    [[ $model == *-f32 ]] && continue
+    case $model in
+      digits_*) src=firmware-models/${model%-int8}
+                "$BIN/edgepack" pack "$src/model.onnx" -o "$OUT/$model.$1.bin" --quantize int8 \
+                    --calibration "$src/calibration.npy" --board "$1" >/dev/null ;;
+      *) "$BIN/edgepack" pack "$MLPERF/$model.tflite" -o "$OUT/$model.$1.bin" --board "$1" >/dev/null ;;
+    esac
+    can=$(per_inference "$2" auto "$OUT/$model.bin" "$input")
+    packed=$(per_inference "$2" auto "$OUT/$model.$1.bin" "$input")
+    printf '%-24s %16s %16s %9s\n' "$model" "$can" "$packed" "$(awk -v c="$can" -v l="$packed" 'BEGIN { printf "%.2f", l / c }')"
+  done
+}
+packed_table rpi4 cortex-a53 "layout 4"
+packed_table rpi5 cortex-a76 "layout 5"
 echo
 echo "reproduce a row: EDGE_KERNELS=auto|ref|neondot|neoni8mm qemu-aarch64 -cpu <cpu> -plugin $OUT/libinsn_count.so -d plugin \\"
 echo "    $EDGERUN bench $OUT/<model>.bin --input <input.npy> --runs 11 --warmup 0   (minus the same with --runs 1, over 10)"

@@ -27,7 +27,7 @@ extension ModelFile {
             if rank > FormatV1.maxRank { throw .format(object, "rank % is above 6", rank) }
             guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage % is not 0 (arena) or 1 (constant)", Int(r[2])) }
             if r[4] != 0 && r[4] != SparseWeights.layout && !PackedWeights.isPackedConv(r[4]) {
-                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0, 1, 2, 3, 4)",
+                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0 to 5)",
                                 fix: "update edgerun or re-pack with a matching edgepack")
             }
             if r[4] != 0 && (dtype != .int8 || storage != .constant) {

@@ -1,5 +1,6 @@
-/// Packed int8 Conv2D weights: tensor layouts 2, 3 and 4 (FORMAT.md, "Packed int8 Conv2D
-/// weights", "Packed int8 1x1 Conv2D weights" and "Packed int8 Conv2D weights for NEON").
+/// Packed int8 Conv2D weights: tensor layouts 2 to 5 (FORMAT.md, "Packed int8 Conv2D
+/// weights", "Packed int8 1x1 Conv2D weights", "Packed int8 Conv2D weights for NEON" and
+/// "Packed int8 Conv2D weights for the NEON dot product").
 ///
 /// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
 /// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),
@@ -50,19 +51,36 @@ public enum PackedWeights {
         o8BiasOffset(outChannels: outChannels, k: k) + (outChannels + 7) / 8 * 8 * 4
     }
 
-    /// Bytes before the folded bias of a packed tensor of `layout` (2, 3 or 4) and OHWI `shape`.
-    public static func biasOffset(layout: UInt8, shape: Shape) -> Int {
-        let k = shape[1] * shape[2] * shape[3]
-        switch layout {
-        case conv1x1Layout: return c4BiasOffset(outChannels: shape[0], k: k)
-        case neonConvLayout: return o8BiasOffset(outChannels: shape[0], k: k)
-        default: return biasOffset(outChannels: shape[0], k: k)
-        }
+    /// The tensor record `layout` value of `oc8_k4_s8` (the aarch64 SDOT 8x8c4 tile).
+    public static let dotConvLayout: UInt8 = 5
+    /// Largest K edgepack writes in layout 5 (`EK_PCONV_NEONDOT_MAX_K`: the SDOT tile's window rows).
+    public static let dotMaxK = 4096
+
+    /// Bytes of layout-5 weights before the folded bias (a multiple of 128).
+    public static func o8c4BiasOffset(outChannels: Int, k: Int) -> Int {
+        (outChannels + 7) / 8 * ((k + 15) / 16 * 16) * 8
     }
 
-    /// Whether `layout` is one of the packed Conv2D layouts (2, 3 or 4).
+    /// Bytes of a layout-5 tensor of OHWI shape `[outChannels, .., .., ..]` with K = `k`.
+    public static func o8c4ByteSize(outChannels: Int, k: Int) -> Int {
+        o8c4BiasOffset(outChannels: outChannels, k: k) + (outChannels + 7) / 8 * 8 * 4
+    }
+
+    /// Output channels per block of a packed layout (2 to 5): 16 for the AVX2 layouts 2 and 3,
+    /// 8 for the NEON layouts 4 and 5.
+    public static func channelsPerBlock(layout: UInt8) -> Int { layout >= neonConvLayout ? 8 : 16 }
+
+    /// Bytes before the folded bias of a packed tensor of `layout` (2 to 5) and OHWI `shape`:
+    /// per block of channels, K in steps of 2, 4, 8 or 16 values (2^(layout - 1)) of 64 bytes
+    /// (layout 2) or 128 bytes (the others), as the functions above spell out per layout.
+    public static func biasOffset(layout: UInt8, shape: Shape) -> Int {
+        let k = shape[1] * shape[2] * shape[3], block = channelsPerBlock(layout: layout), step = 1 << (layout - 1)
+        return (shape[0] + block - 1) / block * ((k + step - 1) / step) * (layout == conv2DLayout ? 64 : 128)
+    }
+
+    /// Whether `layout` is one of the packed Conv2D layouts (2 to 5).
     public static func isPackedConv(_ layout: UInt8) -> Bool {
-        layout == conv2DLayout || layout == conv1x1Layout || layout == neonConvLayout
+        layout >= conv2DLayout && layout <= dotConvLayout
     }
 
     /// Checks a packed tensor record (`isPackedConv(layout)`): rank 4 (`[out, kh, kw, in]`),
@@ -74,21 +92,24 @@ public enum PackedWeights {
         if shape.rank != 4 {
             throw .format(object, "packed conv weights (layout %) have shape @; they must be OHWI [out, kh, kw, in]", Int(layout), text: shape.text)
         }
-        // The folded bias: one int32 per channel of each 8- (layout 4) or 16-channel block.
-        let block = layout == neonConvLayout ? 8 : 16
+        // The folded bias: one int32 per channel of each 8- (layouts 4 and 5) or 16-channel block.
+        let block = channelsPerBlock(layout: layout)
         let expected = biasOffset(layout: layout, shape: shape) + (shape[0] + block - 1) / block * block * 4
         if byteSize != expected {
             throw .format(object, "layout-% conv weights of shape @ take % bytes, the record says %", Int(layout), expected, byteSize, text: shape.text)
         }
     }
 
-    /// Checks the stored weights of a packed tensor (layout 2, 3 or 4) whose size was checked:
+    /// Checks the stored weights of a packed tensor (layout 2 to 5) whose size was checked:
     /// layouts 2 and 4 hold int8 weights widened to int16, each in -128...127; layout 3 holds |w|
     /// (at most 128) with a sign byte of 0 (then |w| < 128) or 0xFF (then |w| > 0) 64 bytes
-    /// further. Bytes of one layout read as the other fail this (their sizes agree when K is a
-    /// multiple of 4), so a damaged layout byte is rejected instead of computing garbage.
+    /// further; layout 5 holds raw int8, so there the padding is checked: weights past K or
+    /// past the last channel, and the folded bias of padding channels, must be 0. Bytes of one
+    /// layout read as another fail this (their sizes agree when K is a multiple of 4), so a
+    /// damaged layout byte is rejected instead of computing garbage.
     @inline(never)
     public static func validateValues(_ bytes: UnsafeRawBufferPointer, layout: UInt8, shape: Shape, object: String) throws(EdgeError) {
+        if layout == dotConvLayout { return try validatePadding(bytes, shape: shape, object: object) }
         let c4 = layout == conv1x1Layout
         let end = biasOffset(layout: layout, shape: shape)
         var i = 0
@@ -101,6 +122,26 @@ public enum PackedWeights {
             }
             // Layouts 2 and 4: one int16 per step of 2; layout 3: 64 |w| bytes, then their 64 sign bytes.
             i += c4 ? (i % 128 == 63 ? 65 : 1) : 2
+        }
+    }
+
+    /// Layout 5: every padding byte (weights of K values past K or of channels past the last,
+    /// folded bias of channels past the last) is 0, as edgepack writes them.
+    static func validatePadding(_ bytes: UnsafeRawBufferPointer, shape: Shape, object: String) throws(EdgeError) {
+        // Sizes were checked (`validate`): wrapping arithmetic cannot wrap here.
+        let out = shape[0], k = shape[1] &* shape[2] &* shape[3]
+        // 128 bytes per 16 K values of an 8-channel block; the weights end where the bias starts.
+        let groups = (k &+ 15) >> 4, end = (out &+ 7) >> 3 &* groups &* 128
+        var i = 0
+        while i < bytes.count {
+            // Weight byte i: channel (i / 128 / groups) * 8 + (i % 32) / 4, K value
+            // (i / 32 % (4 groups)) * 4 + i % 4; bias byte i: channel (i - end) / 4.
+            let weight = i < end
+            let channel = weight ? (i >> 7) / groups &* 8 &+ (i & 31) >> 2 : (i &- end) >> 2
+            if bytes[i] != 0 && (channel >= out || (weight && (i >> 5) % (groups &* 4) &* 4 &+ i & 3 >= k)) {
+                throw .format(object, "layout-5 padding at offset % (channel % of %) holds %, not 0", i, channel, out, Int(bytes[i]))
+            }
+            i &+= 1
         }
     }
 }

@@ -50,6 +50,9 @@ public struct KernelTable {
     /// int8 Conv2D over layout-4 weights (`oc8_k1_s16`, the NEON 8x8 tile, `ek_pconv.h`).
     public var qs8PackedConv8x8 = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_8x8__ref,
                                                  name: "ek_qs8_pconv2d_minmax_8x8__ref")
+    /// int8 Conv2D over layout-5 weights (`oc8_k4_s8`, the SDOT 8x8c4 tile, `ek_pconv.h`).
+    public var qs8PackedConv8x8c4 = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_8x8c4__ref,
+                                                   name: "ek_qs8_pconv2d_minmax_8x8c4__ref")
     /// int8 Conv2D over canonical weights with at most `EK_CONV_SC_MAX_C` input channels
     /// (stems) and at most `qs8FewChannelMaxOutC` output channels; nil: `qs8Conv2D` runs them.
     public var qs8FewChannelConv2D: Entry<QS8Conv>? = nil
@@ -197,6 +200,7 @@ public struct KernelTable {
         // channels, which depthwise never does).
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8c4__neondot, name: "ek_qs8_conv2d_minmax_8x8c4__neondot")
+        t.qs8PackedConv8x8c4 = Entry(function: ek_qs8_pconv2d_minmax_8x8c4__neondot, name: "ek_qs8_pconv2d_minmax_8x8c4__neondot")
         t.sparse = .neondot
         return t
     }

@@ -2,7 +2,7 @@ import EdgeFormat
 import EdgeTestSupport
 import XCTest
 
-/// Packed int8 Conv2D weights (tensor layouts 2, 3 and 4): the size rules, and rejection at load
+/// Packed int8 Conv2D weights (tensor layouts 2 to 5): the size rules, and rejection at load
 /// of a record whose size, shape or dtype does not fit, with the tensor named.
 final class PackedWeightsTests: XCTestCase {
     /// The sample model with its fc weights replaced by a layout-2 tensor.
@@ -54,7 +54,7 @@ final class PackedWeightsTests: XCTestCase {
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1280), "take 1216 bytes, the record says 1280")
         assertRejected(model(shape: [3, 36], bytes: 1216), "must be OHWI")
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32), "packed conv layout needs a constant int8 tensor")
-        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 5), "layout 5 is not known to this edgerun (0, 1, 2, 3, 4)")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 6), "layout 6 is not known to this edgerun (0 to 5)")
     }
 
     func testLayout3SizeRule() {
@@ -136,5 +136,54 @@ final class PackedWeightsTests: XCTestCase {
         let l4 = PackedWeights.neonConvLayout
         _ = try load(model(shape: shape, bytes: 672, layout: l4, set: [0: 0x7F, 2: 0x80, 3: 0xFF, 640: 0xAB]))
         assertRejected(model(shape: shape, bytes: 672, layout: l4, set: [17: 1]), "bytes 0 and 1 at offset 16 do not encode an int8 weight in layout 4")
+    }
+
+    func testLayout5SizeRule() {
+        // 3 channels -> one 8-channel block; K = 36 -> 48 (a multiple of 16) x 8 bytes = 384,
+        // then 8 int32 biases.
+        XCTAssertEqual(PackedWeights.o8c4BiasOffset(outChannels: 3, k: 36), 384)
+        XCTAssertEqual(PackedWeights.o8c4ByteSize(outChannels: 3, k: 36), 416)
+        // 17 channels -> three blocks; K = 27 -> 32: 3 x 32 x 8 = 768, then 24 biases.
+        XCTAssertEqual(PackedWeights.o8c4ByteSize(outChannels: 17, k: 27), 768 + 96)
+        // K = 1 -> 16 (15 of zeros): 128 bytes, the bias stays 128-byte aligned.
+        XCTAssertEqual(PackedWeights.o8c4BiasOffset(outChannels: 1, k: 1), 128)
+        XCTAssertEqual(PackedWeights.biasOffset(layout: PackedWeights.dotConvLayout, shape: Shape([17, 3, 3, 3])), 768)
+    }
+
+    func testLayout5AcceptsTheExactSizeOfAnyWindow() throws {
+        let file = try load(model(shape: [17, 3, 3, 3], bytes: 864, layout: PackedWeights.dotConvLayout))
+        XCTAssertEqual(file.tensor(6).layout, PackedWeights.dotConvLayout)
+        XCTAssertEqual(file.tensor(6).byteSize, 864)
+    }
+
+    func testLayout5RejectsWrongSizeShapeAndDtype() {
+        let l5 = PackedWeights.dotConvLayout
+        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1632, layout: l5), "layout-5 conv weights of shape 17x3x3x3 take 864 bytes, the record says 1632")
+        // Layout 4's size for the same shape is not layout 5's.
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 672, layout: l5), "take 416 bytes, the record says 672")
+        assertRejected(model(shape: [3, 36], bytes: 416, layout: l5), "packed conv weights (layout 5) have shape 3x36; they must be OHWI")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 416, dtype: .float32, layout: l5), "packed conv layout needs a constant int8 tensor")
+    }
+
+    /// Layout 5 stores raw int8, so every weight byte is a value; its padding (K values 36..47
+    /// and channels 3..7 of [3, 1, 1, 36], their folded bias) must be 0.
+    func testLayout5PaddingMustBeZero() throws {
+        let shape = [3, 1, 1, 36], l5 = PackedWeights.dotConvLayout
+        // Accepted: any weight of channels 0..2 at K < 36 (offset ((i / 4) * 8 + c) * 4 + i % 4)
+        // and any folded bias of channels 0..2 (offsets 384..395).
+        _ = try load(model(shape: shape, bytes: 416, layout: l5, set: [0: 0x80, 11: 0x7F, 8 * 32 + 8 + 3: 0xFF, 384: 0xAB, 395: 0x01]))
+        // Channel 3's weight at K = 0: offset 12.
+        assertRejected(model(shape: shape, bytes: 416, layout: l5, set: [12: 1]), "layout-5 padding at offset 12 (channel 3 of 3) holds 1, not 0")
+        // Channel 0 at K = 36 (group 9): offset 9 x 32 = 288.
+        assertRejected(model(shape: shape, bytes: 416, layout: l5, set: [288: 0xFF]), "layout-5 padding at offset 288 (channel 0 of 3) holds 255, not 0")
+        // Channel 7's weight at K = 47: offset 11 x 32 + 28 + 3 = 383.
+        assertRejected(model(shape: shape, bytes: 416, layout: l5, set: [383: 2]), "at offset 383 (channel 7 of 3)")
+        // Folded bias of channel 3: offset 384 + 12.
+        assertRejected(model(shape: shape, bytes: 416, layout: l5, set: [396: 9]), "layout-5 padding at offset 396 (channel 3 of 3) holds 9, not 0")
+        // Layout-4 bytes with a damaged layout byte (the same 128 bytes when K <= 8): -1 widened
+        // to int16 puts 0xFF in the high byte, which layout 5 reads as channel 0 at K = 1 (a
+        // value), and channel 4's bytes of K = 0 are padding here.
+        XCTAssertEqual(PackedWeights.o8ByteSize(outChannels: 3, k: 4), PackedWeights.o8c4ByteSize(outChannels: 3, k: 4))
+        assertRejected(model(shape: [3, 1, 1, 4], bytes: 160, layout: l5, set: [16: 0xFF, 17: 0xFF]), "padding at offset 16 (channel 4 of 3)")
     }
 }

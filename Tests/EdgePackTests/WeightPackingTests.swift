@@ -100,6 +100,7 @@ final class WeightPackingTests: XCTestCase {
         XCTAssertFalse(Self.neon.packsConvOC16K2 || Self.neon.packsConv1x1OC16K4)
         XCTAssertFalse(PackTarget.board("rpi5", isa: ["neon", "fp16", "dotprod"]).packsConvOC8K1,
                        "the SDOT tiles read canonical weights faster than the SMLAL tile reads layout 4")
+        XCTAssertFalse(Self.neon.packsConvOC8K4)
         XCTAssertFalse(PackTarget.board("x", isa: ["avx2"]).packsConvOC8K1)
         XCTAssertFalse(PackTarget.canonical.packsConvOC8K1)
     }
@@ -140,5 +141,56 @@ final class WeightPackingTests: XCTestCase {
         let at = PackedWeights.o8BiasOffset(outChannels: 32, k: 27)
         let folded = Int32(bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
         XCTAssertEqual(Int(folded), -40 + 3 * sum)
+    }
+
+    /// `PackTarget.board` for dot-product boards without i8mm (Pi 5, Cortex-A55 hubs).
+    static let dot = PackTarget.board("rpi5", isa: ["neon", "fp16", "dotprod"])
+
+    func testDotProductBoardsWithoutI8MMPackLayout5() {
+        XCTAssertTrue(Self.dot.packsConvOC8K4)
+        XCTAssertFalse(Self.dot.packsConvOC8K1 || Self.dot.packsConvOC16K2 || Self.dot.packsConv1x1OC16K4)
+        XCTAssertTrue(PackTarget.board("hub", isa: ["neon", "dotprod"]).packsConvOC8K4)
+        XCTAssertFalse(PackTarget.board("n2", isa: ["neon", "fp16", "dotprod", "i8mm"]).packsConvOC8K4,
+                       "i8mm boards keep the canonical weights their SMMLA kernels read")
+        XCTAssertFalse(PackTarget.board("x", isa: ["avx2"]).packsConvOC8K4)
+        XCTAssertFalse(PackTarget.canonical.packsConvOC8K4)
+        XCTAssertFalse(PackTarget.host.packsConvOC8K4)
+    }
+
+    /// The rule (WeightPacking.packedConv): every int8 Conv2D with K up to
+    /// `PackedWeights.dotMaxK`, stems and single output pixels included (layout 5 measured
+    /// fewer guest instructions than the canonical SDOT kernels on every shape).
+    func testLayout5RuleOnDotProductBoards() throws {
+        let l5 = PackedWeights.dotConvLayout
+        XCTAssertEqual(layout(try conv(h: 12, w: 12), target: Self.dot), l5, "pointwise")
+        XCTAssertEqual(layout(try conv(h: 12, w: 12, kernel: 3, pad: 1), target: Self.dot), l5, "3x3")
+        XCTAssertEqual(layout(try conv(h: 32, w: 32, inC: 3, kernel: 3, stride: 2), target: Self.dot), l5, "stem")
+        XCTAssertEqual(layout(try conv(h: 1, w: 1, inC: 128), target: Self.dot), l5, "one pixel")
+        XCTAssertEqual(layout(try conv(h: 1, w: 1, inC: PackedWeights.dotMaxK), target: Self.dot), l5)
+        XCTAssertNil(layout(try conv(h: 1, w: 1, inC: PackedWeights.dotMaxK + 1), target: Self.dot),
+                     "beyond the tile's window rows: canonical")
+    }
+
+    func testLayout5BytesAreTheCPackersAndTheSizeRule() throws {
+        let (g, node) = try conv(h: 4, w: 4, inC: 3, kernel: 3, pad: 1)
+        let t = try XCTUnwrap(WeightPacking.packedConv(g, node, target: Self.dot))
+        XCTAssertEqual(t.layout, PackedWeights.dotConvLayout)
+        XCTAssertEqual(t.shape, [32, 3, 3, 3])
+        XCTAssertEqual(t.constantData?.count, PackedWeights.o8c4ByteSize(outChannels: 32, k: 27))
+        for (n, k) in [(1, 1), (17, 27), (40, 130), (256, 4097)] {
+            XCTAssertEqual(PackedWeights.o8c4ByteSize(outChannels: n, k: k), Int(ek_qs8_pconv2d_o8c4_packed_bytes(n, k)))
+            XCTAssertEqual(PackedWeights.o8c4BiasOffset(outChannels: n, k: k), Int(ek_qs8_pconv2d_o8c4_bias_offset(n, k)))
+        }
+        // Byte b * 32 * 8 + ((i / 4) * 8 + j) * 4 + i % 4 = w[8 b + j][i], w[c][i] = (37 (27 c + i)
+        // + 11) as int8: byte 0 = w[0][0] = 11, byte 1 = w[0][1] = 48, byte 4 = w[1][0] = -14,
+        // byte 32 = w[0][4] = 159 - 256 = -97, byte 256 = w[8][0] = (37 * 216 + 11) mod 256 = 67.
+        let bytes = try XCTUnwrap(t.constantData).map { Int8(bitPattern: $0) }
+        XCTAssertEqual([bytes[0], bytes[1], bytes[4], bytes[32], bytes[256]], [11, 48, -14, -97, 67])
+        XCTAssertEqual(bytes[6 * 32 + 3], 0, "K values past 27 are zero")
+        // Folded bias of channel 0: bias 0 * 5 - 40, minus zero point -3 times the sum of w[0][...].
+        let sum = (0..<27).reduce(0) { $0 + Int(Int8(truncatingIfNeeded: $1 * 37 + 11)) }
+        let at = PackedWeights.o8c4BiasOffset(outChannels: 32, k: 27)
+        let u = bytes[at..<at + 4].map { UInt32(UInt8(bitPattern: $0)) }
+        XCTAssertEqual(Int(Int32(bitPattern: u[0] | u[1] << 8 | u[2] << 16 | u[3] << 24)), -40 + 3 * sum)
     }
 }

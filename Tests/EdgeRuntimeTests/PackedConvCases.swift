@@ -4,9 +4,10 @@ import EdgeFormat
 /// Rewrites one-op int8 Conv2D models into the packed weight layout 2 (FORMAT.md, "Packed
 /// int8 Conv2D weights") or, for 1x1 windows, layout 3 ("Packed int8 1x1 Conv2D weights"), as
 /// edgepack writes them for AVX2 CPUs, or layout 4 ("Packed int8 Conv2D weights for NEON"), as
-/// it writes them for NEON boards: weights packed by `ek_qs8_pconv2d_pack` /
-/// `ek_qs8_pconv2d_c4_pack` / `ek_qs8_pconv2d_o8_pack` with the input's zero point, bias folded
-/// in, input 2 dropped.
+/// it writes them for NEON boards, or layout 5 ("... for the NEON dot product") for dot-product
+/// boards: weights packed by `ek_qs8_pconv2d_pack` / `ek_qs8_pconv2d_c4_pack` /
+/// `ek_qs8_pconv2d_o8_pack` / `ek_qs8_pconv2d_o8c4_pack` with the input's zero point, bias
+/// folded in, input 2 dropped.
 enum PackedConvCases {
     /// How many models `pack` rewrote (a test that packs nothing proves nothing).
     nonisolated(unsafe) static var packed = 0
@@ -30,10 +31,12 @@ enum PackedConvCases {
                     Int32(bitPattern: UInt32(data[$0]) | UInt32(data[$0 + 1]) << 8 | UInt32(data[$0 + 2]) << 16 | UInt32(data[$0 + 3]) << 24)
                 }
             }
-            let o8 = layout == PackedWeights.neonConvLayout
-            let size = c4 ? ek_qs8_pconv2d_c4_packed_bytes(outC, k) : o8 ? ek_qs8_pconv2d_o8_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k)
+            let o8 = layout == PackedWeights.neonConvLayout, o8c4 = layout == PackedWeights.dotConvLayout
+            let size = c4 ? ek_qs8_pconv2d_c4_packed_bytes(outC, k) : o8 ? ek_qs8_pconv2d_o8_packed_bytes(outC, k)
+                : o8c4 ? ek_qs8_pconv2d_o8c4_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k)
             var packedBytes = [UInt8](repeating: 0xEE, count: size)
-            let packFunction = c4 ? ek_qs8_pconv2d_c4_pack : o8 ? ek_qs8_pconv2d_o8_pack : ek_qs8_pconv2d_pack
+            let packFunction = c4 ? ek_qs8_pconv2d_c4_pack : o8 ? ek_qs8_pconv2d_o8_pack
+                : o8c4 ? ek_qs8_pconv2d_o8c4_pack : ek_qs8_pconv2d_pack
             packedBytes.withUnsafeMutableBytes { dst in
                 bytes.withUnsafeBytes { src in
                     let weights = src.bindMemory(to: Int8.self).baseAddress

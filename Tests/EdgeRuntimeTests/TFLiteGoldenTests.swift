@@ -35,6 +35,12 @@ final class TFLiteGoldenTests: XCTestCase {
     func testConv2DWithLayout4WeightsAndThisMachinesKernels() {
         checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true, layout: PackedWeights.neonConvLayout)
     }
+    /// The same with every int8 Conv2D case's weights in layout 5 (`oc8_k4_s8`, the SDOT 8x8c4
+    /// tile; its __neondot kernel on aarch64 machines with the dot product).
+    func testConv2DWithLayout5Weights() { checkCases(of: .conv2D, packWeights: true, layout: PackedWeights.dotConvLayout) }
+    func testConv2DWithLayout5WeightsAndThisMachinesKernels() {
+        checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true, layout: PackedWeights.dotConvLayout)
+    }
     func testDepthwiseConv2DWithThisMachinesKernels() { checkCases(of: .depthwiseConv2D, kernels: .forThisMachine()) }
     func testAdd() { checkCases(of: .add) }
     func testMul() { checkCases(of: .mul) }
@@ -143,7 +149,8 @@ final class TFLiteGoldenTests: XCTestCase {
         if packWeights && PackedConvCases.pack(&description, layout: layout) {
             let ran = "\(try Interpreter(model: try EdgeModel(bytes: ModelWriter.serialize(description)), kernels: kernels).kernelName(0))"
             let entry = layout == PackedWeights.conv1x1Layout ? kernels.qs8PackedConv1x1
-                : layout == PackedWeights.neonConvLayout ? kernels.qs8PackedConv8x8 : kernels.qs8PackedConv2D
+                : layout == PackedWeights.neonConvLayout ? kernels.qs8PackedConv8x8
+                : layout == PackedWeights.dotConvLayout ? kernels.qs8PackedConv8x8c4 : kernels.qs8PackedConv2D
             if ran != "\(entry.name)" { return "\(c.name): packed weights ran \(ran)" }
         }
         let model = try EdgeModel(bytes: ModelWriter.serialize(description))

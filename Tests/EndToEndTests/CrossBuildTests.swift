@@ -287,6 +287,25 @@ final class CrossBuildTests: XCTestCase {
     /// 8x8 tile reading it in place (cortex-a53, and cortex-a76, whose dotprod level runs the
     /// same tile on it) and with the __ref twins, and on the host with the __ref twin.
     func testModelPackedForRpi4MatchesTheCanonicalModel() throws {
+        try checkPackedModelMatchesTheCanonicalModel(board: "rpi4", tile: "ek_qs8_pconv2d_minmax_8x8__neon",
+                                                     tileCPU: "cortex-a53", cpus: ["cortex-a53", "cortex-a76"])
+    }
+
+    /// A model packed for rpi5 (layout-5 Conv2D weights, FORMAT.md "Packed int8 Conv2D weights
+    /// for the NEON dot product") gives the canonical file's outputs byte for byte: with the
+    /// SDOT tile on cortex-a76 and max, with its __ref twin on cortex-a53, under EDGE_KERNELS=ref,
+    /// and on the host (__ref).
+    func testModelPackedForRpi5MatchesTheCanonicalModel() throws {
+        try checkPackedModelMatchesTheCanonicalModel(board: "rpi5", tile: "ek_qs8_pconv2d_minmax_8x8c4__neondot",
+                                                     tileCPU: "cortex-a76",
+                                                     cpus: ["cortex-a53", "cortex-a76", "max,pauth-impdef=on"])
+    }
+
+    /// digits_cnn int8 packed for `board` against the canonical file: `edgerun info` on `tileCPU`
+    /// names `tile`, and every sample's output equals the canonical file's on the host (__ref)
+    /// and under qemu on each of `cpus` with EDGE_KERNELS=ref and auto.
+    private func checkPackedModelMatchesTheCanonicalModel(board name: String, tile: String, tileCPU: String,
+                                                          cpus: [String]) throws {
         let edgerun = try Tools.aarch64Edgerun().path
         let qemu = try Tools.qemuAarch64()
         let host = try Tools.debugProduct("edgerun")
@@ -295,7 +314,7 @@ final class CrossBuildTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let source = Tools.root.appendingPathComponent("firmware-models/digits_cnn")
         var bins: [String] = []
-        for board in [[], ["--board", "rpi4"]] {
+        for board in [[], ["--board", name]] {
             let bin = dir.appendingPathComponent("digits_cnn-int8\(board.last.map { "-" + $0 } ?? "").bin").path
             let args = ["pack", source.appendingPathComponent("model.onnx").path, "-o", bin, "--quantize", "int8",
                         "--calibration", source.appendingPathComponent("calibration.npy").path] + board
@@ -303,8 +322,8 @@ final class CrossBuildTests: XCTestCase {
             XCTAssertEqual(packed.status, 0, "edgepack \(args.joined(separator: " ")): \(packed.stderr)")
             bins.append(bin)
         }
-        let info = try Tools.run(qemu, ["-cpu", "cortex-a53", edgerun, "info", bins[1]])
-        XCTAssertTrue(info.stdout.contains("ek_qs8_pconv2d_minmax_8x8__neon"), "rpi4 file on a53 lacks the layout-4 tile: \(info.stdout)")
+        let info = try Tools.run(qemu, ["-cpu", tileCPU, edgerun, "info", bins[1]])
+        XCTAssertTrue(info.stdout.contains(tile), "\(name) file on \(tileCPU) lacks \(tile): \(info.stdout)")
         for n in 0..<3 {
             let input = source.appendingPathComponent("sample_\(n).npy").path
             let expected = dir.appendingPathComponent("want-\(n).npy")
@@ -314,15 +333,15 @@ final class CrossBuildTests: XCTestCase {
             let hostOut = dir.appendingPathComponent("host-\(n).npy")
             let h = try Tools.run(host, [bins[1], "--input", input, "--output", hostOut.path], environment: ["EDGE_KERNELS": "ref"])
             XCTAssertEqual(h.status, 0, "host edgerun on \(bins[1]): \(h.stderr)")
-            XCTAssertEqual(try? Data(contentsOf: hostOut), want, "sample \(n): rpi4 file on the host (__ref) differs from canonical")
-            for cpu in ["cortex-a53", "cortex-a76"] {
+            XCTAssertEqual(try? Data(contentsOf: hostOut), want, "sample \(n): \(name) file on the host (__ref) differs from canonical")
+            for cpu in cpus {
                 for kernels in ["ref", "auto"] {
-                    let out = dir.appendingPathComponent("\(n)-\(cpu)-\(kernels).npy")
+                    let out = dir.appendingPathComponent("\(n)-\(cpu.prefix { $0 != "," })-\(kernels).npy")
                     let q = try Tools.run(qemu, ["-cpu", cpu, edgerun, bins[1], "--input", input, "--output", out.path],
                                           environment: ["EDGE_KERNELS": kernels])
                     XCTAssertEqual(q.status, 0, "qemu-aarch64 -cpu \(cpu) edgerun on \(bins[1]): \(q.stderr)")
                     XCTAssertEqual(try? Data(contentsOf: out), want,
-                                   "sample \(n), \(cpu), EDGE_KERNELS=\(kernels): rpi4 file differs from the canonical model")
+                                   "sample \(n), \(cpu), EDGE_KERNELS=\(kernels): \(name) file differs from the canonical model")
                 }
             }
         }

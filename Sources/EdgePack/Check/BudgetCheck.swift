@@ -96,7 +96,7 @@ public struct BudgetCheck {
         }
         if ops.contains(where: { $0.kernel.hasPrefix("ek_qs8_pconv2d") && $0.kernel.hasSuffix("__ref") }) {
             out.append("")
-            out.append("note: Conv2D weights are packed for another CPU (x86 AVX2 or a NEON board) and run the portable __ref kernel here;")
+            out.append("note: Conv2D weights are packed for another CPU (x86 AVX2, a NEON or a dot-product board) and run the portable __ref kernel here;")
             out.append("      re-pack without --board host (or with --board \(board.name)) for this board's SIMD kernels")
         }
         out.append("")

@@ -102,6 +102,9 @@ public enum CostModel {
     /// The kernel of int8 Conv2D over layout-4 weights on NEON (`KernelTable.qs8PackedConv8x8`;
     /// dotprod and i8mm CPUs run it too).
     public static let packedConv8x8NEON = "ek_qs8_pconv2d_minmax_8x8__neon"
+    /// The kernel of int8 Conv2D over layout-5 weights on dot-product CPUs
+    /// (`KernelTable.qs8PackedConv8x8c4`; i8mm CPUs run it too).
+    public static let packedConv8x8c4NEONDOT = "ek_qs8_pconv2d_minmax_8x8c4__neondot"
 
     /// The kernels of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and `maxOutC` output
     /// channels, or a window of at most `maxK` values over at least `EK_CONV_SC_MIN_PIXELS`
@@ -124,11 +127,15 @@ public enum CostModel {
             let int8 = file.input(op, 0).map { file.tensor($0).dtype == .int8 } ?? false
             if op.kind == .conv2D, let w = file.input(op, 1), case let layout = file.tensor(w).layout,
                PackedWeights.isPackedConv(layout) {
-                // Packed weights (FORMAT.md layouts 2, 3 and 4) run their own kernels: SIMD for
-                // layouts 2 and 3 on AVX2, for layout 4 on NEON (K up to its row limit).
+                // Packed weights (FORMAT.md layouts 2 to 5) run their own kernels: SIMD for
+                // layouts 2 and 3 on AVX2, for layout 4 on NEON and layout 5 with the dot
+                // product (K up to their row limits).
+                let k = file.tensor(w).shape.dims.dropFirst().reduce(1, *)
                 if layout == PackedWeights.neonConvLayout {
-                    let k = file.tensor(w).shape.dims.dropFirst().reduce(1, *)
                     return isa.contains("neon") && k <= PackedWeights.neonMaxK ? packedConv8x8NEON : name
+                }
+                if layout == PackedWeights.dotConvLayout {
+                    return isa.contains("dotprod") && k <= PackedWeights.dotMaxK ? packedConv8x8c4NEONDOT : name
                 }
                 let simd = layout == PackedWeights.conv1x1Layout ? packedConv1x1AVX2 : packedConvAVX2
                 return isa.contains("avx2") ? simd : name

@@ -17,12 +17,17 @@ public struct PackTarget: Equatable, Sendable {
     /// int8 Conv2D weights in layout 4 (`oc8_k1_s16`, the aarch64 NEON 8x8 tile) with the input
     /// zero-point term folded into the bias.
     public var packsConvOC8K1: Bool
+    /// int8 Conv2D weights in layout 5 (`oc8_k4_s8`, the aarch64 SDOT 8x8c4 tile) with the
+    /// input zero-point term folded into the bias.
+    public var packsConvOC8K4: Bool
 
-    public init(name: String, packsConvOC16K2: Bool, packsConv1x1OC16K4: Bool = false, packsConvOC8K1: Bool = false) {
+    public init(name: String, packsConvOC16K2: Bool, packsConv1x1OC16K4: Bool = false, packsConvOC8K1: Bool = false,
+                packsConvOC8K4: Bool = false) {
         self.name = name
         self.packsConvOC16K2 = packsConvOC16K2
         self.packsConv1x1OC16K4 = packsConv1x1OC16K4
         self.packsConvOC8K1 = packsConvOC8K1
+        self.packsConvOC8K4 = packsConvOC8K4
     }
 
     /// Canonical layouts only (OHWI weights, separate bias): what every kernel reads.
@@ -39,13 +44,14 @@ public struct PackTarget: Equatable, Sendable {
     }
 
     /// A board profile's target from its `isa` list (boards/SCHEMA.md): `avx2` selects the
-    /// AVX2 layouts, `neon` without `dotprod` layout 4 (Pi Zero 2 W, Pi 3, Pi 4). Dot-product
-    /// boards keep the canonical layouts: their SDOT tiles (8x8c4, 4x4c16) read them, and
-    /// layout 4 holds the SMLAL tile's int16 blocks.
+    /// AVX2 layouts, `neon` without `dotprod` layout 4 (Pi Zero 2 W, Pi 3, Pi 4), `dotprod`
+    /// without `i8mm` layout 5 (Pi 5, Cortex-A55 hubs), the SDOT 8x8c4 tile's blocks. Boards
+    /// with i8mm keep the canonical layouts their SMMLA kernels read.
     public static func board(_ name: String, isa: [String]) -> PackTarget {
-        let avx2 = isa.contains("avx2")
-        let neon = isa.contains("neon") && !isa.contains("dotprod")
-        return PackTarget(name: "board \(name)", packsConvOC16K2: avx2, packsConv1x1OC16K4: avx2, packsConvOC8K1: neon)
+        let avx2 = isa.contains("avx2"), dot = isa.contains("dotprod")
+        let neon = isa.contains("neon") && !dot
+        return PackTarget(name: "board \(name)", packsConvOC16K2: avx2, packsConv1x1OC16K4: avx2, packsConvOC8K1: neon,
+                          packsConvOC8K4: dot && !isa.contains("i8mm"))
     }
 }
 
@@ -77,9 +83,20 @@ enum WeightPacking {
     /// pointwise convs already on the 8x8 tile 0.98-1.0x; one output pixel (str_ww's last
     /// 128->32) 6.3k -> 10.6k, hence the pixel floor. On dot-product CPUs the SDOT tiles over
     /// canonical weights beat layout 4 on most shapes (`CPU=cortex-a76 DOT=dot`: up to 1.8x
-    /// fewer instructions), so those boards stay canonical.
+    /// fewer instructions), so those boards take layout 5 instead.
+    ///
+    /// A dot-product target without i8mm (`packsConvOC8K4`) writes layout 5 for every such
+    /// convolution with K up to `PackedWeights.dotMaxK`, stems and single pixels included: the
+    /// SDOT 8x8c4 tile then reads weights and folded bias in place instead of the runtime's
+    /// per-call repack (8x8c4) or its 4x4c16 kernel. Guest instructions per call under qemu
+    /// cortex-a76 (`CPU=cortex-a76 DOT=dot scripts/pconv-neon-insn.sh`), canonical -> layout 5:
+    /// fewer on all 26 shapes measured, 0.42-0.73x where the canonical kernel is 4x4c16 (str_ww
+    /// 40->128 @28 93k -> 39k, VWW 64->128 @6 130k -> 57k, ResNet-8 3x3 32->32 @16 604k ->
+    /// 378k, str_ww's one-pixel 128->32 5.3k -> 3.9k), 0.83-1.0x where it already is 8x8c4
+    /// (stems and VWW's early pointwise convs: the per-call repack saved); hence no floor.
     static func packedConv(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
-        guard target.packsConvOC16K2 || target.packsConv1x1OC16K4 || target.packsConvOC8K1, case .conv2D(let attributes) = node.op,
+        guard target.packsConvOC16K2 || target.packsConv1x1OC16K4 || target.packsConvOC8K1 || target.packsConvOC8K4,
+              case .conv2D(let attributes) = node.op,
               node.inputs.count >= 2, let x = node.inputs[0], let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
         let input = g[x], w = g[wv], output = g[node.outputs[0]]
         guard input.dtype == .int8, output.dtype == .int8, w.dtype == .int8, w.rank == 4, w.sparseBlockWidth == nil,
@@ -88,7 +105,10 @@ enum WeightPacking {
         let outC = w.shape[0], k = w.shape[1] * w.shape[2] * w.shape[3]
         if weights.count != outC * k { return nil }
         let layout: UInt8
-        if target.packsConvOC8K1 {
+        if target.packsConvOC8K4 {
+            guard k <= PackedWeights.dotMaxK else { return nil }
+            layout = PackedWeights.dotConvLayout
+        } else if target.packsConvOC8K1 {
             guard k <= PackedWeights.neonMaxK, output.shape.count == 4,
                   output.shape[0] * output.shape[1] * output.shape[2] >= neonMinPixels else { return nil }
             layout = PackedWeights.neonConvLayout
@@ -103,10 +123,12 @@ enum WeightPacking {
         }
         // The C sizes: a disagreement with PackedWeights fails validation when the file is read back.
         let size = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_packed_bytes(outC, k)
-            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k)
+            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_packed_bytes(outC, k)
+            : layout == PackedWeights.dotConvLayout ? ek_qs8_pconv2d_o8c4_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k)
         var bytes = [UInt8](repeating: 0, count: size)
         let pack = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_pack
-            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_pack : ek_qs8_pconv2d_pack
+            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_pack
+            : layout == PackedWeights.dotConvLayout ? ek_qs8_pconv2d_o8c4_pack : ek_qs8_pconv2d_pack
         bytes.withUnsafeMutableBytes { dst in
             weights.withUnsafeBufferPointer { wp in
                 if let bias {

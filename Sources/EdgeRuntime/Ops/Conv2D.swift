@@ -68,7 +68,8 @@ enum Conv2D {
             if bias != nil { throw c.unsupported("packed conv weights carry the bias; input 2 must be absent") }
             call.bias = UnsafeRawPointer(weights.data) + PackedWeights.biasOffset(layout: layout, shape: weights.shape)
             let entry = layout == PackedWeights.conv1x1Layout ? c.kernels.qs8PackedConv1x1
-                : layout == PackedWeights.neonConvLayout ? c.kernels.qs8PackedConv8x8 : c.kernels.qs8PackedConv2D
+                : layout == PackedWeights.neonConvLayout ? c.kernels.qs8PackedConv8x8
+                : layout == PackedWeights.dotConvLayout ? c.kernels.qs8PackedConv8x8c4 : c.kernels.qs8PackedConv2D
             call.qs8 = entry.function
             call.kernelName = entry.name
         }
