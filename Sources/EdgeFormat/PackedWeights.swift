@@ -104,7 +104,7 @@ public enum PackedWeights {
     /// layouts 2 and 4 hold int8 weights widened to int16, each in -128...127; layout 3 holds |w|
     /// (at most 128) with a sign byte of 0 (then |w| < 128) or 0xFF (then |w| > 0) 64 bytes
     /// further; layout 5 holds raw int8, so there the padding is checked: weights past K or
-    /// past the last channel, and the folded bias of padding channels, must be 0. Bytes of one
+    /// past the last channel must be 0. Bytes of one
     /// layout read as another fail this (their sizes agree when K is a multiple of 4), so a
     /// damaged layout byte is rejected instead of computing garbage.
     @inline(never)
@@ -125,21 +125,19 @@ public enum PackedWeights {
         }
     }
 
-    /// Layout 5: every padding byte (weights of K values past K or of channels past the last,
-    /// folded bias of channels past the last) is 0, as edgepack writes them.
+    /// Layout 5: every padding weight (K values past K, channels past the last) is 0, as
+    /// edgepack writes them; the SDOT tile multiplies padded K values with whatever its window
+    /// rows hold there. (The folded bias of padding channels is never stored anywhere.)
     static func validatePadding(_ bytes: UnsafeRawBufferPointer, shape: Shape, object: String) throws(EdgeError) {
         // Sizes were checked (`validate`): wrapping arithmetic cannot wrap here.
         let out = shape[0], k = shape[1] &* shape[2] &* shape[3]
         // 128 bytes per 16 K values of an 8-channel block; the weights end where the bias starts.
         let groups = (k &+ 15) >> 4, end = (out &+ 7) >> 3 &* groups &* 128
         var i = 0
-        while i < bytes.count {
-            // Weight byte i: channel (i / 128 / groups) * 8 + (i % 32) / 4, K value
-            // (i / 32 % (4 groups)) * 4 + i % 4; bias byte i: channel (i - end) / 4.
-            let weight = i < end
-            let channel = weight ? (i >> 7) / groups &* 8 &+ (i & 31) >> 2 : (i &- end) >> 2
-            if bytes[i] != 0 && (channel >= out || (weight && (i >> 5) % (groups &* 4) &* 4 &+ i & 3 >= k)) {
-                throw .format(object, "layout-5 padding at offset % (channel % of %) holds %, not 0", i, channel, out, Int(bytes[i]))
+        while i < end {
+            // Byte i: channel (i / 128 / groups) * 8 + (i % 32) / 4, K value (i / 32 % (4 groups)) * 4 + i % 4.
+            if bytes[i] != 0 && ((i >> 7) / groups &* 8 &+ (i & 31) >> 2 >= out || (i >> 5) % (groups &* 4) &* 4 &+ i & 3 >= k) {
+                throw .format(object, "layout-5 padding at offset % is %, not 0", i, Int(bytes[i]))
             }
             i &+= 1
         }

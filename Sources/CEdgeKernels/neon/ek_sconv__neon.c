@@ -29,7 +29,9 @@
 #include "ek_sconv_neon.h"
 #include "../common/ek_sconv_driver.h"
 
-/* Window entries: K rounded up to 8, plus 8 of slack for the widening stores. */
+/* Window entries: K rounded up to 8, plus 8 of slack for the widening stores (canonical
+ * weights, and layout 4 read in place). */
+#define EK_SN_ROW (EK_CONV_SC_MAX_K + 16)
 #define EK_SN_PROW (EK_PCONV_NEON_MAX_K + 16)
 /* Widened weights on the stack: blocks x K rounded up to 8 x 8 int16 (16 KiB). */
 #define EK_SN_MAX_W 8192
@@ -126,9 +128,19 @@ EK_NEON_INLINE void ek_sn_block(size_t kr, const void *rows_v, size_t row_bytes,
   }
 }
 
+/* The tiles over layout-4 blocks (ek_pconv.h: per 8-channel block, per K value, eight int16
+ * weights) and their folded bias: one loop nest for both kernels below. */
+__attribute__((noinline)) static void ek_sn_run(const ek_conv2d_shape *s,
+                                                const ek_qs8_requant_params *p,
+                                                const int8_t *input, const int16_t *wp,
+                                                const int32_t *fb, int8_t *output, size_t kr,
+                                                int16_t *rows, size_t row_bytes) {
+  ek_sconv_run(s, p, input, wp, kr * 8 * sizeof(int16_t), fb, output, kr, rows, row_bytes,
+               (kr + 8) * sizeof(int16_t), ek_sn_row, ek_sn_block);
+}
+
 /* Per call, the canonical weights are packed into layout 4 on the stack by edgepack's own
- * packer (weights, then the folded bias), which the layout-4 kernel below reads: one loop
- * nest for both. */
+ * packer (weights, then the folded bias). */
 void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                     const int8_t *input, const int8_t *weights,
                                     const int32_t *bias, int8_t *output) {
@@ -141,13 +153,13 @@ void ek_qs8_conv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requa
   }
   /* Layout 4: blocks x kr x 8 int16, then blocks x 8 int32 (2 int16 each). */
   int16_t wp[EK_SN_MAX_W + EK_SCONV_MAX_BLOCKS * 8 * 2] __attribute__((aligned(16)));
+  int16_t rows[EK_SCONV_MR][EK_SN_ROW] __attribute__((aligned(16)));
   ek_qs8_pconv2d_o8_pack(n, k, weights, bias, p->input_zero_point, wp);
-  ek_qs8_pconv2d_minmax_8x8__neon(s, p, input, (const int8_t *)wp,
-                                  (const int32_t *)(const void *)(wp + blocks * kr * 8), output);
+  ek_sn_run(s, p, input, wp, (const int32_t *)(const void *)(wp + blocks * kr * 8), output, kr,
+            &rows[0][0], sizeof(rows[0]));
 }
 
-/* noinline: the canonical kernel above calls it too, which must not copy the loop nest. */
-__attribute__((noinline)) void ek_qs8_pconv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
+void ek_qs8_pconv2d_minmax_8x8__neon(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                      const int8_t *input, const int8_t *weights,
                                      const int32_t *bias, int8_t *output) {
   const size_t k = (size_t)s->kernel_h * (size_t)s->kernel_w * (size_t)s->in_c;
@@ -155,10 +167,9 @@ __attribute__((noinline)) void ek_qs8_pconv2d_minmax_8x8__neon(const ek_conv2d_s
     ek_qs8_pconv2d_minmax_8x8__ref(s, p, input, weights, bias, output);
     return;
   }
-  const size_t kr = (k + 7) / 8 * 8;
   int16_t rows[EK_SCONV_MR][EK_SN_PROW] __attribute__((aligned(16)));
-  ek_sconv_run(s, p, input, weights, kr * 8 * sizeof(int16_t), bias, output, kr, rows,
-               sizeof(rows[0]), (kr + 8) * sizeof(int16_t), ek_sn_row, ek_sn_block);
+  ek_sn_run(s, p, input, (const int16_t *)(const void *)weights, bias, output, (k + 7) / 8 * 8,
+            &rows[0][0], sizeof(rows[0]));
 }
 
 #endif

@@ -26,7 +26,9 @@
 #define EK_NEONDOT EK_TARGET("dotprod")
 #define EK_NEONDOT_INLINE static inline __attribute__((always_inline)) EK_NEONDOT
 
-/* Window bytes: K rounded up to 16, plus 16 of slack for the copying stores. */
+/* Window bytes: K rounded up to 16, plus 16 of slack for the copying stores (canonical
+ * weights, and layout 5 read in place). */
+#define EK_SD_ROW (EK_CONV_SC_MAX_K + 32)
 #define EK_SD_PROW (EK_PCONV_NEONDOT_MAX_K + 32)
 /* Interleaved weights on the stack: blocks x K rounded up to 16 x 8 bytes (16 KiB). */
 #define EK_SD_MAX_W 16384
@@ -119,9 +121,20 @@ EK_NEONDOT_INLINE void ek_sd_block(size_t kr, const void *rows_v, size_t row_byt
   }
 }
 
+/* The tiles over layout-5 blocks (ek_pconv.h: per 8-channel block, per four K values, eight
+ * channels' four int8 weights) and their folded bias: one loop nest for both kernels below. */
+__attribute__((noinline)) EK_NEONDOT static void ek_sd_run(const ek_conv2d_shape *s,
+                                                           const ek_qs8_requant_params *p,
+                                                           const int8_t *input, const int8_t *wp,
+                                                           const int32_t *fb, int8_t *output,
+                                                           size_t kr, int8_t *rows,
+                                                           size_t row_bytes) {
+  ek_sconv_run(s, p, input, wp, kr * 8, fb, output, kr, rows, row_bytes, kr + 16, ek_sd_row,
+               ek_sd_block);
+}
+
 /* Per call, the canonical weights are packed into layout 5 on the stack by edgepack's own
- * packer (weights, then the folded bias), which the layout-5 kernel below reads: one loop
- * nest for both. */
+ * packer (weights, then the folded bias). */
 EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
                                                     const ek_qs8_requant_params *p,
                                                     const int8_t *input, const int8_t *weights,
@@ -135,14 +148,13 @@ EK_NEONDOT void ek_qs8_conv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
   }
   /* Layout 5: blocks x kr x 8 bytes, then blocks x 8 int32. */
   int8_t wp[EK_SD_MAX_W + EK_SCONV_MAX_BLOCKS * 8 * 4] __attribute__((aligned(16)));
+  int8_t rows[EK_SCONV_MR][EK_SD_ROW] __attribute__((aligned(16)));
   ek_qs8_pconv2d_o8c4_pack(n, k, weights, bias, p->input_zero_point, wp);
-  ek_qs8_pconv2d_minmax_8x8c4__neondot(s, p, input, wp,
-                                       (const int32_t *)(const void *)(wp + blocks * kr * 8),
-                                       output);
+  ek_sd_run(s, p, input, wp, (const int32_t *)(const void *)(wp + blocks * kr * 8), output, kr,
+            &rows[0][0], sizeof(rows[0]));
 }
 
-/* noinline: the canonical kernel above calls it too, which must not copy the loop nest. */
-__attribute__((noinline)) EK_NEONDOT void ek_qs8_pconv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
+EK_NEONDOT void ek_qs8_pconv2d_minmax_8x8c4__neondot(const ek_conv2d_shape *s,
                                                      const ek_qs8_requant_params *p,
                                                      const int8_t *input, const int8_t *weights,
                                                      const int32_t *bias, int8_t *output) {
@@ -151,10 +163,9 @@ __attribute__((noinline)) EK_NEONDOT void ek_qs8_pconv2d_minmax_8x8c4__neondot(c
     ek_qs8_pconv2d_minmax_8x8c4__ref(s, p, input, weights, bias, output);
     return;
   }
-  const size_t kr = (k + 15) / 16 * 16;
   int8_t rows[EK_SCONV_MR][EK_SD_PROW] __attribute__((aligned(16)));
-  ek_sconv_run(s, p, input, weights, kr * 8, bias, output, kr, rows, sizeof(rows[0]), kr + 16,
-               ek_sd_row, ek_sd_block);
+  ek_sd_run(s, p, input, weights, bias, output, (k + 15) / 16 * 16, &rows[0][0],
+            sizeof(rows[0]));
 }
 
 #endif
