@@ -165,7 +165,7 @@ public enum KernelStack {
         "ek_qs8_conv2d_minmax_4x16c4__avx2": 119776,
         "ek_qs8_conv2d_minmax_4x4c64__avx512vnni": 36088,
         "ek_qs8_conv2d_minmax_8x8c2__avx2": 146832,
-        "ek_qs8_dwconv2d_minmax_1x16__avx2": 6808,
+        "ek_qs8_dwconv2d_minmax_1x16__avx2": 6840,
         "ek_qs8_dwconv2d_minmax_1x1__ref": 104,
         "ek_qs8_f32_cvt_x1__ref": 0,
         "ek_qs8_fc_minmax_1x1__ref": 424,
