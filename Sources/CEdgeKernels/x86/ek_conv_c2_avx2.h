@@ -200,6 +200,62 @@ EK_AVX2_INLINE void ek_c2_store(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
   }
 }
 
+/* One 16-channel block's bias and requantization with every per-lane constant precomputed
+ * (ek_requant8x), for callers that keep a block over many tiles: built once per block, then
+ * ek_c2_store_rq stores two pixels per pass. Equal to ek_c2_store: the clamp applies to the
+ * saturated int8 bytes, which equals clamping in int32 since [output_min, output_max] lies
+ * within int8. */
+typedef struct ek_c2_rq {
+  __m256i bias[2];
+  ek_requant8x q[2];
+  __m256i out_min, out_max; /* int8 lanes */
+} ek_c2_rq;
+
+/* From the block's 16 biases, multipliers and shifts (read exactly 16 of each). */
+EK_AVX2_INLINE void ek_c2_rq_make(ek_c2_rq *rq, const int32_t *b, const int32_t *m,
+                                  const int32_t *sh, const ek_qs8_requant_params *p) {
+  for (int h = 0; h < 2; ++h) {
+    rq->bias[h] = _mm256_loadu_si256((const __m256i *)(b + 8 * h));
+    rq->q[h] = ek_requant8x_make(_mm256_loadu_si256((const __m256i *)(m + 8 * h)),
+                                 _mm256_loadu_si256((const __m256i *)(sh + 8 * h)),
+                                 p->output_zero_point);
+  }
+  rq->out_min = _mm256_set1_epi8((char)p->output_min);
+  rq->out_max = _mm256_set1_epi8((char)p->output_max);
+}
+
+/* One pixel's 16 sums to int16 in the lane order of vpackssdw: channels 0-3, 8-11 | 4-7,
+ * 12-15. */
+EK_AVX2_INLINE __m256i ek_c2_rq_pixel(const __m256i acc[2], const ek_c2_rq *rq) {
+  const __m256i y0 = ek_requant8x_apply(_mm256_add_epi32(acc[0], rq->bias[0]), &rq->q[0]);
+  const __m256i y1 = ek_requant8x_apply(_mm256_add_epi32(acc[1], rq->bias[1]), &rq->q[1]);
+  return _mm256_packs_epi32(y0, y1);
+}
+
+/* ek_c2_store with the block's constants in rq: pixels in pairs, one vpacksswb, one vpermd
+ * back to channel order and one clamp per pair. */
+EK_AVX2_INLINE void ek_c2_store_rq(__m256i acc[EK_C2_MR][2], size_t mr, size_t nr,
+                                   const ek_c2_rq *rq, int8_t *dst, size_t stride) {
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (size_t i = 0; i < mr; i += 2, dst += 2 * stride) {
+    const __m256i a = ek_c2_rq_pixel(acc[i], rq);
+    const __m256i b = i + 1 < mr ? ek_c2_rq_pixel(acc[i + 1], rq) : a;
+    __m256i y = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), order);
+    y = _mm256_min_epi8(_mm256_max_epi8(y, rq->out_min), rq->out_max);
+    const __m128i ya = _mm256_castsi256_si128(y), yb = _mm256_extracti128_si256(y, 1);
+    if (nr == 16) {
+      _mm_storeu_si128((__m128i *)dst, ya);
+      if (i + 1 < mr) _mm_storeu_si128((__m128i *)(dst + stride), yb);
+    } else {
+      int8_t tmp[32];
+      _mm_storeu_si128((__m128i *)tmp, ya);
+      _mm_storeu_si128((__m128i *)(tmp + 16), yb);
+      memcpy(dst, tmp, nr);
+      if (i + 1 < mr) memcpy(dst + stride, tmp + 16, nr);
+    }
+  }
+}
+
 /*
  * Weight repacking for callers that get canonical [n][k] int8 weights (ek_conv__avx2.c,
  * ek_fc__avx2.c): one 16-channel block into the layout ek_c2_mk reads.

@@ -361,8 +361,15 @@ EK_AVX2 void ek_qs8_dwconv2d_minmax_1x16__avx2(const ek_conv2d_shape *s,
       ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 1, 1, 1, 1);
     } else if (k5 && s2) {
       ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 5, 2, 2, 1, 1);
+    } else if (s->kernel_w == 1 && s1 && unit_dilation && s->kernel_h == 3) {
+      /* 1-D kernels over time (audio models, str_ww: 3, 5 and 10 taps). */
+      ek_qs8_dw_image(s, p, x, weights, bias, y, 3, 1, 1, 1, 1, 1);
+    } else if (s->kernel_w == 1 && s1 && unit_dilation && s->kernel_h == 5) {
+      ek_qs8_dw_image(s, p, x, weights, bias, y, 5, 1, 1, 1, 1, 1);
+    } else if (s->kernel_w == 1 && s1 && unit_dilation && s->kernel_h == 10) {
+      ek_qs8_dw_image(s, p, x, weights, bias, y, 10, 1, 1, 1, 1, 1);
     } else if (s->kernel_w == 1 && s1 && unit_dilation) {
-      /* 1-D kernels over time (audio models): kw, strides and dilations constant. */
+      /* Other 1-D kernels: kw, strides and dilations constant. */
       ek_qs8_dw_image(s, p, x, weights, bias, y, s->kernel_h, 1, 1, 1, 1, 1);
     } else {
       ek_qs8_dw_image(s, p, x, weights, bias, y, s->kernel_h, s->kernel_w, s->stride_h,

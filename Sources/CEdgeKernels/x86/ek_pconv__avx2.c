@@ -229,6 +229,8 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
           const size_t j = jb * 16, nr = n - j < 16 ? n - j : 16;
           const int full = nr == 16;
           const int32_t *m = full ? p->multiplier + j : tail_m, *sh = full ? p->shift + j : tail_sh;
+          ek_c2_rq rq;
+          ek_c2_rq_make(&rq, bias + j, m, sh, p);
           for (size_t t0 = c0; t0 < c1; t0 += EK_C2_MR) {
             const size_t mr = c1 - t0 < EK_C2_MR ? c1 - t0 : EK_C2_MR;
             const int8_t *r[EK_C2_MR];
@@ -239,7 +241,7 @@ EK_AVX2 void ek_qs8_pconv2d_minmax_4x16c4__avx2(const ek_conv2d_shape *s,
             }
             __m256i acc[EK_C2_MR][2];
             ek_pc4_mk(kq, r, wp + jb * block, nr > 8 ? 2 : 1, mr, acc);
-            ek_c2_store(acc, mr, nr, bias + j, m, sh, p, out_image + t0 * n + j, n);
+            ek_c2_store_rq(acc, mr, nr, &rq, out_image + t0 * n + j, n);
           }
         }
       }
