@@ -17,6 +17,13 @@ EK_SIZE_BEGIN
 /* The sum of up to 2^12 exps (each at most 1) is accumulated in Q12.19. */
 #define ACCUMULATION_INTEGER_BITS 12
 
+/* exp(beta * input_scale * diff) in Q0, for diff >= diff_min. */
+static inline int32_t exp_of_diff(const ek_qs8_softmax_params *params, int32_t diff) {
+  const int32_t diff_rescaled = ek_mbqm_greater_than_one(diff, params->input_beta_multiplier,
+                                                         params->input_beta_left_shift);
+  return ek_fp_exp_on_negative_values(diff_rescaled, SCALED_DIFF_INTEGER_BITS);
+}
+
 void ek_qs8_softmax_prepare(float input_scale, float beta, ek_qs8_softmax_params *params) {
   /* TFLite PreprocessSoftmaxScaling (double rounding build), then CalculateInputRadius. */
   const double max_real_multiplier = (double)(INT64_C(1) << 31) - 1.0;
@@ -29,6 +36,9 @@ void ek_qs8_softmax_prepare(float input_scale, float beta, ek_qs8_softmax_params
                                           &params->input_beta_left_shift);
   params->diff_min = -ek_calculate_input_radius(SCALED_DIFF_INTEGER_BITS,
                                                 (int)params->input_beta_left_shift, 31);
+  for (int32_t d = 0; d < 256; ++d) {
+    params->exp_table[d] = -d >= params->diff_min ? exp_of_diff(params, -d) : 0;
+  }
 }
 
 void ek_f32_softmax_x1__ref(size_t outer, size_t depth, float beta, const float *input,
@@ -51,13 +61,6 @@ void ek_f32_softmax_x1__ref(size_t outer, size_t depth, float beta, const float 
       y[c] = y[c] / sum;
     }
   }
-}
-
-/* exp(beta * input_scale * diff) in Q0, for diff >= diff_min. */
-static inline int32_t exp_of_diff(const ek_qs8_softmax_params *params, int32_t diff) {
-  const int32_t diff_rescaled = ek_mbqm_greater_than_one(diff, params->input_beta_multiplier,
-                                                         params->input_beta_left_shift);
-  return ek_fp_exp_on_negative_values(diff_rescaled, SCALED_DIFF_INTEGER_BITS);
 }
 
 void ek_qs8_softmax_x1__ref(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
