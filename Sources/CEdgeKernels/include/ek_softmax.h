@@ -36,6 +36,14 @@ void ek_f32_softmax_x1__ref(size_t outer, size_t depth, float beta, const float 
 void ek_qs8_softmax_x1__ref(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
                             const int8_t *input, int8_t *output);
 
+/* Two steps of the qs8 reference that every qs8 kernel calls, so that all run the same code:
+ * the reciprocal of a row's Q12 sum of exps (TFLite GetReciprocal) with the exponent that
+ * takes exp * reciprocal to the output's Q0.8 (num_bits_over_unit + 23, >= 3); and one output,
+ * clamp(rdivpot(srdhm(reciprocal, exp), exponent) - 128), which is -128 for exponent > 31
+ * (where TFLite's kernel aborts; the exact quotient is below half an LSB). */
+int32_t ek_qs8_softmax_reciprocal(int32_t sum_of_exps, int *exponent);
+int8_t ek_qs8_softmax_output(int32_t reciprocal, int exponent, int32_t exp);
+
 /*
  * SIMD int8 softmax: same signature and contract as ek_qs8_softmax_x1__ref and bit-exact with
  * it, for params filled by ek_qs8_softmax_prepare (they read params->exp_table). Per row: the

@@ -6,7 +6,9 @@
 #include <float.h>
 #include <string.h>
 
-#include "ek_fixedpoint.h"
+#include "../ref/ek_size.h"
+
+EK_SIZE_BEGIN
 
 /* The reference's Q12 accumulation (ek_softmax__ref.c). */
 #define ACCUMULATION_INTEGER_BITS 12
@@ -34,17 +36,10 @@ void ek_qs8_softmax_x8__neon(size_t outer, size_t depth, const ek_qs8_softmax_pa
       sum += ((uint32_t)table[max - x[c]] + (1u << (ACCUMULATION_INTEGER_BITS - 1))) >> ACCUMULATION_INTEGER_BITS;
     }
 
-    int num_bits_over_unit = 0;
-    const int32_t shifted_scale =
-        ek_fp_get_reciprocal((int32_t)sum, ACCUMULATION_INTEGER_BITS, &num_bits_over_unit);
-    const int exponent = num_bits_over_unit + 31 - 8;
+    int exponent = 0;
+    const int32_t reciprocal = ek_qs8_softmax_reciprocal((int32_t)sum, &exponent);
     c = 0;
-    if (exponent > 31) {
-      /* The reference's outputs for a sum of 512 or more: all -128. */
-      memset(y, INT8_MIN, depth);
-      continue;
-    }
-    if (shifted_scale >= 0) {
+    if (exponent <= 31 && reciprocal >= 0) {
       /* Both factors >= 0: SQRDMULH is gemmlowp's srdhm and SRSHL by -exponent its rdivpot
        * (rounding half up is half away from zero for values >= 0). Saturating narrows clamp to
        * [0, 255]; XOR 0x80 subtracts 128. */
@@ -52,15 +47,14 @@ void ek_qs8_softmax_x8__neon(size_t outer, size_t depth, const ek_qs8_softmax_pa
       for (; c + 8 <= depth; c += 8) {
         int32_t e[8];
         for (int j = 0; j < 8; ++j) e[j] = table[max - x[c + j]];
-        const int32x4_t lo = vrshlq_s32(vqrdmulhq_n_s32(vld1q_s32(e), shifted_scale), shift);
-        const int32x4_t hi = vrshlq_s32(vqrdmulhq_n_s32(vld1q_s32(e + 4), shifted_scale), shift);
+        const int32x4_t lo = vrshlq_s32(vqrdmulhq_n_s32(vld1q_s32(e), reciprocal), shift);
+        const int32x4_t hi = vrshlq_s32(vqrdmulhq_n_s32(vld1q_s32(e + 4), reciprocal), shift);
         const uint8x8_t u = vqmovun_s16(vcombine_s16(vqmovn_s32(lo), vqmovn_s32(hi)));
         vst1_s8(y + c, vreinterpret_s8_u8(veor_u8(u, vdup_n_u8(0x80))));
       }
     }
     for (; c < depth; ++c) {
-      const int32_t unsat = ek_rdivpot(ek_srdhm(shifted_scale, table[max - x[c]]), exponent);
-      y[c] = (int8_t)ek_clamp_i32(unsat + INT8_MIN, INT8_MIN, INT8_MAX);
+      y[c] = ek_qs8_softmax_output(reciprocal, exponent, table[max - x[c]]);
     }
   }
 }
@@ -122,5 +116,7 @@ void ek_f32_softmax_x4__neon(size_t outer, size_t depth, float beta, const float
     memcpy(y + body, rest, tail * sizeof(float));
   }
 }
+
+EK_SIZE_END
 
 #endif

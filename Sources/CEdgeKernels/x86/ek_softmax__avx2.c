@@ -76,20 +76,13 @@ EK_AVX2 void ek_qs8_softmax_x8__avx2(size_t outer, size_t depth,
       sum_of_exps = ek_fp_add(sum_of_exps, ek_rdivpot(table[max - x[c]], ACCUMULATION_INTEGER_BITS));
     }
 
-    int num_bits_over_unit = 0;
-    const int32_t shifted_scale =
-        ek_fp_get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS, &num_bits_over_unit);
-    const int exponent = num_bits_over_unit + 31 - 8;
+    int exponent = 0;
+    const int32_t reciprocal = ek_qs8_softmax_reciprocal(sum_of_exps, &exponent);
     c = 0;
-    if (exponent > 31) {
-      /* The reference's outputs for a sum of 512 or more: all -128. */
-      for (; c < depth; ++c) y[c] = INT8_MIN;
-      continue;
-    }
-    if (shifted_scale >= 0) {
+    if (exponent <= 31 && reciprocal >= 0) {
       /* Both factors >= 0: srdhm is (s * e + 2^30) >> 31 and rdivpot (v + 2^(exponent-1)) >>
-       * exponent, both in unsigned lanes; exponent >= 3 (num_bits_over_unit >= 12 - 32). */
-      const __m256i scale = _mm256_set1_epi32(shifted_scale);
+       * exponent, both in unsigned lanes (exponent >= 3). */
+      const __m256i scale = _mm256_set1_epi32(reciprocal);
       const __m256i nudge = _mm256_set1_epi64x(INT64_C(1) << 30);
       const __m256i round = _mm256_set1_epi32(1 << (exponent - 1));
       const __m128i shift = _mm_cvtsi32_si128(exponent);
@@ -107,8 +100,7 @@ EK_AVX2 void ek_qs8_softmax_x8__avx2(size_t outer, size_t depth,
       }
     }
     for (; c < depth; ++c) {
-      const int32_t unsat = ek_rdivpot(ek_srdhm(shifted_scale, table[max - x[c]]), exponent);
-      y[c] = (int8_t)ek_clamp_i32(unsat + INT8_MIN, INT8_MIN, INT8_MAX);
+      y[c] = ek_qs8_softmax_output(reciprocal, exponent, table[max - x[c]]);
     }
   }
 }
