@@ -49,10 +49,13 @@ int8_t ek_qs8_softmax_output(int32_t reciprocal, int exponent, int32_t exp);
  * it, for params filled by ek_qs8_softmax_prepare (they read params->exp_table). Per row: the
  * maximum in vector lanes; the Q12.19 sum of rdivpot(exp_table[max - x], 12) with the
  * reference's wrap-around int32 additions (which any order reproduces); the reference's
- * reciprocal; then 8 outputs at a time as rdivpot(srdhm(reciprocal, exp_table[max - x]),
- * exponent) - 128 (the table lookups are gathers on AVX2, scalar loads on NEON). AVX2 reads up
- * to 31 bytes past the end of a row (within EK_EXTRA_BYTES after the last row) for the maximum;
- * NEON reads only the rows. Call only when ek_cpu_features() has the level's EK_CPU_LEVEL_*.
+ * reciprocal (ek_qs8_softmax_reciprocal); then the outputs rdivpot(srdhm(reciprocal,
+ * exp_table[max - x]), exponent) - 128. AVX2 computes 8 outputs at a time (table gathers, the
+ * multiply and both roundings in vector lanes) and reads up to 31 bytes past the end of a row
+ * (within EK_EXTRA_BYTES after the last row) for the maximum. NEON (x1: compiled for size, the
+ * static aarch64 edgerun's budget) keeps only the maximum in vector lanes and runs the lookups
+ * and outputs as scalar code (ek_qs8_softmax_output); it reads only the rows. Call only when
+ * ek_cpu_features() has the level's EK_CPU_LEVEL_*.
  *
  * SIMD f32 softmax: same signature as ek_f32_softmax_x1__ref; exp by range reduction
  * (n = round(z / ln 2), z - n ln 2 in two steps) and a degree-5 polynomial with FMA, within
@@ -69,7 +72,7 @@ void ek_f32_softmax_x8__avx2(size_t outer, size_t depth, float beta, const float
                              float *output);
 #endif
 #if defined(__aarch64__)
-void ek_qs8_softmax_x8__neon(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
+void ek_qs8_softmax_x1__neon(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
                              const int8_t *input, int8_t *output);
 void ek_f32_softmax_x4__neon(size_t outer, size_t depth, float beta, const float *input,
                              float *output);

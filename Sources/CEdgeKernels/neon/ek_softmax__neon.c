@@ -13,7 +13,7 @@ EK_SIZE_BEGIN
 /* The reference's Q12 accumulation (ek_softmax__ref.c). */
 #define ACCUMULATION_INTEGER_BITS 12
 
-void ek_qs8_softmax_x8__neon(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
+void ek_qs8_softmax_x1__neon(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
                              const int8_t *input, int8_t *output) {
   const int32_t *table = params->exp_table;
   for (size_t i = 0; i < outer; ++i) {
@@ -28,32 +28,15 @@ void ek_qs8_softmax_x8__neon(size_t outer, size_t depth, const ek_qs8_softmax_pa
     for (; c < depth; ++c) {
       max = x[c] > max ? x[c] : max;
     }
-
     /* rdivpot(e, 12) of e >= 0 is (e + 2^11) >> 12 in unsigned arithmetic; int32 additions wrap
      * in any order as the reference's ek_fp_add does in its order. */
     uint32_t sum = 0;
     for (c = 0; c < depth; ++c) {
       sum += ((uint32_t)table[max - x[c]] + (1u << (ACCUMULATION_INTEGER_BITS - 1))) >> ACCUMULATION_INTEGER_BITS;
     }
-
     int exponent = 0;
     const int32_t reciprocal = ek_qs8_softmax_reciprocal((int32_t)sum, &exponent);
-    c = 0;
-    if (exponent <= 31 && reciprocal >= 0) {
-      /* Both factors >= 0: SQRDMULH is gemmlowp's srdhm and SRSHL by -exponent its rdivpot
-       * (rounding half up is half away from zero for values >= 0). Saturating narrows clamp to
-       * [0, 255]; XOR 0x80 subtracts 128. */
-      const int32x4_t shift = vdupq_n_s32(-exponent);
-      for (; c + 8 <= depth; c += 8) {
-        int32_t e[8];
-        for (int j = 0; j < 8; ++j) e[j] = table[max - x[c + j]];
-        const int32x4_t lo = vrshlq_s32(vqrdmulhq_n_s32(vld1q_s32(e), reciprocal), shift);
-        const int32x4_t hi = vrshlq_s32(vqrdmulhq_n_s32(vld1q_s32(e + 4), reciprocal), shift);
-        const uint8x8_t u = vqmovun_s16(vcombine_s16(vqmovn_s32(lo), vqmovn_s32(hi)));
-        vst1_s8(y + c, vreinterpret_s8_u8(veor_u8(u, vdup_n_u8(0x80))));
-      }
-    }
-    for (; c < depth; ++c) {
+    for (c = 0; c < depth; ++c) {
       y[c] = ek_qs8_softmax_output(reciprocal, exponent, table[max - x[c]]);
     }
   }

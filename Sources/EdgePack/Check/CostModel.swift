@@ -93,8 +93,7 @@ public enum CostModel {
         ("neon", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x4__neon"),
         ("avx2", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x8__avx2"),
         ("avx2", .mean, false, "ek_f32_mean_hw_x8__avx2"),
-        ("neon", .softmax, false, "ek_f32_softmax_x4__neon"),
-        ("neon", .softmax, true, "ek_qs8_softmax_x8__neon"),
+        ("neon", .softmax, true, "ek_qs8_softmax_x1__neon"),
         ("avx2", .softmax, false, "ek_f32_softmax_x8__avx2"),
         ("avx2", .softmax, true, "ek_qs8_softmax_x8__avx2"),
     ]

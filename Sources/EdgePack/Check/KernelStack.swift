@@ -93,7 +93,7 @@ public enum KernelStack {
         "ek_qs8_sigmoid_x1__ref": 0,
         "ek_qs8_softmax_prepare": 336,
         "ek_qs8_softmax_x1__ref": 112,
-        "ek_qs8_softmax_x8__neon": 400,
+        "ek_qs8_softmax_x1__neon": 400,
         "ek_qs8_spconv1x1_minmax_1x1__ref": 128,
         "ek_qs8_spconv1x1_minmax_b1x16__neon": 64,
         "ek_qs8_spconv1x1_minmax_b1x16__neondot": 48,

@@ -43,7 +43,10 @@ enum Softmax {
         var kernel = SoftmaxCall.Kernel.f32(c.kernels.f32Softmax, beta: beta)
         if mode == .qs8 {
             try c.requireFixedOutput(output, scale: 1.0 / 256, zeroPoint: -128)
-            let params = try c.allocate(ek_qs8_softmax_params.self, count: 1)
+            // Allocated as bytes (64-byte aligned): the Int8 specialization of `allocate` is
+            // shared with other ops, a specialization for this struct cost aarch64 code size.
+            let bytes = try c.allocate(Int8.self, count: MemoryLayout<ek_qs8_softmax_params>.size)
+            let params = UnsafeMutableRawPointer(bytes).bindMemory(to: ek_qs8_softmax_params.self, capacity: 1)
             ek_qs8_softmax_prepare(input.scale, beta, params)
             kernel = .qs8(c.kernels.qs8Softmax, UnsafePointer(params))
         }
