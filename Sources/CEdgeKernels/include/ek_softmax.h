@@ -62,7 +62,9 @@ int8_t ek_qs8_softmax_output(int32_t reciprocal, int exponent, int32_t exp);
  * 3 ULP of the exact exp for normal results; results below 2^-126 (z < -87.34) are 0 where
  * the reference may give a subnormal. Sums in vector lanes (another order than the reference's
  * sequential sum); each output is within (8 + 2 * depth) * 2^-24 of the reference's relative
- * to it, or 2^-126 absolute (the differential test's bound). Finite inputs; no over-read
+ * to it, or 2^-126 absolute (the differential test's bound). The NEON one is tested and
+ * benchmarked but not in the aarch64 kernel table (KernelTable.swift): the static edgerun's
+ * size budget. Finite inputs; no over-read
  * (masked loads and stores on AVX2, the row tail through a local buffer on NEON).
  */
 #if defined(__x86_64__)
