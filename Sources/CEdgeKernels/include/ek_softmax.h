@@ -58,14 +58,14 @@ int8_t ek_qs8_softmax_output(int32_t reciprocal, int exponent, int32_t exp);
  * ek_cpu_features() has the level's EK_CPU_LEVEL_*.
  *
  * SIMD f32 softmax: same signature as ek_f32_softmax_x1__ref; exp by range reduction
- * (n = round(z / ln 2), z - n ln 2 in two steps) and a degree-5 polynomial with FMA, within
- * 3 ULP of the exact exp for normal results; results below 2^-126 (z < -87.34) are 0 where
+ * (n = round(z / ln 2), z - n ln 2 in two steps) and a degree-5 polynomial with FMA (XNNPACK's
+ * rr2_p5 scheme, a few ULP for normal results); results below 2^-126 (z < -87.34) are 0 where
  * the reference may give a subnormal. Sums in vector lanes (another order than the reference's
  * sequential sum); each output is within (8 + 2 * depth) * 2^-24 of the reference's relative
- * to it, or 2^-126 absolute (the differential test's bound). The NEON one is tested and
- * benchmarked but not in the aarch64 kernel table (KernelTable.swift): the static edgerun's
- * size budget. Finite inputs; no over-read
- * (masked loads and stores on AVX2, the row tail through a local buffer on NEON).
+ * to it, or 2^-126 absolute (the differential test's bound). Finite inputs; no over-read
+ * (masked loads and stores on AVX2, the row tail through a local buffer on NEON). The NEON
+ * kernel is tested and benchmarked but not in the aarch64 kernel table (KernelTable.swift):
+ * the static edgerun's size budget.
  */
 #if defined(__x86_64__)
 void ek_qs8_softmax_x8__avx2(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
