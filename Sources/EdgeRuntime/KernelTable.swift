@@ -16,6 +16,8 @@ public struct KernelTable {
     public typealias F32Pool = @convention(c) (UnsafePointer<ek_pool2d_shape>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Float, Float) -> Void
     public typealias QS8Pool = @convention(c) (UnsafePointer<ek_pool2d_shape>?, UnsafePointer<Int8>?, UnsafeMutablePointer<Int8>?, Int32, Int32) -> Void
     public typealias F32Mean = @convention(c) (UnsafePointer<ek_mean_shape>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+    public typealias F32Softmax = @convention(c) (Int, Int, Float, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+    public typealias QS8Softmax = @convention(c) (Int, Int, UnsafePointer<ek_qs8_softmax_params>?, UnsafePointer<Int8>?, UnsafeMutablePointer<Int8>?) -> Void
     public typealias QS8FC = @convention(c) (UnsafePointer<ek_fc_shape>?, UnsafePointer<ek_qs8_fc_params>?, UnsafePointer<Int8>?, UnsafePointer<Int8>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Int8>?) -> Void
 
     /// A kernel pointer with the name `edgerun info` prints.
@@ -40,6 +42,10 @@ public struct KernelTable {
     public var qs8AveragePool2D = Entry<QS8Pool>(function: ek_qs8_avgpool2d_minmax_1x1__ref, name: "ek_qs8_avgpool2d_minmax_1x1__ref")
     /// float32 Mean over the spatial axes (ek_pool.h).
     public var f32Mean = Entry<F32Mean>(function: ek_f32_mean_hw_x1__ref, name: "ek_f32_mean_hw_x1__ref")
+    /// float32 Softmax over the last axis (ek_softmax.h).
+    public var f32Softmax = Entry<F32Softmax>(function: ek_f32_softmax_x1__ref, name: "ek_f32_softmax_x1__ref")
+    /// int8 Softmax over the last axis (ek_softmax.h).
+    public var qs8Softmax = Entry<QS8Softmax>(function: ek_qs8_softmax_x1__ref, name: "ek_qs8_softmax_x1__ref")
     /// int8 Conv2D over weights packed at pack time (layout 2, `ek_pconv.h`); every level can
     /// run a packed file (the __ref twin reads the same bytes).
     public var qs8PackedConv2D = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_4x16c2__ref,
@@ -155,6 +161,8 @@ public struct KernelTable {
         t.f32MaxPool2D = Entry(function: ek_f32_maxpool2d_minmax_1x8__avx2, name: "ek_f32_maxpool2d_minmax_1x8__avx2")
         t.qs8AveragePool2D = Entry(function: ek_qs8_avgpool2d_minmax_1x8__avx2, name: "ek_qs8_avgpool2d_minmax_1x8__avx2")
         t.f32Mean = Entry(function: ek_f32_mean_hw_x8__avx2, name: "ek_f32_mean_hw_x8__avx2")
+        t.f32Softmax = Entry(function: ek_f32_softmax_x8__avx2, name: "ek_f32_softmax_x8__avx2")
+        t.qs8Softmax = Entry(function: ek_qs8_softmax_x8__avx2, name: "ek_qs8_softmax_x8__avx2")
         t.sparse = .avx2
         return t
     }
@@ -187,6 +195,10 @@ public struct KernelTable {
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
         t.qs8Add = Entry(function: ek_qs8_add_minmax_x8__neon, name: "ek_qs8_add_minmax_x8__neon")
         t.f32MaxPool2D = Entry(function: ek_f32_maxpool2d_minmax_1x4__neon, name: "ek_f32_maxpool2d_minmax_1x4__neon")
+        // ek_f32_softmax_x4__neon (ek_softmax.h) passes its differential tests but stays out of the
+        // table: its 0.7 KB would take the static aarch64 edgerun past its size budget
+        // (boards/rpi4.json) for ~20 ns per 10-class float32 softmax.
+        t.qs8Softmax = Entry(function: ek_qs8_softmax_x1__neon, name: "ek_qs8_softmax_x1__neon")
         t.sparse = .neon
         return t
     }

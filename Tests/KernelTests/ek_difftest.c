@@ -300,6 +300,7 @@ static int test_kernel(const kernel_entry *e, uint64_t seed, buffers *buf, int *
 #include "ek_difftest_conv.inc"
 #include "ek_difftest_binary.inc"
 #include "ek_difftest_pool.inc"
+#include "ek_difftest_softmax.inc"
 
 int main(int argc, char **argv) {
   uint64_t seed = UINT64_C(20240611);
@@ -361,6 +362,7 @@ int main(int argc, char **argv) {
   test_conv_kernels(seed, features, &passed, &failed, &skipped);
   test_add_kernels(seed, features, &passed, &failed, &skipped);
   test_pool_kernels(seed, features, &passed, &failed, &skipped);
+  test_softmax_kernels(seed, features, &passed, &failed, &skipped);
   printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed == 0 ? 0 : 1;
 }

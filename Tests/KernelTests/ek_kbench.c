@@ -2,7 +2,8 @@
  * ek_kbench: throughput of the convolution kernels on the Conv2D / DepthwiseConv2D shapes of
  * firmware-models/digits_cnn and the MLPerf Tiny models (DS-CNN, MobileNetV1 0.25 VWW,
  * ResNet-8) and of a 256x256x256 int8 GEMM (a 1x1 conv over 256 pixels, and the fully
- * connected kernels with batch 256), __ref and SIMD side by side in one run.
+ * connected kernels with batch 256), __ref and SIMD side by side in one run; then the softmax
+ * kernels (ek_kbench_softmax.inc, nanoseconds per call).
  *
  * Usage: ek_kbench [--min-seconds S] [--only MODEL]   (default 0.2 s per measurement; single
  * thread; --only keeps the rows whose model name contains MODEL)
@@ -192,6 +193,8 @@ CHAIN_LOOP(c4_steps_per_second, 6, STEP_INIT,
            _mm256_add_epi32(x[i], _mm256_madd_epi16(_mm256_maddubs_epi16(x[i + 6], b), ones)))
 #endif
 
+#include "ek_kbench_softmax.inc"
+
 int main(int argc, char **argv) {
   double gemm_conv = 0, gemm_fc = 0, gemm_l3 = 0; /* SIMD GOPS of the 256^3 GEMM rows */
   for (int i = 1; i < argc; ++i) {
@@ -327,6 +330,7 @@ int main(int argc, char **argv) {
     printf(" %6.1fx %8.3f us\n", ref_s / last_s, last_s * 1e6);
     free(x), free(w), free(y), free(bias), free(scale);
   }
+  bench_softmax(features);
 #if defined(__x86_64__)
   if ((features & EK_CPU_LEVEL_AVX2) && only == NULL) {
     const double ubs = maddubs_per_second(), wd = maddwd_per_second();

@@ -12,6 +12,15 @@
 
 #include "ek_quant.h"
 
+/* The loops of exp and of the reciprocal (softmax: once per row, or per element in the
+ * reference) stay rolled on aarch64, for the size budget of the static edgerun (ek_size.h);
+ * other targets unroll them. Results do not depend on it. */
+#if defined(__clang__) && defined(__aarch64__)
+#define EK_FP_ROLLED _Pragma("clang loop unroll(disable)")
+#else
+#define EK_FP_ROLLED
+#endif
+
 /* a + b and a - b with two's-complement wrap-around (gemmlowp's Add / Sub on int32). */
 static inline int32_t ek_fp_add(int32_t a, int32_t b) {
   return (int32_t)((uint32_t)a + (uint32_t)b);
@@ -84,6 +93,7 @@ static inline int32_t ek_fp_exp_on_negative_values(int32_t a, int integer_bits) 
       ek_fp_mul_by_pot(a_mod_quarter_minus_one_quarter, integer_bits));
   const int32_t remainder = ek_fp_sub(a_mod_quarter_minus_one_quarter, a);
   /* Barrel shifter: multiply by exp(-2^e) for every bit e of the remainder, e in [-2, 4]. */
+  EK_FP_ROLLED
   for (int exponent = -2; exponent <= 4; ++exponent) {
     if (integer_bits > exponent) {
       const int shift = fractional_bits + exponent;
@@ -109,6 +119,7 @@ static inline int32_t ek_fp_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
   const int32_t constant_neg_32_over_17 = -1010580540; /* Q2 */
   const int32_t one_q2 = INT32_C(1) << 29;
   int32_t x = ek_fp_add(constant_48_over_17, ek_srdhm(half_denominator, constant_neg_32_over_17));
+  EK_FP_ROLLED
   for (int i = 0; i < 3; ++i) {
     const int32_t half_denominator_times_x = ek_srdhm(half_denominator, x);
     const int32_t one_minus_half_denominator_times_x = ek_fp_sub(one_q2, half_denominator_times_x);

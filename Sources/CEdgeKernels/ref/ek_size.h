@@ -16,6 +16,9 @@
  * convolution, fully connected, depthwise and sparse kernels, where the time goes, keep
  * -O2 and their NEON versions. See toolchains/README.md for the measurements.
  *
+ * The NEON softmax kernels (neon/ek_softmax__neon.c) are bracketed too: they run once per
+ * inference on rows of a few classes, where their intrinsics pay and unrolled loops do not.
+ *
  * The same bracket marks the __ref twins that no aarch64 level selects and no NEON kernel falls
  * back to (int8 and block-sparse fully connected, sparse 1x1 conv, the packed x86 layouts):
  * on a board they run only under EDGE_KERNELS=ref, so their size matters and their speed not.

@@ -17,6 +17,13 @@ EK_SIZE_BEGIN
 /* The sum of up to 2^12 exps (each at most 1) is accumulated in Q12.19. */
 #define ACCUMULATION_INTEGER_BITS 12
 
+/* exp(beta * input_scale * diff) in Q0, for diff >= diff_min. */
+static inline int32_t exp_of_diff(const ek_qs8_softmax_params *params, int32_t diff) {
+  const int32_t diff_rescaled = ek_mbqm_greater_than_one(diff, params->input_beta_multiplier,
+                                                         params->input_beta_left_shift);
+  return ek_fp_exp_on_negative_values(diff_rescaled, SCALED_DIFF_INTEGER_BITS);
+}
+
 void ek_qs8_softmax_prepare(float input_scale, float beta, ek_qs8_softmax_params *params) {
   /* TFLite PreprocessSoftmaxScaling (double rounding build), then CalculateInputRadius. */
   const double max_real_multiplier = (double)(INT64_C(1) << 31) - 1.0;
@@ -29,6 +36,9 @@ void ek_qs8_softmax_prepare(float input_scale, float beta, ek_qs8_softmax_params
                                           &params->input_beta_left_shift);
   params->diff_min = -ek_calculate_input_radius(SCALED_DIFF_INTEGER_BITS,
                                                 (int)params->input_beta_left_shift, 31);
+  for (int32_t d = 0; d < 256; ++d) {
+    params->exp_table[d] = -d >= params->diff_min ? exp_of_diff(params, -d) : 0;
+  }
 }
 
 void ek_f32_softmax_x1__ref(size_t outer, size_t depth, float beta, const float *input,
@@ -53,11 +63,23 @@ void ek_f32_softmax_x1__ref(size_t outer, size_t depth, float beta, const float 
   }
 }
 
-/* exp(beta * input_scale * diff) in Q0, for diff >= diff_min. */
-static inline int32_t exp_of_diff(const ek_qs8_softmax_params *params, int32_t diff) {
-  const int32_t diff_rescaled = ek_mbqm_greater_than_one(diff, params->input_beta_multiplier,
-                                                         params->input_beta_left_shift);
-  return ek_fp_exp_on_negative_values(diff_rescaled, SCALED_DIFF_INTEGER_BITS);
+int32_t ek_qs8_softmax_reciprocal(int32_t sum_of_exps, int *exponent) {
+  int num_bits_over_unit = 0;
+  const int32_t reciprocal =
+      ek_fp_get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS, &num_bits_over_unit);
+  /* exp * (1 / sum) in Q0 -> Q0.8 of the int8 output (scale 1/256). */
+  *exponent = num_bits_over_unit + 31 - 8;
+  return reciprocal;
+}
+
+int8_t ek_qs8_softmax_output(int32_t reciprocal, int exponent, int32_t exp) {
+  /* exponent > 31 (a sum of exps of 512 or more) aborts TFLite's kernel; the exact quotient is
+   * then below 1/2, i.e. 0 after rounding. */
+  int32_t unsat_output = 0;
+  if (exponent <= 31) {
+    unsat_output = ek_rdivpot(ek_srdhm(reciprocal, exp), exponent);
+  }
+  return (int8_t)ek_clamp_i32(unsat_output + INT8_MIN, INT8_MIN, INT8_MAX);
 }
 
 void ek_qs8_softmax_x1__ref(size_t outer, size_t depth, const ek_qs8_softmax_params *params,
@@ -79,25 +101,13 @@ void ek_qs8_softmax_x1__ref(size_t outer, size_t depth, const ek_qs8_softmax_par
       }
     }
 
-    int num_bits_over_unit = 0;
-    const int32_t shifted_scale =
-        ek_fp_get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS, &num_bits_over_unit);
-    /* exp * (1 / sum) in Q0 -> Q0.8 of the int8 output (scale 1/256). */
-    const int exponent = num_bits_over_unit + 31 - 8;
-
+    int exponent = 0;
+    const int32_t reciprocal = ek_qs8_softmax_reciprocal(sum_of_exps, &exponent);
     for (size_t c = 0; c < depth; ++c) {
       const int32_t diff = x[c] - max;
-      if (diff >= params->diff_min) {
-        /* exponent > 31 (a sum of exps of 512 or more) aborts TFLite's kernel; the exact
-         * quotient is then below 1/2, i.e. 0 after rounding. */
-        int32_t unsat_output = 0;
-        if (exponent <= 31) {
-          unsat_output = ek_rdivpot(ek_srdhm(shifted_scale, exp_of_diff(params, diff)), exponent);
-        }
-        y[c] = (int8_t)ek_clamp_i32(unsat_output + INT8_MIN, INT8_MIN, INT8_MAX);
-      } else {
-        y[c] = INT8_MIN;
-      }
+      y[c] = diff >= params->diff_min
+                 ? ek_qs8_softmax_output(reciprocal, exponent, exp_of_diff(params, diff))
+                 : INT8_MIN;
     }
   }
 }

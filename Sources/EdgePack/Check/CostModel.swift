@@ -93,6 +93,9 @@ public enum CostModel {
         ("neon", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x4__neon"),
         ("avx2", .maxPool2D, false, "ek_f32_maxpool2d_minmax_1x8__avx2"),
         ("avx2", .mean, false, "ek_f32_mean_hw_x8__avx2"),
+        ("neon", .softmax, true, "ek_qs8_softmax_x1__neon"),
+        ("avx2", .softmax, false, "ek_f32_softmax_x8__avx2"),
+        ("avx2", .softmax, true, "ek_qs8_softmax_x8__avx2"),
     ]
 
     /// The kernel of int8 Conv2D over packed weights on AVX2 (`KernelTable.qs8PackedConv2D`).

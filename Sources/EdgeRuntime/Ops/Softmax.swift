@@ -2,23 +2,32 @@ import CEdgeKernels
 import EdgeFormat
 
 struct SoftmaxCall {
+    /// The kernel and what it reads besides the tensors: beta (float32), or the prepared
+    /// parameters with the row exps' table (int8, `ek_qs8_softmax_params`, allocated at prepare).
+    enum Kernel {
+        case f32(KernelTable.Entry<KernelTable.F32Softmax>, beta: Float)
+        case qs8(KernelTable.Entry<KernelTable.QS8Softmax>, UnsafePointer<ek_qs8_softmax_params>)
+    }
+
     var outer: Int
     var depth: Int
-    var beta: Float
-    var params: ek_qs8_softmax_params
     var input: UnsafeRawPointer
     var output: UnsafeMutableRawPointer
-    var quantized: Bool
+    var kernel: Kernel
 
-    var kernelName: StaticString { quantized ? "ek_qs8_softmax_x1__ref" : "ek_f32_softmax_x1__ref" }
+    var kernelName: StaticString {
+        switch kernel {
+        case .f32(let entry, _): return entry.name
+        case .qs8(let entry, _): return entry.name
+        }
+    }
 
     func execute() {
-        if quantized {
-            withUnsafePointer(to: params) {
-                ek_qs8_softmax_x1__ref(outer, depth, $0, input.assumingMemoryBound(to: Int8.self), output.assumingMemoryBound(to: Int8.self))
-            }
-        } else {
-            ek_f32_softmax_x1__ref(outer, depth, beta, input.assumingMemoryBound(to: Float.self), output.assumingMemoryBound(to: Float.self))
+        switch kernel {
+        case .f32(let entry, let beta):
+            entry.function(outer, depth, beta, input.assumingMemoryBound(to: Float.self), output.assumingMemoryBound(to: Float.self))
+        case .qs8(let entry, let params):
+            entry.function(outer, depth, params, input.assumingMemoryBound(to: Int8.self), output.assumingMemoryBound(to: Int8.self))
         }
     }
 }
@@ -31,13 +40,17 @@ enum Softmax {
         let beta = c.params.f32(0)
         if !(beta.isFinite && beta > 0) { throw c.unsupported("beta \(beta) must be finite and > 0") }
         let depth = input.rank == 0 ? 1 : input.shape[input.rank - 1]
-        var call = SoftmaxCall(outer: input.shape.elementCount / depth, depth: depth, beta: beta,
-                               params: ek_qs8_softmax_params(), input: UnsafeRawPointer(input.data), output: output.data,
-                               quantized: mode == .qs8)
+        var kernel = SoftmaxCall.Kernel.f32(c.kernels.f32Softmax, beta: beta)
         if mode == .qs8 {
             try c.requireFixedOutput(output, scale: 1.0 / 256, zeroPoint: -128)
-            ek_qs8_softmax_prepare(input.scale, beta, &call.params)
+            // Allocated as bytes (64-byte aligned): the Int8 specialization of `allocate` is
+            // shared with other ops, a specialization for this struct cost aarch64 code size.
+            let bytes = try c.allocate(Int8.self, count: MemoryLayout<ek_qs8_softmax_params>.size)
+            let params = UnsafeMutableRawPointer(bytes).bindMemory(to: ek_qs8_softmax_params.self, capacity: 1)
+            ek_qs8_softmax_prepare(input.scale, beta, params)
+            kernel = .qs8(c.kernels.qs8Softmax, UnsafePointer(params))
         }
-        return .softmax(call)
+        return .softmax(SoftmaxCall(outer: input.shape.elementCount / depth, depth: depth, input: UnsafeRawPointer(input.data),
+                                    output: output.data, kernel: kernel))
     }
 }
