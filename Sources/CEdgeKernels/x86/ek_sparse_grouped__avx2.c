@@ -19,7 +19,7 @@
  * over group_ptr to find out whether all groups hold the same count), after whole runs of
  * EK_GS_UNROLL blocks from the front. A short last group is requantized together with the
  * whole group before it (no masked loads), and batch 1 (a model run one input at a time)
- * skips the row loop, whose invariants would otherwise be kept in spilled registers.
+ * has a function of its own without the row loop.
  */
 #define EK_GSPFC_MAX_K 8192
 #define EK_GS_UNROLL 16
@@ -133,8 +133,7 @@ EK_AVX2_INLINE void ek_gs_widen(const int8_t *x, size_t k, __m256i zp, int16_t *
   }
 }
 
-/* Rows longer than EK_GSPFC_MAX_K, or more than one row: out of line, so that the batch-1
- * path keeps its registers. */
+/* More than one row, or rows longer than EK_GSPFC_MAX_K. */
 static EK_AVX2 __attribute__((noinline)) void ek_gs_rows(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                                         const int8_t *input, const ek_qs8_gbsr *weights,
                                                         const int32_t *bias, int8_t *output) {
@@ -153,18 +152,26 @@ static EK_AVX2 __attribute__((noinline)) void ek_gs_rows(const ek_fc_shape *shap
   }
 }
 
+/* One row of at most EK_GSPFC_MAX_K features: no row loop, whose invariants would be kept in
+ * spilled registers. */
+static EK_AVX2 __attribute__((noinline)) void ek_gs_one(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                                       const int8_t *input, const ek_qs8_gbsr *weights,
+                                                       const int32_t *bias, int8_t *output) {
+  int16_t xs[EK_GSPFC_MAX_K + 32] __attribute__((aligned(32)));
+  const ek_fc_out out = ek_fc_out_load(params);
+  ek_gs_widen(input, (size_t)shape->in_features, _mm256_set1_epi16((short)params->input_zero_point), xs);
+  ek_gs_row(xs, input, params, weights, bias, (size_t)shape->out_features, output, &out, 1);
+}
+
+/* Two tail calls: neither path's stack frame holds the other's widened row. */
 EK_AVX2 void ek_qs8_gspfc_minmax_8x2__avx2(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
                                            const int8_t *input, const ek_qs8_gbsr *weights,
                                            const int32_t *bias, int8_t *output) {
-  const size_t k = (size_t)shape->in_features;
-  if (shape->batch != 1 || k > EK_GSPFC_MAX_K) {
+  if (shape->batch == 1 && shape->in_features <= EK_GSPFC_MAX_K) {
+    ek_gs_one(shape, params, input, weights, bias, output);
+  } else {
     ek_gs_rows(shape, params, input, weights, bias, output);
-    return;
   }
-  int16_t xs[EK_GSPFC_MAX_K + 32] __attribute__((aligned(32)));
-  const ek_fc_out out = ek_fc_out_load(params);
-  ek_gs_widen(input, k, _mm256_set1_epi16((short)params->input_zero_point), xs);
-  ek_gs_row(xs, input, params, weights, bias, (size_t)shape->out_features, output, &out, 1);
 }
 
 #endif
