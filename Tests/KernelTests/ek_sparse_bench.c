@@ -14,7 +14,8 @@
  * picks on this level (KernelTable.swift: on AVX2 ek_qs8_fc_minmax_1x8c16__avx2 for fc and
  * ek_qs8_conv2d_minmax_4x16c2__avx2 for conv); for conv 1x1 the scalar dense reference
  * (ek_qs8_conv2d_minmax_1x1__ref) is shown too. Dense and sparse are timed in 15
- * alternating batches of the thread's CPU time (see time_pair_us): times are medians, the
+ * alternating batches of the thread's CPU time (see time_pair_us), each batch a plain loop of
+ * calls through a function pointer (run): times are medians, the
  * speed-up is the median of the 15 per-batch dense/sparse ratios, so load from other
  * processes, which slows both halves of a batch alike, mostly cancels. A second table times MobileNet-style pointwise
  * convolutions: the level's dense conv kernel against the pixel-panel sparse kernel
@@ -111,17 +112,36 @@ typedef struct job {
   int8_t *y;
 } job;
 
-static void call(const job *j) {
+/* reps calls of j's kernel: the kind is looked at once, so that every call is the kernel's
+ * own cost plus an indirect call, as the runtime calls it through its kernel table (a switch per
+ * call would add the same few nanoseconds to both sides of a pair, pulling the speed-up of
+ * the smallest layers toward 1). */
+#define REPEAT(stmt)                                       \
+  do {                                                     \
+    for (long r = 0; r < reps; ++r) stmt;                  \
+  } while (0)
+static void run(const job *j, long reps) {
+  const ek_fc_shape *sh = &j->shape;
+  const ek_conv2d_shape *cs = &j->cshape;
+  const int8_t *x = j->x, *w = j->w;
+  const int32_t *bias = j->bias;
+  int8_t *y = j->y;
   switch (j->kind) {
-  case 0: j->dense_fc(&j->shape, j->fp, j->x, j->w, j->bias, j->y); break;
-  case 1: ek_qs8_conv2d_minmax_1x1__ref(&j->cshape, j->cp, j->x, j->w, j->bias, j->y); break;
-  case 2: j->spfc(&j->shape, j->fp, j->x, j->sw, j->bias, j->y); break;
-  case 4: j->dense_conv(&j->cshape, j->cp, j->x, j->w, j->bias, j->y); break;
-  case 6: j->gspfc(&j->shape, j->fp, j->x, j->gw, j->bias, j->y); break;
-  case 5: j->spconv_px(&j->shape, j->cp, j->x, j->sw, j->bias, j->y, j->scratch); break;
-  default: j->spconv(&j->shape, j->cp, j->x, j->sw, j->bias, j->y); break;
+  case 0: { const qs8_fc_fn f = j->dense_fc; const ek_qs8_fc_params *fp = j->fp; REPEAT(f(sh, fp, x, w, bias, y)); break; }
+  case 1: { const ek_qs8_requant_params *cp = j->cp; REPEAT(ek_qs8_conv2d_minmax_1x1__ref(cs, cp, x, w, bias, y)); break; }
+  case 2: { const spfc_fn f = j->spfc; const ek_qs8_fc_params *fp = j->fp; const ek_qs8_bsr *sw = j->sw; REPEAT(f(sh, fp, x, sw, bias, y)); break; }
+  case 4: { const qs8_conv_fn f = j->dense_conv; const ek_qs8_requant_params *cp = j->cp; REPEAT(f(cs, cp, x, w, bias, y)); break; }
+  case 6: { const gspfc_fn f = j->gspfc; const ek_qs8_fc_params *fp = j->fp; const ek_qs8_gbsr *gw = j->gw; REPEAT(f(sh, fp, x, gw, bias, y)); break; }
+  case 5: {
+    const ek_qs8_spconv1x1_px_fn f = j->spconv_px; const ek_qs8_requant_params *cp = j->cp; const ek_qs8_bsr *sw = j->sw;
+    void *scratch = j->scratch;
+    REPEAT(f(sh, cp, x, sw, bias, y, scratch));
+    break;
+  }
+  default: { const spconv_fn f = j->spconv; const ek_qs8_requant_params *cp = j->cp; const ek_qs8_bsr *sw = j->sw; REPEAT(f(sh, cp, x, sw, bias, y)); break; }
   }
 }
+#undef REPEAT
 
 static int cmp_double(const void *p, const void *q) {
   const double a = *(const double *)p, b = *(const double *)q;
@@ -139,17 +159,17 @@ static void time_pair_us(const job *a, const job *b, int quick, double *ta, doub
   long reps = 1;
   for (;;) {
     const double t0 = now();
-    for (long r = 0; r < reps; ++r) call(a);
+    run(a, reps);
     if (now() - t0 >= (quick ? 0.001 : 0.005)) break;
     reps *= 2;
   }
   double va[15], vb[15], vr[15];
   for (int s = 0; s < 15; ++s) {
     double t0 = now();
-    for (long r = 0; r < reps; ++r) call(a);
+    run(a, reps);
     const double da = (now() - t0) / (double)reps * 1e6;
     t0 = now();
-    for (long r = 0; r < reps; ++r) call(b);
+    run(b, reps);
     const double db = (now() - t0) / (double)reps * 1e6;
     va[s] = da;
     vb[s] = db;

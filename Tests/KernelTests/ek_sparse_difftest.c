@@ -12,6 +12,8 @@
  * and for 1 and 2 rows, in_features 2W and 128 with 1030 out_features (past two chunks of 512
  * features). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
  * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page.
+ * The fc kernels also run rows (groups) that keep exactly 0, 1, 2, 15, 16, 17, 31, 32, 33 or 40
+ * of 40 blocks, for 1..3 rows and 1 to 67 out_features (DIRECTED).
  * Grouped kernels (ek_sparse_grouped.h) share the fc sweep with 8x2 blocks (a group's features
  * keep the same input pairs; "balanced" then means the same block count in every group). The fc
  * kernels (plain and grouped) also get directed cases whose scaled sums are exactly 0.5 - 2^-54,
@@ -105,6 +107,10 @@ enum { MAX_PANEL_ROWS = 70 };
 enum { DATA_RANDOM, DATA_EXTREME, DATA_EXACT, DATA_COUNT };
 static const char *const kDataNames[DATA_COUNT] = {"random", "extreme", "exact"};
 static const int kDensity[] = {0, 10, 50, 80, 100};
+/* density DIRECTED: every row (group) keeps exactly kCounts[(o + r) % COUNTS] blocks (at most
+ * all), r random per case: none, one, and around the AVX2 grouped kernel's runs of 16. */
+enum { DIRECTED = -1, COUNTS = 10 };
+static const size_t kCounts[COUNTS] = {0, 1, 2, 15, 16, 17, 31, 32, 33, 40};
 
 typedef struct bufs {
   guarded input, row_ptr, cols, values, dense, bias, scale, mult, shift, out_ref, out_opt, scratch;
@@ -139,13 +145,16 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
   }
   /* A third of the cases keep the same number of blocks in every row (balanced rows, the
    * AVX2 fc kernels' lockstep path), chosen uniformly among the row's blocks. */
-  const int balanced = rng_int(&rng, 0, 2) == 0;
-  const size_t per_row = (kb * (size_t)density + 50) / 100;
+  const int directed = density == DIRECTED;
+  const int balanced = rng_int(&rng, 0, 2) == 0 || directed;
+  size_t per_row = directed ? 0 : (kb * (size_t)density + 50) / 100;
+  const size_t count_offset = directed ? (size_t)rng_int(&rng, 0, COUNTS - 1) : 0;
   /* Grouped kernels: every feature of a group of 8 keeps the group's blocks. */
   const size_t gh = e->conv == 3 ? 8 : 1, groups = ((size_t)n + gh - 1) / gh;
   size_t nnz = 0;
   for (size_t o = 0; o < groups; ++o) {
     row_ptr[o] = (uint32_t)nnz;
+    if (directed) per_row = kCounts[(o + count_offset) % COUNTS] < kb ? kCounts[(o + count_offset) % COUNTS] : kb;
     size_t left = per_row;
     for (size_t c = 0; c < kb; ++c) {
       int keep = rng_int(&rng, 0, 99) < density;
@@ -217,9 +226,9 @@ static int run_case(const sparse_entry *e, uint64_t run_seed, uint64_t seed, int
   for (size_t i = 0; i < (size_t)rows * n; ++i) {
     if (y_ref[i] != y_opt[i]) {
       printf("FAIL %s (block %zux%d): --seed %" PRIu64 ", case rows=%d in_features=%d "
-             "out_features=%d density=%d%% data=%s (case seed %" PRIu64 ")\n"
+             "out_features=%d density=%d%% (-1: directed block counts) data=%s (case seed %" PRIu64 ")\n"
              "  output[%zu] = %d, dense reference %d; input zp %d%s%s\n",
-             e->name, gh, e->block_w, run_seed, rows, k, n, density, kDataNames[data], seed, i,
+             e->name, gh, e->block_w, run_seed, rows, k, n, directed ? -1 : density, kDataNames[data], seed, i,
              y_opt[i], y_ref[i], zp, use_bias ? "" : ", no bias", balanced ? ", balanced rows" : "");
       return 0;
     }
@@ -355,6 +364,26 @@ static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cas
                            ((uint64_t)big_ns[ni] << 16) ^ ((uint64_t)kDensity[di] << 4) ^ (uint64_t)data;
             ++*cases;
             if (!run_case(e, seed, rng_next(&mix), rows, big_ks[ki], big_ns[ni], kDensity[di], data, buf)) {
+              return 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  /* Directed block counts per row (group) for the fc kernels: every row or group keeping 0,
+   * 1, 2, 15, 16, 17, 31, 32, 33 or 40 blocks (of 40), short and whole last groups (the AVX2
+   * grouped kernel's masked and overlapping stores), four count offsets each. */
+  if (e->conv == 0 || e->conv == 3) {
+    const int count_ns[] = {1, 7, 8, 9, 15, 16, 17, 24, 31, MAX_N};
+    for (int rows = 1; rows <= 3; ++rows) {
+      for (size_t ni = 0; ni < sizeof(count_ns) / sizeof(count_ns[0]); ++ni) {
+        for (int rep = 0; rep < 4; ++rep) {
+          for (int data = 0; data < DATA_COUNT; ++data) {
+            uint64_t mix = seed ^ ((uint64_t)rows << 56) ^ ((uint64_t)count_ns[ni] << 16) ^ ((uint64_t)rep << 8) ^
+                           UINT64_C(0xC0) ^ (uint64_t)data;
+            ++*cases;
+            if (!run_case(e, seed, rng_next(&mix), rows, 40 * e->block_w, count_ns[ni], DIRECTED, data, buf)) {
               return 0;
             }
           }

@@ -149,6 +149,8 @@ public enum KernelStack {
         "ek_f32_softmax_x1__ref": 376,
         "ek_f32_softmax_x8__avx2": 48,
         "ek_f32_tanh_x1__ref": 296,
+        "ek_gs_one": 16536,
+        "ek_gs_rows": 16632,
         "ek_hybrid_conv2d": 728,
         "ek_hybrid_fc": 568,
         "ek_pconv_i16_ref": 88,

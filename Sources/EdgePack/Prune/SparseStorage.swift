@@ -39,12 +39,18 @@ public struct StorageChoice: Sendable {
 /// are at least 1.57x at 70 %). 1x4 blocks pay from 90 % (1.28-2.23x), never with fewer than
 /// 256 inputs (128 -> 640: 1.08-1.11x at 90 %); at 80 % 1024 inputs ran 1.00-1.22x.
 /// Grouped 8x2 blocks (`--prune-pattern groups8x2`, every group of 8 rows keeping the same
-/// input pairs; ek_sparse_grouped.h; rows "8x2g" of `ek_sparse_bench --fc`, two to five runs):
-/// at 50 % 1.36-1.61x for 64 -> 32, 1.2-1.35x for 32 -> 10, 1.12-1.34x for 128 -> 8,
-/// 1.12-1.16x for 128 -> 128, but 1.02-1.13x for 640 -> 128 (1.45x at 70 %), hence 70 % from
-/// 256 inputs; at 80 % 1.95-2.21x for 64 -> 32 (five runs; balanced 1x16 rows 1.56-1.69x),
-/// 1.29-1.50x (32 -> 10), 1.60-1.66x (128 -> 8), 2.34-2.61x (128 -> 128), 2.41-2.45x
-/// (640 -> 128).
+/// input pairs; ek_sparse_grouped.h; rows "8x2g" of `ek_sparse_bench --fc`), measured after the
+/// AVX2 kernel's fixed cost per call was cut (no pass over group_ptr, a jump into unrolled
+/// blocks per group, no masked loads, batch 1 without the row loop; a 32 -> 10 call at 80 % went
+/// from 315 to 208 instructions, the dense kernel's being 529), three runs of the table (two
+/// for 128 -> 640) and three more of the small shapes, alternating with the previous kernel:
+/// at 50 % 1.31-1.61x for 64 -> 32, 1.96-2.03x for 32 -> 10, 1.66-1.75x for 128 -> 8,
+/// 1.40-1.48x for 128 -> 128, 1.38-1.47x for 640 -> 128, 1.27-1.54x for 256 -> 256 and
+/// 1.33-1.43x for 128 -> 640 (the previous kernel: 1.02-1.13x for 640 -> 128, hence 70 % from
+/// 256 inputs then), so 50 % for every input count now; at 80 % 2.01-2.45x for 64 -> 32,
+/// 2.31-2.47x (32 -> 10), 2.39-2.65x (128 -> 8), 2.37-2.85x (128 -> 128) and 3.18-3.26x
+/// (640 -> 128), where the previous kernel ran 1.71-1.88x, 1.52-1.74x, 1.72-1.91x and
+/// 2.21-2.59x on the first four.
 /// 1x1 Conv2D: `out/bench/ek_sparse_bench --pointwise`, the pixel-panel sparse conv
 /// (ek_sparse_px.h; 25x5 to 56x56 pixels, 32 to 256 input channels) against
 /// ek_qs8_conv2d_minmax_4x16c2__avx2: 1.5-1.8x faster at 50 % for up to 128 input channels,
@@ -57,7 +63,7 @@ public enum SparseStorage {
     static let fullyConnected16Rows: [(Int, Double)] = [(0, 0.5), (128, 0.7), (256, 0.5), (512, 0.7), (1024, 0.5)]
     static let conv1x1: [(Int, Double)] = [(0, 0.5), (256, 0.7)]
     /// Grouped 8x2 blocks, fully connected only.
-    static let fullyConnectedGrouped: [(Int, Double)] = [(0, 0.5), (256, 0.7)]
+    static let fullyConnectedGrouped: [(Int, Double)] = [(0, 0.5)]
 
     static func crossover(conv: Bool, blockWidth: Int, inFeatures: Int, balancedRows: Bool = false) -> Double {
         let table = conv ? conv1x1
