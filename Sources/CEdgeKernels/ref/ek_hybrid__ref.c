@@ -3,10 +3,14 @@
 
 #include <math.h>
 
+#include "ek_size.h"
+
 /* The float steps must round exactly as TFLite's; a fused multiply-add would not. */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
+
+EK_SIZE_BEGIN
 
 /* TFLite's SymmetricQuantizeFloats; returns the batch's scale s. */
 static float ek_symmetric_quantize(const float *x, size_t n, int8_t *q) {
@@ -152,3 +156,5 @@ void ek_qd8_f32_qc8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, const float *f
   ek_hybrid_fc(shape, filter_scales, 1, input, weights, bias, quantized_input, output,
                output_min, output_max);
 }
+
+EK_SIZE_END
