@@ -10,8 +10,6 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-EK_SIZE_BEGIN
-
 /* TFLite's SymmetricQuantizeFloats; returns the batch's scale s. */
 static float ek_symmetric_quantize(const float *x, size_t n, int8_t *q) {
   float lo = x[0], hi = x[0];
@@ -35,6 +33,8 @@ static float ek_symmetric_quantize(const float *x, size_t n, int8_t *q) {
 }
 
 /* filter_scales[oc * scale_step]: step 0 for one scale, 1 for one per output channel. */
+EK_SIZE_BEGIN
+
 static void ek_hybrid_conv2d(const ek_conv2d_shape *shape, const float *filter_scales,
                              size_t scale_step, const float *input, const int8_t *weights,
                              const float *bias, int8_t *quantized_input, float *output,
@@ -109,6 +109,9 @@ void ek_qd8_f32_qc8w_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape,
                    output_min, output_max);
 }
 
+EK_SIZE_END
+
+
 static void ek_hybrid_fc(const ek_fc_shape *shape, const float *filter_scales, size_t scale_step,
                          const float *input, const int8_t *weights, const float *bias,
                          int8_t *quantized_input, float *output, float output_min,
@@ -156,5 +159,3 @@ void ek_qd8_f32_qc8w_fc_minmax_1x1__ref(const ek_fc_shape *shape, const float *f
   ek_hybrid_fc(shape, filter_scales, 1, input, weights, bias, quantized_input, output,
                output_min, output_max);
 }
-
-EK_SIZE_END
