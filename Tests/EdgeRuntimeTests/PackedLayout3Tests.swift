@@ -15,20 +15,10 @@ final class PackedLayout3Tests: PackedLayoutTestCase {
     }
 
     func testABiasInputBesideLayout3IsRejected() throws {
-        var d = try packedCase()
-        let weights = try XCTUnwrap(d.ops[0].inputs[1])
-        // Any int32 [out] tensor as input 2: the folded bias already lives in the weights.
-        var bias = ModelDescription.Tensor(name: "bias", dtype: .int32, shape: [d.tensors[weights].shape[0]])
-        bias.constantData = [UInt8](repeating: 0, count: 4 * d.tensors[weights].shape[0])
-        d.tensors.append(bias)
-        d.ops[0].inputs.append(d.tensors.count - 1)
-        assertRejected(d, "packed conv weights carry the bias; input 2 must be absent")
+        try assertBiasInputBesidePackedWeightsIsRejected()
     }
 
     func testLayout3AsAnotherInputIsRejected() throws {
-        var d = try packedCase()
-        let weights = try XCTUnwrap(d.ops[0].inputs[1])
-        d.ops[0].inputs[0] = weights
-        assertRejected(d, "input 0 has the packed conv layout 3; only Conv2D weights (input 1) may")
+        try assertPackedWeightsAsAnotherInputAreRejected()
     }
 }

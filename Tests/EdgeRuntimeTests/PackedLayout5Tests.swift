@@ -27,19 +27,10 @@ final class PackedLayout5Tests: PackedLayoutTestCase {
     }
 
     func testABiasInputBesideLayout5IsRejected() throws {
-        var d = try packedCase()
-        let weights = try XCTUnwrap(d.ops[0].inputs[1])
-        var bias = ModelDescription.Tensor(name: "bias", dtype: .int32, shape: [d.tensors[weights].shape[0]])
-        bias.constantData = [UInt8](repeating: 0, count: 4 * d.tensors[weights].shape[0])
-        d.tensors.append(bias)
-        d.ops[0].inputs.append(d.tensors.count - 1)
-        assertRejected(d, "packed conv weights carry the bias; input 2 must be absent")
+        try assertBiasInputBesidePackedWeightsIsRejected()
     }
 
     func testLayout5AsAnotherInputIsRejected() throws {
-        var d = try packedCase()
-        let weights = try XCTUnwrap(d.ops[0].inputs[1])
-        d.ops[0].inputs[0] = weights
-        assertRejected(d, "input 0 has the packed conv layout 5; only Conv2D weights (input 1) may")
+        try assertPackedWeightsAsAnotherInputAreRejected()
     }
 }

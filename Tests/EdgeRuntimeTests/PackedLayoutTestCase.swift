@@ -27,6 +27,26 @@ class PackedLayoutTestCase: XCTestCase {
         try Interpreter(model: try EdgeModel(bytes: ModelWriter.serialize(d)), kernels: kernels)
     }
 
+    /// Any int32 [out] tensor as input 2 beside packed weights is rejected: the folded bias
+    /// already lives in the weights.
+    func assertBiasInputBesidePackedWeightsIsRejected(line: UInt = #line) throws {
+        var d = try packedCase()
+        let weights = try XCTUnwrap(d.ops[0].inputs[1])
+        var bias = ModelDescription.Tensor(name: "bias", dtype: .int32, shape: [d.tensors[weights].shape[0]])
+        bias.constantData = [UInt8](repeating: 0, count: 4 * d.tensors[weights].shape[0])
+        d.tensors.append(bias)
+        d.ops[0].inputs.append(d.tensors.count - 1)
+        assertRejected(d, "packed conv weights carry the bias; input 2 must be absent", line: line)
+    }
+
+    /// The packed weights used as the Conv2D's input 0 are rejected.
+    func assertPackedWeightsAsAnotherInputAreRejected(line: UInt = #line) throws {
+        var d = try packedCase()
+        let weights = try XCTUnwrap(d.ops[0].inputs[1])
+        d.ops[0].inputs[0] = weights
+        assertRejected(d, "input 0 has the packed conv layout \(layout); only Conv2D weights (input 1) may", line: line)
+    }
+
     func assertRejected(_ d: ModelDescription, _ fragment: String, line: UInt = #line) {
         XCTAssertThrowsError(try prepare(d), line: line) { error in
             let e = error as! EdgeError

@@ -135,6 +135,14 @@ typedef struct ek_sc_weights {
   int32_t fb[EK_SC_MAX_BLOCKS * 8], mq[EK_SC_MAX_BLOCKS * 8], sq[EK_SC_MAX_BLOCKS * 8];
 } ek_sc_weights;
 
+/* The n channels' multipliers and shifts, zero past n so a short last block reads zeros. */
+static inline void ek_sc_copy_requant(ek_sc_weights *pw, const ek_qs8_requant_params *p, size_t n) {
+  memset(pw->mq, 0, sizeof(pw->mq));
+  memset(pw->sq, 0, sizeof(pw->sq));
+  memcpy(pw->mq, p->multiplier, n * sizeof(int32_t));
+  memcpy(pw->sq, p->shift, n * sizeof(int32_t));
+}
+
 /* Every image of the batch; kh, kw, cin, sh, sw are constants in the stem instances. */
 EK_AVX2_INLINE void ek_sc_images(const ek_conv2d_shape *s, const ek_qs8_requant_params *p,
                                  const int8_t *input, const ek_sc_weights *pw, int8_t *output,
@@ -384,10 +392,7 @@ EK_AVX2 __attribute__((noinline)) static int ek_sc_direct_conv(const ek_conv2d_s
   ek_c2_padded_extent(s, &hp, &wpad);
   if (hp * wpad * (size_t)s->in_c > EK_SC_MAX_IMAGE) return 0;
   ek_sc_weights pw;
-  memset(pw.mq, 0, sizeof(pw.mq));
-  memset(pw.sq, 0, sizeof(pw.sq));
-  memcpy(pw.mq, p->multiplier, n * sizeof(int32_t));
-  memcpy(pw.sq, p->shift, n * sizeof(int32_t));
+  ek_sc_copy_requant(&pw, p, n);
   for (size_t b = 0; b < blocks; ++b) {
     const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
     ek_sc_pack_rows((size_t)s->kernel_h, krow, nr, weights + b * 8 * krow * (size_t)s->kernel_h,
@@ -422,10 +427,7 @@ EK_AVX2 void ek_qs8_conv2d_minmax_8x8c2__avx2(const ek_conv2d_shape *s,
   }
   if (ek_sc_direct_conv(s, p, input, weights, bias, output)) return;
   ek_sc_weights pw;
-  memset(pw.mq, 0, sizeof(pw.mq));
-  memset(pw.sq, 0, sizeof(pw.sq));
-  memcpy(pw.mq, p->multiplier, n * sizeof(int32_t));
-  memcpy(pw.sq, p->shift, n * sizeof(int32_t));
+  ek_sc_copy_requant(&pw, p, n);
   for (size_t b = 0; b < blocks; ++b) {
     const size_t nr = n - b * 8 < 8 ? n - b * 8 : 8;
     ek_sc_pack(k, nr, weights + b * 8 * k, bias != NULL ? bias + b * 8 : NULL,
