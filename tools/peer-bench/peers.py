@@ -9,6 +9,14 @@ are edgerun / peer, so < 1.0 means edgerun is faster or smaller.
 Peer latencies are taken through their Python bindings (the way they are deployed on boards),
 so they include the binding's per-call cost, printed once as "python call floor".
 
+Latency is measured in `--rounds` interleaved rounds (edgerun, LiteRT, ONNX Runtime, then again),
+each runtime timing a window of about the same length per round; a runtime's latency is the
+median of its rounds and e/L, e/O the median of the ratios within each round. On a shared host
+the core's other hardware thread (outside this machine when it is a VM) comes and goes on a
+scale of milliseconds to seconds and slows everything on this core 1.5-2x while it runs, so
+runtimes timed in different windows would compare different machines; side by side in each
+round they see the same one.
+
 edgerun's models are packed for the machine the benchmark runs on (`edgepack pack --board host`:
 the weight layouts this CPU's kernels read, FORMAT.md "Packed int8 Conv2D weights"), since the
 peers run on it too; `--board NAME` packs for a board profile instead, `--board canonical` packs
@@ -24,13 +32,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -55,6 +64,40 @@ class Figures:
     p50_ms: Optional[float] = None
     start_ms: Optional[float] = None
     rss_mb: Optional[float] = None
+
+
+@dataclass
+class Rounds:
+    """Per-round p50 latency (ms) of each runtime; entry k of every list is from round k."""
+    p50_ms: Dict[str, List[float]]
+
+    def median(self, name: str) -> Optional[float]:
+        rounds = self.p50_ms.get(name)
+        return statistics.median(rounds) if rounds else None
+
+    def ratios(self, a: str, b: str) -> List[float]:
+        """a / b within each round (both timed back to back on the same machine state)."""
+        if a not in self.p50_ms or b not in self.p50_ms:
+            return []
+        return [x / y for x, y in zip(self.p50_ms[a], self.p50_ms[b]) if y > 0]
+
+    def ratio(self, a: str, b: str) -> Optional[float]:
+        ratios = self.ratios(a, b)
+        return statistics.median(ratios) if ratios else None
+
+
+def interleaved(timers: Dict[str, Callable[[], float]], rounds: int) -> Rounds:
+    """Calls every timer once per round, in the given order, for `rounds` rounds."""
+    p50 = {name: [] for name in timers}
+    for _ in range(rounds):
+        for name, timer in timers.items():
+            p50[name].append(timer())
+    return Rounds(p50)
+
+
+def runs_for_window(estimate_ms: float, seconds: float, least: int = 50) -> int:
+    """edgerun bench runs that fill about `seconds` at `estimate_ms` per inference."""
+    return max(least, math.ceil(seconds * 1e3 / max(estimate_ms, 1e-6)))
 
 
 def run(cmd: List[str], **kw) -> subprocess.CompletedProcess:
@@ -89,28 +132,23 @@ def timed_loop(invoke, seconds: float) -> float:
     return statistics.median(samples) / 1e6
 
 
-def edgerun_figures(args, case: Case) -> Figures:
+def edgerun_p50(args, case: Case, runs: int) -> float:
     out = run([args.edgerun, "bench", case.edgerun_model, "--input", case.input_path, "--json",
-               "--runs", str(args.runs)], check=True).stdout
-    p50 = json.loads(out)["p50_ms"]
-    start, rss = cold_start(args, [args.edgerun, "run", case.edgerun_model, "--input", case.input_path])
-    return Figures(p50, start, rss)
+               "--runs", str(runs)], check=True).stdout
+    return json.loads(out)["p50_ms"]
 
 
-def litert_figures(args, case: Case) -> Figures:
+def litert_invoke(case: Case) -> Callable[[], None]:
     from ai_edge_litert.interpreter import Interpreter
     interpreter = Interpreter(model_path=case.litert_model, num_threads=1)
     interpreter.allocate_tensors()
     detail = interpreter.get_input_details()[0]
     x = np.load(case.input_path)
     interpreter.set_tensor(detail["index"], x.reshape(detail["shape"]).astype(detail["dtype"]))
-    p50 = timed_loop(interpreter.invoke, args.seconds)
-    start, rss = cold_start(args, [sys.executable, os.path.join(HERE, "peer_once.py"), "litert",
-                             case.litert_model, case.input_path])
-    return Figures(p50, start, rss)
+    return interpreter.invoke
 
 
-def ort_figures(args, case: Case) -> Figures:
+def ort_invoke(case: Case) -> Callable[[], object]:
     import onnxruntime as ort
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -118,10 +156,41 @@ def ort_figures(args, case: Case) -> Figures:
     session = ort.InferenceSession(case.ort_model, options, providers=["CPUExecutionProvider"])
     feed = session.get_inputs()[0]
     x = np.load(case.input_path).reshape([d if isinstance(d, int) else 1 for d in feed.shape])
-    p50 = timed_loop(lambda: session.run(None, {feed.name: x}), args.seconds)
+    return lambda: session.run(None, {feed.name: x})
+
+
+def latency_rounds(args, case: Case) -> Rounds:
+    """Steady-state latency of each runtime, interleaved in `--rounds` windows of about
+    `--seconds / --rounds` each (edgerun: one `edgerun bench` process per window)."""
+    window = args.seconds / args.rounds
+    timers: Dict[str, Callable[[], float]] = {}
+    if case.edgerun_model:
+        runs = args.runs or runs_for_window(edgerun_p50(args, case, 50), window)
+        timers["edgerun"] = lambda: edgerun_p50(args, case, runs)
+    if case.litert_model:
+        invoke = litert_invoke(case)
+        timers["LiteRT"] = lambda: timed_loop(invoke, window)
+    if case.ort_model:
+        invoke_ort = ort_invoke(case)
+        timers["ORT"] = lambda: timed_loop(invoke_ort, window)
+    return interleaved(timers, args.rounds)
+
+
+def edgerun_start(args, case: Case) -> Figures:
+    start, rss = cold_start(args, [args.edgerun, "run", case.edgerun_model, "--input", case.input_path])
+    return Figures(None, start, rss)
+
+
+def litert_start(args, case: Case) -> Figures:
+    start, rss = cold_start(args, [sys.executable, os.path.join(HERE, "peer_once.py"), "litert",
+                             case.litert_model, case.input_path])
+    return Figures(None, start, rss)
+
+
+def ort_start(args, case: Case) -> Figures:
     start, rss = cold_start(args, [sys.executable, os.path.join(HERE, "peer_once.py"), "onnxruntime",
                              case.ort_model, case.input_path])
-    return Figures(p50, start, rss)
+    return Figures(None, start, rss)
 
 
 def python_call_floor(args) -> float:
@@ -249,10 +318,6 @@ def fmt(value: Optional[float], digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def ratio(a: Optional[float], b: Optional[float]) -> str:
-    return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", required=True, help="repository root")
@@ -261,8 +326,12 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="work directory for packed models")
     parser.add_argument("--spawn-stats", required=True, help="the compiled spawn_stats.c")
     parser.add_argument("--mlperf", help="folder of the MLPerf Tiny .tflite models")
-    parser.add_argument("--runs", type=int, default=2000, help="edgerun bench runs")
-    parser.add_argument("--seconds", type=float, default=1.0, help="peer timing budget per model")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="edgerun bench runs per round (default: as many as fill the round's window)")
+    parser.add_argument("--seconds", type=float, default=1.0,
+                        help="latency timing budget per runtime and model, split over the rounds")
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="interleaved latency rounds per model (edgerun, LiteRT, ORT in turn)")
     parser.add_argument("--starts", type=int, default=5, help="cold starts per runtime and model")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only the models whose name contains NAME (repeatable)")
@@ -283,15 +352,20 @@ def main() -> int:
     targets = sorted({pack_target(args, case.edgerun_model) for case in cases if case.edgerun_model})
     print(f"edgerun models: edgepack pack --board {args.board} -> weight layouts "
           f"{', '.join(targets) or '-'}\n")
-    head = (f"{'model':<24} {'edgerun':>9} {'LiteRT':>9} {'ORT':>9} {'e/L':>5} {'e/O':>5} | "
+    head = (f"{'model':<24} {'edgerun':>9} {'LiteRT':>9} {'ORT':>9} {'e/L':>5} {'e/O':>5} {'e/L rounds':>11} | "
             f"{'start ms e / L / O':>22} | {'RSS MB e / L / O':>20} | check")
-    print("latency p50 ms".ljust(24), "\n" + head)
+    print(f"latency p50 ms: median of {args.rounds} interleaved rounds; e/L, e/O: median of the "
+          f"per-round ratios, 'e/L rounds' their range\n" + head)
     print("-" * len(head))
     failures = 0
     for case in cases:
-        e = edgerun_figures(args, case) if case.edgerun_model else Figures()
-        lite = litert_figures(args, case) if case.litert_model else Figures()
-        ort = ort_figures(args, case) if case.ort_model else Figures()
+        rounds = latency_rounds(args, case)
+        e = edgerun_start(args, case) if case.edgerun_model else Figures()
+        lite = litert_start(args, case) if case.litert_model else Figures()
+        ort = ort_start(args, case) if case.ort_model else Figures()
+        e.p50_ms, lite.p50_ms, ort.p50_ms = (rounds.median(n) for n in ("edgerun", "LiteRT", "ORT"))
+        spread = rounds.ratios("edgerun", "LiteRT")
+        spread_text = f"{min(spread):.2f}-{max(spread):.2f}" if spread else "-"
         check = case.note
         if case.edgerun_model and case.litert_model:
             exact = check_bit_exact(args, case)
@@ -299,11 +373,12 @@ def main() -> int:
                 failures += 1
             check = exact + ("; " + case.note if case.note else "")
         print(f"{case.name:<24} {fmt(e.p50_ms, 4):>9} {fmt(lite.p50_ms, 4):>9} {fmt(ort.p50_ms, 4):>9} "
-              f"{ratio(e.p50_ms, lite.p50_ms):>5} {ratio(e.p50_ms, ort.p50_ms):>5} | "
+              f"{fmt(rounds.ratio('edgerun', 'LiteRT'), 2):>5} {fmt(rounds.ratio('edgerun', 'ORT'), 2):>5} "
+              f"{spread_text:>11} | "
               f"{fmt(e.start_ms, 1):>6} / {fmt(lite.start_ms, 0):>5} / {fmt(ort.start_ms, 0):>5} | "
               f"{fmt(e.rss_mb, 1):>5} / {fmt(lite.rss_mb, 0):>4} / {fmt(ort.rss_mb, 0):>4} | {check}")
     print(f"\nreproduce: scripts/bench-peers.sh   (edgerun rows: {args.edgerun} bench {args.out}/<model>.bin "
-          f"--input <input.npy> --runs {args.runs})")
+          f"--input <input.npy> --runs {args.runs or 'N'}, once per round)")
     return 1 if failures else 0
 
 
