@@ -339,6 +339,9 @@ def main() -> int:
                         help="edgepack pack --board for edgerun's models: host (this CPU, default), "
                              "a board profile name, or canonical")
     args = parser.parse_args()
+    if args.rounds < 1 or args.seconds <= 0:
+        parser.error(f"--rounds {args.rounds} --seconds {args.seconds}: need at least 1 round and a "
+                     "positive time budget (defaults: --rounds 10 --seconds 1)")
     os.makedirs(args.out, exist_ok=True)
 
     import ai_edge_litert
