@@ -239,6 +239,8 @@ test: deps embedded cross-test cross-armv7 kernel-test board-test
 	@echo "== running tests"
 	@EDGERUN_EMBEDDED=$(CURDIR)/$(EMBEDDED_BIN) EDGERUN_AARCH64=$(CURDIR)/$(OUT)/$(TEST_BOARD)/edgerun \
 	    EDGERUN_ARMV7=$(CURDIR)/$(ARMV7_OUT) swift test --disable-swift-testing
+	@echo "== peer bench harness unit tests"
+	@python3 -m unittest discover -s tools/peer-bench
 
 demo: build embedded
 	@mkdir -p $(OUT)
