@@ -1,9 +1,9 @@
-"""Unit tests of peers.py's latency rounds (no runtimes needed):
-`tools/peer-bench/.venv/bin/python -m unittest discover -s tools/peer-bench`."""
+"""Unit tests of the latency rounds (rounds.py; standard library only, no runtimes needed):
+`python3 -m unittest discover -s tools/peer-bench`."""
 
 import unittest
 
-import peers
+import rounds as latency
 
 
 class FakeMachine:
@@ -26,7 +26,7 @@ class LatencyRoundsTest(unittest.TestCase):
     def test_rounds_time_every_runtime_once_per_round_in_order(self):
         machine = FakeMachine(busy=[])
         timers = {name: machine.timer(name, 1.0) for name in ("edgerun", "LiteRT", "ORT")}
-        rounds = peers.interleaved(timers, 4)
+        rounds = latency.interleaved(timers, 4)
         self.assertEqual(machine.calls, ["edgerun", "LiteRT", "ORT"] * 4)
         self.assertEqual({name: len(v) for name, v in rounds.p50_ms.items()},
                          {"edgerun": 4, "LiteRT": 4, "ORT": 4})
@@ -37,7 +37,7 @@ class LatencyRoundsTest(unittest.TestCase):
         # median is a slow window while LiteRT's is fast: the ratio of the medians says 1.5x.
         busy = [0, 2, 4] + list(range(6, 14))
         machine = FakeMachine(busy)
-        rounds = peers.interleaved({"edgerun": machine.timer("edgerun", 2.9),
+        rounds = latency.interleaved({"edgerun": machine.timer("edgerun", 2.9),
                                     "LiteRT": machine.timer("LiteRT", 3.7)}, 9)
         self.assertAlmostEqual(rounds.median("edgerun") / rounds.median("LiteRT"), 2.9 * 1.9 / 3.7)
         # Within a round both ran on the same machine state in 6 of 9 rounds: 2.9 / 3.7.
@@ -45,14 +45,14 @@ class LatencyRoundsTest(unittest.TestCase):
         self.assertEqual(len(rounds.ratios("edgerun", "LiteRT")), 9)
 
     def test_missing_runtime_has_no_latency_or_ratio(self):
-        rounds = peers.interleaved({"edgerun": lambda: 1.0}, 3)
+        rounds = latency.interleaved({"edgerun": lambda: 1.0}, 3)
         self.assertIsNone(rounds.median("ORT"))
         self.assertIsNone(rounds.ratio("edgerun", "ORT"))
         self.assertEqual(rounds.ratios("edgerun", "ORT"), [])
 
     def test_runs_fill_the_window(self):
-        self.assertEqual(peers.runs_for_window(0.003, 0.1), 33334)
-        self.assertEqual(peers.runs_for_window(40.0, 0.1), 50)
+        self.assertEqual(latency.runs_for_window(0.003, 0.1), 33334)
+        self.assertEqual(latency.runs_for_window(40.0, 0.1), 50)
 
 
 if __name__ == "__main__":
