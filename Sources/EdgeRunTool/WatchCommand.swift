@@ -91,7 +91,9 @@ enum WatchCommand {
         }
         var logFD: Int32 = -1
         if let logPath {
-            let rc = Platform.withCString(logPath) { eg_log_open($0, &logFD) }
+            let cPath = Platform.cString(logPath)
+            let rc = eg_log_open(cPath, &logFD)
+            cPath.deallocate()
             if rc != 0 {
                 throw EdgeError(.io, object: "--json-log \(logPath)", problem: "cannot open for appending: \(Platform.errorText(rc))",
                                 fix: "check that the directory exists and is writable")

@@ -139,7 +139,12 @@ public struct KernelTable {
 
     /// Byte-wise equality (no Unicode tables needed in Embedded Swift).
     private static func matches(_ text: String, _ literal: StaticString) -> Bool {
-        text.utf8.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count == literal.utf8CodeUnitCount else { return false }
+            for i in 0..<bytes.count where bytes[i] != literal.utf8Start[i] { return false }
+            return true
+        }
     }
 
     #if arch(x86_64)
