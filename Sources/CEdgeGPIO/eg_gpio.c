@@ -11,6 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Size of the static aarch64 edgerun: the functions between EG_SIZE_BEGIN and EG_SIZE_END set up
+ * `edgerun watch` or run once per GPIO event (waiting, reading a frame, writing the log line),
+ * never inside an inference, so they get clang's `minsize` there (x86_64 keeps -O2). */
+#if defined(__clang__) && defined(__aarch64__)
+#define EG_SIZE_BEGIN _Pragma("clang attribute push(__attribute__((minsize)), apply_to = function)")
+#define EG_SIZE_END _Pragma("clang attribute pop")
+#else
+#define EG_SIZE_BEGIN
+#define EG_SIZE_END
+#endif
+
+EG_SIZE_BEGIN
+
 /* Handles are the libgpiod objects themselves; the casts keep gpiod.h out of the header. */
 static struct gpiod_chip *C(eg_chip *chip) { return (struct gpiod_chip *)chip; }
 static struct gpiod_line *L(eg_line *line) { return (struct gpiod_line *)line; }
@@ -237,3 +250,5 @@ int eg_log_flush(int fd) { return fsync(fd) != 0 && errno != EINVAL ? errno : 0;
 void eg_log_close(int fd) {
   if (fd >= 0) close(fd);
 }
+
+EG_SIZE_END

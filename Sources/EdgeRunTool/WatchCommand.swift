@@ -91,14 +91,16 @@ enum WatchCommand {
         }
         var logFD: Int32 = -1
         if let logPath {
-            let rc = Platform.withCString(logPath) { eg_log_open($0, &logFD) }
+            let cPath = Platform.cString(logPath)
+            let rc = eg_log_open(cPath, &logFD)
+            cPath.deallocate()
             if rc != 0 {
                 throw EdgeError(.io, object: "--json-log \(logPath)", problem: "cannot open for appending: \(Platform.errorText(rc))",
                                 fix: "check that the directory exists and is writable")
             }
         }
-        var fds: [Int32] = quiet ? [] : [1]
-        if logFD >= 0 { fds.append(logFD) }
+        // Standard output unless --quiet, then the log (literals: no array growth path for Int32).
+        let fds: [Int32] = quiet ? (logFD < 0 ? [] : [logFD]) : (logFD < 0 ? [1] : [1, logFD])
         let edgeText = edges == .rising ? "rising" : edges == .falling ? "falling" : "both"
         Platform.write("edgerun watch: \(session.model.file.modelName) on \(chip.name) (\(chip.label)) line \(lineOffset), \(edgeText) edges, input \(input)\(outLine.map { ", output line \($0)" } ?? ""); ready\n", to: 2)
 

@@ -13,7 +13,9 @@ public final class EdgeModel {
     /// Maps `path` read-only and validates it.
     public init(path: String) throws(EdgeError) {
         var mapping = ep_mapping(data: nil, size: 0)
-        let status = withCString(path) { ep_map_file($0, &mapping) }
+        let cPath = Platform.cString(path)
+        let status = ep_map_file(cPath, &mapping)
+        cPath.deallocate()
         if status != 0 {
             throw EdgeError(.io, object: path, problem: "cannot map the model file: \(Platform.errorText(status))",
                             fix: "check the path and its permissions")

@@ -95,20 +95,23 @@ public struct KernelTable {
     }
 
     /// The levels of this architecture, from plain C up; `ref` runs everywhere.
+    /// (One array literal per architecture: appending would link an array growth path for `Level`.)
     public static var levels: [Level] {
-        var levels = [Level(name: "ref", requiredFeatures: 0, inAuto: true, table: { reference })]
+        let ref = Level(name: "ref", requiredFeatures: 0, inAuto: true, table: { reference })
         #if arch(x86_64)
-        levels.append(Level(name: "avx2", requiredFeatures: UInt32(EK_CPU_LEVEL_AVX2), inAuto: true, table: { avx2 }))
-        // Not yet in auto: this slice was written on a VM without AVX-512 (and qemu 7.2 does not
-        // emulate it), so its kernels have not passed `make kernel-test` on real hardware.
-        levels.append(Level(name: "avx512vnni", requiredFeatures: UInt32(EK_CPU_LEVEL_AVX512VNNI), inAuto: false,
-                            table: { avx512vnni }))
+        return [ref,
+                Level(name: "avx2", requiredFeatures: UInt32(EK_CPU_LEVEL_AVX2), inAuto: true, table: { avx2 }),
+                // Not yet in auto: this slice was written on a VM without AVX-512 (and qemu 7.2 does not
+                // emulate it), so its kernels have not passed `make kernel-test` on real hardware.
+                Level(name: "avx512vnni", requiredFeatures: UInt32(EK_CPU_LEVEL_AVX512VNNI), inAuto: false, table: { avx512vnni })]
         #elseif arch(arm64)
-        levels.append(Level(name: "neon", requiredFeatures: UInt32(EK_CPU_LEVEL_NEON), inAuto: true, table: { neon }))
-        levels.append(Level(name: "neondot", requiredFeatures: UInt32(EK_CPU_LEVEL_NEONDOT), inAuto: true, table: { neondot }))
-        levels.append(Level(name: "neoni8mm", requiredFeatures: UInt32(EK_CPU_LEVEL_NEONI8MM), inAuto: true, table: { neoni8mm }))
+        return [ref,
+                Level(name: "neon", requiredFeatures: UInt32(EK_CPU_LEVEL_NEON), inAuto: true, table: { neon }),
+                Level(name: "neondot", requiredFeatures: UInt32(EK_CPU_LEVEL_NEONDOT), inAuto: true, table: { neondot }),
+                Level(name: "neoni8mm", requiredFeatures: UInt32(EK_CPU_LEVEL_NEONI8MM), inAuto: true, table: { neoni8mm })]
+        #else
+        return [ref]
         #endif
-        return levels
     }
 
     /// The `auto` table: the best `auto` level this CPU supports (probes `ek_cpu_features()`;
@@ -139,7 +142,12 @@ public struct KernelTable {
 
     /// Byte-wise equality (no Unicode tables needed in Embedded Swift).
     private static func matches(_ text: String, _ literal: StaticString) -> Bool {
-        text.utf8.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count == literal.utf8CodeUnitCount else { return false }
+            for i in 0..<bytes.count where bytes[i] != literal.utf8Start[i] { return false }
+            return true
+        }
     }
 
     #if arch(x86_64)

@@ -15,10 +15,10 @@ public enum Platform {
     }
 
     public static func environment(_ name: String) -> String? {
-        var name = name
-        return name.withUTF8 { utf8 -> String? in
-            withCString(utf8) { ep_getenv($0).map { String(cString: $0) } }
-        }
+        let cName = cString(name)
+        let value = ep_getenv(cName)
+        cName.deallocate()
+        return value.map { String(cString: $0) }
     }
 
     public static func peakResidentBytes() -> UInt64 { ep_peak_rss_bytes() }
@@ -50,7 +50,9 @@ public enum Platform {
         var size = 0
         let status: Int32
         if let path {
-            status = withCString(path) { ep_read_all($0, -1, 0, &data, &size) }
+            let cPath = cString(path)
+            status = ep_read_all(cPath, -1, 0, &data, &size)
+            cPath.deallocate()
         } else {
             status = ep_read_all(nil, 0, 0, &data, &size)
         }
@@ -65,34 +67,26 @@ public enum Platform {
     /// Writes `bytes` to `path` through a temporary file and a rename, so a failed or
     /// interrupted write never leaves a partial file behind.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(EdgeError) {
-        let status = bytes.withUnsafeBytes { raw in
-            withCString(path) { ep_write_file_atomic($0, raw.baseAddress, raw.count) }
-        }
+        let cPath = cString(path)
+        let status = bytes.withUnsafeBytes { raw in ep_write_file_atomic(cPath, raw.baseAddress, raw.count) }
+        cPath.deallocate()
         if status != 0 {
             throw EdgeError(.io, object: path, problem: "cannot write: \(errorText(status))",
                             fix: "check that the directory exists and is writable")
         }
     }
 
-    /// Calls `body` with a NUL-terminated copy of `string`.
-    public static func withCString<R>(_ string: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
+    /// A NUL-terminated copy of `string` for a C call; the caller deallocates it. Not generic
+    /// and without a closure, so the device binary has one copy of it rather than one
+    /// specialization per caller (paths, names and the GPIO consumer, never per inference).
+    @inline(never)
+    public static func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
         var string = string
-        return string.withUTF8 { withCString($0, body) }
-    }
-
-    static func withCString<R>(_ utf8: UnsafeBufferPointer<UInt8>, _ body: (UnsafePointer<CChar>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: utf8.count + 1) { buffer in
+        return string.withUTF8 { utf8 in
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
             for i in 0..<utf8.count { buffer[i] = CChar(bitPattern: utf8[i]) }
             buffer[utf8.count] = 0
-            return body(buffer.baseAddress!)
+            return buffer
         }
     }
-}
-
-func withCString<R>(_ string: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
-    Platform.withCString(string, body)
-}
-
-func withCString<R>(_ utf8: UnsafeBufferPointer<UInt8>, _ body: (UnsafePointer<CChar>) -> R) -> R {
-    Platform.withCString(utf8, body)
 }

@@ -1,6 +1,7 @@
 import CEdgeGPIO
 import CEdgePlatform
 import EdgeFormat
+import EdgeRuntime
 
 /// What waiting on the input line produced.
 public enum EdgeWait {
@@ -77,7 +78,9 @@ public final class GPIOChip {
 
     public init(_ spec: String) throws(EdgeError) {
         var chip: OpaquePointer? = nil
-        let rc = cString(spec) { eg_chip_open($0, &chip) }
+        let cSpec = Platform.cString(spec)
+        let rc = eg_chip_open(cSpec, &chip)
+        cSpec.deallocate()
         guard rc == 0, let chip else { throw gpioError(rc, object: "GPIO chip '\(spec)'", action: "open") }
         handle = chip
         self.spec = spec
@@ -107,7 +110,9 @@ public final class GPIOEdgeSource: EdgeSource {
         try chip.checkOffset(offset)
         let mode: Int32 = edges == .rising ? Int32(EG_EDGE_RISING) : edges == .falling ? Int32(EG_EDGE_FALLING) : Int32(EG_EDGE_BOTH)
         var line: OpaquePointer? = nil
-        let rc = cString(consumer) { eg_request_events(chip.handle, UInt32(offset), mode, $0, &line) }
+        let cConsumer = Platform.cString(consumer)
+        let rc = eg_request_events(chip.handle, UInt32(offset), mode, cConsumer, &line)
+        cConsumer.deallocate()
         guard rc == 0, let line else { throw gpioError(rc, object: chip.object(offset), action: "request edge events") }
         self.chip = chip
         self.line = line
@@ -134,7 +139,9 @@ public final class GPIOOutputLine: OutputLine {
     public init(chip: GPIOChip, offset: Int, consumer: String) throws(EdgeError) {
         try chip.checkOffset(offset)
         var line: OpaquePointer? = nil
-        let rc = cString(consumer) { eg_request_output(chip.handle, UInt32(offset), $0, 0, &line) }
+        let cConsumer = Platform.cString(consumer)
+        let rc = eg_request_output(chip.handle, UInt32(offset), cConsumer, 0, &line)
+        cConsumer.deallocate()
         guard rc == 0, let line else { throw gpioError(rc, object: chip.object(offset), action: "request as output") }
         self.chip = chip
         self.line = line
@@ -146,17 +153,5 @@ public final class GPIOOutputLine: OutputLine {
     public func set(active: Bool) throws(EdgeError) {
         let rc = eg_set_value(line, active ? 1 : 0)
         if rc != 0 { throw gpioError(rc, object: chip.object(offset), action: "set the level") }
-    }
-}
-
-/// Calls `body` with a NUL-terminated copy of `text` (stack memory for short strings).
-func cString<R>(_ text: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
-    var text = text
-    return text.withUTF8 { utf8 in
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: utf8.count + 1) { buffer in
-            for i in 0..<utf8.count { buffer[i] = CChar(bitPattern: utf8[i]) }
-            buffer[utf8.count] = 0
-            return body(buffer.baseAddress!)
-        }
     }
 }

@@ -24,7 +24,9 @@ public final class SensorInput {
         // Opened before anything is allocated: once all properties are set, a throw would
         // run deinit and free them.
         var source = eg_source(fd: -1, kind: 0)
-        let rc = cString(path) { eg_source_open($0, &source) }
+        let cName = Platform.cString(path)
+        let rc = eg_source_open(cName, &source)
+        cName.deallocate()
         if rc != 0 {
             throw EdgeError(.io, object: "--input \(path)", problem: "cannot open: \(errnoText(rc))",
                             fix: "pass a readable file, device, FIFO or - for standard input")
@@ -32,11 +34,8 @@ public final class SensorInput {
         self.source = source
         self.path = path
         self.tensor = tensor
-        let utf8 = Array(path.utf8)
-        pathBytes = utf8
-        cPath = .allocate(capacity: utf8.count + 1)
-        for (i, b) in utf8.enumerated() { cPath[i] = CChar(bitPattern: b) }
-        cPath[utf8.count] = 0
+        pathBytes = Array(path.utf8)
+        cPath = Platform.cString(path)
         capacity = tensor.byteCount + 4096
         buffer = .allocate(capacity: capacity)
         expected = Array("'\(tensor.name)' \(tensor.shape.text) \(tensor.dtype.name) (\(tensor.byteCount) bytes)".utf8)
