@@ -203,9 +203,7 @@ public struct KernelTable {
         t.f32DepthwiseConv2D = Entry(function: ek_f32_dwconv2d_minmax_1x16__neon, name: "ek_f32_dwconv2d_minmax_1x16__neon")
         t.qs8Add = Entry(function: ek_qs8_add_minmax_x8__neon, name: "ek_qs8_add_minmax_x8__neon")
         t.f32MaxPool2D = Entry(function: ek_f32_maxpool2d_minmax_1x4__neon, name: "ek_f32_maxpool2d_minmax_1x4__neon")
-        // ek_f32_softmax_x4__neon (ek_softmax.h) passes its differential tests but stays out of the
-        // table: its 0.7 KB would take the static aarch64 edgerun past its size budget
-        // (boards/rpi4.json) for ~20 ns per 10-class float32 softmax.
+        t.f32Softmax = Entry(function: ek_f32_softmax_x4__neon, name: "ek_f32_softmax_x4__neon")
         t.qs8Softmax = Entry(function: ek_qs8_softmax_x1__neon, name: "ek_qs8_softmax_x1__neon")
         t.sparse = .neon
         return t
