@@ -54,7 +54,7 @@ final class PackedWeightsTests: XCTestCase {
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1280), "take 1216 bytes, the record says 1280")
         assertRejected(model(shape: [3, 36], bytes: 1216), "must be OHWI")
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32), "packed conv layout needs a constant int8 tensor")
-        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 6), "layout 6 is not known to this edgerun (0 to 5)")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 7), "layout 7 is not known to this edgerun (0 to 6)")
     }
 
     func testLayout3SizeRule() {
@@ -105,7 +105,7 @@ final class PackedWeightsTests: XCTestCase {
 
     func testLayout4RejectsWrongSizeShapeAndDtype() {
         let l4 = PackedWeights.neonConvLayout
-        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1536, layout: l4), "layout-4 conv weights of shape 17x3x3x3 take 1632 bytes, the record says 1536")
+        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1536, layout: l4), "layout-4 weights of shape 17x3x3x3 take 1632 bytes, the record says 1536")
         // Layout 2's size for the same shape is not layout 4's.
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: l4), "take 672 bytes, the record says 1216")
         assertRejected(model(shape: [3, 36], bytes: 672, layout: l4), "packed conv weights (layout 4) have shape 3x36; they must be OHWI")
@@ -158,7 +158,7 @@ final class PackedWeightsTests: XCTestCase {
 
     func testLayout5RejectsWrongSizeShapeAndDtype() {
         let l5 = PackedWeights.dotConvLayout
-        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1632, layout: l5), "layout-5 conv weights of shape 17x3x3x3 take 864 bytes, the record says 1632")
+        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1632, layout: l5), "layout-5 weights of shape 17x3x3x3 take 864 bytes, the record says 1632")
         // Layout 4's size for the same shape is not layout 5's.
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 672, layout: l5), "take 416 bytes, the record says 672")
         assertRejected(model(shape: [3, 36], bytes: 416, layout: l5), "packed conv weights (layout 5) have shape 3x36; they must be OHWI")

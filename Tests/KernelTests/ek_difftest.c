@@ -156,6 +156,9 @@ static int run_qs8_fc(const kernel_entry *e, const case_desc *c, buffers *buf) {
                     : exact ? rng_int(&rng, -2, 2)
                             : rng_int(&rng, -127, 127));
   }
+  for (size_t i = 0; i < n * k && e->kind == KIND_QS8_PFC; ++i) {
+    w[i] = w[i] == -128 ? -127 : w[i]; /* layout 6 holds [-127, 127] (ek_pfc.h) */
+  }
   const int use_bias = rng_int(&rng, 0, 7) != 0;
   for (size_t j = 0; j < n; ++j) {
     /* Large biases stay within 2^30 so that the reference's int32 sum cannot overflow. */

@@ -89,9 +89,9 @@ EK_DRIVER_INLINE void ek_qs8_fc_drive_1x4_folded(const ek_fc_shape *shape,
         dot(nr, k, input + b * k, w, sums);
       }
       for (size_t j = 0; j < nr; ++j) {
-        const int32_t acc = (int32_t)((uint32_t)sums[j] + base[j]);
-        output[b * n + oc + j] = ek_qs8_fc_requantize(acc, params->scale[oc + j], params);
+        sums[j] = (int32_t)((uint32_t)sums[j] + base[j]);
       }
+      ek_qs8_fc_requantize_n(nr, sums, params->scale + oc, params, output + b * n + oc);
     }
   }
 }
@@ -115,9 +115,7 @@ EK_DRIVER_INLINE void ek_qs8_pfc_drive_1x4(const ek_fc_shape *shape,
     for (size_t b = 0; b < (size_t)shape->batch; ++b) {
       int32_t sums[4];
       dot(kr, input + b * k, weights + oc * kr, bias + oc, sums);
-      for (size_t j = 0; j < nr; ++j) {
-        output[b * n + oc + j] = ek_qs8_fc_requantize(sums[j], params->scale[oc + j], params);
-      }
+      ek_qs8_fc_requantize_n(nr, sums, params->scale + oc, params, output + b * n + oc);
     }
   }
 }

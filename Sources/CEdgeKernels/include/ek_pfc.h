@@ -18,6 +18,9 @@
  * bias[c] + sum(w * (x - zp)) modulo 2^32, so outputs are bit-exact with
  * ek_qs8_fc_minmax_1x1__ref on the canonical weights, and no kernel sums weights per call.
  *
+ * Weights are in [-127, 127] (TFLite's int8 weight range; edgepack writes layout 6 only then,
+ * the loader rejects a stored -128): the NEON kernel adds two products in an int16 lane.
+ *
  * Kernels take the canonical fully connected signature: `weights` = the packed bytes, `bias` =
  * the folded bias inside them (never NULL); params->input_zero_point is not read (the bias
  * holds it). They over-read each input row by up to 15 bytes (EK_EXTRA_BYTES), multiplied by
@@ -33,7 +36,7 @@ size_t ek_qs8_pfc_bias_offset(size_t out, size_t k);
 /* Bytes of the whole layout-6 tensor: weights, then the folded bias. */
 size_t ek_qs8_pfc_packed_bytes(size_t out, size_t k);
 /* Writes ek_qs8_pfc_packed_bytes(out, k) bytes to packed (padding zeroed) from weights
- * [out][k] and bias [out] (NULL: none). */
+ * [out][k] in [-127, 127] and bias [out] (NULL: none). */
 void ek_qs8_pfc_pack(size_t out, size_t k, const int8_t *weights, const int32_t *bias,
                      int32_t input_zero_point, void *packed);
 

@@ -103,7 +103,9 @@ void ek_qs8_fc_minmax_1x4c16__neon(const ek_fc_shape *shape, const ek_qs8_fc_par
 }
 
 /* Layout 6: one LD1 of the block's four 16-byte rows per step, no tail (K padded with zero
- * weights), the four sums reduced pairwise into one vector with the folded bias. */
+ * weights), the four sums reduced pairwise into one vector with the folded bias. Layout-6
+ * weights are never -128 (ek_pfc.h), so two products |w x| <= 127 * 128 add in an int16 lane
+ * (SMULL + SMLAL2) before the pairwise widening add: three instructions per row and step. */
 EK_NEON_INLINE void ek_qs8_pdot_1x4(size_t kr, const int8_t *x, const int8_t *w,
                                     const int32_t *bias, int32_t *sums) {
   int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
@@ -111,8 +113,8 @@ EK_NEON_INLINE void ek_qs8_pdot_1x4(size_t kr, const int8_t *x, const int8_t *w,
     const int8x16_t xv = vld1q_s8(x + i);
     const int8x16x4_t wv = vld1q_s8_x4(w);
     for (size_t j = 0; j < 4; ++j) {
-      acc[j] = vpadalq_s16(acc[j], vmull_s8(vget_low_s8(xv), vget_low_s8(wv.val[j])));
-      acc[j] = vpadalq_s16(acc[j], vmull_high_s8(xv, wv.val[j]));
+      const int16x8_t p = vmull_s8(vget_low_s8(xv), vget_low_s8(wv.val[j]));
+      acc[j] = vpadalq_s16(acc[j], vmlal_high_s8(p, xv, wv.val[j]));
     }
   }
   const int32x4_t s = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
