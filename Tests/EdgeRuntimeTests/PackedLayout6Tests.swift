@@ -43,15 +43,4 @@ final class PackedLayout6Tests: PackedLayoutTestCase {
         d.ops[0].kind = .conv2D
         XCTAssertThrowsError(try prepare(d))
     }
-
-    /// A float FullyConnected cannot read layout 6: the dynamic-range path is refused by name.
-    func testLayout6WithFloatInputIsRejected() throws {
-        var d = try packedCase()
-        let x = try XCTUnwrap(d.ops[0].inputs[0])
-        d.tensors[x].dtype = .float32
-        d.tensors[x].quantization = []
-        d.tensors[d.ops[0].outputs[0]].dtype = .float32
-        d.tensors[d.ops[0].outputs[0]].quantization = []
-        assertRejected(d, "packed fully connected weights (layout 6) need int8 input and output")
-    }
 }
