@@ -138,9 +138,14 @@ enum WeightPacking {
     /// dynamic-range or block-sparse weights, or a weight of -128, outside TFLite's int8 weight
     /// range and the layout's). The 1x4c16 NEON tiles then read each block's rows
     /// with one load per 16 K values and skip the per-call sum of weights the canonical kernels
-    /// fold the input zero point with. Guest instructions per inference, canonical -> layout 6
-    /// (`scripts/bench-qemu.sh`, all of a model's other ops unchanged): see FORMAT.md,
-    /// "Packed int8 FullyConnected weights for NEON".
+    /// fold the input zero point with. Guest instructions per call, canonical 1x4c16 kernel ->
+    /// layout 6 (`scripts/pfc-neon-insn.sh`), cortex-a53 (NEON) / cortex-a76 (SDOT): fewer on
+    /// every shape of the firmware and MLPerf Tiny models, hence no shape rule: ad01 640->128
+    /// 85.7k -> 26.1k / 65.2k -> 15.9k, 128->128 23.2k -> 8.7k / 19.2k -> 6.7k, 128->640 115.9k
+    /// -> 43.4k / 95.6k -> 33.2k, 128->8 0.39x / 0.37x, 8->128 0.51x / 0.51x; digits_mlp 64->32
+    /// 0.43x / 0.42x, 32->10 0.50x / 0.49x; kws 64->12 0.44x / 0.43x. Per inference
+    /// (`scripts/bench-qemu.sh` packed tables): ad01 0.36x (a53, rpi4) / 0.33x (a76, rpi5) the
+    /// canonical file's instructions, digits_mlp 0.61x / 0.61x.
     static func packedFC(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
         guard target.packsFCOC4K16, case .fullyConnected = node.op, node.inputs.count >= 2, let x = node.inputs[0],
               let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
