@@ -1,6 +1,7 @@
 /// Packed int8 Conv2D weights: tensor layouts 2 to 5 (FORMAT.md, "Packed int8 Conv2D
 /// weights", "Packed int8 1x1 Conv2D weights", "Packed int8 Conv2D weights for NEON" and
-/// "Packed int8 Conv2D weights for the NEON dot product").
+/// "Packed int8 Conv2D weights for the NEON dot product"), and packed int8 FullyConnected
+/// weights, layout 6 ("Packed int8 FullyConnected weights for NEON").
 ///
 /// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
 /// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),

@@ -21,7 +21,7 @@
  * Weights are in [-127, 127] (TFLite's int8 weight range; edgepack writes layout 6 only then,
  * the loader rejects a stored -128): the NEON kernel adds two products in an int16 lane.
  *
- * Kernels take the canonical fully connected signature: `weights` = the packed bytes, `bias` =
+ * Kernels take the canonical fully connected signature (in_features >= 1): `weights` = the packed bytes, `bias` =
  * the folded bias inside them (never NULL); params->input_zero_point is not read (the bias
  * holds it). They over-read each input row by up to 15 bytes (EK_EXTRA_BYTES), multiplied by
  * zero padding weights.

@@ -68,13 +68,15 @@ EK_NEONDOT void ek_qs8_fc_minmax_1x4c16__neondot(const ek_fc_shape *shape,
 EK_NEONDOT_INLINE void ek_qs8_pdot_1x4(size_t kr, const int8_t *x, const int8_t *w,
                                        const int32_t *bias, int32_t *sums) {
   int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
-  for (size_t i = 0; i < kr; i += 16, w += 64) {
+  size_t i = 0;
+  do { /* kr >= 16: in_features >= 1 */
     const int8x16_t xv = vld1q_s8(x + i);
-    const int8x16x4_t wv = vld1q_s8_x4(w);
+    const int8x16x4_t wv = vld1q_s8_x4(w + 4 * i);
     for (size_t j = 0; j < 4; ++j) {
       acc[j] = vdotq_s32(acc[j], xv, wv.val[j]);
     }
-  }
+    i += 16;
+  } while (i < kr);
   const int32x4_t s = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
   vst1q_s32(sums, vaddq_s32(s, vld1q_s32(bias)));
 }
