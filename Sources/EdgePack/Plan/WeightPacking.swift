@@ -141,11 +141,11 @@ enum WeightPacking {
     /// fold the input zero point with. Guest instructions per call, canonical 1x4c16 kernel ->
     /// layout 6 (`scripts/pfc-neon-insn.sh`), cortex-a53 (NEON) / cortex-a76 (SDOT): fewer on
     /// every shape of the firmware and MLPerf Tiny models, hence no shape rule: ad01 640->128
-    /// 85.7k -> 26.1k / 65.2k -> 15.9k, 128->128 23.2k -> 8.7k / 19.2k -> 6.7k, 128->640 115.9k
-    /// -> 43.4k / 95.6k -> 33.2k, 128->8 0.39x / 0.37x, 8->128 0.51x / 0.51x; digits_mlp 64->32
-    /// 0.43x / 0.42x, 32->10 0.50x / 0.49x; kws 64->12 0.44x / 0.43x. Per inference
-    /// (`scripts/bench-qemu.sh` packed tables): ad01 0.36x (a53, rpi4) / 0.33x (a76, rpi5) the
-    /// canonical file's instructions, digits_mlp 0.61x / 0.61x.
+    /// 83.1k -> 26.1k / 62.6k -> 15.9k, 128->128 21.6k -> 8.7k / 17.6k -> 6.6k, 128->640 108.0k
+    /// -> 43.2k / 87.6k -> 33.0k, 128->8 0.42x / 0.40x, 8->128 0.59x / 0.60x; digits_mlp 64->32
+    /// 0.47x / 0.47x, 32->10 0.57x / 0.56x; kws 64->12 0.48x / 0.48x. Per inference
+    /// (`scripts/bench-qemu.sh` packed tables): ad01 0.39x (a53, rpi4) / 0.36x (a76, rpi5) the
+    /// canonical file's instructions, digits_mlp 0.65x / 0.67x.
     static func packedFC(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
         guard target.packsFCOC4K16, case .fullyConnected = node.op, node.inputs.count >= 2, let x = node.inputs[0],
               let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
