@@ -213,6 +213,14 @@ $(PCONV_INSN_A64): Tests/KernelTests/ek_pconv_neon_insn.c $(KERNEL_SRCS) $(wildc
 	@mkdir -p $(dir $@)
 	@$(A64_CC) $(KTEST_CFLAGS) Tests/KernelTests/ek_pconv_neon_insn.c $(KERNEL_SRCS) -lm -o $@
 
+# The same for int8 FullyConnected: the 1x4c16 tiles over layout 6 against canonical weights
+# (scripts/pfc-neon-insn.sh).
+PFC_INSN_A64 := $(OUT)/bench/qemu/ek_pfc_neon_insn
+
+$(PFC_INSN_A64): Tests/KernelTests/ek_pfc_neon_insn.c $(KERNEL_SRCS) $(wildcard $(KERNEL_DIR)/include/*.h) $(wildcard $(KERNEL_DIR)/*/*.h)
+	@mkdir -p $(dir $@)
+	@$(A64_CC) $(KTEST_CFLAGS) Tests/KernelTests/ek_pfc_neon_insn.c $(KERNEL_SRCS) -lm -o $@
+
 .PHONY: kernel-bench
 kernel-bench: $(KBENCH_HOST)
 	@echo "== kernel throughput: $(KBENCH_HOST)"

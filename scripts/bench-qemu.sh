@@ -10,7 +10,8 @@
 # effect is visible on its own. A third table sets the int8 models packed for rpi4 (layout-4
 # Conv2D weights, FORMAT.md "Packed int8 Conv2D weights for NEON") against the canonical files
 # on cortex-a53, a fourth those packed for rpi5 (layout 5, "... for the NEON dot product") on
-# cortex-a76. MODELS=<regex> keeps only matching models (default: all); PACKED_ONLY=1 prints
+# cortex-a76; both also pack int8 FullyConnected weights in layout 6 ("Packed int8
+# FullyConnected weights for NEON"). MODELS=<regex> keeps only matching models (default: all); PACKED_ONLY=1 prints
 # only the last two tables.
 set -euo pipefail
 export PATH=/opt/swift/usr/bin:$PATH
@@ -104,8 +105,8 @@ packed_table() {  # packed_table BOARD CPU LAYOUT: int8 models packed for BOARD 
     printf '%-24s %16s %16s %9s\n' "$model" "$can" "$packed" "$(awk -v c="$can" -v l="$packed" 'BEGIN { printf "%.2f", l / c }')"
   done
 }
-packed_table rpi4 cortex-a53 "layout 4"
-packed_table rpi5 cortex-a76 "layout 5"
+packed_table rpi4 cortex-a53 "layouts 4 and 6"
+packed_table rpi5 cortex-a76 "layouts 5 and 6"
 echo
 echo "reproduce a row: EDGE_KERNELS=auto|ref|neondot|neoni8mm qemu-aarch64 -cpu <cpu> -plugin $OUT/libinsn_count.so -d plugin \\"
 echo "    $EDGERUN bench $OUT/<model>.bin --input <input.npy> --runs 11 --warmup 0   (minus the same with --runs 1, over 10)"

@@ -26,12 +26,12 @@ extension ModelFile {
             let rank = Int(r[1])
             if rank > FormatV1.maxRank { throw .format(object, "rank % is above 6", rank) }
             guard let storage = TensorStorage(rawValue: r[2]) else { throw .format(object, "storage % is not 0 (arena) or 1 (constant)", Int(r[2])) }
-            if r[4] != 0 && r[4] != SparseWeights.layout && !PackedWeights.isPackedConv(r[4]) {
-                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0 to 5)",
+            if r[4] != 0 && r[4] != SparseWeights.layout && !PackedWeights.isPacked(r[4]) {
+                throw EdgeError(.unsupported, object: object, problem: "layout \(r[4]) is not known to this edgerun (0 to 6)",
                                 fix: "update edgerun or re-pack with a matching edgepack")
             }
             if r[4] != 0 && (dtype != .int8 || storage != .constant) {
-                let name = r[4] == SparseWeights.layout ? "block-sparse" : "packed conv"
+                let name = r[4] == SparseWeights.layout ? "block-sparse" : r[4] == PackedWeights.neonFCLayout ? "packed fully connected" : "packed conv"
                 throw .format(object, EdgeError.filled("@ layout needs a constant int8 tensor, found @ ", 0, 0, 0, 0, text: name, text2: dtype.name)
                               + (storage == .constant ? "constant" : "arena"))
             }
@@ -64,7 +64,7 @@ extension ModelFile {
                 let place = storage == .constant ? "CONSTANTS section" : "arena"
                 throw .format(object, "data [%, +%) plus 64 bytes of padding exceeds the %-byte @", t.dataOffset, t.byteSize, limit, text: place)
             }
-            if PackedWeights.isPackedConv(t.layout) {
+            if PackedWeights.isPacked(t.layout) {
                 try PackedWeights.validate(shape: t.shape, byteSize: t.byteSize, layout: t.layout, object: object)
                 try PackedWeights.validateValues(UnsafeRawBufferPointer(start: constantData(t), count: t.byteSize), layout: t.layout,
                                                  shape: t.shape, object: object)

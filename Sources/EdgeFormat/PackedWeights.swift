@@ -1,6 +1,7 @@
 /// Packed int8 Conv2D weights: tensor layouts 2 to 5 (FORMAT.md, "Packed int8 Conv2D
 /// weights", "Packed int8 1x1 Conv2D weights", "Packed int8 Conv2D weights for NEON" and
-/// "Packed int8 Conv2D weights for the NEON dot product").
+/// "Packed int8 Conv2D weights for the NEON dot product"), and packed int8 FullyConnected
+/// weights, layout 6 ("Packed int8 FullyConnected weights for NEON").
 ///
 /// The logical tensor stays OHWI `[out, kh, kw, in]`; its bytes are the `oc16_k2_s16` layout of
 /// `ek_pconv.h` (per 16-output-channel block, per pair of K values, 16 channels x 2 int16),
@@ -66,21 +67,33 @@ public enum PackedWeights {
         o8c4BiasOffset(outChannels: outChannels, k: k) + (outChannels + 7) / 8 * 8 * 4
     }
 
-    /// Output channels per block of a packed layout (2 to 5): 16 for the AVX2 layouts 2 and 3,
-    /// 8 for the NEON layouts 4 and 5.
-    public static func channelsPerBlock(layout: UInt8) -> Int { layout >= neonConvLayout ? 8 : 16 }
+    /// The tensor record `layout` value of `oc4_k16_s8`: int8 FullyConnected weights `[out, in]`
+    /// for the aarch64 1x4c16 tiles (FORMAT.md, "Packed int8 FullyConnected weights for NEON"):
+    /// per 4-row block, per 16 K values, the four rows' 16 bytes, then the folded bias.
+    public static let neonFCLayout: UInt8 = 6
 
-    /// Bytes before the folded bias of a packed tensor of `layout` (2 to 5) and OHWI `shape`:
-    /// per block of channels, K in steps of 2, 4, 8 or 16 values (2^(layout - 1)) of 64 bytes
-    /// (layout 2) or 128 bytes (the others), as the functions above spell out per layout.
+    /// Output channels per block of a packed layout (2 to 6): 16 for the AVX2 layouts 2 and 3,
+    /// 8 for the NEON layouts 4 and 5, 4 rows for layout 6.
+    public static func channelsPerBlock(layout: UInt8) -> Int { layout == neonFCLayout ? 4 : layout >= neonConvLayout ? 8 : 16 }
+
+    /// Bytes before the folded bias of a packed tensor of `layout` (2 to 6) and OHWI (layout 6:
+    /// `[out, in]`) `shape`: per block of channels, K in steps of 2, 4, 8 or 16 values
+    /// (2^(layout - 1), 16 for layout 6) of 64 bytes (layouts 2 and 6) or 128 bytes (the
+    /// others), as the functions above and FORMAT.md spell out per layout.
     public static func biasOffset(layout: UInt8, shape: Shape) -> Int {
-        let k = shape[1] * shape[2] * shape[3], block = channelsPerBlock(layout: layout), step = 1 << (layout - 1)
-        return (shape[0] + block - 1) / block * ((k + step - 1) / step) * (layout == conv2DLayout ? 64 : 128)
+        let fc = layout == neonFCLayout
+        let k = fc ? shape[1] : shape[1] * shape[2] * shape[3], block = channelsPerBlock(layout: layout), step = fc ? 16 : 1 << (layout - 1)
+        return (shape[0] + block - 1) / block * ((k + step - 1) / step) * (layout == conv2DLayout || fc ? 64 : 128)
     }
 
     /// Whether `layout` is one of the packed Conv2D layouts (2 to 5).
     public static func isPackedConv(_ layout: UInt8) -> Bool {
         layout >= conv2DLayout && layout <= dotConvLayout
+    }
+
+    /// Whether `layout` is one of the packed layouts (2 to 6: Conv2D, FullyConnected).
+    public static func isPacked(_ layout: UInt8) -> Bool {
+        layout >= conv2DLayout && layout <= neonFCLayout
     }
 
     /// Checks a packed tensor record (`isPackedConv(layout)`): rank 4 (`[out, kh, kw, in]`),
@@ -89,14 +102,17 @@ public enum PackedWeights {
         if layout == conv1x1Layout && (shape.rank != 4 || shape[1] != 1 || shape[2] != 1) {
             throw .format(object, "layout 3 (oc16_k4_sm8) holds 1x1 conv weights [out, 1, 1, in], not @", 0, text: shape.text)
         }
-        if shape.rank != 4 {
+        if layout == neonFCLayout && shape.rank != 2 {
+            throw .format(object, "packed fully connected weights (layout 6) have shape @; they must be [out, in]", 0, text: shape.text)
+        }
+        if layout != neonFCLayout && shape.rank != 4 {
             throw .format(object, "packed conv weights (layout %) have shape @; they must be OHWI [out, kh, kw, in]", Int(layout), text: shape.text)
         }
         // The folded bias: one int32 per channel of each 8- (layouts 4 and 5) or 16-channel block.
         let block = channelsPerBlock(layout: layout)
         let expected = biasOffset(layout: layout, shape: shape) + (shape[0] + block - 1) / block * block * 4
         if byteSize != expected {
-            throw .format(object, "layout-% conv weights of shape @ take % bytes, the record says %", Int(layout), expected, byteSize, text: shape.text)
+            throw .format(object, "layout-% weights of shape @ take % bytes, the record says %", Int(layout), expected, byteSize, text: shape.text)
         }
     }
 
@@ -109,7 +125,10 @@ public enum PackedWeights {
     /// damaged layout byte is rejected instead of computing garbage.
     @inline(never)
     public static func validateValues(_ bytes: UnsafeRawBufferPointer, layout: UInt8, shape: Shape, object: String) throws(EdgeError) {
-        if layout == dotConvLayout { return try validatePadding(bytes, shape: shape, object: object) }
+        if layout == neonFCLayout { return try validatePadding(bytes, out: shape[0], k: shape[1], rows: 4, group: 16, layout: layout, object: object) }
+        if layout == dotConvLayout {
+            return try validatePadding(bytes, out: shape[0], k: shape[1] &* shape[2] &* shape[3], rows: 8, group: 4, layout: layout, object: object)
+        }
         let c4 = layout == conv1x1Layout
         let end = biasOffset(layout: layout, shape: shape)
         var i = 0
@@ -125,19 +144,25 @@ public enum PackedWeights {
         }
     }
 
-    /// Layout 5: every padding weight (K values past K, channels past the last) is 0, as
-    /// edgepack writes them; the SDOT tile multiplies padded K values with whatever its window
-    /// rows hold there. (The folded bias of padding channels is never stored anywhere.)
-    static func validatePadding(_ bytes: UnsafeRawBufferPointer, shape: Shape, object: String) throws(EdgeError) {
+    /// Layouts 5 and 6: every padding weight (K values past K, rows past the last) is 0, as
+    /// edgepack writes them; the SDOT and 1x4c16 tiles multiply padded K values with whatever
+    /// the input holds there. (The folded bias of padding rows is never read into an output.)
+    /// Layout 6 holds no -128 either (the NEON tile adds two products in an int16 lane).
+    /// Both keep K in steps of 16 per block of `rows` rows (8 or 4), `group` K values (4 or 16)
+    /// of a row together: byte r of a block is row (r % (rows x group)) / group, K value
+    /// (r / (rows x group)) x group + r % group.
+    static func validatePadding(_ bytes: UnsafeRawBufferPointer, out: Int, k: Int, rows: Int, group: Int, layout: UInt8,
+                                       object: String) throws(EdgeError) {
         // Sizes were checked (`validate`): wrapping arithmetic cannot wrap here.
-        let out = shape[0], k = shape[1] &* shape[2] &* shape[3]
-        // 128 bytes per 16 K values of an 8-channel block; the weights end where the bias starts.
-        let groups = (k &+ 15) >> 4, end = (out &+ 7) >> 3 &* groups &* 128
+        let block = (k &+ 15) / 16 &* 16 &* rows, step = rows &* group, end = (out &+ rows &- 1) / rows &* block
         var i = 0
         while i < end {
-            // Byte i: channel (i / 128 / groups) * 8 + (i % 32) / 4, K value (i / 32 % (4 groups)) * 4 + i % 4.
-            if bytes[i] != 0 && ((i >> 7) / groups &* 8 &+ (i & 31) >> 2 >= out || (i >> 5) % (groups &* 4) &* 4 &+ i & 3 >= k) {
-                throw .format(object, "layout-5 padding at offset % is %, not 0", i, Int(bytes[i]))
+            let r = i % block
+            if bytes[i] == 0x80 && layout == neonFCLayout {
+                throw .format(object, "layout-6 weight at offset % is -128; the layout holds -127 to 127", i)
+            }
+            if bytes[i] != 0 && (i / block &* rows &+ r % step / group >= out || r / step &* group &+ r % group >= k) {
+                throw .format(object, "layout-% padding at offset % is %, not 0", Int(layout), i, Int(bytes[i]))
             }
             i &+= 1
         }

@@ -59,6 +59,9 @@ public struct KernelTable {
     /// int8 Conv2D over layout-5 weights (`oc8_k4_s8`, the SDOT 8x8c4 tile, `ek_pconv.h`).
     public var qs8PackedConv8x8c4 = Entry<QS8Conv>(function: ek_qs8_pconv2d_minmax_8x8c4__ref,
                                                    name: "ek_qs8_pconv2d_minmax_8x8c4__ref")
+    /// int8 FullyConnected over layout-6 weights (`oc4_k16_s8`, the NEON 1x4c16 tile, `ek_pfc.h`).
+    public var qs8PackedFullyConnected = Entry<QS8FC>(function: ek_qs8_pfc_minmax_1x4c16__ref,
+                                                      name: "ek_qs8_pfc_minmax_1x4c16__ref")
     /// int8 Conv2D over canonical weights with at most `EK_CONV_SC_MAX_C` input channels
     /// (stems) and at most `qs8FewChannelMaxOutC` output channels; nil: `qs8Conv2D` runs them.
     public var qs8FewChannelConv2D: Entry<QS8Conv>? = nil
@@ -196,6 +199,7 @@ public struct KernelTable {
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_2x4c16__neon, name: "ek_qs8_conv2d_minmax_2x4c16__neon")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8__neon, name: "ek_qs8_conv2d_minmax_8x8__neon")
         t.qs8PackedConv8x8 = Entry(function: ek_qs8_pconv2d_minmax_8x8__neon, name: "ek_qs8_pconv2d_minmax_8x8__neon")
+        t.qs8PackedFullyConnected = Entry(function: ek_qs8_pfc_minmax_1x4c16__neon, name: "ek_qs8_pfc_minmax_1x4c16__neon")
         t.qs8FewChannelMaxOutC = EK_CONV_SC_NEON_MAX_OUT_C
         t.qs8FewChannelMaxK = EK_CONV_SC_NEON_MAX_K
         t.qs8DepthwiseConv2D = Entry(function: ek_qs8_dwconv2d_minmax_1x16__neon, name: "ek_qs8_dwconv2d_minmax_1x16__neon")
@@ -219,6 +223,7 @@ public struct KernelTable {
         t.qs8Conv2D = Entry(function: ek_qs8_conv2d_minmax_4x4c16__neondot, name: "ek_qs8_conv2d_minmax_4x4c16__neondot")
         t.qs8FewChannelConv2D = Entry(function: ek_qs8_conv2d_minmax_8x8c4__neondot, name: "ek_qs8_conv2d_minmax_8x8c4__neondot")
         t.qs8PackedConv8x8c4 = Entry(function: ek_qs8_pconv2d_minmax_8x8c4__neondot, name: "ek_qs8_pconv2d_minmax_8x8c4__neondot")
+        t.qs8PackedFullyConnected = Entry(function: ek_qs8_pfc_minmax_1x4c16__neondot, name: "ek_qs8_pfc_minmax_1x4c16__neondot")
         t.sparse = .neondot
         return t
     }

@@ -106,14 +106,25 @@ enum Memory {
 }
 
 extension PrepareContext {
+    /// Packed weights (layouts 2 to 6) need an int8 op (`int8`) and no bias input: the folded
+    /// bias lives in the weights.
+    func requirePackedWeights(int8: Bool, bias: TensorInfo?, layout: UInt8, text: String) throws(EdgeError) {
+        if !int8 { throw unsupported("packed @ weights (layout %) need int8 input and output", Int(layout), text: text) }
+        if bias != nil { throw unsupported("packed @ weights carry the bias; input 2 must be absent", text: text) }
+    }
+
     /// Block-sparse tensors (layout 1) may only be the weights (input 1) of FullyConnected and
     /// Conv2D; every other op reads tensors as dense, so it must never see one.
     func checkSparseOperands() throws(EdgeError) {
         for i in 0..<record.inputCount {
             guard let t = file.input(record, i), file.tensor(t).layout != 0 else { continue }
-            if PackedWeights.isPackedConv(file.tensor(t).layout) {
-                if i != 1 || record.kind != .conv2D {
-                    throw unsupported("input % has the packed conv layout %; only Conv2D weights (input 1) may", i, Int(file.tensor(t).layout))
+            let layout = file.tensor(t).layout
+            if layout != SparseWeights.layout {
+                // Packed layouts (2 to 5 Conv2D, 6 FullyConnected) belong to their op's weights.
+                let fc = layout == PackedWeights.neonFCLayout
+                if i != 1 || record.kind != (fc ? .fullyConnected : .conv2D) {
+                    throw unsupported("input % has the packed @ layout %; only @ weights (input 1) may", i, Int(layout),
+                                      text: fc ? "fully connected" : "conv", text2: fc ? "FullyConnected" : "Conv2D")
                 }
                 continue
             }

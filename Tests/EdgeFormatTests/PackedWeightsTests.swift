@@ -54,7 +54,7 @@ final class PackedWeightsTests: XCTestCase {
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1280), "take 1216 bytes, the record says 1280")
         assertRejected(model(shape: [3, 36], bytes: 1216), "must be OHWI")
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, dtype: .float32), "packed conv layout needs a constant int8 tensor")
-        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 6), "layout 6 is not known to this edgerun (0 to 5)")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: 7), "layout 7 is not known to this edgerun (0 to 6)")
     }
 
     func testLayout3SizeRule() {
@@ -105,7 +105,7 @@ final class PackedWeightsTests: XCTestCase {
 
     func testLayout4RejectsWrongSizeShapeAndDtype() {
         let l4 = PackedWeights.neonConvLayout
-        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1536, layout: l4), "layout-4 conv weights of shape 17x3x3x3 take 1632 bytes, the record says 1536")
+        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1536, layout: l4), "layout-4 weights of shape 17x3x3x3 take 1632 bytes, the record says 1536")
         // Layout 2's size for the same shape is not layout 4's.
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 1216, layout: l4), "take 672 bytes, the record says 1216")
         assertRejected(model(shape: [3, 36], bytes: 672, layout: l4), "packed conv weights (layout 4) have shape 3x36; they must be OHWI")
@@ -158,7 +158,7 @@ final class PackedWeightsTests: XCTestCase {
 
     func testLayout5RejectsWrongSizeShapeAndDtype() {
         let l5 = PackedWeights.dotConvLayout
-        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1632, layout: l5), "layout-5 conv weights of shape 17x3x3x3 take 864 bytes, the record says 1632")
+        assertRejected(model(shape: [17, 3, 3, 3], bytes: 1632, layout: l5), "layout-5 weights of shape 17x3x3x3 take 864 bytes, the record says 1632")
         // Layout 4's size for the same shape is not layout 5's.
         assertRejected(model(shape: [3, 1, 1, 36], bytes: 672, layout: l5), "take 416 bytes, the record says 672")
         assertRejected(model(shape: [3, 36], bytes: 416, layout: l5), "packed conv weights (layout 5) have shape 3x36; they must be OHWI")
@@ -185,5 +185,31 @@ final class PackedWeightsTests: XCTestCase {
         // value), and channel 4's bytes of K = 0 are padding here.
         XCTAssertEqual(PackedWeights.o8ByteSize(outChannels: 3, k: 4), PackedWeights.o8c4ByteSize(outChannels: 3, k: 4))
         assertRejected(model(shape: [3, 1, 1, 4], bytes: 160, layout: l5, set: [16: 0xFF, 17: 0xFF]), "layout-5 padding at offset 16 is 255, not 0")
+    }
+
+    /// Layout 6 (`oc4_k16_s8`, FullyConnected [out, in]): 4-row blocks, K rounded up to 16.
+    func testLayout6SizeShapeAndDtype() throws {
+        let l6 = PackedWeights.neonFCLayout
+        // [3, 36]: one block, K -> 48: 4 x 48 = 192 bytes, then 4 biases.
+        XCTAssertEqual(PackedWeights.biasOffset(layout: l6, shape: Shape([3, 36])), 192)
+        XCTAssertEqual(PackedWeights.biasOffset(layout: l6, shape: Shape([5, 1])), 128)
+        let file = try load(model(shape: [3, 36], bytes: 208, layout: l6))
+        XCTAssertEqual(file.tensor(6).layout, l6)
+        assertRejected(model(shape: [3, 36], bytes: 224, layout: l6), "layout-6 weights of shape 3x36 take 208 bytes, the record says 224")
+        assertRejected(model(shape: [3, 1, 1, 36], bytes: 208, layout: l6),
+                       "packed fully connected weights (layout 6) have shape 3x1x1x36; they must be [out, in]")
+        assertRejected(model(shape: [3, 36], bytes: 208, dtype: .float32, layout: l6), "packed fully connected layout needs a constant int8 tensor")
+    }
+
+    /// Layout 6's padding (K values 36..47, row 3 of [3, 36]) must be 0, and no weight is -128.
+    func testLayout6PaddingMustBeZeroAndNoWeightMinus128() throws {
+        let shape = [3, 36], l6 = PackedWeights.neonFCLayout
+        // Accepted: weights of rows 0..2 at K < 36 (offset (i / 16) * 64 + row * 16 + i % 16), any bias.
+        _ = try load(model(shape: shape, bytes: 208, layout: l6, set: [0: 0x81, 15: 0x7F, 128 + 32 + 3: 0xFF, 192: 0x80, 207: 1]))
+        // Row 3 at K = 0: offset 48.
+        assertRejected(model(shape: shape, bytes: 208, layout: l6, set: [48: 1]), "layout-6 padding at offset 48 is 1, not 0")
+        // Row 0 at K = 36: offset 128 + 4.
+        assertRejected(model(shape: shape, bytes: 208, layout: l6, set: [132: 0xFF]), "layout-6 padding at offset 132 is 255, not 0")
+        assertRejected(model(shape: shape, bytes: 208, layout: l6, set: [17: 0x80]), "layout-6 weight at offset 17 is -128")
     }
 }

@@ -8,6 +8,8 @@ import XCTest
 class PackedLayoutTestCase: XCTestCase {
     /// The tensor layout under test; subclasses override it.
     var layout: UInt8 { PackedWeights.conv2DLayout }
+    /// What the messages call the layout's weights ("conv", "fully connected").
+    var weightsName: String { layout == PackedWeights.neonFCLayout ? "fully connected" : "conv" }
 
     struct NoCase: Error, CustomStringConvertible {
         let layout: UInt8
@@ -16,7 +18,8 @@ class PackedLayoutTestCase: XCTestCase {
 
     /// The first int8 Conv2D golden case (1x1 for layout 3) with its weights packed in `layout`.
     func packedCase() throws -> ModelDescription {
-        for c in try GoldenCorpus.cases.get() where TFLiteOpMapping.kind(of: c.op) == .conv2D {
+        let kind: OpKind = layout == PackedWeights.neonFCLayout ? .fullyConnected : .conv2D
+        for c in try GoldenCorpus.cases.get() where TFLiteOpMapping.kind(of: c.op) == kind {
             var d = try TFLiteOpMapping.model(for: c).description
             if PackedConvCases.pack(&d, layout: layout) { return d }
         }
@@ -36,7 +39,7 @@ class PackedLayoutTestCase: XCTestCase {
         bias.constantData = [UInt8](repeating: 0, count: 4 * d.tensors[weights].shape[0])
         d.tensors.append(bias)
         d.ops[0].inputs.append(d.tensors.count - 1)
-        assertRejected(d, "packed conv weights carry the bias; input 2 must be absent", line: line)
+        assertRejected(d, "packed \(weightsName) weights carry the bias; input 2 must be absent", line: line)
     }
 
     /// The packed weights used as the Conv2D's input 0 are rejected.
@@ -44,7 +47,8 @@ class PackedLayoutTestCase: XCTestCase {
         var d = try packedCase()
         let weights = try XCTUnwrap(d.ops[0].inputs[1])
         d.ops[0].inputs[0] = weights
-        assertRejected(d, "input 0 has the packed conv layout \(layout); only Conv2D weights (input 1) may", line: line)
+        let op = layout == PackedWeights.neonFCLayout ? "FullyConnected" : "Conv2D"
+        assertRejected(d, "input 0 has the packed \(weightsName) layout \(layout); only \(op) weights (input 1) may", line: line)
     }
 
     func assertRejected(_ d: ModelDescription, _ fragment: String, line: UInt = #line) {

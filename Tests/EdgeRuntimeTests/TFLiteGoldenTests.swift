@@ -41,6 +41,12 @@ final class TFLiteGoldenTests: XCTestCase {
     func testConv2DWithLayout5WeightsAndThisMachinesKernels() {
         checkCases(of: .conv2D, kernels: .forThisMachine(), packWeights: true, layout: PackedWeights.dotConvLayout)
     }
+    /// Every int8 FullyConnected case's weights in layout 6 (`oc4_k16_s8`, the 1x4c16 tiles;
+    /// __neon or __neondot on aarch64 machines).
+    func testFullyConnectedWithLayout6Weights() { checkCases(of: .fullyConnected, packWeights: true, layout: PackedWeights.neonFCLayout) }
+    func testFullyConnectedWithLayout6WeightsAndThisMachinesKernels() {
+        checkCases(of: .fullyConnected, kernels: .forThisMachine(), packWeights: true, layout: PackedWeights.neonFCLayout)
+    }
     func testDepthwiseConv2DWithThisMachinesKernels() { checkCases(of: .depthwiseConv2D, kernels: .forThisMachine()) }
     func testAdd() { checkCases(of: .add) }
     func testMul() { checkCases(of: .mul) }
@@ -151,7 +157,8 @@ final class TFLiteGoldenTests: XCTestCase {
             let entry = layout == PackedWeights.conv1x1Layout ? kernels.qs8PackedConv1x1
                 : layout == PackedWeights.neonConvLayout ? kernels.qs8PackedConv8x8
                 : layout == PackedWeights.dotConvLayout ? kernels.qs8PackedConv8x8c4 : kernels.qs8PackedConv2D
-            if ran != "\(entry.name)" { return "\(c.name): packed weights ran \(ran)" }
+            let expected = layout == PackedWeights.neonFCLayout ? "\(kernels.qs8PackedFullyConnected.name)" : "\(entry.name)"
+            if ran != expected { return "\(c.name): packed weights ran \(ran)" }
         }
         let model = try EdgeModel(bytes: ModelWriter.serialize(description))
         let interpreter = try Interpreter(model: model, kernels: kernels)

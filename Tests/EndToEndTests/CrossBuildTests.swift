@@ -187,7 +187,8 @@ final class CrossBuildTests: XCTestCase {
         let text = String(decoding: try Data(contentsOf: binary), as: UTF8.self)
         for kernel in ["ek_f32_conv2d_minmax_1x1__ref", "ek_qs8_dwconv2d_minmax_1x1__ref", "ek_f32_fc_minmax_1x4c4__neon",
                        "ek_qs8_fc_minmax_1x4c16__neon", "ek_qs8_fc_minmax_1x4c16__neondot", "ek_qs8_fc_minmax_2x4c16__neoni8mm",
-                       "ek_qs8_conv2d_minmax_4x8c16__neoni8mm", "ek_qs8_softmax_x1__ref",
+                       "ek_qs8_conv2d_minmax_4x8c16__neoni8mm", "ek_qs8_softmax_x1__ref", "ek_qs8_pfc_minmax_1x4c16__neon",
+                       "ek_qs8_pfc_minmax_1x4c16__neondot", "ek_qs8_pfc_minmax_1x4c16__ref",
                        "ek_xN_transpose__ref", "ek_qs8_hswish_x1__ref"] {
             XCTAssertTrue(text.contains(kernel), "\(kernel) is missing from \(binary.path)")
         }
@@ -303,21 +304,37 @@ final class CrossBuildTests: XCTestCase {
                                                      cpus: ["cortex-a53", "cortex-a76", "max,pauth-impdef=on"])
     }
 
-    /// digits_cnn int8 packed for `board` against the canonical file: `edgerun info` on `tileCPU`
-    /// names `tile`, and every sample's output equals the canonical file's on the host (__ref)
-    /// and under qemu on each of `cpus` with EDGE_KERNELS=ref and auto.
+    /// digits_mlp (int8 FullyConnected only) packed for rpi4 (layout-6 weights, FORMAT.md "Packed
+    /// int8 FullyConnected weights for NEON") gives the canonical file's outputs byte for byte:
+    /// with the NEON 1x4c16 tile on cortex-a53, the SDOT one on cortex-a76, the __ref twin under
+    /// EDGE_KERNELS=ref and on the host.
+    func testMLPPackedForRpi4MatchesTheCanonicalModel() throws {
+        try checkPackedModelMatchesTheCanonicalModel(board: "rpi4", tile: "ek_qs8_pfc_minmax_1x4c16__neon",
+                                                     tileCPU: "cortex-a53", cpus: ["cortex-a53", "cortex-a76"], model: "digits_mlp")
+    }
+
+    /// The same for rpi5: the SDOT 1x4c16 tile over layout 6 on cortex-a76 and max.
+    func testMLPPackedForRpi5MatchesTheCanonicalModel() throws {
+        try checkPackedModelMatchesTheCanonicalModel(board: "rpi5", tile: "ek_qs8_pfc_minmax_1x4c16__neondot",
+                                                     tileCPU: "cortex-a76", cpus: ["cortex-a53", "cortex-a76", "max,pauth-impdef=on"],
+                                                     model: "digits_mlp")
+    }
+
+    /// `model` (digits_cnn) int8 packed for `board` against the canonical file: `edgerun info` on
+    /// `tileCPU` names `tile`, and every sample's output equals the canonical file's on the host
+    /// (__ref) and under qemu on each of `cpus` with EDGE_KERNELS=ref and auto.
     private func checkPackedModelMatchesTheCanonicalModel(board name: String, tile: String, tileCPU: String,
-                                                          cpus: [String]) throws {
+                                                          cpus: [String], model: String = "digits_cnn") throws {
         let edgerun = try Tools.aarch64Edgerun().path
         let qemu = try Tools.qemuAarch64()
         let host = try Tools.debugProduct("edgerun")
         let edgepack = try Tools.debugProduct("edgepack")
         let dir = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let source = Tools.root.appendingPathComponent("firmware-models/digits_cnn")
+        let source = Tools.root.appendingPathComponent("firmware-models/\(model)")
         var bins: [String] = []
         for board in [[], ["--board", name]] {
-            let bin = dir.appendingPathComponent("digits_cnn-int8\(board.last.map { "-" + $0 } ?? "").bin").path
+            let bin = dir.appendingPathComponent("\(model)-int8\(board.last.map { "-" + $0 } ?? "").bin").path
             let args = ["pack", source.appendingPathComponent("model.onnx").path, "-o", bin, "--quantize", "int8",
                         "--calibration", source.appendingPathComponent("calibration.npy").path] + board
             let packed = try Tools.run(edgepack, args)

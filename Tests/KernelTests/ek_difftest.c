@@ -34,7 +34,7 @@ typedef void (*ek_qs8_fc_fn)(const ek_fc_shape *, const ek_qs8_fc_params *, cons
 typedef void (*ek_f32_fc_fn)(const ek_fc_shape *, const float *, const float *, const float *,
                              float *, float, float);
 
-typedef enum { KIND_QS8_FC, KIND_F32_FC } kernel_kind;
+typedef enum { KIND_QS8_FC, KIND_F32_FC, KIND_QS8_PFC } kernel_kind;
 
 typedef struct kernel_entry {
   const char *name;
@@ -46,10 +46,15 @@ typedef struct kernel_entry {
 
 #define QS8_FC(fn, level) \
   {#fn, KIND_QS8_FC, level, (void (*)(void))fn, (void (*)(void))ek_qs8_fc_minmax_1x1__ref}
+/* Layout 6 (ek_pfc.h): the kernel reads the weights packed with ek_qs8_pfc_pack and must equal
+ * the reference on the canonical weights. */
+#define QS8_PFC(fn, level) \
+  {#fn, KIND_QS8_PFC, level, (void (*)(void))fn, (void (*)(void))ek_qs8_fc_minmax_1x1__ref}
 #define F32_FC(fn, level) \
   {#fn, KIND_F32_FC, level, (void (*)(void))fn, (void (*)(void))ek_f32_fc_minmax_1x1__ref}
 
 static const kernel_entry kKernels[] = {
+    QS8_PFC(ek_qs8_pfc_minmax_1x4c16__ref, 0),
 #if defined(__x86_64__)
     QS8_FC(ek_qs8_fc_minmax_1x4c16__avx2, EK_CPU_LEVEL_AVX2),
     QS8_FC(ek_qs8_fc_minmax_1x8c16__avx2, EK_CPU_LEVEL_AVX2),
@@ -62,6 +67,8 @@ static const kernel_entry kKernels[] = {
     QS8_FC(ek_qs8_fc_minmax_1x4c16__neon, EK_CPU_LEVEL_NEON),
     QS8_FC(ek_qs8_fc_minmax_1x4c16__neondot, EK_CPU_LEVEL_NEONDOT),
     QS8_FC(ek_qs8_fc_minmax_2x4c16__neoni8mm, EK_CPU_LEVEL_NEONI8MM),
+    QS8_PFC(ek_qs8_pfc_minmax_1x4c16__neon, EK_CPU_LEVEL_NEON),
+    QS8_PFC(ek_qs8_pfc_minmax_1x4c16__neondot, EK_CPU_LEVEL_NEONDOT),
     F32_FC(ek_f32_fc_minmax_1x4c4__neon, EK_CPU_LEVEL_NEON),
 #endif
 };
@@ -99,7 +106,7 @@ static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_
 enum { MAX_BATCH = 9, MAX_K = 1023, MAX_N = 521 };
 
 typedef struct buffers {
-  guarded input, weights, bias, scale, out_ref, out_opt;
+  guarded input, weights, bias, scale, out_ref, out_opt, packed;
 } buffers;
 
 typedef struct case_desc {
@@ -149,6 +156,9 @@ static int run_qs8_fc(const kernel_entry *e, const case_desc *c, buffers *buf) {
                     : exact ? rng_int(&rng, -2, 2)
                             : rng_int(&rng, -127, 127));
   }
+  for (size_t i = 0; i < n * k && e->kind == KIND_QS8_PFC; ++i) {
+    w[i] = w[i] == -128 ? -127 : w[i]; /* layout 6 holds [-127, 127] (ek_pfc.h) */
+  }
   const int use_bias = rng_int(&rng, 0, 7) != 0;
   for (size_t j = 0; j < n; ++j) {
     /* Large biases stay within 2^30 so that the reference's int32 sum cannot overflow. */
@@ -162,7 +172,16 @@ static int run_qs8_fc(const kernel_entry *e, const case_desc *c, buffers *buf) {
   }
   ek_fc_shape shape = {c->batch, c->k, c->n};
   ((ek_qs8_fc_fn)e->ref)(&shape, &params, x, w, use_bias ? bias : NULL, y_ref);
-  ((ek_qs8_fc_fn)e->opt)(&shape, &params, x, w, use_bias ? bias : NULL, y_opt);
+  if (e->kind == KIND_QS8_PFC) {
+    /* Packed bytes end right at the guard page: the kernels must not read past them. */
+    const size_t bytes = ek_qs8_pfc_packed_bytes(n, k);
+    int8_t *packed = guarded_place(&buf->packed, bytes, 0, &rng);
+    ek_qs8_pfc_pack(n, k, w, use_bias ? bias : NULL, params.input_zero_point, packed);
+    const int32_t *folded = (const int32_t *)(void *)(packed + ek_qs8_pfc_bias_offset(n, k));
+    ((ek_qs8_fc_fn)e->opt)(&shape, &params, x, packed, folded, y_opt);
+  } else {
+    ((ek_qs8_fc_fn)e->opt)(&shape, &params, x, w, use_bias ? bias : NULL, y_opt);
+  }
   for (size_t i = 0; i < batch * n; ++i) {
     if (y_ref[i] != y_opt[i]) {
       print_case(e->name, c);
@@ -286,7 +305,7 @@ static int test_kernel(const kernel_entry *e, uint64_t seed, buffers *buf, int *
                          ((uint64_t)ns[ni] << 4) ^ (uint64_t)data;
           c.seed = rng_next(&mix);
           ++*cases;
-          const int ok = e->kind == KIND_QS8_FC ? run_qs8_fc(e, &c, buf) : run_f32_fc(e, &c, buf);
+          const int ok = e->kind == KIND_F32_FC ? run_f32_fc(e, &c, buf) : run_qs8_fc(e, &c, buf);
           if (!ok) return 0;
         }
       }
@@ -341,6 +360,7 @@ int main(int argc, char **argv) {
       guarded_new(MAX_BATCH * MAX_K * sizeof(float)), guarded_new(MAX_N * MAX_K * sizeof(float)),
       guarded_new(MAX_N * sizeof(double)),            guarded_new(MAX_N * sizeof(double)),
       guarded_new(MAX_BATCH * MAX_N * sizeof(float)), guarded_new(MAX_BATCH * MAX_N * sizeof(float)),
+      guarded_new((MAX_N + 3) * (MAX_K + 16) + (MAX_N + 3) * sizeof(int32_t)),
   };
   int passed = 0, skipped = 0;
   for (size_t i = 0; i < sizeof(kKernels) / sizeof(kKernels[0]); ++i) {

@@ -96,4 +96,31 @@ EK_DRIVER_INLINE void ek_qs8_fc_drive_1x4_folded(const ek_fc_shape *shape,
   }
 }
 
+/* sums[j] = bias[j] + the dot product of x[0..kr) with row j of one layout-6 block (w: its 4 x
+ * kr bytes, ek_pfc.h), j < 4, modulo 2^32. */
+typedef void (*ek_qs8_pdot_1x4_fn)(size_t kr, const int8_t *x, const int8_t *w,
+                                   const int32_t *bias, int32_t *sums);
+
+/* qs8 over layout 6 (ek_pfc.h): weights and folded bias read in place, so a tile is one pass
+ * over its 4 x kr bytes per batch row; padding rows are computed and not stored. The outputs
+ * go through the out-of-line ek_qs8_fc_requantize_n: about 300 bytes smaller per kernel than
+ * the inlined, unrolled store, for about 13 more instructions per output (the canonical
+ * kernels above keep the inlined store). */
+EK_DRIVER_INLINE void ek_qs8_pfc_drive_1x4(const ek_fc_shape *shape,
+                                           const ek_qs8_fc_params *params, const int8_t *input,
+                                           const int8_t *weights, const int32_t *bias,
+                                           int8_t *output, ek_qs8_pdot_1x4_fn dot) {
+  const size_t k = (size_t)shape->in_features;
+  const size_t n = (size_t)shape->out_features;
+  const size_t kr = (k + 15) & ~(size_t)15;
+  for (size_t oc = 0; oc < n; oc += 4) {
+    const size_t nr = n - oc < 4 ? n - oc : 4;
+    for (size_t b = 0; b < (size_t)shape->batch; ++b) {
+      int32_t sums[4];
+      dot(kr, input + b * k, weights + oc * kr, bias + oc, sums);
+      ek_qs8_fc_requantize_n(nr, sums, params->scale + oc, params, output + b * n + oc);
+    }
+  }
+}
+
 #endif

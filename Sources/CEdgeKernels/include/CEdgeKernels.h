@@ -15,6 +15,7 @@
 #include "ek_cpu.h"
 #include "ek_conv_simd.h"
 #include "ek_pconv.h"
+#include "ek_pfc.h"
 #include "ek_sparse.h"
 #include "ek_sparse_px.h"
 #include "ek_sparse_grouped.h"

@@ -86,6 +86,11 @@ static inline int8_t ek_qs8_fc_requantize(int32_t acc, double scale,
                                              : out);
 }
 
+/* output[j] = ek_qs8_fc_requantize(acc[j], scale[j], params) for j < n: the store of the
+ * layout-6 fully connected tiles (ek_pfc.h), out of line so that they share one copy. */
+void ek_qs8_fc_requantize_n(size_t n, const int32_t *acc, const double *scale,
+                            const ek_qs8_fc_params *params, int8_t *output);
+
 void ek_f32_conv2d_minmax_1x1__ref(const ek_conv2d_shape *shape, const float *input,
                                    const float *weights, const float *bias, float *output,
                                    float output_min, float output_max);

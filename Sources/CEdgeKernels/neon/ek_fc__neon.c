@@ -1,5 +1,6 @@
 /* AArch64 Advanced SIMD (NEON) fully connected kernels (see ek_conv.h). */
 #include "ek_conv.h"
+#include "ek_pfc.h"
 #include "../common/ek_fc_driver.h"
 
 #if defined(__aarch64__)
@@ -99,6 +100,33 @@ void ek_qs8_fc_minmax_1x4c16__neon(const ek_fc_shape *shape, const ek_qs8_fc_par
                                    const int32_t *bias, int8_t *output) {
   ek_qs8_fc_drive_1x4_folded(shape, params, input, weights, bias, output,
                              (uint32_t)params->input_zero_point, ek_qs8_wsum_N, ek_qs8_dot_1xN);
+}
+
+/* Layout 6: one LD1 of the block's four 16-byte rows per step, no tail (K padded with zero
+ * weights), the four sums reduced pairwise into one vector with the folded bias. Layout-6
+ * weights are never -128 (ek_pfc.h), so two products |w x| <= 127 * 128 add in an int16 lane
+ * (SMULL + SMLAL2) before the pairwise widening add: three instructions per row and step. */
+EK_NEON_INLINE void ek_qs8_pdot_1x4(size_t kr, const int8_t *x, const int8_t *w,
+                                    const int32_t *bias, int32_t *sums) {
+  int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+  size_t i = 0;
+  do { /* kr >= 16: in_features >= 1 */
+    const int8x16_t xv = vld1q_s8(x + i);
+    const int8x16x4_t wv = vld1q_s8_x4(w + 4 * i);
+    for (size_t j = 0; j < 4; ++j) {
+      const int16x8_t p = vmull_s8(vget_low_s8(xv), vget_low_s8(wv.val[j]));
+      acc[j] = vpadalq_s16(acc[j], vmlal_high_s8(p, xv, wv.val[j]));
+    }
+    i += 16;
+  } while (i < kr);
+  const int32x4_t s = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
+  vst1q_s32(sums, vaddq_s32(s, vld1q_s32(bias)));
+}
+
+void ek_qs8_pfc_minmax_1x4c16__neon(const ek_fc_shape *shape, const ek_qs8_fc_params *params,
+                                    const int8_t *input, const int8_t *weights,
+                                    const int32_t *bias, int8_t *output) {
+  ek_qs8_pfc_drive_1x4(shape, params, input, weights, bias, output, ek_qs8_pdot_1x4);
 }
 
 #endif

@@ -94,9 +94,9 @@ public struct BudgetCheck {
             out.append(pad("\(op.index)", 4) + pad(op.kind.name, 17) + pad(op.kernel, 36) + rpad("\(op.macs)", 10)
                        + rpad("\(op.bytes)", 10) + rpad(String(format: "%.4f", op.milliseconds), 10))
         }
-        if ops.contains(where: { $0.kernel.hasPrefix("ek_qs8_pconv2d") && $0.kernel.hasSuffix("__ref") }) {
+        if ops.contains(where: { ($0.kernel.hasPrefix("ek_qs8_pconv2d") || $0.kernel.hasPrefix("ek_qs8_pfc")) && $0.kernel.hasSuffix("__ref") }) {
             out.append("")
-            out.append("note: Conv2D weights are packed for another CPU (x86 AVX2, a NEON or a dot-product board) and run the portable __ref kernel here;")
+            out.append("note: Conv2D or FullyConnected weights are packed for another CPU (x86 AVX2, a NEON or a dot-product board) and run the portable __ref kernel here;")
             out.append("      re-pack without --board host (or with --board \(board.name)) for this board's SIMD kernels")
         }
         out.append("")

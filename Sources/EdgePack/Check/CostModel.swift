@@ -108,6 +108,9 @@ public enum CostModel {
     /// The kernel of int8 Conv2D over layout-5 weights on dot-product CPUs
     /// (`KernelTable.qs8PackedConv8x8c4`; i8mm CPUs run it too).
     public static let packedConv8x8c4NEONDOT = "ek_qs8_pconv2d_minmax_8x8c4__neondot"
+    /// The kernels of int8 FullyConnected over layout-6 weights (`KernelTable.qs8PackedFullyConnected`).
+    public static let packedFCNEON = "ek_qs8_pfc_minmax_1x4c16__neon"
+    public static let packedFCNEONDOT = "ek_qs8_pfc_minmax_1x4c16__neondot"
 
     /// The kernels of int8 Conv2D with at most `EK_CONV_SC_MAX_C` input and `maxOutC` output
     /// channels, or a window of at most `maxK` values over at least `EK_CONV_SC_MIN_PIXELS`
@@ -142,6 +145,10 @@ public enum CostModel {
                 }
                 let simd = layout == PackedWeights.conv1x1Layout ? packedConv1x1AVX2 : packedConvAVX2
                 return isa.contains("avx2") ? simd : name
+            }
+            if op.kind == .fullyConnected, let w = file.input(op, 1), file.tensor(w).layout == PackedWeights.neonFCLayout {
+                // Layout 6 runs the 1x4c16 tiles over the packed bytes (`KernelTable.qs8PackedFullyConnected`).
+                return isa.contains("dotprod") ? packedFCNEONDOT : isa.contains("neon") ? packedFCNEON : name
             }
             for k in simdKernels where k.kind == op.kind && k.int8 == int8 && isa.contains(k.feature) { name = k.name }
             if op.kind == .conv2D, int8, let w = file.input(op, 1), case let dims = file.tensor(w).shape.dims, dims.count == 4,
@@ -191,8 +198,8 @@ public enum CostModel {
         let halves = kernel.components(separatedBy: "__")
         let parts = halves[0].split(separator: "_")
         guard parts.count >= 3, halves.count == 2 else { return kernel }
-        // Packed-weight convolutions are costed as the convolutions they compute.
-        let op = parts[2] == "pconv2d" ? "conv2d" : parts[2]
+        // Packed-weight convolutions and fully connected layers are costed as what they compute.
+        let op = parts[2] == "pconv2d" ? "conv2d" : parts[2] == "pfc" ? "fc" : parts[2]
         return "\(parts[1])_\(op)_\(halves[1])"
     }
 

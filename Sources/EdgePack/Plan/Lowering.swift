@@ -54,7 +54,8 @@ public enum Lowering {
         for (opIndex, node) in g.nodes.enumerated() {
             guard let kind = node.op.kind else { throw internalError("\(node.label) is an import-level op and cannot be lowered") }
             var inputs: [Int?] = []
-            if let packed = WeightPacking.packedConv(g, node, target: target), let x = node.inputs[0] {
+            if let packed = WeightPacking.packedConv(g, node, target: target) ?? WeightPacking.packedFC(g, node, target: target),
+               let x = node.inputs[0] {
                 // Weights in the target's layout with the bias folded in: input 2 is absent.
                 inputs.append(try tensor(x))
                 constantBytes += packed.byteSize

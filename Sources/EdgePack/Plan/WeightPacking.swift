@@ -20,10 +20,14 @@ public struct PackTarget: Equatable, Sendable {
     /// int8 Conv2D weights in layout 5 (`oc8_k4_s8`, the aarch64 SDOT 8x8c4 tile) with the
     /// input zero-point term folded into the bias.
     public var packsConvOC8K4: Bool
+    /// int8 FullyConnected weights in layout 6 (`oc4_k16_s8`, the aarch64 1x4c16 tile) with the
+    /// input zero-point term folded into the bias.
+    public var packsFCOC4K16: Bool
 
     public init(name: String, packsConvOC16K2: Bool, packsConv1x1OC16K4: Bool = false, packsConvOC8K1: Bool = false,
-                packsConvOC8K4: Bool = false) {
+                packsConvOC8K4: Bool = false, packsFCOC4K16: Bool = false) {
         self.name = name
+        self.packsFCOC4K16 = packsFCOC4K16
         self.packsConvOC16K2 = packsConvOC16K2
         self.packsConv1x1OC16K4 = packsConv1x1OC16K4
         self.packsConvOC8K1 = packsConvOC8K1
@@ -46,12 +50,13 @@ public struct PackTarget: Equatable, Sendable {
     /// A board profile's target from its `isa` list (boards/SCHEMA.md): `avx2` selects the
     /// AVX2 layouts, `neon` without `dotprod` layout 4 (Pi Zero 2 W, Pi 3, Pi 4), `dotprod`
     /// without `i8mm` layout 5 (Pi 5, Cortex-A55 hubs), the SDOT 8x8c4 tile's blocks. Boards
-    /// with i8mm keep the canonical layouts their SMMLA kernels read.
+    /// with i8mm keep the canonical layouts their SMMLA kernels read. `neon` without `i8mm`
+    /// packs int8 FullyConnected weights in layout 6 as well (`WeightPacking.packedFC`).
     public static func board(_ name: String, isa: [String]) -> PackTarget {
-        let avx2 = isa.contains("avx2"), dot = isa.contains("dotprod")
+        let avx2 = isa.contains("avx2"), dot = isa.contains("dotprod"), i8mm = isa.contains("i8mm")
         let neon = isa.contains("neon") && !dot
         return PackTarget(name: "board \(name)", packsConvOC16K2: avx2, packsConv1x1OC16K4: avx2, packsConvOC8K1: neon,
-                          packsConvOC8K4: dot && !isa.contains("i8mm"))
+                          packsConvOC8K4: dot && !i8mm, packsFCOC4K16: isa.contains("neon") && !i8mm)
     }
 }
 
@@ -118,25 +123,60 @@ enum WeightPacking {
             guard let l = avx2Layout(input.shape, w.shape, output.shape, attributes, k: k, target: target) else { return nil }
             layout = l
         }
+        // The C sizes: a disagreement with PackedWeights fails validation when the file is read back.
+        let size = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_packed_bytes(outC, k)
+            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_packed_bytes(outC, k)
+            : layout == PackedWeights.dotConvLayout ? ek_qs8_pconv2d_o8c4_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k)
+        let pack = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_pack
+            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_pack
+            : layout == PackedWeights.dotConvLayout ? ek_qs8_pconv2d_o8c4_pack : ek_qs8_pconv2d_pack
+        return packed(g, node, w, weights, q, zp: zp[0], layout: layout, size: size, pack: pack)
+    }
+
+    /// The packed weights tensor of an int8 FullyConnected node in layout 6 (`oc4_k16_s8`, bias
+    /// folded in), or nil when the target does not want it or the node does not qualify (float,
+    /// dynamic-range or block-sparse weights, or a weight of -128, outside TFLite's int8 weight
+    /// range and the layout's). The 1x4c16 NEON tiles then read each block's rows
+    /// with one load per 16 K values and skip the per-call sum of weights the canonical kernels
+    /// fold the input zero point with. Guest instructions per call, canonical 1x4c16 kernel ->
+    /// layout 6 (`scripts/pfc-neon-insn.sh`), cortex-a53 (NEON) / cortex-a76 (SDOT): fewer on
+    /// every shape of the firmware and MLPerf Tiny models, hence no shape rule: ad01 640->128
+    /// 83.1k -> 26.1k / 62.6k -> 15.9k, 128->128 21.6k -> 8.7k / 17.6k -> 6.6k, 128->640 108.0k
+    /// -> 43.2k / 87.6k -> 33.0k, 128->8 0.42x / 0.40x, 8->128 0.59x / 0.60x; digits_mlp 64->32
+    /// 0.47x / 0.47x, 32->10 0.57x / 0.56x; kws 64->12 0.48x / 0.48x. Per inference
+    /// (`scripts/bench-qemu.sh` packed tables): ad01 0.39x (a53, rpi4) / 0.36x (a76, rpi5) the
+    /// canonical file's instructions, digits_mlp 0.65x / 0.67x.
+    static func packedFC(_ g: Graph, _ node: Node, target: PackTarget) -> ModelDescription.Tensor? {
+        guard target.packsFCOC4K16, case .fullyConnected = node.op, node.inputs.count >= 2, let x = node.inputs[0],
+              let wv = node.inputs[1], node.outputs.count == 1 else { return nil }
+        let input = g[x], w = g[wv], output = g[node.outputs[0]]
+        guard input.dtype == .int8, output.dtype == .int8, w.dtype == .int8, w.rank == 2, w.sparseBlockWidth == nil,
+              let zp = input.quantization?.zeroPoints, zp.count == 1, let q = w.quantization,
+              case .int8(let weights)? = w.data, weights.count == w.shape[0] * w.shape[1],
+              !weights.contains(-128) else { return nil }
+        let layout = PackedWeights.neonFCLayout
+        return packed(g, node, w, weights, q, zp: zp[0], layout: layout, size: ek_qs8_pfc_packed_bytes(w.shape[0], w.shape[1]),
+                      pack: ek_qs8_pfc_pack)
+    }
+
+    /// Weights [out, ...] of `node` packed by the C packer `pack` into `size` bytes of `layout`,
+    /// the bias input (if any) folded in; nil when the bias is not a constant int32 [out].
+    static func packed(_ g: Graph, _ node: Node, _ w: Value, _ weights: [Int8], _ q: Quantization, zp: Int32, layout: UInt8, size: Int,
+                       pack: (Int, Int, UnsafePointer<Int8>?, UnsafePointer<Int32>?, Int32, UnsafeMutableRawPointer?) -> Void)
+        -> ModelDescription.Tensor? {
+        let outC = w.shape[0], k = weights.count / max(outC, 1)
         var bias: [Int32]? = nil
         if node.inputs.count > 2, let b = node.inputs[2] {
             guard case .int32(let values)? = g[b].data, values.count == outC else { return nil }
             bias = values
         }
-        // The C sizes: a disagreement with PackedWeights fails validation when the file is read back.
-        let size = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_packed_bytes(outC, k)
-            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_packed_bytes(outC, k)
-            : layout == PackedWeights.dotConvLayout ? ek_qs8_pconv2d_o8c4_packed_bytes(outC, k) : ek_qs8_pconv2d_packed_bytes(outC, k)
         var bytes = [UInt8](repeating: 0, count: size)
-        let pack = layout == PackedWeights.conv1x1Layout ? ek_qs8_pconv2d_c4_pack
-            : layout == PackedWeights.neonConvLayout ? ek_qs8_pconv2d_o8_pack
-            : layout == PackedWeights.dotConvLayout ? ek_qs8_pconv2d_o8c4_pack : ek_qs8_pconv2d_pack
         bytes.withUnsafeMutableBytes { dst in
             weights.withUnsafeBufferPointer { wp in
                 if let bias {
-                    bias.withUnsafeBufferPointer { pack(outC, k, wp.baseAddress, $0.baseAddress, zp[0], dst.baseAddress) }
+                    bias.withUnsafeBufferPointer { pack(outC, k, wp.baseAddress, $0.baseAddress, zp, dst.baseAddress) }
                 } else {
-                    pack(outC, k, wp.baseAddress, nil, zp[0], dst.baseAddress)
+                    pack(outC, k, wp.baseAddress, nil, zp, dst.baseAddress)
                 }
             }
         }

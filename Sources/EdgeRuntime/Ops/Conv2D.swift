@@ -62,10 +62,7 @@ enum Conv2D {
         let layout = weights.record.layout
         if PackedWeights.isPackedConv(layout) {
             // FORMAT.md "Packed int8 Conv2D weights": the folded bias lives in the weights.
-            if call.qs8 == nil || call.hybridScratch != nil {
-                throw c.unsupported("packed conv weights (layout %) need int8 input and output", Int(layout))
-            }
-            if bias != nil { throw c.unsupported("packed conv weights carry the bias; input 2 must be absent") }
+            try c.requirePackedWeights(int8: call.qs8 != nil && call.hybridScratch == nil, bias: bias, layout: layout, text: "conv")
             call.bias = UnsafeRawPointer(weights.data) + PackedWeights.biasOffset(layout: layout, shape: weights.shape)
             let entry = layout == PackedWeights.conv1x1Layout ? c.kernels.qs8PackedConv1x1
                 : layout == PackedWeights.neonConvLayout ? c.kernels.qs8PackedConv8x8

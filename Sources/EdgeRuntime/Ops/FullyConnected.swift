@@ -102,6 +102,13 @@ enum FullyConnected {
             call.qs8 = c.kernels.qs8FullyConnected.function
             call.kernelName = c.kernels.qs8FullyConnected.name
         }
+        if weights.record.layout == PackedWeights.neonFCLayout {
+            // FORMAT.md "Packed int8 FullyConnected weights for NEON": the folded bias lives in the weights.
+            try c.requirePackedWeights(int8: call.qs8 != nil, bias: bias, layout: PackedWeights.neonFCLayout, text: "fully connected")
+            call.bias = UnsafeRawPointer(weights.data) + PackedWeights.biasOffset(layout: PackedWeights.neonFCLayout, shape: weights.shape)
+            call.qs8 = c.kernels.qs8PackedFullyConnected.function
+            call.kernelName = c.kernels.qs8PackedFullyConnected.name
+        }
         return .fullyConnected(call)
     }
 }
