@@ -153,18 +153,30 @@ public enum PackedWeights {
     /// (r / (rows x group)) x group + r % group.
     static func validatePadding(_ bytes: UnsafeRawBufferPointer, out: Int, k: Int, rows: Int, group: Int, layout: UInt8,
                                        object: String) throws(EdgeError) {
-        // Sizes were checked (`validate`): wrapping arithmetic cannot wrap here.
-        let block = (k &+ 15) / 16 &* 16 &* rows, step = rows &* group, end = (out &+ rows &- 1) / rows &* block
+        // Sizes were checked (`validate`): wrapping arithmetic cannot wrap here. Nested loops
+        // over block, K step, row and K value keep divisions off the per-byte path (the check
+        // runs at every load, over every weight).
+        let steps = (k &+ 15) / 16 &* 16 / group, blocks = (out &+ rows &- 1) / rows
+        let rejectMinus128 = layout == neonFCLayout
         var i = 0
-        while i < end {
-            let r = i % block
-            if bytes[i] == 0x80 && layout == neonFCLayout {
-                throw .format(object, "layout-6 weight at offset % is -128; the layout holds -127 to 127", i)
+        for block in 0..<blocks {
+            for kStep in 0..<steps {
+                for row in 0..<rows {
+                    let padRow = block &* rows &+ row >= out, firstK = kStep &* group
+                    for t in 0..<group {
+                        let byte = bytes[i]
+                        if byte != 0 {
+                            if byte == 0x80 && rejectMinus128 {
+                                throw .format(object, "layout-6 weight at offset % is -128; the layout holds -127 to 127", i)
+                            }
+                            if padRow || firstK &+ t >= k {
+                                throw .format(object, "layout-% padding at offset % is %, not 0", Int(layout), i, Int(byte))
+                            }
+                        }
+                        i &+= 1
+                    }
+                }
             }
-            if bytes[i] != 0 && (i / block &* rows &+ r % step / group >= out || r / step &* group &+ r % group >= k) {
-                throw .format(object, "layout-% padding at offset % is %, not 0", Int(layout), i, Int(bytes[i]))
-            }
-            i &+= 1
         }
     }
 }
