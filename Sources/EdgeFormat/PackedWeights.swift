@@ -153,30 +153,40 @@ public enum PackedWeights {
     /// (r / (rows x group)) x group + r % group.
     static func validatePadding(_ bytes: UnsafeRawBufferPointer, out: Int, k: Int, rows: Int, group: Int, layout: UInt8,
                                        object: String) throws(EdgeError) {
-        // Sizes were checked (`validate`): wrapping arithmetic cannot wrap here. Nested loops
-        // over block, K step, row and K value keep divisions off the per-byte path (the check
-        // runs at every load, over every weight).
+        // Sizes were checked (`validate`): wrapping arithmetic cannot wrap here. The check runs
+        // at every load, so it reads only the padding bytes, and the -128 scan goes 8 bytes at
+        // a time.
         let steps = (k &+ 15) / 16 &* 16 / group, blocks = (out &+ rows &- 1) / rows
-        let rejectMinus128 = layout == neonFCLayout
-        var i = 0
+        let stepBytes = rows &* group, blockBytes = steps &* stepBytes
+        if layout == neonFCLayout, let i = firstMinus128(bytes, count: blocks &* blockBytes) {
+            throw .format(object, "layout-6 weight at offset % is -128; the layout holds -127 to 127", i)
+        }
         for block in 0..<blocks {
-            for kStep in 0..<steps {
-                for row in 0..<rows {
-                    let padRow = block &* rows &+ row >= out, firstK = kStep &* group
-                    for t in 0..<group {
-                        let byte = bytes[i]
-                        if byte != 0 {
-                            if byte == 0x80 && rejectMinus128 {
-                                throw .format(object, "layout-6 weight at offset % is -128; the layout holds -127 to 127", i)
-                            }
-                            if padRow || firstK &+ t >= k {
-                                throw .format(object, "layout-% padding at offset % is %, not 0", Int(layout), i, Int(byte))
-                            }
-                        }
-                        i &+= 1
+            for row in 0..<rows {
+                let padRow = block &* rows &+ row >= out
+                for kStep in (padRow ? 0 : k / group)..<steps {
+                    let at = block &* blockBytes &+ kStep &* stepBytes &+ row &* group
+                    for t in (padRow ? 0 : max(0, k &- kStep &* group))..<group where bytes[at &+ t] != 0 {
+                        throw .format(object, "layout-% padding at offset % is %, not 0", Int(layout), at &+ t, Int(bytes[at &+ t]))
                     }
                 }
             }
         }
+    }
+
+    /// Offset of the first byte 0x80 (int8 -128) in `bytes[0..<count]`, if any.
+    static func firstMinus128(_ bytes: UnsafeRawBufferPointer, count: Int) -> Int? {
+        var i = 0
+        while i &+ 8 <= count {
+            // A byte of `x` is zero where the weight is 0x80; the classic zero-byte test.
+            let x = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x8080_8080_8080_8080
+            if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0 { break }
+            i &+= 8
+        }
+        while i < count {
+            if bytes[i] == 0x80 { return i }
+            i &+= 1
+        }
+        return nil
     }
 }
