@@ -19,6 +19,9 @@ struct ObsElimination {
     let units: [[Int]]
     let balanced: Bool
     let inFeatures: Int
+    /// Each output row's weight in the costs (nil: all 1), from what the next layer reads of
+    /// it (`Pruner.rowWeights`).
+    var rowWeights: [Double]? = nil
 
     /// The plan for a pattern, or nil for the patterns it does not cover (block4x1 spans rows
     /// that keep different inputs; 2:4 is one fixed choice per group of 4).
@@ -68,7 +71,7 @@ struct ObsElimination {
         var added = [Double](repeating: 0, count: stops.count)
         if balanced {
             for s in scopes {
-                var scope = Scope(rows: s, inverse: inverse, n: stats.inFeatures, units: units, weights: rows)
+                var scope = Scope(rows: s, inverse: inverse, n: stats.inFeatures, units: units, weights: rows, rowWeights: rowWeights)
                 var total = 0.0
                 for step in 1...last {
                     total += scope.removeCheapest(&rows)
@@ -78,7 +81,7 @@ struct ObsElimination {
             }
             return (added, keep)
         }
-        var all = scopes.map { Scope(rows: $0, inverse: inverse, n: stats.inFeatures, units: units, weights: rows) }
+        var all = scopes.map { Scope(rows: $0, inverse: inverse, n: stats.inFeatures, units: units, weights: rows, rowWeights: rowWeights) }
         var total = 0.0
         for step in 1...min(last, units.count * scopes.count) {
             var best = 0
@@ -101,9 +104,11 @@ struct ObsElimination {
         var alive: [Bool]
         var costs: [Double]
         var cheapest: (unit: Int, cost: Double) = (0, .infinity)
+        let rowWeights: [Double]?
 
-        init(rows: Range<Int>, inverse: [Double], n: Int, units: [[Int]], weights: [[Double]]) {
+        init(rows: Range<Int>, inverse: [Double], n: Int, units: [[Int]], weights: [[Double]], rowWeights: [Double]? = nil) {
             self.rows = rows
+            self.rowWeights = rowWeights
             self.inverse = inverse
             self.n = n
             self.units = units
@@ -139,7 +144,8 @@ struct ObsElimination {
                     cost = 0
                     for r in rows {
                         let y = Self.forward(l, f.map { weights[r][$0] })
-                        for v in y { cost += v * v }
+                        let weight = rowWeights?[r] ?? 1
+                        for v in y { cost += weight * v * v }
                     }
                 }
                 costs[u] = cost
