@@ -16,7 +16,7 @@ public enum PrunePattern: String, CaseIterable, Sendable {
     /// the same number of input pairs (FullyConnected only): stored as grouped 8x2 blocks, whose
     /// kernel keeps the group's 8 sums in one register and needs no horizontal sums, the
     /// pattern that pays off for layers with few inputs (SparseStorage). Less freedom where to
-    /// prune than 1x4 blocks: digits_mlp at 75 % + int8 keeps 94.9 % held-out accuracy (1x4
+    /// prune than 1x4 blocks: digits_mlp at 75 % + int8 keeps 94.4 % held-out accuracy (1x4
     /// blocks 97.1 %, rows1x16 95.8 %, unstructured 97.3 %, float 97.8 %).
     case groups8x2
     /// Single weights (stored as 1x4 blocks wherever any weight of a block stays).
@@ -53,7 +53,8 @@ public struct PruneOptions: Sendable {
     public var layerRatios: [String: Double]
     public var storage: SparseStoragePolicy
     /// Whether a layer feeding the next FullyConnected one through its clamp weighs each output
-    /// row's error by what that layer reads of it when choosing its mask (`Pruner.rowWeights`).
+    /// row's error by what that layer reads of it when ranking its 1x4 or 1x16 blocks
+    /// (`Pruner.rowWeights`, `ObsElimination.rowWeights`).
     public var rowWeighting = true
 
     public init(ratio: Double, pattern: PrunePattern = .block1x4, layerRatios: [String: Double] = [:],

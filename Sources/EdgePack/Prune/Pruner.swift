@@ -44,9 +44,9 @@ struct PrunableLayer {
 ///    the inverse Hessians (`maxInverseDoubles`) use 8 rounds (2 beyond 128 inputs) of scoring
 ///    by w^2 / [H^-1]_jj summed over the unit, masking and re-fitting.
 ///    A layer feeding the next FullyConnected one through its clamp weighs each output row's
-///    error by what that layer reads of it (`rowWeights`): the layer-wide ranking of 1x4
-///    blocks then spends the weights on the units the next layer depends on (digits_mlp 75 %
-///    + int8, block1x4: 96.4 -> 97.1 % held-out, groups8x2 94.4 -> 94.9 %).
+///    error by what that layer reads of it (`rowWeights`): the layer-wide ranking of 1x4 and
+///    1x16 blocks then spends the weights on the units the next layer depends on (digits_mlp
+///    75 % + int8, block1x4: 96.4 -> 97.1 % held-out).
 /// 2. Allocation: each free layer's reconstruction error is measured at ratios 0 ... 0.95 (one
 ///    elimination path gives them all); a greedy pass raises the ratio of the layer whose error
 ///    grows least per removed weight until the model-wide target is met. `--prune-layer` ratios
