@@ -55,6 +55,56 @@ final class ReconstructionTests: XCTestCase {
         XCTAssertLessThan(result.after, 1e-4, "the kept copies take over the dropped ones' weights")
     }
 
+    /// Row weights steer a layer-wide ranking: two rows with the same weights and inputs, the
+    /// second weighted 100 times the first, asked to drop half of all 1x4 blocks: unweighted,
+    /// both rows lose the same blocks; weighted, the light row loses all of its blocks but one
+    /// before the heavy row loses any.
+    func testRowWeightsSpendTheBudgetOnTheRowsThatCount() {
+        var rng = SeededRandom(seed: 9)
+        let n = 16
+        let x = (0..<(200 * n)).map { _ in rng.uniform(-1, 1) }
+        let layer = PrunableLayer(node: 0, weights: ValueID(0), bias: nil, name: "fc", kind: "FullyConnected", outFeatures: 2, inFeatures: n)
+        let stats = LayerStatistics(original: x, pruned: x, features: n, bias: false)
+        let row: [Double] = (0..<n).map { i in
+            let block = Double(i / 4 + 1), sign: Double = (i / 4) % 2 == 0 ? 1 : -1
+            return Double(i % 4 + 1) * sign * block
+        }
+        let w = row + row
+        let unweighted = Pruner.pruneLayer(w, nil, layer, stats, pattern: .block1x4, ratio: 0.5)
+        func kept(_ weights: [Double], _ r: Int) -> Int { (0..<(n / 4)).filter { b in (0..<4).contains { weights[r * n + 4 * b + $0] != 0 } }.count }
+        XCTAssertEqual([kept(unweighted.weights, 0), kept(unweighted.weights, 1)], [2, 2])
+        let weighted = Pruner.pruneLayer(w, nil, layer, stats, pattern: .block1x4, ratio: 0.5, rowWeights: [0.02, 1.98])
+        XCTAssertEqual([kept(weighted.weights, 0), kept(weighted.weights, 1)], [0, 4])
+    }
+
+    /// A unit B never reads, or one that is off on every calibration row, weighs nothing; the
+    /// others by ||B[:, r]||^2 times the fraction of rows they are on, scaled to mean 1.
+    func testRowWeightsFollowWhatTheNextLayerReads() throws {
+        var b = ONNXBuilder()
+        b.input("x", [1, 2])
+        b.constant("w1", [3, 2], [1, 0, 0, 1, -1, -1])
+        b.constant("b1", [3], [0, 0, 0])
+        b.constant("w2", [2, 3], [1, 0, 2, 1, 0, 2])
+        b.constant("b2", [2], [0, 0])
+        b.node("Gemm", ["x", "w1", "b1"], ["h"], name: "fc1", [Attr.int("transB", 1)])
+        b.node("Relu", ["h"], ["r"], name: "relu")
+        b.node("Gemm", ["r", "w2", "b2"], ["y"], name: "fc2", [Attr.int("transB", 1)])
+        b.output("y")
+        let g = try Optimizer.prepareForRuntime(try Harness.imported(b))
+        let layers = Pruner.prunableLayers(g)
+        XCTAssertEqual(layers.map(\.name), ["fc1", "fc2"])
+        // Inputs in (0, 1): units 0 and 1 always on, unit 2 (-x0 - x1) always off.
+        var rng = SeededRandom(seed: 4)
+        let samples = (0..<20).map { _ in [rng.uniform(0.1, 1), rng.uniform(0.1, 1)] }
+        let inputs = try Pruner.layerInputs(g, layers, samples, step: 1)
+        let weights = try XCTUnwrap(Pruner.rowWeights(g, layers, 0, inputs: inputs))
+        // ||B[:, r]||^2 = 2, 0, 8; unit 2 off: 2, 0, 0, mean 2/3.
+        XCTAssertEqual(weights[0], 3, accuracy: 1e-9)
+        XCTAssertEqual(weights[1], 0)
+        XCTAssertEqual(weights[2], 0)
+        XCTAssertNil(Pruner.rowWeights(g, layers, 1, inputs: inputs), "fc2 feeds no layer")
+    }
+
     /// A -> ReLU -> B with A pruned: the re-fit lowers B's output error against the original
     /// and leaves every pruned weight at zero.
     func testPairRefitLowersTheNextLayersError() {

@@ -178,6 +178,28 @@ extension Pruner {
         }
     }
 
+    /// How much the next layer reads of each output row r of layer `k`, when `k` feeds a
+    /// FullyConnected layer B through its clamp: ||B[:, r]||^2 times the fraction of calibration
+    /// rows on which r is inside the clamp (`inputs[l]` holds B's original inputs), scaled to
+    /// mean 1; nil otherwise. A change d of row r moves B's outputs by B[:, r] (x . d) where r is
+    /// active: weighing row r's least-squares error by this, the mask spends the layer's weights
+    /// on the rows B depends on (a unit that is mostly off, or that B hardly reads, costs little).
+    static func rowWeights(_ g: Graph, _ layers: [PrunableLayer], _ k: Int, inputs: [[Float]]) -> [Double]? {
+        guard let l = successor(g, layers, of: k), case .fullyConnected(let clamp) = g.nodes[layers[k].node].op,
+              let b = g.floats(layers[l].weights) else { return nil }
+        let n = layers[l].inFeatures, x = inputs[l], rows = x.count / n
+        guard rows > 0 else { return nil }
+        let w = (0..<n).map { r -> Double in
+            var c = 0.0
+            for o in 0..<layers[l].outFeatures { c += Double(b[o * n + r]) * Double(b[o * n + r]) }
+            var active = 0
+            for s in 0..<rows where x[s * n + r] > clamp.min && x[s * n + r] < clamp.max { active += 1 }
+            return c * Double(active) / Double(rows)
+        }
+        let mean = w.reduce(0, +) / Double(n)
+        return mean > 0 ? w.map { $0 / mean } : nil
+    }
+
     /// Re-fits layers `k` and `l = successor(k)` of `g` to `l`'s outputs in `original`
     /// (`PairRefit`) and updates both report entries: their errors as defined there, and a note.
     static func refitPair(_ g: inout Graph, original: Graph, _ layers: [PrunableLayer], _ k: Int, _ l: Int,

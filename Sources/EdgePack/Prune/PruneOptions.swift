@@ -17,7 +17,7 @@ public enum PrunePattern: String, CaseIterable, Sendable {
     /// kernel keeps the group's 8 sums in one register and needs no horizontal sums, the
     /// pattern that pays off for layers with few inputs (SparseStorage). Less freedom where to
     /// prune than 1x4 blocks: digits_mlp at 75 % + int8 keeps 94.4 % held-out accuracy (1x4
-    /// blocks 96.4 %, rows1x16 95.8 %, unstructured 97.3 %, float 97.8 %).
+    /// blocks 97.1 %, rows1x16 95.8 %, unstructured 97.3 %, float 97.8 %).
     case groups8x2
     /// Single weights (stored as 1x4 blocks wherever any weight of a block stays).
     case unstructured
@@ -52,13 +52,18 @@ public struct PruneOptions: Sendable {
     /// Per-layer ratios by layer (node) name; these layers are left out of the allocation.
     public var layerRatios: [String: Double]
     public var storage: SparseStoragePolicy
+    /// Whether a layer feeding the next FullyConnected one through its clamp weighs each output
+    /// row's error by what that layer reads of it when ranking its 1x4 or 1x16 blocks
+    /// (`Pruner.rowWeights`, `ObsElimination.rowWeights`).
+    public var rowWeighting = true
 
     public init(ratio: Double, pattern: PrunePattern = .block1x4, layerRatios: [String: Double] = [:],
-                storage: SparseStoragePolicy = .speed) {
+                storage: SparseStoragePolicy = .speed, rowWeighting: Bool = true) {
         self.ratio = ratio
         self.pattern = pattern
         self.layerRatios = layerRatios
         self.storage = storage
+        self.rowWeighting = rowWeighting
     }
 
     public static let maxRatio = 0.95
