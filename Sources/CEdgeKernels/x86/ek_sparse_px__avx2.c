@@ -75,48 +75,124 @@ EK_AVX2_INLINE void ek_px_unstage16(const int8_t *stage, size_t o0, size_t n, si
   }
 }
 
-/* Four vectors of eight clamped int32 (pixels 0..31 in order) to 32 int8. */
-EK_AVX2_INLINE __m256i ek_px_pack32(__m256i y0, __m256i y1, __m256i y2, __m256i y3) {
-  const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(y0, y1), _mm256_packs_epi32(y2, y3));
-  return _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+/* Per output row, built once per call: the row's requantization as broadcast scalars (the
+ * lanes of ek_requant8x, equal in every lane here), its bias, its first block, and for a
+ * row without blocks its output byte. Rows are sorted by block count (counting sort, counts
+ * of EK_PX_BUCKETS - 1 and more share the last bucket), so that the block loop of one bucket
+ * always runs the same number of times: its branch is predicted, and rows without blocks
+ * store their constant without a requantization. */
+enum { EK_PX_BUCKETS = 17 };
+typedef struct ek_px_row {
+  int64_t round_pos, round_neg, shift;
+  int32_t multiplier, left, offset, bias;
+  uint32_t first, count, o;
+  int32_t constant; /* int8 output of a row without blocks, in every byte */
+} ek_px_row;
+_Static_assert(sizeof(ek_px_row) <= 64, "ek_qs8_spconv1x1_px_scratch_bytes counts 64 bytes per row");
+
+EK_AVX2_INLINE ek_requant8x ek_px_rq(const ek_px_row *r) {
+  ek_requant8x q;
+  q.multiplier = q.multiplier_odd = _mm256_set1_epi32(r->multiplier);
+  q.left = _mm256_set1_epi32(r->left);
+  q.round_pos[0] = q.round_pos[1] = _mm256_set1_epi64x(r->round_pos);
+  q.round_neg[0] = q.round_neg[1] = _mm256_set1_epi64x(r->round_neg);
+  q.shift[0] = q.shift[1] = _mm256_set1_epi64x(r->shift);
+  q.offset = _mm256_set1_epi32(r->offset);
+  return q;
 }
 
-/* The sparse rows over one panel into the stage; block width bw is a constant after inlining. */
-EK_AVX2_INLINE void ek_px_rows(size_t n, const ek_qs8_bsr *w, const int16_t *wide, size_t bw,
-                               const int32_t *panel, const int32_t *bias,
-                               const ek_qs8_requant_params *params, int8_t *stage) {
-  const __m256i out_zp = _mm256_set1_epi32(params->output_zero_point);
-  const __m256i out_min = _mm256_set1_epi32(params->output_min);
-  const __m256i out_max = _mm256_set1_epi32(params->output_max);
-  const size_t pairs = bw / 2;
+/* Four vectors of eight int32 (pixels 0..31 in order) to 32 clamped int8: the saturating
+ * packs, then the clamp on bytes (equal to clamping in int32, [min, max] lying within int8). */
+EK_AVX2_INLINE __m256i ek_px_pack32(__m256i y0, __m256i y1, __m256i y2, __m256i y3, __m256i lo,
+                                    __m256i hi) {
+  const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(y0, y1), _mm256_packs_epi32(y2, y3));
+  const __m256i y = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  return _mm256_min_epi8(_mm256_max_epi8(y, lo), hi);
+}
+
+/* Builds the sorted rows into rows[] and returns the bucket starts (starts[EK_PX_BUCKETS] =
+ * n). */
+EK_AVX2_INLINE void ek_px_sort_rows(size_t n, const ek_qs8_bsr *w, const int32_t *bias,
+                                    const ek_qs8_requant_params *p, ek_px_row *rows,
+                                    size_t starts[EK_PX_BUCKETS + 1]) {
+  size_t fill[EK_PX_BUCKETS] = {0};
   for (size_t o = 0; o < n; ++o) {
-    const __m256i b0 = _mm256_set1_epi32(bias != NULL ? bias[o] : 0);
-    __m256i a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-    const uint32_t end = w->row_ptr[o + 1];
-    for (uint32_t b = w->row_ptr[o]; b < end; ++b) {
-      const int32_t *pp = panel + (size_t)w->block_col[b] * pairs * PX;
-      const int16_t *wp = wide + (size_t)b * bw;
-      for (size_t k = 0; k < pairs; ++k) {
-        int32_t pair;
-        memcpy(&pair, wp + 2 * k, 4);
-        const __m256i wv = _mm256_set1_epi32(pair);
-        const int32_t *q = pp + k * PX;
-        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 0)), wv));
-        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 8)), wv));
-        a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 16)), wv));
-        a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 24)), wv));
-      }
-    }
-    const int32_t s = params->shift[o];
-    const ek_requant8 rq = {_mm256_set1_epi32(params->multiplier[o]), _mm256_set1_epi32(s > 0 ? s : 0),
-                            _mm256_set1_epi32(s < 0 ? -s : 0)};
-    const __m256i y = ek_px_pack32(ek_requant8_apply(a0, &rq, out_zp, out_min, out_max),
-                                   ek_requant8_apply(a1, &rq, out_zp, out_min, out_max),
-                                   ek_requant8_apply(a2, &rq, out_zp, out_min, out_max),
-                                   ek_requant8_apply(a3, &rq, out_zp, out_min, out_max));
-    _mm256_store_si256((__m256i *)(stage + o * PX), y);
+    const uint32_t c = w->row_ptr[o + 1] - w->row_ptr[o];
+    ++fill[c < EK_PX_BUCKETS - 1 ? c : EK_PX_BUCKETS - 1];
+  }
+  starts[0] = 0;
+  for (size_t i = 0; i < EK_PX_BUCKETS; ++i) {
+    starts[i + 1] = starts[i] + fill[i];
+    fill[i] = starts[i];
+  }
+  const __m256i lo = _mm256_set1_epi8((char)p->output_min), hi = _mm256_set1_epi8((char)p->output_max);
+  for (size_t o = 0; o < n; ++o) {
+    const uint32_t c = w->row_ptr[o + 1] - w->row_ptr[o];
+    ek_px_row *r = &rows[fill[c < EK_PX_BUCKETS - 1 ? c : EK_PX_BUCKETS - 1]++];
+    /* ek_requant8x_make on one lane. */
+    const int32_t s = p->shift[o];
+    const int64_t right = s < 0 ? -(int64_t)s : 0;
+    const int64_t half = right > 0 ? (int64_t)1 << (right + 30) : 0;
+    r->round_pos = ((int64_t)1 << 62) + ((int64_t)1 << 30) + half;
+    r->round_neg = r->round_pos - (right > 0 ? (int64_t)1 << 31 : 0);
+    r->shift = right + 31;
+    r->multiplier = p->multiplier[o];
+    r->left = s > 0 ? s : 0;
+    r->offset = (int32_t)((uint32_t)p->output_zero_point - ((uint32_t)1 << (31 - right)));
+    r->bias = bias != NULL ? bias[o] : 0;
+    r->first = w->row_ptr[o];
+    r->count = c;
+    r->o = (uint32_t)o;
+    const ek_requant8x q = ek_px_rq(r);
+    const __m256i y = ek_requant8x_apply(_mm256_set1_epi32(r->bias), &q);
+    r->constant = _mm256_extract_epi32(ek_px_pack32(y, y, y, y, lo, hi), 0);
   }
 }
+
+/* Accumulates `count` blocks from block `first` over the panel's 32 pixels. */
+#define EK_PX_BLOCK(bw, bidx)                                                                            \
+  do {                                                                                                   \
+    const int32_t *pp = panel + (size_t)w->block_col[bidx] * ((bw) / 2) * PX;                            \
+    const int16_t *wp = wide + (size_t)(bidx) * (bw);                                                    \
+    for (size_t k = 0; k < (bw) / 2; ++k) {                                                              \
+      int32_t pair;                                                                                      \
+      memcpy(&pair, wp + 2 * k, 4);                                                                      \
+      const __m256i wv = _mm256_set1_epi32(pair);                                                        \
+      const int32_t *q = pp + k * PX;                                                                    \
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 0)), wv));   \
+      if (nv > 1) a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 8)), wv)); \
+      if (nv > 2) a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 16)), wv)); \
+      if (nv > 3) a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 24)), wv)); \
+    }                                                                                                    \
+  } while (0)
+
+/* The sorted rows [r0, r1) over the first nv * 8 pixels of one panel into the stage (the
+ * stage's other pixels are left as they are); block width bw and nv are constants after
+ * inlining. Rows of one bucket hold the same block count (but the last bucket). */
+EK_AVX2_INLINE void ek_px_rows(const ek_px_row *rows, size_t r0, size_t r1, const ek_qs8_bsr *w,
+                               const int16_t *wide, size_t bw, const int nv, const int32_t *panel,
+                               __m256i lo, __m256i hi, int8_t *stage) {
+  for (size_t ri = r0; ri < r1; ++ri) {
+    const ek_px_row *r = &rows[ri];
+    const __m256i b0 = _mm256_set1_epi32(r->bias);
+    __m256i a0 = b0, a1 = b0, a2 = b0, a3 = b0;
+    const size_t first = r->first, end = first + r->count;
+    size_t b = first;
+    for (; b + 2 <= end; b += 2) {
+      EK_PX_BLOCK(bw, b);
+      EK_PX_BLOCK(bw, b + 1);
+    }
+    if (b < end) EK_PX_BLOCK(bw, b);
+    const ek_requant8x q = ek_px_rq(r);
+    const __m256i y0 = ek_requant8x_apply(a0, &q);
+    const __m256i y1 = nv > 1 ? ek_requant8x_apply(a1, &q) : y0;
+    const __m256i y2 = nv > 2 ? ek_requant8x_apply(a2, &q) : y0;
+    const __m256i y3 = nv > 3 ? ek_requant8x_apply(a3, &q) : y0;
+    const __m256i y = ek_px_pack32(y0, y1, y2, y3, lo, hi);
+    _mm256_store_si256((__m256i *)(stage + (size_t)r->o * PX), y);
+  }
+}
+#undef EK_PX_BLOCK
 
 EK_AVX2 void ek_qs8_spconv1x1_minmax_px32__avx2(const ek_fc_shape *shape,
                                                 const ek_qs8_requant_params *params,
@@ -131,24 +207,39 @@ EK_AVX2 void ek_qs8_spconv1x1_minmax_px32__avx2(const ek_fc_shape *shape,
   int8_t *stage = (int8_t *)ek_px_align64((uint8_t *)(panel + c16 / 2 * PX));
   int16_t *wide = (int16_t *)ek_px_align64((uint8_t *)(stage + o16 * PX));
   int8_t *zprow = (int8_t *)ek_px_align64((uint8_t *)(wide + values + 16));
+  ek_px_row *rows = (ek_px_row *)(void *)ek_px_align64((uint8_t *)(zprow + c16));
   memset(zprow, (int)(int8_t)params->input_zero_point, c16);
   for (size_t i = 0; i < values; i += 16) {
     _mm256_store_si256((__m256i *)(wide + i),
                        _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(weights->values + i))));
   }
+  size_t starts[EK_PX_BUCKETS + 1];
+  ek_px_sort_rows(n, weights, bias, params, rows, starts);
+  const __m256i lo = _mm256_set1_epi8((char)params->output_min), hi = _mm256_set1_epi8((char)params->output_max);
   const __m256i zp16 = _mm256_set1_epi16((short)params->input_zero_point);
   for (size_t p0 = 0; p0 < pixels; p0 += PX) {
     const size_t np = pixels - p0 < PX ? pixels - p0 : PX;
     const int8_t *x = input + p0 * c;
-    for (size_t g = 0; g < PX; g += 8) {
-      const int8_t *rows[8];
-      for (size_t i = 0; i < 8; ++i) rows[i] = g + i < np ? x + (g + i) * c : zprow;
-      ek_px_pack8(rows, c16, zp16, panel + g);
+    /* Eight-pixel groups of the tile: a short last tile runs only its own. */
+    const int nv = (int)((np + 7) / 8);
+    for (size_t g = 0; g < (size_t)nv * 8; g += 8) {
+      const int8_t *prow[8];
+      for (size_t i = 0; i < 8; ++i) prow[i] = g + i < np ? x + (g + i) * c : zprow;
+      ek_px_pack8(prow, c16, zp16, panel + g);
     }
-    if (bw == 4) {
-      ek_px_rows(n, weights, wide, 4, panel, bias, params, stage);
-    } else {
-      ek_px_rows(n, weights, wide, 16, panel, bias, params, stage);
+    for (size_t ri = starts[0]; ri < starts[1]; ++ri) {
+      _mm256_store_si256((__m256i *)(stage + (size_t)rows[ri].o * PX), _mm256_set1_epi32(rows[ri].constant));
+    }
+    const size_t r0 = starts[1];
+    switch (nv * 32 + (int)bw) {
+    case 32 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 1, panel, lo, hi, stage); break;
+    case 64 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 2, panel, lo, hi, stage); break;
+    case 96 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 3, panel, lo, hi, stage); break;
+    case 128 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 4, panel, lo, hi, stage); break;
+    case 32 + 16: ek_px_rows(rows, r0, n, weights, wide, 16, 1, panel, lo, hi, stage); break;
+    case 64 + 16: ek_px_rows(rows, r0, n, weights, wide, 16, 2, panel, lo, hi, stage); break;
+    case 96 + 16: ek_px_rows(rows, r0, n, weights, wide, 16, 3, panel, lo, hi, stage); break;
+    default: ek_px_rows(rows, r0, n, weights, wide, 16, 4, panel, lo, hi, stage); break;
     }
     for (size_t o0 = 0; o0 < n; o0 += 16) ek_px_unstage16(stage, o0, n, np, output + p0 * n);
   }
