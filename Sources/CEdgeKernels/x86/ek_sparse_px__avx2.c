@@ -75,20 +75,20 @@ EK_AVX2_INLINE void ek_px_unstage16(const int8_t *stage, size_t o0, size_t n, si
   }
 }
 
-/* Per output row, built once per call: the row's requantization as broadcast scalars (the
- * lanes of ek_requant8x, equal in every lane here), its bias, its first block, and for a
- * row without blocks its output byte. Rows are sorted by block count (counting sort, counts
- * of EK_PX_BUCKETS - 1 and more share the last bucket), so that the block loop of one bucket
- * always runs the same number of times: its branch is predicted, and rows without blocks
- * store their constant without a requantization. */
-enum { EK_PX_BUCKETS = 17 };
+/* Per output row, built once per call for a chunk of up to EK_PX_CHUNK rows (on the stack):
+ * the row's requantization as broadcast scalars (the lanes of ek_requant8x, equal in every
+ * lane here), its bias, its first block, and for a row without blocks its output byte. Rows
+ * are sorted by block count (counting sort, counts of EK_PX_BUCKETS - 1 and more share the
+ * last bucket), so that the block loop of one bucket always runs the same number of times:
+ * its branch is predicted, and rows without blocks store their constant without a
+ * requantization. */
+enum { EK_PX_BUCKETS = 17, EK_PX_CHUNK = 256 };
 typedef struct ek_px_row {
-  int64_t round_pos, round_neg, shift;
+  int64_t round_pos, round_neg, shift, shift_odd;
   int32_t multiplier, left, offset, bias;
   uint32_t first, count, o;
   int32_t constant; /* int8 output of a row without blocks, in every byte */
 } ek_px_row;
-_Static_assert(sizeof(ek_px_row) <= 64, "ek_qs8_spconv1x1_px_scratch_bytes counts 64 bytes per row");
 
 EK_AVX2_INLINE ek_requant8x ek_px_rq(const ek_px_row *r) {
   ek_requant8x q;
@@ -101,6 +101,26 @@ EK_AVX2_INLINE ek_requant8x ek_px_rq(const ek_px_row *r) {
   return q;
 }
 
+/* ek_requant8x_apply for a row with no left shift and a right shift of at least 1 (a scale
+ * below 1/2, the usual case; `fast` rows): the 64-bit shift count is then at least 32, so
+ * the odd lanes' result lands in their high dwords with one shift by count - 32. */
+EK_AVX2_INLINE __m256i ek_px_requant(__m256i x, const ek_px_row *r, const int fast) {
+  if (!fast) {
+    const ek_requant8x q = ek_px_rq(r);
+    return ek_requant8x_apply(x, &q);
+  }
+  const __m256i m = _mm256_set1_epi32(r->multiplier);
+  const __m256d rp = _mm256_castsi256_pd(_mm256_set1_epi64x(r->round_pos));
+  const __m256d rn = _mm256_castsi256_pd(_mm256_set1_epi64x(r->round_neg));
+  const __m256i pe = _mm256_mul_epi32(x, m);
+  const __m256i po = _mm256_mul_epi32(_mm256_shuffle_epi32(x, 0xF5), m);
+  const __m256i se = _mm256_add_epi64(pe, _mm256_castpd_si256(_mm256_blendv_pd(rp, rn, _mm256_castsi256_pd(pe))));
+  const __m256i so = _mm256_add_epi64(po, _mm256_castpd_si256(_mm256_blendv_pd(rp, rn, _mm256_castsi256_pd(po))));
+  const __m256i ye = _mm256_srlv_epi64(se, _mm256_set1_epi64x(r->shift));
+  const __m256i yo = _mm256_srlv_epi64(so, _mm256_set1_epi64x(r->shift_odd));
+  return _mm256_add_epi32(_mm256_blend_epi32(ye, yo, 0xAA), _mm256_set1_epi32(r->offset));
+}
+
 /* Four vectors of eight int32 (pixels 0..31 in order) to 32 clamped int8: the saturating
  * packs, then the clamp on bytes (equal to clamping in int32, [min, max] lying within int8). */
 EK_AVX2_INLINE __m256i ek_px_pack32(__m256i y0, __m256i y1, __m256i y2, __m256i y3, __m256i lo,
@@ -110,13 +130,14 @@ EK_AVX2_INLINE __m256i ek_px_pack32(__m256i y0, __m256i y1, __m256i y2, __m256i 
   return _mm256_min_epi8(_mm256_max_epi8(y, lo), hi);
 }
 
-/* Builds the sorted rows into rows[] and returns the bucket starts (starts[EK_PX_BUCKETS] =
- * n). */
-EK_AVX2_INLINE void ek_px_sort_rows(size_t n, const ek_qs8_bsr *w, const int32_t *bias,
-                                    const ek_qs8_requant_params *p, ek_px_row *rows,
-                                    size_t starts[EK_PX_BUCKETS + 1]) {
+/* Builds the sorted rows of output features [o0, o1) into rows[] and the bucket starts
+ * (starts[EK_PX_BUCKETS] = o1 - o0); returns whether every row is `fast` (ek_px_requant). */
+EK_AVX2_INLINE int ek_px_sort_rows(size_t o0, size_t o1, const ek_qs8_bsr *w, const int32_t *bias,
+                                   const ek_qs8_requant_params *p, ek_px_row *rows,
+                                   size_t starts[EK_PX_BUCKETS + 1]) {
   size_t fill[EK_PX_BUCKETS] = {0};
-  for (size_t o = 0; o < n; ++o) {
+  int fast = 1;
+  for (size_t o = o0; o < o1; ++o) {
     const uint32_t c = w->row_ptr[o + 1] - w->row_ptr[o];
     ++fill[c < EK_PX_BUCKETS - 1 ? c : EK_PX_BUCKETS - 1];
   }
@@ -126,7 +147,7 @@ EK_AVX2_INLINE void ek_px_sort_rows(size_t n, const ek_qs8_bsr *w, const int32_t
     fill[i] = starts[i];
   }
   const __m256i lo = _mm256_set1_epi8((char)p->output_min), hi = _mm256_set1_epi8((char)p->output_max);
-  for (size_t o = 0; o < n; ++o) {
+  for (size_t o = o0; o < o1; ++o) {
     const uint32_t c = w->row_ptr[o + 1] - w->row_ptr[o];
     ek_px_row *r = &rows[fill[c < EK_PX_BUCKETS - 1 ? c : EK_PX_BUCKETS - 1]++];
     /* ek_requant8x_make on one lane. */
@@ -136,6 +157,8 @@ EK_AVX2_INLINE void ek_px_sort_rows(size_t n, const ek_qs8_bsr *w, const int32_t
     r->round_pos = ((int64_t)1 << 62) + ((int64_t)1 << 30) + half;
     r->round_neg = r->round_pos - (right > 0 ? (int64_t)1 << 31 : 0);
     r->shift = right + 31;
+    r->shift_odd = right + 31 - 32; /* used when right >= 1 */
+    fast &= s < 0;
     r->multiplier = p->multiplier[o];
     r->left = s > 0 ? s : 0;
     r->offset = (int32_t)((uint32_t)p->output_zero_point - ((uint32_t)1 << (31 - right)));
@@ -147,6 +170,7 @@ EK_AVX2_INLINE void ek_px_sort_rows(size_t n, const ek_qs8_bsr *w, const int32_t
     const __m256i y = ek_requant8x_apply(_mm256_set1_epi32(r->bias), &q);
     r->constant = _mm256_extract_epi32(ek_px_pack32(y, y, y, y, lo, hi), 0);
   }
+  return fast;
 }
 
 /* Accumulates `count` blocks from block `first` over the panel's 32 pixels. */
@@ -170,8 +194,8 @@ EK_AVX2_INLINE void ek_px_sort_rows(size_t n, const ek_qs8_bsr *w, const int32_t
  * stage's other pixels are left as they are); block width bw and nv are constants after
  * inlining. Rows of one bucket hold the same block count (but the last bucket). */
 EK_AVX2_INLINE void ek_px_rows(const ek_px_row *rows, size_t r0, size_t r1, const ek_qs8_bsr *w,
-                               const int16_t *wide, size_t bw, const int nv, const int32_t *panel,
-                               __m256i lo, __m256i hi, int8_t *stage) {
+                               const int16_t *wide, size_t bw, const int nv, const int fast,
+                               const int32_t *panel, __m256i lo, __m256i hi, int8_t *stage) {
   for (size_t ri = r0; ri < r1; ++ri) {
     const ek_px_row *r = &rows[ri];
     const __m256i b0 = _mm256_set1_epi32(r->bias);
@@ -183,11 +207,10 @@ EK_AVX2_INLINE void ek_px_rows(const ek_px_row *rows, size_t r0, size_t r1, cons
       EK_PX_BLOCK(bw, b + 1);
     }
     if (b < end) EK_PX_BLOCK(bw, b);
-    const ek_requant8x q = ek_px_rq(r);
-    const __m256i y0 = ek_requant8x_apply(a0, &q);
-    const __m256i y1 = nv > 1 ? ek_requant8x_apply(a1, &q) : y0;
-    const __m256i y2 = nv > 2 ? ek_requant8x_apply(a2, &q) : y0;
-    const __m256i y3 = nv > 3 ? ek_requant8x_apply(a3, &q) : y0;
+    const __m256i y0 = ek_px_requant(a0, r, fast);
+    const __m256i y1 = nv > 1 ? ek_px_requant(a1, r, fast) : y0;
+    const __m256i y2 = nv > 2 ? ek_px_requant(a2, r, fast) : y0;
+    const __m256i y3 = nv > 3 ? ek_px_requant(a3, r, fast) : y0;
     const __m256i y = ek_px_pack32(y0, y1, y2, y3, lo, hi);
     _mm256_store_si256((__m256i *)(stage + (size_t)r->o * PX), y);
   }
@@ -207,41 +230,45 @@ EK_AVX2 void ek_qs8_spconv1x1_minmax_px32__avx2(const ek_fc_shape *shape,
   int8_t *stage = (int8_t *)ek_px_align64((uint8_t *)(panel + c16 / 2 * PX));
   int16_t *wide = (int16_t *)ek_px_align64((uint8_t *)(stage + o16 * PX));
   int8_t *zprow = (int8_t *)ek_px_align64((uint8_t *)(wide + values + 16));
-  ek_px_row *rows = (ek_px_row *)(void *)ek_px_align64((uint8_t *)(zprow + c16));
   memset(zprow, (int)(int8_t)params->input_zero_point, c16);
   for (size_t i = 0; i < values; i += 16) {
     _mm256_store_si256((__m256i *)(wide + i),
                        _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(weights->values + i))));
   }
-  size_t starts[EK_PX_BUCKETS + 1];
-  ek_px_sort_rows(n, weights, bias, params, rows, starts);
   const __m256i lo = _mm256_set1_epi8((char)params->output_min), hi = _mm256_set1_epi8((char)params->output_max);
   const __m256i zp16 = _mm256_set1_epi16((short)params->input_zero_point);
-  for (size_t p0 = 0; p0 < pixels; p0 += PX) {
-    const size_t np = pixels - p0 < PX ? pixels - p0 : PX;
-    const int8_t *x = input + p0 * c;
-    /* Eight-pixel groups of the tile: a short last tile runs only its own. */
-    const int nv = (int)((np + 7) / 8);
-    for (size_t g = 0; g < (size_t)nv * 8; g += 8) {
-      const int8_t *prow[8];
-      for (size_t i = 0; i < 8; ++i) prow[i] = g + i < np ? x + (g + i) * c : zprow;
-      ek_px_pack8(prow, c16, zp16, panel + g);
+  ek_px_row rows[EK_PX_CHUNK];
+  /* Chunks of output features (one for up to EK_PX_CHUNK), each over every tile of pixels. */
+  for (size_t o0 = 0; o0 < n; o0 += EK_PX_CHUNK) {
+    const size_t o1 = n - o0 < EK_PX_CHUNK ? n : o0 + EK_PX_CHUNK;
+    size_t starts[EK_PX_BUCKETS + 1];
+    const int fast = ek_px_sort_rows(o0, o1, weights, bias, params, rows, starts);
+    for (size_t p0 = 0; p0 < pixels; p0 += PX) {
+      const size_t np = pixels - p0 < PX ? pixels - p0 : PX;
+      const int8_t *x = input + p0 * c;
+      /* Eight-pixel groups of the tile: a short last tile runs only its own. */
+      const int nv = (int)((np + 7) / 8);
+      for (size_t g = 0; g < (size_t)nv * 8; g += 8) {
+        const int8_t *prow[8];
+        for (size_t i = 0; i < 8; ++i) prow[i] = g + i < np ? x + (g + i) * c : zprow;
+        ek_px_pack8(prow, c16, zp16, panel + g);
+      }
+      for (size_t ri = starts[0]; ri < starts[1]; ++ri) {
+        _mm256_store_si256((__m256i *)(stage + (size_t)rows[ri].o * PX), _mm256_set1_epi32(rows[ri].constant));
+      }
+      const size_t r0 = starts[1], r1 = o1 - o0;
+#define EK_PX_CASE(v, w16, f) \
+  case (v) * 4 + (w16) * 2 + (f): ek_px_rows(rows, r0, r1, weights, wide, (w16) ? 16 : 4, v, f, panel, lo, hi, stage); break;
+      switch (nv * 4 + (bw == 16) * 2 + fast) {
+        EK_PX_CASE(1, 0, 0) EK_PX_CASE(1, 0, 1) EK_PX_CASE(1, 1, 0) EK_PX_CASE(1, 1, 1)
+        EK_PX_CASE(2, 0, 0) EK_PX_CASE(2, 0, 1) EK_PX_CASE(2, 1, 0) EK_PX_CASE(2, 1, 1)
+        EK_PX_CASE(3, 0, 0) EK_PX_CASE(3, 0, 1) EK_PX_CASE(3, 1, 0) EK_PX_CASE(3, 1, 1)
+        EK_PX_CASE(4, 0, 0) EK_PX_CASE(4, 0, 1) EK_PX_CASE(4, 1, 0) EK_PX_CASE(4, 1, 1)
+      default: break;
+      }
+#undef EK_PX_CASE
+      for (size_t c0 = o0; c0 < o1; c0 += 16) ek_px_unstage16(stage, c0, n, np, output + p0 * n);
     }
-    for (size_t ri = starts[0]; ri < starts[1]; ++ri) {
-      _mm256_store_si256((__m256i *)(stage + (size_t)rows[ri].o * PX), _mm256_set1_epi32(rows[ri].constant));
-    }
-    const size_t r0 = starts[1];
-    switch (nv * 32 + (int)bw) {
-    case 32 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 1, panel, lo, hi, stage); break;
-    case 64 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 2, panel, lo, hi, stage); break;
-    case 96 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 3, panel, lo, hi, stage); break;
-    case 128 + 4: ek_px_rows(rows, r0, n, weights, wide, 4, 4, panel, lo, hi, stage); break;
-    case 32 + 16: ek_px_rows(rows, r0, n, weights, wide, 16, 1, panel, lo, hi, stage); break;
-    case 64 + 16: ek_px_rows(rows, r0, n, weights, wide, 16, 2, panel, lo, hi, stage); break;
-    case 96 + 16: ek_px_rows(rows, r0, n, weights, wide, 16, 3, panel, lo, hi, stage); break;
-    default: ek_px_rows(rows, r0, n, weights, wide, 16, 4, panel, lo, hi, stage); break;
-    }
-    for (size_t o0 = 0; o0 < n; o0 += 16) ek_px_unstage16(stage, o0, n, np, output + p0 * n);
   }
 }
 
