@@ -37,9 +37,13 @@ EK_AVX2_INLINE void ek_px_pack8(const int8_t *const rows[8], size_t c16, __m256i
   }
 }
 
+/* The pixel of stage byte i (0..31): rows hold the packs' order (ek_px_pack32), lane 0 pixels
+ * 0-3, 8-11, 16-19, 24-27, lane 1 pixels 4-7, 12-15, 20-23, 28-31. */
+EK_AVX2_INLINE size_t ek_px_pixel(size_t i) { return (i % 16) / 4 * 8 + i / 16 * 4 + i % 4; }
+
 /* Output channel rows [o0, o0 + 16) of the stage (row o = PX pixels' int8 results) back to
  * NHWC: a 16x16 byte transpose per 128-bit lane (four rounds of interleaving row i with
- * row i + 8 rotate the 8 index bits by one each), pixel R in lane 0, pixel 16 + R in lane 1.
+ * row i + 8 rotate the 8 index bits by one each), stage byte R in lane 0, 16 + R in lane 1.
  * Stores only pixels < np and channels < n. */
 EK_AVX2_INLINE void ek_px_unstage16(const int8_t *stage, size_t o0, size_t n, size_t np,
                                     int8_t *out) {
@@ -53,23 +57,21 @@ EK_AVX2_INLINE void ek_px_unstage16(const int8_t *stage, size_t o0, size_t n, si
     for (size_t i = 0; i < 16; ++i) r[i] = s[i];
   }
   const size_t m = n - o0 < 16 ? n - o0 : 16;
-  for (size_t p = 0; p < 16 && p < np; ++p) {
-    const __m128i lo = _mm256_castsi256_si128(r[p]);
-    if (m == 16) {
-      _mm_storeu_si128((__m128i *)(out + p * n + o0), lo);
-    } else {
-      int8_t tmp[16];
-      _mm_storeu_si128((__m128i *)tmp, lo);
-      memcpy(out + p * n + o0, tmp, m);
+  if (m == 16 && np == PX) {
+    for (size_t i = 0; i < 16; ++i) {
+      _mm_storeu_si128((__m128i *)(out + ek_px_pixel(i) * n + o0), _mm256_castsi256_si128(r[i]));
+      _mm_storeu_si128((__m128i *)(out + ek_px_pixel(16 + i) * n + o0), _mm256_extracti128_si256(r[i], 1));
     }
+    return;
   }
-  for (size_t p = 16; p < PX && p < np; ++p) {
-    const __m128i hi = _mm256_extracti128_si256(r[p - 16], 1);
+  for (size_t p = 0; p < np; ++p) {
+    const size_t i = (p % 8) / 4 * 16 + p / 8 * 4 + p % 4; /* ek_px_pixel(i) == p */
+    const __m128i v = i < 16 ? _mm256_castsi256_si128(r[i]) : _mm256_extracti128_si256(r[i - 16], 1);
     if (m == 16) {
-      _mm_storeu_si128((__m128i *)(out + p * n + o0), hi);
+      _mm_storeu_si128((__m128i *)(out + p * n + o0), v);
     } else {
       int8_t tmp[16];
-      _mm_storeu_si128((__m128i *)tmp, hi);
+      _mm_storeu_si128((__m128i *)tmp, v);
       memcpy(out + p * n + o0, tmp, m);
     }
   }
@@ -121,13 +123,13 @@ EK_AVX2_INLINE __m256i ek_px_requant(__m256i x, const ek_px_row *r, const int fa
   return _mm256_add_epi32(_mm256_blend_epi32(ye, yo, 0xAA), _mm256_set1_epi32(r->offset));
 }
 
-/* Four vectors of eight int32 (pixels 0..31 in order) to 32 clamped int8: the saturating
- * packs, then the clamp on bytes (equal to clamping in int32, [min, max] lying within int8). */
+/* Four vectors of eight int32 (pixels 0..31 in order) to 32 clamped int8 in the packs' order
+ * (ek_px_pixel; the unstage undoes it for free): the saturating packs, then the clamp on bytes
+ * (equal to clamping in int32, [min, max] lying within int8). */
 EK_AVX2_INLINE __m256i ek_px_pack32(__m256i y0, __m256i y1, __m256i y2, __m256i y3, __m256i lo,
                                     __m256i hi) {
   const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(y0, y1), _mm256_packs_epi32(y2, y3));
-  const __m256i y = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-  return _mm256_min_epi8(_mm256_max_epi8(y, lo), hi);
+  return _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
 }
 
 /* Builds the sorted rows of output features [o0, o1) into rows[] and the bucket starts
