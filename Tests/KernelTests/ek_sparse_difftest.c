@@ -393,7 +393,7 @@ static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cas
     }
   }
   /* Pixel-panel kernels: rows keeping 0, 1, 2, 15, 16, 17, 31, 32, 33 or 40 of 40 blocks (the
-   * AVX2 kernel sorts rows by block count, runs counts from 16 in one bucket and stores a
+   * AVX2 kernel sorts rows by block count, runs counts from 64 in one bucket and stores a
    * constant for rows without blocks), around the tile edges; and more output features than
    * the AVX2 kernel's chunk of 256 rows (300: a second chunk ending off a 16-feature group). */
   if (e->conv == 2) {

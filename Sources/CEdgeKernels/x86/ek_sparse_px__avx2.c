@@ -84,7 +84,7 @@ EK_AVX2_INLINE void ek_px_unstage16(const int8_t *stage, size_t o0, size_t n, si
  * last bucket), so that the block loop of one bucket always runs the same number of times:
  * its branch is predicted, and rows without blocks store their constant without a
  * requantization. */
-enum { EK_PX_BUCKETS = 17, EK_PX_CHUNK = 256 };
+enum { EK_PX_BUCKETS = 65, EK_PX_CHUNK = 256 };
 typedef struct ek_px_row {
   int64_t round_pos, round_neg, shift, shift_odd;
   int32_t multiplier, left, offset, bias;
@@ -175,46 +175,72 @@ EK_AVX2_INLINE int ek_px_sort_rows(size_t o0, size_t o1, const ek_qs8_bsr *w, co
   return fast;
 }
 
-/* Accumulates `count` blocks from block `first` over the panel's 32 pixels. */
-#define EK_PX_BLOCK(bw, bidx)                                                                            \
-  do {                                                                                                   \
-    const int32_t *pp = panel + (size_t)w->block_col[bidx] * ((bw) / 2) * PX;                            \
-    const int16_t *wp = wide + (size_t)(bidx) * (bw);                                                    \
-    for (size_t k = 0; k < (bw) / 2; ++k) {                                                              \
-      int32_t pair;                                                                                      \
-      memcpy(&pair, wp + 2 * k, 4);                                                                      \
-      const __m256i wv = _mm256_set1_epi32(pair);                                                        \
-      const int32_t *q = pp + k * PX;                                                                    \
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 0)), wv));   \
-      if (nv > 1) a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 8)), wv)); \
-      if (nv > 2) a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 16)), wv)); \
-      if (nv > 3) a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_load_si256((const __m256i *)(q + 24)), wv)); \
-    }                                                                                                    \
+/* Adds block bidx over the panel's first nv * 8 pixels to the accumulators A0..A3. */
+#define EK_PX_BLOCK(bw, bidx, A0, A1, A2, A3)                                                   \
+  do {                                                                                          \
+    const int32_t *pp = panel + (size_t)w->block_col[bidx] * ((bw) / 2) * PX;                   \
+    const int16_t *wp = wide + (size_t)(bidx) * (bw);                                           \
+    for (size_t k = 0; k < (bw) / 2; ++k) {                                                     \
+      int32_t pair;                                                                             \
+      memcpy(&pair, wp + 2 * k, 4);                                                             \
+      const __m256i wv = _mm256_set1_epi32(pair);                                               \
+      const __m256i *q = (const __m256i *)(pp + k * PX);                                        \
+      A0 = _mm256_add_epi32(A0, _mm256_madd_epi16(_mm256_load_si256(q), wv));                   \
+      if (nv > 1) A1 = _mm256_add_epi32(A1, _mm256_madd_epi16(_mm256_load_si256(q + 1), wv));   \
+      if (nv > 2) A2 = _mm256_add_epi32(A2, _mm256_madd_epi16(_mm256_load_si256(q + 2), wv));   \
+      if (nv > 3) A3 = _mm256_add_epi32(A3, _mm256_madd_epi16(_mm256_load_si256(q + 3), wv));   \
+    }                                                                                           \
   } while (0)
 
-/* The sorted rows [r0, r1) over the first nv * 8 pixels of one panel into the stage (the
- * stage's other pixels are left as they are); block width bw and nv are constants after
- * inlining. Rows of one bucket hold the same block count (but the last bucket). */
-EK_AVX2_INLINE void ek_px_rows(const ek_px_row *rows, size_t r0, size_t r1, const ek_qs8_bsr *w,
-                               const int16_t *wide, size_t bw, const int nv, const int fast,
-                               const int32_t *panel, __m256i lo, __m256i hi, int8_t *stage) {
-  for (size_t ri = r0; ri < r1; ++ri) {
-    const ek_px_row *r = &rows[ri];
-    const __m256i b0 = _mm256_set1_epi32(r->bias);
-    __m256i a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-    const size_t first = r->first, end = first + r->count;
-    size_t b = first;
-    for (; b + 2 <= end; b += 2) {
-      EK_PX_BLOCK(bw, b);
-      EK_PX_BLOCK(bw, b + 1);
+/* Row r's accumulators to its stage row. */
+EK_AVX2_INLINE void ek_px_row_out(const ek_px_row *r, __m256i a0, __m256i a1, __m256i a2, __m256i a3,
+                                  const int nv, const int fast, __m256i lo, __m256i hi, int8_t *stage) {
+  const __m256i y0 = ek_px_requant(a0, r, fast);
+  const __m256i y1 = nv > 1 ? ek_px_requant(a1, r, fast) : y0;
+  const __m256i y2 = nv > 2 ? ek_px_requant(a2, r, fast) : y0;
+  const __m256i y3 = nv > 3 ? ek_px_requant(a3, r, fast) : y0;
+  _mm256_store_si256((__m256i *)(stage + (size_t)r->o * PX), ek_px_pack32(y0, y1, y2, y3, lo, hi));
+}
+
+/* The sorted rows with blocks (buckets 1 on) over the first nv * 8 pixels of one panel into the
+ * stage (the stage's other pixels are left as they are); block width bw and nv are constants
+ * after inlining. The rows of a bucket below the last hold the same block count and run two at
+ * a time in lockstep; the last bucket's rows run one at a time. */
+EK_AVX2_INLINE void ek_px_rows(const ek_px_row *rows, const size_t *starts, const uint8_t *used,
+                               size_t used_count, const ek_qs8_bsr *w, const int16_t *wide, size_t bw,
+                               const int nv, const int fast, const int32_t *panel, __m256i lo,
+                               __m256i hi, int8_t *stage) {
+  for (size_t u = 0; u < used_count; ++u) {
+    const size_t bucket = used[u];
+    size_t ri = starts[bucket];
+    const size_t re = starts[bucket + 1];
+    if (bucket < EK_PX_BUCKETS - 1) {
+      for (; ri + 2 <= re; ri += 2) {
+        const ek_px_row *r = &rows[ri], *t = &rows[ri + 1];
+        const __m256i br = _mm256_set1_epi32(r->bias), bt = _mm256_set1_epi32(t->bias);
+        __m256i a0 = br, a1 = br, a2 = br, a3 = br, c0 = bt, c1 = bt, c2 = bt, c3 = bt;
+        size_t b = r->first, d = t->first;
+        for (size_t j = 0; j < bucket; ++j, ++b, ++d) {
+          EK_PX_BLOCK(bw, b, a0, a1, a2, a3);
+          EK_PX_BLOCK(bw, d, c0, c1, c2, c3);
+        }
+        ek_px_row_out(r, a0, a1, a2, a3, nv, fast, lo, hi, stage);
+        ek_px_row_out(t, c0, c1, c2, c3, nv, fast, lo, hi, stage);
+      }
     }
-    if (b < end) EK_PX_BLOCK(bw, b);
-    const __m256i y0 = ek_px_requant(a0, r, fast);
-    const __m256i y1 = nv > 1 ? ek_px_requant(a1, r, fast) : y0;
-    const __m256i y2 = nv > 2 ? ek_px_requant(a2, r, fast) : y0;
-    const __m256i y3 = nv > 3 ? ek_px_requant(a3, r, fast) : y0;
-    const __m256i y = ek_px_pack32(y0, y1, y2, y3, lo, hi);
-    _mm256_store_si256((__m256i *)(stage + (size_t)r->o * PX), y);
+    for (; ri < re; ++ri) {
+      const ek_px_row *r = &rows[ri];
+      const __m256i br = _mm256_set1_epi32(r->bias);
+      __m256i a0 = br, a1 = br, a2 = br, a3 = br;
+      const size_t end = r->first + r->count;
+      size_t b = r->first;
+      for (; b + 2 <= end; b += 2) {
+        EK_PX_BLOCK(bw, b, a0, a1, a2, a3);
+        EK_PX_BLOCK(bw, b + 1, a0, a1, a2, a3);
+      }
+      if (b < end) EK_PX_BLOCK(bw, b, a0, a1, a2, a3);
+      ek_px_row_out(r, a0, a1, a2, a3, nv, fast, lo, hi, stage);
+    }
   }
 }
 #undef EK_PX_BLOCK
@@ -245,6 +271,12 @@ EK_AVX2 void ek_qs8_spconv1x1_minmax_px32__avx2(const ek_fc_shape *shape,
     const size_t o1 = n - o0 < EK_PX_CHUNK ? n : o0 + EK_PX_CHUNK;
     size_t starts[EK_PX_BUCKETS + 1];
     const int fast = ek_px_sort_rows(o0, o1, weights, bias, params, rows, starts);
+    /* The buckets holding rows with blocks. */
+    uint8_t used[EK_PX_BUCKETS];
+    size_t used_count = 0;
+    for (size_t k = 1; k < EK_PX_BUCKETS; ++k) {
+      if (starts[k + 1] > starts[k]) used[used_count++] = (uint8_t)k;
+    }
     for (size_t p0 = 0; p0 < pixels; p0 += PX) {
       const size_t np = pixels - p0 < PX ? pixels - p0 : PX;
       const int8_t *x = input + p0 * c;
@@ -258,9 +290,10 @@ EK_AVX2 void ek_qs8_spconv1x1_minmax_px32__avx2(const ek_fc_shape *shape,
       for (size_t ri = starts[0]; ri < starts[1]; ++ri) {
         _mm256_store_si256((__m256i *)(stage + (size_t)rows[ri].o * PX), _mm256_set1_epi32(rows[ri].constant));
       }
-      const size_t r0 = starts[1], r1 = o1 - o0;
 #define EK_PX_CASE(v, w16, f) \
-  case (v) * 4 + (w16) * 2 + (f): ek_px_rows(rows, r0, r1, weights, wide, (w16) ? 16 : 4, v, f, panel, lo, hi, stage); break;
+  case (v) * 4 + (w16) * 2 + (f): \
+    ek_px_rows(rows, starts, used, used_count, weights, wide, (w16) ? 16 : 4, v, f, panel, lo, hi, stage); \
+    break;
       switch (nv * 4 + (bw == 16) * 2 + fast) {
         EK_PX_CASE(1, 0, 0) EK_PX_CASE(1, 0, 1) EK_PX_CASE(1, 1, 0) EK_PX_CASE(1, 1, 1)
         EK_PX_CASE(2, 0, 0) EK_PX_CASE(2, 0, 1) EK_PX_CASE(2, 1, 0) EK_PX_CASE(2, 1, 1)
