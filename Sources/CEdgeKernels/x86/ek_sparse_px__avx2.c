@@ -168,9 +168,11 @@ EK_AVX2_INLINE int ek_px_sort_rows(size_t o0, size_t o1, const ek_qs8_bsr *w, co
     r->first = w->row_ptr[o];
     r->count = c;
     r->o = (uint32_t)o;
-    const ek_requant8x q = ek_px_rq(r);
-    const __m256i y = ek_requant8x_apply(_mm256_set1_epi32(r->bias), &q);
-    r->constant = _mm256_extract_epi32(ek_px_pack32(y, y, y, y, lo, hi), 0);
+    if (c == 0) {
+      const ek_requant8x q = ek_px_rq(r);
+      const __m256i y = ek_requant8x_apply(_mm256_set1_epi32(r->bias), &q);
+      r->constant = _mm256_extract_epi32(ek_px_pack32(y, y, y, y, lo, hi), 0);
+    }
   }
   return fast;
 }
