@@ -204,6 +204,29 @@ final class PruningTests: XCTestCase {
         XCTAssertTrue(past.reason.contains("measured crossover"), past.reason)
     }
 
+    /// A 1x1 convolution with 256 input channels at 60 % of its 1x4 blocks empty is stored
+    /// sparse (the pixel-panel kernel measured faster from 50 % for every input count), and
+    /// dense at 40 %.
+    func testConv1x1With256InputsIsSparseFromHalfItsBlocks() {
+        let rows = 64, columns = 256, perRow = columns / 4
+        XCTAssertEqual(SparseStorage.crossover(conv: true, blockWidth: 4, inFeatures: columns), 0.5)
+        func weights(keptPerRow kept: Int) -> [Int8] {
+            var w = [Int8](repeating: 0, count: rows * columns)
+            for r in 0..<rows {
+                for b in 0..<kept {
+                    for i in 0..<4 { w[r * columns + ((b + r) % perRow) * 4 + i] = 2 }
+                }
+            }
+            return w
+        }
+        let sparse = SparseStorage.choose(weights(keptPerRow: perRow * 4 / 10), rows: rows, columns: columns, conv: true,
+                                          policy: .speed)
+        XCTAssertEqual(sparse.blockWidth, 4, sparse.reason)
+        let dense = SparseStorage.choose(weights(keptPerRow: perRow * 6 / 10), rows: rows, columns: columns, conv: true,
+                                         policy: .speed)
+        XCTAssertNil(dense.blockWidth, dense.reason)
+    }
+
     /// A layer with no empty block is dense without a crossover to quote (full rows are
     /// trivially balanced, and the balanced crossover would read as if the layer were pruned).
     func testUnprunedLayerReasonNamesNoCrossover() {

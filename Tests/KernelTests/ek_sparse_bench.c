@@ -19,7 +19,8 @@
  * speed-up is the median of the 15 per-batch dense/sparse ratios, so load from other
  * processes, which slows both halves of a batch alike, mostly cancels. A second table times MobileNet-style pointwise
  * convolutions: the level's dense conv kernel against the pixel-panel sparse kernel
- * (ek_sparse_px.h) at the same sparsities. Fully connected rows "8x2g" run the grouped kernel
+ * (ek_sparse_px.h) at the same sparsities, the speed-up taken against the dense 1x1 conv over
+ * the packed layout edgepack writes for this CPU (layout 3 on AVX2, what --board host runs). Fully connected rows "8x2g" run the grouped kernel
  * (ek_sparse_grouped.h: 8 features share each kept pair of inputs; at 80 % a 64-input group
  * keeps 6 of its 32 pairs, 81 %).
  */
@@ -51,13 +52,23 @@ typedef struct level_kernels {
   spconv_fn spconv[2];
   qs8_conv_fn dense_conv;           /* the runtime's dense conv kernel of the level */
   ek_qs8_spconv1x1_px_fn spconv_px; /* pixel panel, any block width */
+  /* The 1x1 conv over the weight layout edgepack writes for a board of this level (FORMAT.md
+   * "Weight layouts the SIMD kernels consume": 3 on AVX2, 4 on NEON, 5 on the dot product),
+   * what the runtime runs for a model packed for it; NULL at the ref level. */
+  qs8_conv_fn packed_conv;
+  size_t (*packed_bytes)(size_t out_c, size_t k);
+  size_t (*packed_bias_offset)(size_t out_c, size_t k);
+  void (*pack)(size_t out_c, size_t k, const int8_t *weights, const int32_t *bias, int32_t input_zero_point,
+               void *packed);
+  const char *packed_name;
 } level_kernels;
 
 static level_kernels pick(void) {
   level_kernels k = {"ref", ek_qs8_fc_minmax_1x1__ref,
                      {ek_qs8_spfc_minmax_1x1__ref, ek_qs8_spfc_minmax_1x1__ref}, ek_qs8_gspfc_minmax_1x1__ref,
                      {ek_qs8_spconv1x1_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_1x1__ref},
-                     ek_qs8_conv2d_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_px32__ref};
+                     ek_qs8_conv2d_minmax_1x1__ref, ek_qs8_spconv1x1_minmax_px32__ref,
+                     NULL, NULL, NULL, NULL, "-"};
   const uint32_t f = ek_cpu_features();
   (void)f;
 #if defined(__x86_64__)
@@ -65,20 +76,26 @@ static level_kernels pick(void) {
     k = (level_kernels){"avx2", ek_qs8_fc_minmax_1x8c16__avx2,
                         {ek_qs8_spfc_minmax_b1x4__avx2, ek_qs8_spfc_minmax_b1x16__avx2}, ek_qs8_gspfc_minmax_8x2__avx2,
                         {ek_qs8_spconv1x1_minmax_b1x4__avx2, ek_qs8_spconv1x1_minmax_b1x16__avx2},
-                        ek_qs8_conv2d_minmax_4x16c2__avx2, ek_qs8_spconv1x1_minmax_px32__avx2};
+                        ek_qs8_conv2d_minmax_4x16c2__avx2, ek_qs8_spconv1x1_minmax_px32__avx2,
+                        ek_qs8_pconv2d_minmax_4x16c4__avx2, ek_qs8_pconv2d_c4_packed_bytes,
+                        ek_qs8_pconv2d_c4_bias_offset, ek_qs8_pconv2d_c4_pack, "layout 3 4x16c4"};
   }
 #elif defined(__aarch64__)
   if ((f & EK_CPU_LEVEL_NEON) == EK_CPU_LEVEL_NEON) {
     k = (level_kernels){"neon", ek_qs8_fc_minmax_1x4c16__neon,
                         {ek_qs8_spfc_minmax_b1x4__neon, ek_qs8_spfc_minmax_b1x16__neon}, ek_qs8_gspfc_minmax_8x2__neon,
                         {ek_qs8_spconv1x1_minmax_b1x4__neon, ek_qs8_spconv1x1_minmax_b1x16__neon},
-                        ek_qs8_conv2d_minmax_2x4c16__neon, ek_qs8_spconv1x1_minmax_px32__neon};
+                        ek_qs8_conv2d_minmax_2x4c16__neon, ek_qs8_spconv1x1_minmax_px32__neon,
+                        ek_qs8_pconv2d_minmax_8x8__neon, ek_qs8_pconv2d_o8_packed_bytes,
+                        ek_qs8_pconv2d_o8_bias_offset, ek_qs8_pconv2d_o8_pack, "layout 4 8x8"};
   }
   if ((f & EK_CPU_LEVEL_NEONDOT) == EK_CPU_LEVEL_NEONDOT) {
     k = (level_kernels){"neondot", ek_qs8_fc_minmax_1x4c16__neondot,
                         {ek_qs8_spfc_minmax_b1x4__neondot, ek_qs8_spfc_minmax_b1x16__neondot}, ek_qs8_gspfc_minmax_8x2__neon,
                         {ek_qs8_spconv1x1_minmax_b1x4__neondot, ek_qs8_spconv1x1_minmax_b1x16__neondot},
-                        ek_qs8_conv2d_minmax_4x4c16__neondot, ek_qs8_spconv1x1_minmax_px32__neondot};
+                        ek_qs8_conv2d_minmax_4x4c16__neondot, ek_qs8_spconv1x1_minmax_px32__neondot,
+                        ek_qs8_pconv2d_minmax_8x8c4__neondot, ek_qs8_pconv2d_o8c4_packed_bytes,
+                        ek_qs8_pconv2d_o8c4_bias_offset, ek_qs8_pconv2d_o8c4_pack, "layout 5 8x8c4"};
   }
 #endif
   return k;
@@ -187,8 +204,11 @@ static int32_t rnd(int32_t lo, int32_t hi) {
 }
 
 /* Pointwise convolutions of MobileNet-like models (vww, kws, a 56x56 ResNet-style layer):
- * the level's dense SIMD conv (what the runtime runs for dense weights) against the
- * pixel-panel sparse kernel (ek_sparse_px.h). */
+ * the pixel-panel sparse kernel (ek_sparse_px.h) against the level's dense 1x1 conv over the
+ * packed weight layout edgepack writes for this CPU (dense_pk: what the runtime runs for a
+ * model packed with --board host; the speed-up column) and against the level's dense conv over
+ * canonical OHWI weights (dense_simd: a model packed without a board; speedup_c). Each pair
+ * is timed in its own 15 alternating batches. */
 static void bench_pointwise(const level_kernels *lk, int quick, const char *only) {
   static const struct { const char *name; int h, w, in, out; } shapes[] = {
       {"pw 25x5 64->64 (kws)", 25, 5, 64, 64},     {"pw 48x48 32->64", 48, 48, 32, 64},
@@ -196,8 +216,9 @@ static void bench_pointwise(const level_kernels *lk, int quick, const char *only
       {"pw 6x6 256->256 (vww)", 6, 6, 256, 256},   {"pw 56x56 64->64", 56, 56, 64, 64},
   };
   static const int sparsities[] = {50, 70, 80, 90};
-  printf("\n%-26s %-5s %4s %11s %11s %8s  (dense: %s conv, sparse: pixel panel)\n", "layer", "block",
-         "sp%", "dense_simd", "sparse_px", "speedup", lk->isa);
+  printf("\n%-26s %-5s %4s %10s %10s %10s %8s %9s  (dense_pk: %s, dense_simd: %s canonical conv)\n", "layer",
+         "block", "sp%", "dense_pk", "dense_simd", "sparse_px", "speedup", "speedup_c",
+         lk->packed_conv != NULL ? lk->packed_name : "-", lk->isa);
   for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); ++si) {
     if (only != NULL && strstr(shapes[si].name, only) == NULL) continue;
     const int rows = shapes[si].h * shapes[si].w, k = shapes[si].in, n = shapes[si].out;
@@ -209,6 +230,8 @@ static void bench_pointwise(const level_kernels *lk, int quick, const char *only
     int32_t *bias = malloc((size_t)n * 4), *mult = malloc((size_t)n * 4), *shift = malloc((size_t)n * 4);
     int8_t *y = malloc((size_t)rows * n + 64);
     void *scratch = aligned_alloc(64, (ek_qs8_spconv1x1_px_scratch_bytes(k, n, (size_t)n * k) + 63) / 64 * 64);
+    const size_t packed_bytes = lk->packed_conv != NULL ? lk->packed_bytes((size_t)n, (size_t)k) : 0;
+    uint8_t *packed = aligned_alloc(128, (packed_bytes + 127) / 128 * 128 + 128);
     for (int i = 0; i < rows * k; ++i) x[i] = (int8_t)rnd(-128, 127);
     for (int j = 0; j < n; ++j) {
       bias[j] = rnd(-1000, 1000);
@@ -241,17 +264,28 @@ static void bench_pointwise(const level_kernels *lk, int quick, const char *only
                                      1, 1, 1, 1, 1, 1, 0, 0, 1};
         j.cp = &cp; j.x = x; j.w = w; j.sw = &sw; j.bias = bias; j.y = y; j.scratch = scratch;
         j.dense_conv = lk->dense_conv; j.spconv_px = lk->spconv_px;
-        job dense = j, sparse_job = j;
+        job dense = j, sparse_job = j, dense_pk = j;
         dense.kind = 4;
         sparse_job.kind = 5;
-        double td = 0, ts = 0, speedup = 0;
+        double td = 0, ts = 0, speedup = 0, tp = 0, ts_pk = 0, speedup_pk = 0;
+        char tp_text[16] = "-", speedup_pk_text[16] = "-";
+        if (lk->packed_conv != NULL) {
+          lk->pack((size_t)n, (size_t)k, w, bias, cp.input_zero_point, packed);
+          dense_pk.kind = 4;
+          dense_pk.dense_conv = lk->packed_conv;
+          dense_pk.w = (const int8_t *)packed;
+          dense_pk.bias = (const int32_t *)(const void *)(packed + lk->packed_bias_offset((size_t)n, (size_t)k));
+          time_pair_us(&dense_pk, &sparse_job, quick, &tp, &ts_pk, &speedup_pk);
+          snprintf(tp_text, sizeof tp_text, "%.2f", tp);
+          snprintf(speedup_pk_text, sizeof speedup_pk_text, "%.2fx", speedup_pk);
+        }
         time_pair_us(&dense, &sparse_job, quick, &td, &ts, &speedup);
-        printf("%-26s %-5s %4d %11.2f %11.2f %7.2fx\n", shapes[si].name, bw == 4 ? "1x4" : "1x16", sp, td, ts,
-               speedup);
+        printf("%-26s %-5s %4d %10s %10.2f %10.2f %8s %8.2fx\n", shapes[si].name, bw == 4 ? "1x4" : "1x16", sp,
+               tp_text, td, lk->packed_conv != NULL ? ts_pk : ts, speedup_pk_text, speedup);
       }
     }
     free(x); free(w); free(vals); free(cols); free(row_ptr); free(bias); free(mult); free(shift);
-    free(y); free(scratch);
+    free(y); free(scratch); free(packed);
   }
 }
 

@@ -11,7 +11,8 @@
  * more blocks than the AVX2 fc chunk) and 8208 (past the widened row of the AVX2 fc kernels);
  * and for 1 and 2 rows, in_features 2W and 128 with 1030 out_features (past two chunks of 512
  * features). Pixel-panel kernels (ek_sparse_px.h) take 1, 5, 8, 31, 32, 33, 63 and 70
- * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page.
+ * pixels (around the EK_SPCONV_PX tile edges) and a junk-filled scratch ending at a guard page,
+ * directed block counts (below) and 300 out_features over 33 and 70 pixels.
  * The fc kernels also run rows (groups) that keep exactly 0, 1, 2, 15, 16, 17, 31, 32, 33 or 40
  * of 40 blocks, for 1..3 rows and 1 to 67 out_features (DIRECTED).
  * Grouped kernels (ek_sparse_grouped.h) share the fc sweep with 8x2 blocks (a group's features
@@ -103,7 +104,7 @@ static void *guarded_place(const guarded *g, size_t bytes, size_t slack, uint64_
 enum { MAX_ROWS = 5, MAX_K = 256, MAX_N = 67, BIG_K = 8208, BIG_N = 9, WIDE_N = 1030 };
 /* Pixel counts for the pixel-panel kernels: around the EK_SPCONV_PX tile edges. */
 static const int kPanelRows[] = {1, 5, 8, 31, 32, 33, 63, 70};
-enum { MAX_PANEL_ROWS = 70 };
+enum { MAX_PANEL_ROWS = 70, PANEL_CHUNK_N = 300 };
 enum { DATA_RANDOM, DATA_EXTREME, DATA_EXACT, DATA_COUNT };
 static const char *const kDataNames[DATA_COUNT] = {"random", "extreme", "exact"};
 static const int kDensity[] = {0, 10, 50, 80, 100};
@@ -386,6 +387,41 @@ static int test_kernel(const sparse_entry *e, uint64_t seed, bufs *buf, int *cas
             if (!run_case(e, seed, rng_next(&mix), rows, 40 * e->block_w, count_ns[ni], DIRECTED, data, buf)) {
               return 0;
             }
+          }
+        }
+      }
+    }
+  }
+  /* Pixel-panel kernels: rows keeping 0, 1, 2, 15, 16, 17, 31, 32, 33 or 40 of 40 blocks (the
+   * AVX2 kernel sorts rows by block count, runs counts from 64 in one bucket and stores a
+   * constant for rows without blocks), around the tile edges; and more output features than
+   * the AVX2 kernel's chunk of 256 rows (300: a second chunk ending off a 16-feature group). */
+  if (e->conv == 2) {
+    const int count_rows[] = {1, 8, 31, 33, 70}, count_ns[] = {1, 9, 17, MAX_N};
+    for (size_t ri = 0; ri < sizeof(count_rows) / sizeof(count_rows[0]); ++ri) {
+      for (size_t ni = 0; ni < sizeof(count_ns) / sizeof(count_ns[0]); ++ni) {
+        for (int rep = 0; rep < 2; ++rep) {
+          for (int data = 0; data < DATA_COUNT; ++data) {
+            uint64_t mix = seed ^ ((uint64_t)count_rows[ri] << 56) ^ ((uint64_t)count_ns[ni] << 16) ^
+                           ((uint64_t)rep << 8) ^ UINT64_C(0xD0) ^ (uint64_t)data;
+            ++*cases;
+            if (!run_case(e, seed, rng_next(&mix), count_rows[ri], 40 * e->block_w, count_ns[ni], DIRECTED, data,
+                          buf)) {
+              return 0;
+            }
+          }
+        }
+      }
+    }
+    const int chunk_rows[] = {33, 70};
+    for (size_t ri = 0; ri < 2; ++ri) {
+      for (size_t di = 0; di < sizeof(kDensity) / sizeof(kDensity[0]); ++di) {
+        for (int data = 0; data < DATA_COUNT; ++data) {
+          uint64_t mix = seed ^ ((uint64_t)chunk_rows[ri] << 56) ^ ((uint64_t)PANEL_CHUNK_N << 16) ^
+                         ((uint64_t)kDensity[di] << 4) ^ UINT64_C(0xE000) ^ (uint64_t)data;
+          ++*cases;
+          if (!run_case(e, seed, rng_next(&mix), chunk_rows[ri], 128, PANEL_CHUNK_N, kDensity[di], data, buf)) {
+            return 0;
           }
         }
       }

@@ -14,6 +14,9 @@
  * return are unspecified. The kernels allocate nothing. Optimized kernels over-read the input
  * and the values by less than EK_EXTRA_BYTES and never over-write the output; they run only
  * when ek_cpu_features() has their level's EK_CPU_LEVEL_* bits. Requires in_features even.
+ * The AVX2 kernel keeps per-row records of up to 256 output features on the stack (about
+ * 18 KiB): rows sorted by block count, so that its block loops are predicted and rows without
+ * blocks store a constant computed once per call.
  */
 #ifndef EK_SPARSE_PX_H
 #define EK_SPARSE_PX_H

@@ -10,8 +10,10 @@ size_t ek_qs8_spconv1x1_px_scratch_bytes(int32_t in_features, int32_t out_featur
   /* Weights widened to int16 (avx2, neon) or per-row weight sums (neondot), then alignment
    * slack for the 64-byte aligned regions. */
   const size_t widened = (value_count + 16) * sizeof(int16_t) + (size_t)out_features * sizeof(int32_t);
-  /* A row of input zero points stands in for the pixels past the last one. */
-  return panel + stage + widened + c16 + 4 * 64;
+  /* A row of input zero points stands in for the pixels past the last one; the AVX2 kernel's
+   * per-row records (requantization, bias, blocks; at most 64 bytes each). */
+  const size_t rows = (size_t)out_features * 64;
+  return panel + stage + widened + c16 + rows + 5 * 64;
 }
 
 void ek_qs8_spconv1x1_minmax_px32__ref(const ek_fc_shape *shape,

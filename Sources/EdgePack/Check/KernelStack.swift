@@ -242,7 +242,7 @@ public enum KernelStack {
         "ek_qs8_spconv1x1_minmax_b1x16__avx512vnni": 48,
         "ek_qs8_spconv1x1_minmax_b1x4__avx2": 48,
         "ek_qs8_spconv1x1_minmax_b1x4__avx512vnni": 48,
-        "ek_qs8_spconv1x1_minmax_px32__avx2": 1240,
+        "ek_qs8_spconv1x1_minmax_px32__avx2": 18360,
         "ek_qs8_spconv1x1_minmax_px32__ref": 48,
         "ek_qs8_spconv1x1_px_scratch_bytes": 0,
         "ek_qs8_spfc_minmax_1x1__ref": 376,
