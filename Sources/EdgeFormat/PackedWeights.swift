@@ -132,6 +132,26 @@ public enum PackedWeights {
         let c4 = layout == conv1x1Layout
         let end = biasOffset(layout: layout, shape: shape)
         var i = 0
+        // Fast pass, 128 bytes at a time without branches; the first failing chunk is walked
+        // again below for the offset the message names. (This runs at every load.)
+        while i &+ 128 <= end {
+            var bad: UInt8 = 0
+            if c4 {
+                // |w| bytes a, sign bytes b: b is 0 or 0xFF (n = 0 or 1), and a - n <= 127.
+                for j in 0..<64 {
+                    let a = bytes[i &+ j], b = bytes[i &+ 64 &+ j], n = b >> 7
+                    bad |= (b ^ (0 &- n)) | ((a &- n) >> 7)
+                }
+            } else {
+                // Low byte a, high byte b of an int16: b is a's sign extension.
+                for j in stride(from: 0, to: 128, by: 2) {
+                    let a = bytes[i &+ j], b = bytes[i &+ j &+ 1]
+                    bad |= b ^ (0 &- (a >> 7))
+                }
+            }
+            if bad != 0 { break }
+            i &+= 128
+        }
         while i < end {
             // Layouts 2 and 4: the low and high byte of an int16; layout 3: |w| and its sign byte.
             let a = bytes[i], b = bytes[i + (c4 ? 64 : 1)]

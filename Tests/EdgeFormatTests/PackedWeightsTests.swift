@@ -119,8 +119,8 @@ final class PackedWeightsTests: XCTestCase {
         let shape = [3, 1, 1, 36], l2 = PackedWeights.conv2DLayout, l3 = PackedWeights.conv1x1Layout
         XCTAssertEqual(PackedWeights.byteSize(outChannels: 3, k: 36), PackedWeights.c4ByteSize(outChannels: 3, k: 36))
         // Accepted: -128 and 127 in layout 2; -128 (128 with sign 0xFF) and 127 in layout 3; any folded bias.
-        _ = try load(model(shape: shape, bytes: 1216, layout: l2, set: [2: 0x80, 3: 0xFF, 4: 0x7F, 1153: 0xAB]))
-        _ = try load(model(shape: shape, bytes: 1216, layout: l3, set: [0: 128, 64: 0xFF, 1: 127, 1153: 0xAB]))
+        _ = try load(model(shape: shape, bytes: 1216, layout: l2, set: [2: 0x80, 3: 0xFF, 4: 0x7F, 300: 0x85, 301: 0xFF, 1153: 0xAB]))
+        _ = try load(model(shape: shape, bytes: 1216, layout: l3, set: [0: 128, 64: 0xFF, 1: 127, 1034: 1, 1098: 0xFF, 1153: 0xAB]))
         assertRejected(model(shape: shape, bytes: 1216, layout: l2, set: [1: 1]), "packed weight bytes 0 and 1 at offset 0 do not encode an int8 weight in layout 2")
         assertRejected(model(shape: shape, bytes: 1216, layout: l2, set: [6: 0x80]), "bytes 128 and 0 at offset 6")
         assertRejected(model(shape: shape, bytes: 1216, layout: l2, set: [1150: 0x7F, 1151: 0xFF]), "bytes 127 and 255 at offset 1150")
